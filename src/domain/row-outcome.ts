@@ -1,0 +1,28 @@
+/**
+ * The outcome of one input data row: exactly one per row, written to the report in input order.
+ * `code` is Zoho's (`SUCCESS`, `INVALID_DATA`, …) or ours for rows never sent or that could not be.
+ */
+export type RowStatus = 'success' | 'error' | 'skipped';
+
+export interface RowOutcome {
+  /** 1-based index of the data row in the input (the header is not counted). */
+  row: number;
+  status: RowStatus;
+  code: string;
+  /** A human sentence: Zoho's message and details, or ours. Never holds a secret. */
+  message: string;
+  /** The related record's Zoho id, on success. */
+  zohoId?: string;
+}
+
+/** Our own outcome codes, for rows that were never sent or could not be. */
+export const OutcomeCodes = {
+  MISSING_VALUE: 'MISSING_VALUE',
+  MALFORMED_ROW: 'MALFORMED_ROW',
+  DUPLICATE_PAIR: 'DUPLICATE_PAIR',
+  RETRIES_EXHAUSTED: 'RETRIES_EXHAUSTED',
+  /** The batch job failed in BullMQ terms (e.g. stalled too often) before recording outcomes. */
+  SYNC_FAILED: 'SYNC_FAILED',
+  /** Zoho answered without a result for this entry (fewer results than entries). */
+  NO_RESULT: 'NO_RESULT',
+} as const;
