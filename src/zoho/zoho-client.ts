@@ -1,0 +1,251 @@
+/**
+ * The Zoho CRM edge: one call = one `PUT {api-domain}/crm/{version}/{module}/{base}/{relatedList}` with
+ * at most 100 entries (https://www.zoho.com/crm/developer/docs/api/v8/update-related-records-ext.html).
+ * It never throws for HTTP or network problems: it returns a CallVerdict (call-verdict.ts) and leaves
+ * retries, backoff and rate limits to the worker edge. Only getting a token may throw (AccountsError).
+ */
+import { Pool, type Dispatcher } from 'undici';
+import { ErrorCodes, RelsyncError } from '../errors.js';
+import { classifyNetworkError, classifyResponse, type CallVerdict } from './call-verdict.js';
+import type { AccessToken, TokenProvider } from './oauth-client.js';
+import { httpUrl, positiveInteger, positiveNumber, throwIfProblems } from './option-checks.js';
+
+/** Zoho's limit per call (fact sheet §1.3). */
+export const MAX_ENTRIES_PER_CALL = 100;
+
+export interface RelatedUpdateRequest {
+  /** Module API name of the base record, e.g. 'Contacts'. */
+  module: string;
+  /** The base record: its external value when X-EXTERNAL names the module, else its CRM id. */
+  base: string;
+  /** Related list API name, e.g. 'Deals'. */
+  relatedList: string;
+  /** e.g. 'Contacts.External_Contact_ID,Deals.External_Deal_ID'; omitted when both sides use CRM ids. */
+  xExternal?: string;
+  /** 1..100 related records, e.g. { External_Deal_ID: 'D-77', Contact_Role: '<role id>' }. */
+  entries: Array<Record<string, string>>;
+}
+
+/** One finished call, for logs. Carries no token and no CSV value (the base id stays out on purpose). */
+export interface ZohoCallEvent {
+  type: 'call';
+  module: string;
+  relatedList: string;
+  entryCount: number;
+  verdict: CallVerdict['kind'];
+  code?: string;
+  httpStatus?: number;
+  durationMs: number;
+  /** true for the single resend after a token-invalid answer. */
+  isTokenRetry: boolean;
+}
+
+export interface ZohoClientOptions {
+  tokens: TokenProvider;
+  /** Overrides the token's api_domain (ZOHO_API_DOMAIN); else token.apiDomain is used. */
+  apiDomain?: string;
+  /** Default 'v8'. */
+  apiVersion?: string;
+  /** undici Pool connections per origin. Default 10: Zoho's smallest paid edition allows 10 calls in flight (§2.2). */
+  connections?: number;
+  /** TCP+TLS connect, in ms. Default 10 000 (undici's default). */
+  connectTimeoutMs?: number;
+  /** Until the response headers arrive, in ms. Default 60 000: Zoho answers in 100–300 ms, but a 100-entry call on a busy org may take seconds. */
+  headersTimeoutMs?: number;
+  /** Between body chunks, in ms. Default 60 000. */
+  bodyTimeoutMs?: number;
+  /** An injected limiter (a p-limit instance) bounding calls in flight in this process; default: none. */
+  limit?: <T>(fn: () => Promise<T>) => Promise<T>;
+  /** Tests may inject; it is then used for every origin and not closed by close(). */
+  dispatcher?: Dispatcher;
+  /** Called after every HTTP exchange, for logs. Must not throw (errors are ignored). */
+  onEvent?: (event: ZohoCallEvent) => void;
+}
+
+interface Call {
+  request: RelatedUpdateRequest;
+  path: string;
+  isTokenRetry: boolean;
+}
+
+const DEFAULTS = { apiVersion: 'v8', connections: 10, connectTimeoutMs: 10_000, headersTimeoutMs: 60_000, bodyTimeoutMs: 60_000 };
+
+export class ZohoClient {
+  readonly #options: ZohoClientOptions;
+  readonly #pools = new Map<string, Pool>();
+  #closed = false;
+
+  constructor(options: ZohoClientOptions) {
+    validateOptions(options);
+    this.#options = options;
+  }
+
+  /**
+   * One call. On 'token-invalid' the token is invalidated and the call resent ONCE with a fresh token,
+   * without spending an attempt (STYLE Code 3); a second token-invalid is returned as is.
+   */
+  async updateRelated(request: RelatedUpdateRequest, options: { signal?: AbortSignal } = {}): Promise<CallVerdict> {
+    validateRequest(request);
+    // Built before any I/O so that a bad segment throws here instead of looking like a network error.
+    const path = relatedRecordsPath(this.#options.apiVersion ?? DEFAULTS.apiVersion, request.module, request.base, request.relatedList);
+    const run = (): Promise<CallVerdict> => this.#callWithOneTokenRetry(request, path, options.signal);
+    return this.#options.limit ? this.#options.limit(run) : run();
+  }
+
+  /** Closes the pools this client created (waits for calls in flight). */
+  async close(): Promise<void> {
+    this.#closed = true;
+    const pools = [...this.#pools.values()];
+    this.#pools.clear();
+    await Promise.all(pools.map((pool) => pool.close()));
+  }
+
+  async #callWithOneTokenRetry(request: RelatedUpdateRequest, path: string, signal?: AbortSignal): Promise<CallVerdict> {
+    const token = await this.#options.tokens.getToken();
+    const first = await this.#send(token, { request, path, isTokenRetry: false }, signal);
+    if (first.kind !== 'token-invalid') return first;
+    // Expired or revoked (fact sheet §3.1): drop it; the provider mints or loads a new one.
+    await this.#options.tokens.invalidate(token.accessToken);
+    const fresh = await this.#options.tokens.getToken();
+    return this.#send(fresh, { request, path, isTokenRetry: true }, signal);
+  }
+
+  async #send(token: AccessToken, call: Call, signal?: AbortSignal): Promise<CallVerdict> {
+    const { request, isTokenRetry } = call;
+    const startedAt = performance.now();
+    const verdict = await this.#exchange(token, call, signal);
+    this.#emit({
+      type: 'call',
+      module: request.module,
+      relatedList: request.relatedList,
+      entryCount: request.entries.length,
+      verdict: verdict.kind,
+      code: verdict.kind === 'results' ? undefined : verdict.code,
+      httpStatus: 'httpStatus' in verdict ? verdict.httpStatus : undefined,
+      durationMs: Math.round(performance.now() - startedAt),
+      isTokenRetry,
+    });
+    return verdict;
+  }
+
+  async #exchange(token: AccessToken, { request, path }: Call, signal?: AbortSignal): Promise<CallVerdict> {
+    if (this.#closed) return { kind: 'retry', code: 'UND_ERR_CLOSED', message: 'the Zoho client was closed before the call was sent' };
+    if (signal?.aborted) return abortedVerdict();
+    const origin = this.#originFor(token);
+    try {
+      const response = await this.#dispatcherFor(origin).request({
+        origin,
+        path,
+        method: 'PUT',
+        headers: requestHeaders(token.accessToken, request.xExternal),
+        body: JSON.stringify({ data: request.entries }),
+        signal: signal ?? null,
+        headersTimeout: this.#options.headersTimeoutMs ?? DEFAULTS.headersTimeoutMs,
+        bodyTimeout: this.#options.bodyTimeoutMs ?? DEFAULTS.bodyTimeoutMs,
+      });
+      // Always read the body to the end: undici keeps the connection busy until it is consumed.
+      const text = await response.body.text();
+      return classifyResponse(response.statusCode, response.headers, text);
+    } catch (error) {
+      // An abort with a custom reason rejects with that reason, which says nothing about the network.
+      return signal?.aborted ? abortedVerdict() : classifyNetworkError(error);
+    }
+  }
+
+  #originFor(token: AccessToken): string {
+    const domain = this.#options.apiDomain ?? token.apiDomain;
+    try {
+      return new URL(domain).origin;
+    } catch {
+      throw new RelsyncError(
+        ErrorCodes.CONFIG_INVALID,
+        `no usable Zoho API domain: the token reply gave '${domain}' and none was configured (ZOHO_API_DOMAIN)`,
+      );
+    }
+  }
+
+  /** One keep-alive Pool per origin, created lazily: the origin is known only from the first token reply. */
+  #dispatcherFor(origin: string): Dispatcher {
+    if (this.#options.dispatcher) return this.#options.dispatcher;
+    let pool = this.#pools.get(origin);
+    if (!pool) {
+      pool = new Pool(origin, {
+        connections: this.#options.connections ?? DEFAULTS.connections,
+        connectTimeout: this.#options.connectTimeoutMs ?? DEFAULTS.connectTimeoutMs,
+        headersTimeout: this.#options.headersTimeoutMs ?? DEFAULTS.headersTimeoutMs,
+        bodyTimeout: this.#options.bodyTimeoutMs ?? DEFAULTS.bodyTimeoutMs,
+      });
+      this.#pools.set(origin, pool);
+    }
+    return pool;
+  }
+
+  #emit(event: ZohoCallEvent): void {
+    try {
+      this.#options.onEvent?.(event);
+    } catch {
+      // Logging must never change the outcome of a call.
+    }
+  }
+}
+
+/**
+ * '/crm/v8/Contacts/C%2Fodd%201/Deals'. Each segment goes through encodeURIComponent, so `/ ? # %`,
+ * spaces and non-ASCII (as UTF-8) cannot change the path's shape; Zoho documents no encoding rules
+ * (Unknown #7) and its SDK does not encode at all (fact sheet §6). Not '+' for space: in a path '+' is
+ * a literal plus, only form decoders read it as a space — '%20' is unambiguous everywhere. The
+ * segments '.' and '..' are written as '%2E' so that no proxy can resolve them as dot segments.
+ */
+export function relatedRecordsPath(apiVersion: string, module: string, base: string, relatedList: string): string {
+  const segments = { apiVersion, module, base, relatedList };
+  const empty = Object.entries(segments).filter(([, value]) => typeof value !== 'string' || value === '');
+  if (empty.length > 0) {
+    const names = empty.map(([name]) => name).join(', ');
+    throw new RelsyncError('INVALID_REQUEST', `relatedRecordsPath: expected non-empty strings for ${names}`);
+  }
+  return `/crm/${encodeSegment(apiVersion)}/${encodeSegment(module)}/${encodeSegment(base)}/${encodeSegment(relatedList)}`;
+}
+
+function encodeSegment(value: string): string {
+  return value === '.' || value === '..' ? value.replaceAll('.', '%2E') : encodeURIComponent(value);
+}
+
+function requestHeaders(accessToken: string, xExternal: string | undefined): Record<string, string> {
+  const headers: Record<string, string> = {
+    authorization: `Zoho-oauthtoken ${accessToken}`,
+    'content-type': 'application/json',
+    accept: 'application/json',
+  };
+  if (xExternal !== undefined && xExternal !== '') headers['x-external'] = xExternal;
+  return headers;
+}
+
+function abortedVerdict(): CallVerdict {
+  return { kind: 'retry', code: 'ABORTED', message: 'the call was aborted before Zoho answered' };
+}
+
+function validateOptions(options: ZohoClientOptions): void {
+  throwIfProblems('ZohoClient', [
+    typeof options.tokens?.getToken === 'function' ? undefined : 'tokens: expected a TokenProvider',
+    httpUrl('apiDomain', options.apiDomain),
+    options.apiVersion === undefined || /^v\d+(\.\d+)?$/.test(options.apiVersion)
+      ? undefined
+      : `apiVersion: expected 'v<number>' such as 'v8', got '${options.apiVersion}'`,
+    positiveInteger('connections', options.connections),
+    positiveNumber('connectTimeoutMs', options.connectTimeoutMs),
+    positiveNumber('headersTimeoutMs', options.headersTimeoutMs),
+    positiveNumber('bodyTimeoutMs', options.bodyTimeoutMs),
+    options.limit === undefined || typeof options.limit === 'function' ? undefined : 'limit: expected a function',
+  ]);
+}
+
+/** Programming errors of the caller (the planner batches to <= 100): thrown, not returned as verdicts. */
+function validateRequest(request: RelatedUpdateRequest): void {
+  const count = Array.isArray(request.entries) ? request.entries.length : -1;
+  if (count < 1 || count > MAX_ENTRIES_PER_CALL) {
+    throw new RelsyncError(
+      'INVALID_REQUEST',
+      `updateRelated: entries: expected 1..${MAX_ENTRIES_PER_CALL} related records, got ${count < 0 ? 'no array' : count}`,
+    );
+  }
+}
