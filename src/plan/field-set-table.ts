@@ -1,0 +1,69 @@
+/**
+ * Relation field values repeat from row to row (the same few roles a million times), so each distinct
+ * set of values is stored once and a row keeps only its 4-byte id.
+ */
+
+export type FieldValues = Readonly<Record<string, string>>;
+
+/**
+ * Past this many distinct sets, new ones are kept per row as their key string instead: a field with a
+ * unique value per row would otherwise cost a map entry and an object per row on top of the string.
+ */
+export const MAX_SHARED_FIELD_SETS = 65_536;
+
+const NO_FIELDS: FieldValues = Object.freeze({});
+
+export class FieldSetTable {
+  private readonly ids = new Map<string, number>();
+  private readonly shared: FieldValues[] = [NO_FIELDS];
+  private readonly unshared: string[] = [];
+
+  /** The id of this set of (field, value) pairs; the same pairs in the same order give the same id. */
+  intern(fields: ReadonlyArray<readonly [string, string]>): number {
+    if (fields.length === 0) return 0;
+    const key = keyOf(fields);
+    const known = this.ids.get(key);
+    if (known !== undefined) return known;
+    if (this.shared.length < MAX_SHARED_FIELD_SETS) {
+      this.ids.set(key, this.shared.length);
+      this.shared.push(Object.freeze(Object.fromEntries(fields)));
+      return this.shared.length - 1;
+    }
+    this.unshared.push(key);
+    return MAX_SHARED_FIELD_SETS + this.unshared.length - 1;
+  }
+
+  /** The values for an id. Frozen and shared between rows: read, never modify. */
+  get(id: number): FieldValues {
+    if (id < MAX_SHARED_FIELD_SETS) return this.shared[id] as FieldValues;
+    return Object.freeze(Object.fromEntries(pairsOf(this.unshared[id - MAX_SHARED_FIELD_SETS] as string)));
+  }
+
+  /** Frees the lookup map once no more sets will be added; ids stay readable. */
+  seal(): void {
+    this.ids.clear();
+  }
+}
+
+/** Length-prefixed, so no name or value content can make two different sets collide. */
+function keyOf(fields: ReadonlyArray<readonly [string, string]>): string {
+  let key = '';
+  for (const [name, value] of fields) key += `${name.length}:${name}${value.length}:${value}`;
+  return key;
+}
+
+function pairsOf(key: string): Array<[string, string]> {
+  const pairs: Array<[string, string]> = [];
+  let pos = 0;
+  const next = (): string => {
+    const colon = key.indexOf(':', pos);
+    const length = Number(key.slice(pos, colon));
+    pos = colon + 1 + length;
+    return key.slice(colon + 1, pos);
+  };
+  while (pos < key.length) {
+    const name = next();
+    pairs.push([name, next()]);
+  }
+  return pairs;
+}

@@ -1,0 +1,55 @@
+/**
+ * Whether one CSV record can be sent, and what to send: the row either yields the ids and field values
+ * of one entry, or gets its final outcome here and is never sent.
+ */
+import type { CsvRecord } from '../csv/csv-reader.js';
+import { OutcomeCodes, type RowOutcome } from '../domain/row-outcome.js';
+import type { ColumnMap } from './column-map.js';
+
+export type RowCheck =
+  /** `fields` holds only non-empty cells: an empty cell sends no value. */
+  | { ok: true; base: string; related: string; fields: Array<[string, string]> }
+  | { ok: false; outcome: RowOutcome };
+
+/** Longest quotation of surplus cells in a message; a row is not a place to store a file. */
+const MAX_SURPLUS_CHARS = 1000;
+
+/**
+ * Ids and field values are trimmed of surrounding whitespace for sending (the report keeps the cell
+ * as it was): spaces around an id are never part of it in Zoho.
+ */
+export function checkRow(record: CsvRecord, map: ColumnMap): RowCheck {
+  if (record.error !== undefined) return failed(record, record.error.code, record.error.message);
+  const { cells } = record;
+  if (cells.length !== map.width) return failed(record, OutcomeCodes.MALFORMED_ROW, cellCountMessage(cells, map.width));
+  const base = (cells[map.base] as string).trim();
+  const related = (cells[map.related] as string).trim();
+  if (base === '' || related === '') {
+    return failed(record, OutcomeCodes.MISSING_VALUE, missingMessage(map, base === '', related === ''));
+  }
+  const fields: Array<[string, string]> = [];
+  for (const [apiName, index] of map.fields) {
+    const value = (cells[index] as string).trim();
+    if (value !== '') fields.push([apiName, value]);
+  }
+  return { ok: true, base, related, fields };
+}
+
+function failed(record: CsvRecord, code: string, message: string): RowCheck {
+  return { ok: false, outcome: { row: record.row, status: 'error', code, message } };
+}
+
+function cellCountMessage(cells: string[], width: number): string {
+  const counts = `expected ${width} cells, got ${cells.length}`;
+  if (cells.length < width) return counts;
+  // The report keeps only the header's share of the row, so the surplus must survive here.
+  let surplus = cells.slice(width).map((cell) => JSON.stringify(cell)).join(', ');
+  if (surplus.length > MAX_SURPLUS_CHARS) surplus = `${surplus.slice(0, MAX_SURPLUS_CHARS)}…`;
+  return `${counts}; surplus cells: ${surplus}`;
+}
+
+function missingMessage(map: ColumnMap, baseMissing: boolean, relatedMissing: boolean): string {
+  const name = (index: number): string => map.header?.[index]?.trim() || `column ${index + 1}`;
+  if (baseMissing && relatedMissing) return `${name(map.base)} and ${name(map.related)} are empty`;
+  return `${name(baseMissing ? map.base : map.related)} is empty`;
+}

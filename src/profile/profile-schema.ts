@@ -1,0 +1,182 @@
+/**
+ * What a profile is, and its validator. Every problem is reported at once, each as
+ * "<key>: expected X, got Y", so a user fixes a profile in one pass. Written by hand rather than with
+ * zod because the messages are part of the product and zod's would have to be rewritten one by one.
+ */
+import { ErrorCodes, UserError } from '../errors.js';
+
+/** How CSV columns map to one Zoho related-list call (see CONTRACT.md, "Profile"). */
+export interface Profile {
+  /** Where the profile came from (built-in name or file path), for messages. Optional, informative only. */
+  name?: string;
+  /** API name of the base module, e.g. `Contacts`. */
+  module: string;
+  /** API name of the related list on the base module, e.g. `Deals`. */
+  relatedList: string;
+  /** Without `externalField` the column holds Zoho record ids. */
+  base: { column: string; externalField?: string };
+  /** `module` is the related records' module; it defaults to `relatedList`. */
+  related: { column: string; externalField?: string; module: string };
+  /** Zoho relation field API name -> CSV column. An empty cell sends no value. */
+  fields: Record<string, string>;
+  /** How to read the file; the delimiter defaults to ','. */
+  csv?: { delimiter?: string };
+}
+
+const API_NAME = /^[A-Za-z0-9_]+$/;
+const EXPECTED_API_NAME = 'a Zoho API name (letters, digits, underscore)';
+
+const KEYS = {
+  profile: ['name', 'module', 'relatedList', 'base', 'related', 'fields', 'csv'],
+  base: ['column', 'externalField'],
+  related: ['column', 'externalField', 'module'],
+  csv: ['delimiter'],
+} as const;
+
+/**
+ * Validates a profile from JSON (a file, a job payload, a stored import) and returns a normalized
+ * copy: `related.module` filled in, `fields` always present, no keys left undefined.
+ * Throws UserError PROFILE_INVALID: "<where>: <key>: expected X, got Y; <key>: …".
+ */
+export function parseProfile(input: unknown, where: string): Profile {
+  const problems = new Problems();
+  const profile = readProfile(problems, input);
+  if (problems.list.length > 0 || profile === undefined) {
+    throw new UserError(ErrorCodes.PROFILE_INVALID, `${where}: ${problems.list.join('; ')}`);
+  }
+  return profile;
+}
+
+function readProfile(problems: Problems, input: unknown): Profile | undefined {
+  const root = readObject(problems, '', input, KEYS.profile);
+  if (root === undefined) return undefined;
+  const name = root.name === undefined ? undefined : readString(problems, 'name', root.name);
+  const module = readApiName(problems, 'module', root.module);
+  const relatedList = readApiName(problems, 'relatedList', root.relatedList);
+  const base = readBase(problems, root.base);
+  const related = readRelated(problems, root.related, relatedList);
+  const fields = readFields(problems, root.fields);
+  const csv = root.csv === undefined ? undefined : readCsv(problems, root.csv);
+  if (base?.column !== undefined && base.column === related?.column) {
+    problems.add('related.column', 'a column other than base.column', related.column);
+  }
+  if (!module || !relatedList || !base || !related || !fields || problems.list.length > 0) return undefined;
+  return {
+    ...(name === undefined ? {} : { name }),
+    module,
+    relatedList,
+    base,
+    related,
+    fields,
+    ...(csv === undefined ? {} : { csv }),
+  };
+}
+
+function readBase(problems: Problems, input: unknown): Profile['base'] | undefined {
+  const base = readObject(problems, 'base', input, KEYS.base);
+  if (base === undefined) return undefined;
+  const column = readColumn(problems, 'base.column', base.column, 'a non-empty string');
+  const externalField = readOptionalApiName(problems, 'base.externalField', base.externalField);
+  if (column === undefined) return undefined;
+  return externalField === undefined ? { column } : { column, externalField };
+}
+
+function readRelated(problems: Problems, input: unknown, relatedList: string | undefined): Profile['related'] | undefined {
+  const related = readObject(problems, 'related', input, KEYS.related);
+  if (related === undefined) return undefined;
+  const column = readColumn(problems, 'related.column', related.column, 'a non-empty string');
+  const externalField = readOptionalApiName(problems, 'related.externalField', related.externalField);
+  const module = readOptionalApiName(problems, 'related.module', related.module) ?? relatedList;
+  if (column === undefined || module === undefined) return undefined;
+  return externalField === undefined ? { column, module } : { column, externalField, module };
+}
+
+function readFields(problems: Problems, input: unknown): Record<string, string> | undefined {
+  if (input === undefined) return {};
+  const fields = readObject(problems, 'fields', input, undefined);
+  if (fields === undefined) return undefined;
+  const entries: Array<[string, string]> = [];
+  for (const [apiName, value] of Object.entries(fields)) {
+    if (!API_NAME.test(apiName)) problems.add('fields', 'keys that are Zoho API names (letters, digits, underscore)', apiName);
+    const column = readColumn(problems, `fields.${apiName}`, value, 'a column name');
+    if (column !== undefined) entries.push([apiName, column]);
+  }
+  // fromEntries defines own properties, so even a key like __proto__ stays data, never a prototype.
+  return Object.fromEntries(entries);
+}
+
+function readCsv(problems: Problems, input: unknown): Profile['csv'] | undefined {
+  const csv = readObject(problems, 'csv', input, KEYS.csv);
+  if (csv === undefined || csv.delimiter === undefined) return csv === undefined ? undefined : {};
+  const delimiter = csv.delimiter;
+  if (typeof delimiter !== 'string' || delimiter.length !== 1 || '"\r\n'.includes(delimiter)) {
+    problems.add('csv.delimiter', 'one character other than a quote or line break', delimiter);
+    return undefined;
+  }
+  return { delimiter };
+}
+
+function readObject(
+  problems: Problems,
+  key: string,
+  input: unknown,
+  allowed: readonly string[] | undefined,
+): Record<string, unknown> | undefined {
+  if (typeof input !== 'object' || input === null || Array.isArray(input)) {
+    problems.add(key, 'an object', input);
+    return undefined;
+  }
+  const object = input as Record<string, unknown>;
+  if (allowed !== undefined) {
+    for (const unknownKey of Object.keys(object).filter((k) => !allowed.includes(k))) {
+      problems.add(key, `only the keys ${allowed.join(', ')}`, `unknown key ${quote(unknownKey)}`, true);
+    }
+  }
+  return object;
+}
+
+function readApiName(problems: Problems, key: string, value: unknown): string | undefined {
+  if (typeof value === 'string' && API_NAME.test(value)) return value;
+  problems.add(key, EXPECTED_API_NAME, value);
+  return undefined;
+}
+
+function readOptionalApiName(problems: Problems, key: string, value: unknown): string | undefined {
+  return value === undefined ? undefined : readApiName(problems, key, value);
+}
+
+function readColumn(problems: Problems, key: string, value: unknown, expected: string): string | undefined {
+  if (typeof value === 'string' && value.trim() !== '') return value;
+  problems.add(key, expected, value);
+  return undefined;
+}
+
+function readString(problems: Problems, key: string, value: unknown): string | undefined {
+  if (typeof value === 'string') return value;
+  problems.add(key, 'a string', value);
+  return undefined;
+}
+
+class Problems {
+  readonly list: string[] = [];
+
+  /** `described` says `got` is already words, not a value to show. */
+  add(key: string, expected: string, got: unknown, described = false): void {
+    const prefix = key === '' ? '' : `${key}: `;
+    this.list.push(`${prefix}expected ${expected}, got ${described ? String(got) : describe(got)}`);
+  }
+}
+
+/** A value as a user would recognise it from their JSON, kept short. */
+function describe(value: unknown): string {
+  if (value === undefined) return 'nothing';
+  if (typeof value === 'string') return quote(value);
+  if (Array.isArray(value)) return 'an array';
+  if (value === null || typeof value !== 'object') return String(value);
+  return 'an object';
+}
+
+function quote(text: string): string {
+  const shown = text.length > 60 ? `${text.slice(0, 57)}...` : text;
+  return `'${JSON.stringify(shown).slice(1, -1).replace(/\\"/g, '"')}'`;
+}

@@ -1,0 +1,88 @@
+/**
+ * Profiles: how a CSV's columns map to the related-list call. A profile is a built-in name or a JSON
+ * file; both end up validated by parseProfile.
+ */
+import { readFile } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import { ErrorCodes, UserError } from '../errors.js';
+import { jsonErrorPosition } from './json-position.js';
+import { parseProfile, type Profile } from './profile-schema.js';
+
+export { parseProfile };
+export type { Profile };
+
+function deepFreeze<T extends object>(value: T): Readonly<T> {
+  for (const child of Object.values(value)) {
+    if (typeof child === 'object' && child !== null) deepFreeze(child as object);
+  }
+  return Object.freeze(value);
+}
+
+/** Exactly the profiles of CONTRACT.md. Frozen: loadProfile hands out copies. */
+export const BUILTIN_PROFILES: Readonly<Record<string, Profile>> = deepFreeze({
+  'contacts-deals': {
+    module: 'Contacts',
+    relatedList: 'Deals',
+    base: { column: 'contact_ext_id', externalField: 'External_Contact_ID' },
+    related: { column: 'deal_ext_id', externalField: 'External_Deal_ID', module: 'Deals' },
+    fields: { Contact_Role: 'contact_role' },
+  },
+});
+
+/**
+ * A built-in profile by name, or a JSON profile file (relative to `cwd`, default the process's).
+ * The result carries `name`: the built-in name or the path as given.
+ * Throws UserError PROFILE_NOT_FOUND (neither), PROFILE_INVALID (unreadable, bad JSON, bad profile).
+ */
+export async function loadProfile(nameOrPath: string, options: { cwd?: string } = {}): Promise<Profile> {
+  if (Object.hasOwn(BUILTIN_PROFILES, nameOrPath)) {
+    return { ...structuredClone(BUILTIN_PROFILES[nameOrPath] as Profile), name: nameOrPath };
+  }
+  const text = await readProfileFile(nameOrPath, resolve(options.cwd ?? process.cwd(), nameOrPath));
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (error) {
+    const { line, column } = jsonErrorPosition(text);
+    const what = (error as Error).message.replace(/ in JSON at position \d+.*$/, '');
+    throw new UserError(ErrorCodes.PROFILE_INVALID, `${nameOrPath}: line ${line} column ${column}: invalid JSON: ${what}`, { cause: error });
+  }
+  const profile = parseProfile(json, nameOrPath);
+  return { ...profile, name: profile.name ?? nameOrPath };
+}
+
+async function readProfileFile(shown: string, path: string): Promise<string> {
+  try {
+    // A BOM is legal in a file but not in JSON.parse; editors on Windows add one.
+    return (await readFile(path, 'utf8')).replace(/^\uFEFF/, '');
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' || code === 'ENOTDIR') {
+      const builtins = Object.keys(BUILTIN_PROFILES).join(', ');
+      throw new UserError(
+        ErrorCodes.PROFILE_NOT_FOUND,
+        `${shown}: no such profile: not a built-in (${builtins}) and no such file`,
+        { cause: error },
+      );
+    }
+    throw new UserError(ErrorCodes.PROFILE_INVALID, `${shown}: cannot read the profile (${code ?? String(error)})`, { cause: error });
+  }
+}
+
+/**
+ * The X-EXTERNAL header: `<module>.<field>` for each side that names records by an external field,
+ * e.g. "Contacts.External_Contact_ID,Deals.External_Deal_ID"; undefined when neither does.
+ */
+export function xExternalHeader(profile: Profile): string | undefined {
+  const sides: string[] = [];
+  if (profile.base.externalField) sides.push(`${profile.module}.${profile.base.externalField}`);
+  if (profile.related.externalField) {
+    sides.push(`${profile.related.module ?? profile.relatedList}.${profile.related.externalField}`);
+  }
+  return sides.length > 0 ? sides.join(',') : undefined;
+}
+
+/** The columns a file must have: base, related, then field columns, each once, in that order. */
+export function requiredColumns(profile: Profile): string[] {
+  return [...new Set([profile.base.column, profile.related.column, ...Object.values(profile.fields)])];
+}

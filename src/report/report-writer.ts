@@ -1,0 +1,237 @@
+/**
+ * The report: the input re-read row by row with each row's outcome appended, plus the rows in error
+ * alone (feedable back as input) and a summary. Streams in bounded memory, and files appear at their
+ * final paths only once complete.
+ */
+import { randomUUID } from 'node:crypto';
+import { createWriteStream, type WriteStream } from 'node:fs';
+import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
+import { basename, dirname, extname, join } from 'node:path';
+import { once } from 'node:events';
+import { finished } from 'node:stream/promises';
+import { openCsv, type CsvReadOptions, type CsvRecord } from '../csv/csv-reader.js';
+import type { RowOutcome } from '../domain/row-outcome.js';
+import { RelsyncError } from '../errors.js';
+import { formatCsvCell, formatCsvRow } from './csv-format.js';
+
+/** Outcomes of the given rows, in the same order; undefined where a row has none. */
+export type OutcomeLookup = (rows: number[]) => Promise<Array<RowOutcome | undefined>>;
+
+export interface ReportPaths {
+  report: string;
+  errors: string;
+  summary: string;
+}
+
+export interface ReportCounts {
+  rows: number;
+  success: number;
+  error: number;
+  skipped: number;
+  /** Rows per `_code`, keys sorted. */
+  byCode: Record<string, number>;
+}
+
+export interface WriteReportOptions {
+  /** The input CSV, read again from the start. */
+  input: string;
+  /** Must be the options the input was ingested with, or rows would not line up. */
+  csv?: CsvReadOptions;
+  reportPath: string;
+  lookup: OutcomeLookup;
+  /** Rows per lookup. Default 1000. */
+  batchSize?: number;
+  /** Outcome for a row the lookup has none for. Default: error NO_OUTCOME "no outcome was recorded". */
+  missing?: (row: number) => RowOutcome;
+  /** Merged into the summary JSON (import id, calls, duration…); the counts win on a clash. */
+  summaryExtra?: Record<string, unknown>;
+}
+
+export const REPORT_COLUMNS = ['_row', '_status', '_code', '_message', '_zoho_id'] as const;
+export const NO_OUTCOME = 'NO_OUTCOME';
+
+/**
+ * x/y.csv -> x/y.csv, x/y.errors.csv, x/y.summary.json. A `.report.csv` name drops `.report` for its
+ * companions (a.report.csv -> a.errors.csv), as the watched folder names them.
+ */
+export function reportPaths(reportPath: string): ReportPaths {
+  const ext = extname(reportPath);
+  let stem = ext === '' ? reportPath : reportPath.slice(0, -ext.length);
+  if (stem.endsWith('.report')) stem = stem.slice(0, -'.report'.length);
+  return { report: reportPath, errors: `${stem}.errors.csv`, summary: `${stem}.summary.json` };
+}
+
+export async function writeReport(options: WriteReportOptions): Promise<ReportCounts> {
+  const batchSize = options.batchSize ?? 1000;
+  if (!Number.isInteger(batchSize) || batchSize < 1) {
+    throw new RangeError(`batchSize: expected a positive integer, got ${String(batchSize)}`);
+  }
+  const source = await openCsv(options.input, options.csv);
+  const paths = reportPaths(options.reportPath);
+  await mkdir(dirname(paths.report), { recursive: true });
+  const temp = { report: tempPath(paths.report), errors: tempPath(paths.errors), summary: tempPath(paths.summary) };
+  const report = new LineSink(temp.report);
+  const errors = new LineSink(temp.errors);
+  try {
+    const layout = { width: source.header.length, delimiter: options.csv?.delimiter ?? ',' };
+    const headerLine = `${formatCsvRow([...source.header, ...REPORT_COLUMNS], layout.delimiter)}\n`;
+    await report.write(headerLine);
+    await errors.write(headerLine);
+    const tally = await writeRows(source.records, { ...options, batchSize }, { layout, report, errors });
+    await Promise.all([report.close(), errors.close()]);
+    const counts = tally.counts();
+    await writeFile(temp.summary, `${JSON.stringify({ ...options.summaryExtra, ...counts }, null, 2)}\n`);
+    // The summary last: once it is there, the other two are complete.
+    for (const key of ['report', 'errors', 'summary'] as const) await rename(temp[key], paths[key]);
+    return counts;
+  } catch (error) {
+    report.destroy();
+    errors.destroy();
+    await Promise.all(Object.values(temp).map((path) => rm(path, { force: true })));
+    throw error;
+  }
+}
+
+/** Beside the target and hidden, ending in .tmp: the watched folder ignores such names. */
+function tempPath(path: string): string {
+  return join(dirname(path), `.${basename(path)}.${randomUUID().slice(0, 8)}.tmp`);
+}
+
+interface Output {
+  layout: Layout;
+  report: LineSink;
+  errors: LineSink;
+}
+
+interface Layout {
+  width: number;
+  delimiter: string;
+}
+
+/**
+ * Looks up batch k+1 while batch k is still being written, so lookup latency (a Redis round trip)
+ * hides behind parsing and writing; at most two batches are held at once.
+ */
+async function writeRows(
+  records: AsyncIterable<CsvRecord>,
+  options: WriteReportOptions & { batchSize: number },
+  output: Output,
+): Promise<Tally> {
+  const tally = new Tally();
+  let previous: Promise<void> = Promise.resolve();
+  const flush = (batch: CsvRecord[]): Promise<void> => {
+    const outcomes = options.lookup(batch.map((record) => record.row));
+    const written = Promise.all([outcomes, previous]).then(([found]) => writeBatch(batch, found, options, output, tally));
+    written.catch(() => undefined); // awaited below; this only keeps an early failure from being "unhandled"
+    const before = previous;
+    previous = written;
+    return before;
+  };
+  let batch: CsvRecord[] = [];
+  for await (const record of records) {
+    batch.push(record);
+    if (batch.length < options.batchSize) continue;
+    await flush(batch);
+    batch = [];
+  }
+  if (batch.length > 0) await flush(batch);
+  await previous;
+  return tally;
+}
+
+async function writeBatch(
+  batch: CsvRecord[],
+  found: Array<RowOutcome | undefined>,
+  options: WriteReportOptions,
+  output: Output,
+  tally: Tally,
+): Promise<void> {
+  const outcomes = alignOutcomes(batch, found);
+  let reportText = '';
+  let errorsText = '';
+  batch.forEach((record, i) => {
+    const outcome = outcomes[i] ?? options.missing?.(record.row) ?? noOutcome(record.row);
+    tally.add(outcome);
+    const line = reportLine(record, outcome, output.layout);
+    reportText += line;
+    if (outcome.status === 'error') errorsText += line;
+  });
+  await output.report.write(reportText);
+  if (errorsText !== '') await output.errors.write(errorsText);
+}
+
+/**
+ * The lookup promises outcomes in the order asked; if one answers in another order (or with gaps) we
+ * still put each outcome on its own row rather than on its neighbour's.
+ */
+function alignOutcomes(batch: CsvRecord[], found: Array<RowOutcome | undefined>): Array<RowOutcome | undefined> {
+  if (!Array.isArray(found) || found.length !== batch.length) {
+    throw new RelsyncError('LOOKUP_INVALID', `outcome lookup: expected ${batch.length} results, got ${Array.isArray(found) ? found.length : typeof found}`);
+  }
+  if (found.every((outcome, i) => outcome === undefined || outcome.row === batch[i]?.row)) return found;
+  const byRow = new Map<number, RowOutcome>();
+  for (const outcome of found) if (outcome !== undefined) byRow.set(outcome.row, outcome);
+  return batch.map((record) => byRow.get(record.row));
+}
+
+function noOutcome(row: number): RowOutcome {
+  return { row, status: 'error', code: NO_OUTCOME, message: 'no outcome was recorded' };
+}
+
+/** The input's cells cut or padded to the header's width, then ours. */
+function reportLine(record: CsvRecord, outcome: RowOutcome, layout: Layout): string {
+  const { cells } = record;
+  const { width, delimiter } = layout;
+  let line = '';
+  for (let i = 0; i < width; i++) {
+    line += formatCsvCell(cells[i] ?? '', delimiter);
+    line += delimiter;
+  }
+  line += `${record.row}${delimiter}${outcome.status}${delimiter}${formatCsvCell(outcome.code, delimiter)}`;
+  line += `${delimiter}${formatCsvCell(outcome.message, delimiter)}${delimiter}${formatCsvCell(outcome.zohoId ?? '', delimiter)}\n`;
+  return line;
+}
+
+class Tally {
+  private readonly byStatus = { success: 0, error: 0, skipped: 0 };
+  private readonly byCode = new Map<string, number>();
+  private rows = 0;
+
+  add(outcome: RowOutcome): void {
+    this.rows++;
+    this.byStatus[outcome.status]++;
+    this.byCode.set(outcome.code, (this.byCode.get(outcome.code) ?? 0) + 1);
+  }
+
+  counts(): ReportCounts {
+    const byCode = Object.fromEntries([...this.byCode].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+    return { rows: this.rows, ...this.byStatus, byCode };
+  }
+}
+
+/** A file written with backpressure: write() resolves once the stream can take more. */
+class LineSink {
+  private readonly stream: WriteStream;
+  private failure: Error | undefined;
+
+  constructor(path: string) {
+    this.stream = createWriteStream(path, { encoding: 'utf8' });
+    this.stream.on('error', (error) => {
+      this.failure = error;
+    });
+  }
+
+  async write(text: string): Promise<void> {
+    if (this.failure !== undefined) throw this.failure;
+    if (!this.stream.write(text)) await once(this.stream, 'drain');
+  }
+
+  async close(): Promise<void> {
+    this.stream.end();
+    await finished(this.stream);
+  }
+
+  destroy(): void {
+    this.stream.destroy();
+  }
+}

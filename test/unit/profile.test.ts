@@ -1,0 +1,179 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { jsonErrorPosition } from '../../src/profile/json-position.js';
+import {
+  BUILTIN_PROFILES,
+  loadProfile,
+  parseProfile,
+  requiredColumns,
+  xExternalHeader,
+  type Profile,
+} from '../../src/profile/profile.js';
+
+/** The built-in as CONTRACT.md prints it. */
+const CONTRACT_CONTACTS_DEALS = {
+  module: 'Contacts',
+  relatedList: 'Deals',
+  base: { column: 'contact_ext_id', externalField: 'External_Contact_ID' },
+  related: { column: 'deal_ext_id', externalField: 'External_Deal_ID', module: 'Deals' },
+  fields: { Contact_Role: 'contact_role' },
+};
+
+let dir: string;
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'relsync-profile-'));
+});
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+describe('built-in profiles', () => {
+  it('contacts-deals is exactly the contract', () => {
+    expect(BUILTIN_PROFILES['contacts-deals']).toStrictEqual(CONTRACT_CONTACTS_DEALS);
+  });
+
+  it('are frozen, and loadProfile hands out a named copy', async () => {
+    expect(Object.isFrozen(BUILTIN_PROFILES['contacts-deals']?.base)).toBe(true);
+    const loaded = await loadProfile('contacts-deals');
+    expect(loaded).toStrictEqual({ ...CONTRACT_CONTACTS_DEALS, name: 'contacts-deals' });
+    loaded.fields.Other = 'x';
+    expect(BUILTIN_PROFILES['contacts-deals']?.fields).toStrictEqual({ Contact_Role: 'contact_role' });
+  });
+
+  it('pass their own validation', () => {
+    expect(parseProfile(BUILTIN_PROFILES['contacts-deals'], 'builtin')).toStrictEqual(CONTRACT_CONTACTS_DEALS);
+  });
+});
+
+describe('parseProfile', () => {
+  it('defaults related.module to relatedList and fields to none, and drops nothing it knows', () => {
+    const profile = parseProfile(
+      { module: 'Accounts', relatedList: 'Products', base: { column: 'account' }, related: { column: 'product' }, csv: { delimiter: ';' } },
+      'p.json',
+    );
+    expect(profile).toStrictEqual({
+      module: 'Accounts',
+      relatedList: 'Products',
+      base: { column: 'account' },
+      related: { column: 'product', module: 'Products' },
+      fields: {},
+      csv: { delimiter: ';' },
+    });
+  });
+
+  it('accepts what it returned (profiles travel as JSON through the queue)', () => {
+    const profile = parseProfile({ ...CONTRACT_CONTACTS_DEALS, name: 'contacts-deals' }, 'stored');
+    expect(parseProfile(JSON.parse(JSON.stringify(profile)), 'stored')).toStrictEqual(profile);
+  });
+
+  it('reports every invalid value at once, each naming its key', () => {
+    const input = {
+      module: 'Con tacts',
+      base: { column: 42, colum: 'x' },
+      related: { column: '', externalField: 'External-Deal' },
+      fields: { Contact_Role: '', 'Bad Name': 'role' },
+      csv: { delimiter: ';;' },
+      extra: true,
+    };
+    expect(() => parseProfile(input, 'profile.json')).toThrow(
+      expect.objectContaining({
+        code: 'PROFILE_INVALID',
+        message:
+          'profile.json: expected only the keys name, module, relatedList, base, related, fields, csv, got unknown key \'extra\'; ' +
+          "module: expected a Zoho API name (letters, digits, underscore), got 'Con tacts'; " +
+          'relatedList: expected a Zoho API name (letters, digits, underscore), got nothing; ' +
+          "base: expected only the keys column, externalField, got unknown key 'colum'; " +
+          'base.column: expected a non-empty string, got 42; ' +
+          "related.column: expected a non-empty string, got ''; " +
+          "related.externalField: expected a Zoho API name (letters, digits, underscore), got 'External-Deal'; " +
+          "fields.Contact_Role: expected a column name, got ''; " +
+          "fields: expected keys that are Zoho API names (letters, digits, underscore), got 'Bad Name'; " +
+          "csv.delimiter: expected one character other than a quote or line break, got ';;'",
+      }),
+    );
+  });
+
+  it('rejects the same column for base and related', () => {
+    const input = { ...CONTRACT_CONTACTS_DEALS, related: { column: 'contact_ext_id' } };
+    expect(() => parseProfile(input, 'p.json')).toThrow(
+      expect.objectContaining({ code: 'PROFILE_INVALID', message: "p.json: related.column: expected a column other than base.column, got 'contact_ext_id'" }),
+    );
+  });
+
+  it('rejects what is not an object', () => {
+    expect(() => parseProfile([], 'p.json')).toThrow(expect.objectContaining({ code: 'PROFILE_INVALID', message: 'p.json: expected an object, got an array' }));
+    expect(() => parseProfile({ ...CONTRACT_CONTACTS_DEALS, base: null }, 'p.json')).toThrow(
+      expect.objectContaining({ message: 'p.json: base: expected an object, got null' }),
+    );
+  });
+});
+
+describe('loadProfile', () => {
+  it('reads a JSON profile file relative to cwd and names it after the path', async () => {
+    const custom = { module: 'Accounts', relatedList: 'Contacts', base: { column: 'acct' }, related: { column: 'contact', externalField: 'Ext_ID' } };
+    await writeFile(join(dir, 'accounts.json'), `\uFEFF${JSON.stringify(custom)}`);
+    expect(await loadProfile('accounts.json', { cwd: dir })).toStrictEqual({
+      name: 'accounts.json',
+      module: 'Accounts',
+      relatedList: 'Contacts',
+      base: { column: 'acct' },
+      related: { column: 'contact', externalField: 'Ext_ID', module: 'Contacts' },
+      fields: {},
+    });
+  });
+
+  it('rejects bad JSON with PROFILE_INVALID, the file and the position', async () => {
+    await writeFile(join(dir, 'broken.json'), '{\n  "module": "Contacts",\n}\n');
+    await expect(loadProfile('broken.json', { cwd: dir })).rejects.toMatchObject({
+      code: 'PROFILE_INVALID',
+      message: expect.stringMatching(/^broken\.json: line 3 column 1: invalid JSON: /),
+    });
+  });
+
+  it('validates a file with the file as where', async () => {
+    await writeFile(join(dir, 'invalid.json'), JSON.stringify({ ...CONTRACT_CONTACTS_DEALS, module: 7 }));
+    await expect(loadProfile('invalid.json', { cwd: dir })).rejects.toMatchObject({
+      code: 'PROFILE_INVALID',
+      message: 'invalid.json: module: expected a Zoho API name (letters, digits, underscore), got 7',
+    });
+  });
+
+  it('rejects a name that is neither a built-in nor a file with PROFILE_NOT_FOUND naming the built-ins', async () => {
+    await expect(loadProfile('contacts-accounts', { cwd: dir })).rejects.toMatchObject({
+      code: 'PROFILE_NOT_FOUND',
+      message: 'contacts-accounts: no such profile: not a built-in (contacts-deals) and no such file',
+    });
+  });
+});
+
+describe('jsonErrorPosition', () => {
+  it('points at the first character that breaks the grammar', () => {
+    expect(jsonErrorPosition('{"a": }')).toEqual({ offset: 6, line: 1, column: 7 });
+    expect(jsonErrorPosition('{\n  "a": 1,\n}')).toEqual({ offset: 12, line: 3, column: 1 });
+    expect(jsonErrorPosition('{"a": "\\x"}')).toEqual({ offset: 8, line: 1, column: 9 });
+    expect(jsonErrorPosition('[1, 2')).toEqual({ offset: 5, line: 1, column: 6 });
+  });
+});
+
+describe('xExternalHeader', () => {
+  const base: Profile = { module: 'Contacts', relatedList: 'Deals', base: { column: 'c' }, related: { column: 'd', module: 'Deals' }, fields: {} };
+
+  it('names each side that uses an external field', () => {
+    expect(xExternalHeader(BUILTIN_PROFILES['contacts-deals'] as Profile)).toBe('Contacts.External_Contact_ID,Deals.External_Deal_ID');
+    expect(xExternalHeader({ ...base, related: { column: 'd', module: 'Potentials', externalField: 'Ext' } })).toBe('Potentials.Ext');
+    expect(xExternalHeader({ ...base, base: { column: 'c', externalField: 'Ext' } })).toBe('Contacts.Ext');
+  });
+
+  it('is undefined when both sides hold Zoho ids', () => {
+    expect(xExternalHeader(base)).toBeUndefined();
+  });
+});
+
+describe('requiredColumns', () => {
+  it('lists base, related and field columns once each, in that order', () => {
+    const profile = { ...(BUILTIN_PROFILES['contacts-deals'] as Profile), fields: { Contact_Role: 'role', Other: 'role', Note: 'note' } };
+    expect(requiredColumns(profile)).toEqual(['contact_ext_id', 'deal_ext_id', 'role', 'note']);
+  });
+});

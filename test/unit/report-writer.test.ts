@@ -1,0 +1,169 @@
+import { copyFile, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openCsv } from '../../src/csv/csv-reader.js';
+import type { RowOutcome } from '../../src/domain/row-outcome.js';
+import { reportPaths, writeReport, type OutcomeLookup } from '../../src/report/report-writer.js';
+
+const fixture = (name: string): string => join(import.meta.dirname, '../fixtures/csv', name);
+
+/** A lookup over stored outcomes, like the ledger's: same order as asked, undefined when none. */
+function lookupFrom(outcomes: RowOutcome[]): OutcomeLookup {
+  const byRow = new Map(outcomes.map((outcome) => [outcome.row, outcome]));
+  return async (rows) => rows.map((row) => byRow.get(row));
+}
+
+const MIXED_OUTCOMES: RowOutcome[] = [
+  { row: 1, status: 'success', code: 'SUCCESS', message: 'added', zohoId: '111' },
+  { row: 2, status: 'error', code: 'MALFORMED_ROW', message: 'expected 3 cells, got 2' },
+  { row: 3, status: 'error', code: 'MALFORMED_ROW', message: 'expected 3 cells, got 5; surplus cells: "extra", "more, stuff"' },
+  { row: 4, status: 'error', code: 'MISSING_VALUE', message: 'contact_ext_id is empty' },
+  { row: 5, status: 'skipped', code: 'DUPLICATE_PAIR', message: 'superseded by row 6 (same contact and deal)' },
+];
+
+const HEADER = 'contact_ext_id,deal_ext_id,contact_role,_row,_status,_code,_message,_zoho_id\n';
+const LINES = [
+  'C-1,D-1,Buyer,1,success,SUCCESS,added,111\n',
+  'C-2,D-2,,2,error,MALFORMED_ROW,"expected 3 cells, got 2",\n',
+  'C-3,D-3,Buyer,3,error,MALFORMED_ROW,"expected 3 cells, got 5; surplus cells: ""extra"", ""more, stuff""",\n',
+  '" "," D-4",Buyer,4,error,MISSING_VALUE,contact_ext_id is empty,\n',
+  'Zoë ✓,"D-5 ","  Décideur ",5,skipped,DUPLICATE_PAIR,superseded by row 6 (same contact and deal),\n',
+  'C-6,"D-6 ""quoted""","multi\nline",6,error,NO_OUTCOME,no outcome was recorded,\n',
+];
+
+let dir: string;
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'relsync-report-'));
+});
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+describe('reportPaths', () => {
+  it('puts the errors and summary beside the report', () => {
+    expect(reportPaths('x/y.csv')).toEqual({ report: 'x/y.csv', errors: 'x/y.errors.csv', summary: 'x/y.summary.json' });
+    expect(reportPaths('done/a.report.csv')).toEqual({ report: 'done/a.report.csv', errors: 'done/a.errors.csv', summary: 'done/a.summary.json' });
+  });
+});
+
+describe('writeReport', () => {
+  it('writes every input row in order with its outcome, cells back as they were, padded or cut to the header', async () => {
+    const reportPath = join(dir, 'mixed', 'report.csv');
+    await writeReport({ input: fixture('report-mixed-rows.csv'), reportPath, lookup: lookupFrom(MIXED_OUTCOMES) });
+    expect(await readFile(reportPath, 'utf8')).toBe(HEADER + LINES.join(''));
+  });
+
+  it('gives back the input cells byte for byte when the report is read as CSV', async () => {
+    const reportPath = join(dir, 'bytes', 'report.csv');
+    await writeReport({ input: fixture('report-mixed-rows.csv'), reportPath, lookup: lookupFrom(MIXED_OUTCOMES) });
+    const input = await openCsv(fixture('report-mixed-rows.csv'));
+    const report = await openCsv(reportPath);
+    const expected: string[][] = [];
+    for await (const record of input.records) expected.push(Array.from({ length: 3 }, (_, i) => record.cells[i] ?? ''));
+    const got: string[][] = [];
+    for await (const record of report.records) got.push(record.cells.slice(0, 3));
+    expect(got).toEqual(expected);
+  });
+
+  it('writes the rows in error alone to .errors.csv, readable as input with the same header first', async () => {
+    const reportPath = join(dir, 'errors', 'report.csv');
+    await writeReport({ input: fixture('report-mixed-rows.csv'), reportPath, lookup: lookupFrom(MIXED_OUTCOMES) });
+    const errors = await readFile(join(dir, 'errors', 'report.errors.csv'), 'utf8');
+    expect(errors).toBe(HEADER + [LINES[1], LINES[2], LINES[3], LINES[5]].join(''));
+  });
+
+  it('writes a summary of the counts merged with the extra fields, and returns the counts', async () => {
+    const reportPath = join(dir, 'summary', 'report.csv');
+    const counts = await writeReport({
+      input: fixture('report-mixed-rows.csv'),
+      reportPath,
+      lookup: lookupFrom(MIXED_OUTCOMES),
+      summaryExtra: { importId: 'imp-1', calls: 3, rows: -1 },
+    });
+    const expected = {
+      rows: 6,
+      success: 1,
+      error: 4,
+      skipped: 1,
+      byCode: { DUPLICATE_PAIR: 1, MALFORMED_ROW: 2, MISSING_VALUE: 1, NO_OUTCOME: 1, SUCCESS: 1 },
+    };
+    expect(counts).toEqual(expected);
+    expect(JSON.parse(await readFile(join(dir, 'summary', 'report.summary.json'), 'utf8'))).toEqual({ importId: 'imp-1', calls: 3, ...expected });
+  });
+
+  it('uses the given outcome for a row that has none', async () => {
+    const reportPath = join(dir, 'missing', 'report.csv');
+    await writeReport({
+      input: fixture('report-mixed-rows.csv'),
+      reportPath,
+      lookup: lookupFrom(MIXED_OUTCOMES),
+      missing: (row) => ({ row, status: 'error', code: 'SYNC_FAILED', message: 'the call failed for good' }),
+    });
+    const lines = (await readFile(reportPath, 'utf8')).split('\n');
+    expect(lines.at(-2)).toBe('line",6,error,SYNC_FAILED,the call failed for good,');
+  });
+
+  it('keeps input order when lookups answer late, out of order, and in another order than asked', async () => {
+    const rows = 57;
+    const input = join(dir, 'order.csv');
+    await writeFile(input, `id,rel\n${Array.from({ length: rows }, (_, i) => `C-${i + 1},D-${i + 1}`).join('\n')}\n`);
+    const lookup: OutcomeLookup = async (asked) => {
+      await new Promise((resolve) => setTimeout(resolve, (asked[0] ?? 0) % 3 === 0 ? 15 : 1));
+      return asked.map((row): RowOutcome => ({ row, status: 'success', code: 'SUCCESS', message: `ok ${row}` })).reverse();
+    };
+    const reportPath = join(dir, 'order', 'report.csv');
+    await writeReport({ input, reportPath, lookup, batchSize: 5 });
+    const lines = (await readFile(reportPath, 'utf8')).trimEnd().split('\n').slice(1);
+    expect(lines).toEqual(Array.from({ length: rows }, (_, i) => `C-${i + 1},D-${i + 1},${i + 1},success,SUCCESS,ok ${i + 1},`));
+  });
+
+  it('writes with the input\'s delimiter so the errors file reads with the same profile', async () => {
+    const reportPath = join(dir, 'semicolon', 'report.csv');
+    const lookup = lookupFrom([{ row: 1, status: 'error', code: 'INVALID_DATA', message: 'bad; really' }]);
+    await writeReport({ input: fixture('semicolon-delimiter.csv'), csv: { delimiter: ';' }, reportPath, lookup });
+    expect(await readFile(join(dir, 'semicolon', 'report.errors.csv'), 'utf8')).toBe(
+      'contact_ext_id;deal_ext_id;contact_role;_row;_status;_code;_message;_zoho_id\nC-1;D-1;Buyer, Senior;1;error;INVALID_DATA;"bad; really";\n',
+    );
+  });
+
+  it('writes a malformed remainder as a padded row', async () => {
+    const reportPath = join(dir, 'unclosed', 'report.csv');
+    const message = 'a quote opened in this row (line 3) is never closed, so the rest of the file could not be read as rows';
+    const lookup = lookupFrom([
+      { row: 1, status: 'success', code: 'SUCCESS', message: 'added', zohoId: '9' },
+      { row: 2, status: 'error', code: 'MALFORMED_ROW', message },
+    ]);
+    await writeReport({ input: fixture('unclosed-quote.csv'), reportPath, lookup });
+    expect(await readFile(reportPath, 'utf8')).toBe(
+      `contact_ext_id,deal_ext_id,_row,_status,_code,_message,_zoho_id\nC-1,D-1,1,success,SUCCESS,added,9\n,,2,error,MALFORMED_ROW,"${message}",\n`,
+    );
+  });
+
+  it('leaves nothing at the final paths, and no temporary files, when the lookup fails', async () => {
+    const out = join(dir, 'failing');
+    const failing: OutcomeLookup = async (rows) => {
+      if ((rows[0] ?? 0) > 2) throw new Error('redis went away');
+      return rows.map(() => undefined);
+    };
+    await expect(writeReport({ input: fixture('report-mixed-rows.csv'), reportPath: join(out, 'report.csv'), lookup: failing, batchSize: 2 })).rejects.toThrow(
+      'redis went away',
+    );
+    expect(await readdir(out)).toEqual([]);
+  });
+
+  it('replaces an older report only once the new one is complete', async () => {
+    const out = join(dir, 'replace');
+    const reportPath = join(out, 'report.csv');
+    await writeReport({ input: fixture('report-mixed-rows.csv'), reportPath, lookup: lookupFrom(MIXED_OUTCOMES) });
+    await copyFile(fixture('header-only.csv'), join(out, 'input.csv'));
+    await writeReport({ input: join(out, 'input.csv'), reportPath, lookup: lookupFrom([]) });
+    expect(await readFile(reportPath, 'utf8')).toBe('contact_ext_id,deal_ext_id,_row,_status,_code,_message,_zoho_id\n');
+    expect((await readdir(out)).sort()).toEqual(['input.csv', 'report.csv', 'report.errors.csv', 'report.summary.json']);
+  });
+
+  it('rejects a lookup that answers with the wrong number of outcomes', async () => {
+    const lookup: OutcomeLookup = async () => [];
+    await expect(writeReport({ input: fixture('crlf.csv'), reportPath: join(dir, 'short', 'r.csv'), lookup })).rejects.toMatchObject({ code: 'LOOKUP_INVALID' });
+  });
+});
