@@ -1,0 +1,56 @@
+/**
+ * The accounts server's token endpoint, `POST /oauth/v2/token`, refresh-token grant only (§3.1).
+ * Like Zoho it answers most mistakes with HTTP 200 and an `error` key, so a client must check the
+ * body, not the status; only the mint rate limit is an HTTP 400.
+ */
+import type { Reply } from './http-io.js';
+import type { SimulatorState } from './simulator-state.js';
+import { now } from './simulator-state.js';
+
+export const TOKEN_PATH = '/oauth/v2/token';
+
+/** Zoho's documented body for minting too fast (§3.1); practitioners report HTTP 400. */
+export const MINT_DENIED_BODY = Object.freeze({
+  error: 'Access Denied',
+  error_description: 'You have made too many requests continuously. Please try again after some time.',
+  status: 'failure',
+});
+
+const oauthError = (error: string): Reply => ({ status: 200, body: { error } });
+
+/** The first reason these parameters cannot get a token, or null when they can. */
+function rejectParams(state: SimulatorState, params: URLSearchParams): Reply | null {
+  const { clientId, clientSecret, refreshToken } = state.options;
+  const grantType = params.get('grant_type');
+  if (grantType === 'authorization_code') return oauthError('invalid_code');
+  if (grantType !== 'refresh_token') return oauthError('unsupported_grant_type');
+  const id = params.get('client_id');
+  if (!id || (clientId !== null && id !== clientId)) return oauthError('invalid_client');
+  const secret = params.get('client_secret');
+  if (!secret || (clientSecret !== null && secret !== clientSecret)) return oauthError('invalid_client_secret');
+  if (params.get('refresh_token') !== refreshToken) return oauthError('invalid_code');
+  return null;
+}
+
+export function handleTokenRequest(state: SimulatorState, method: string, params: URLSearchParams): Reply {
+  state.counters.tokenRequests += 1;
+  if (method !== 'POST') return { status: 400, body: { error: 'invalid_request', error_description: 'use POST' } };
+  const rejected = rejectParams(state, params);
+  if (rejected !== null) return rejected;
+  const minted = state.tokens.mint(state.options.refreshToken, now(state), state.options);
+  if (minted === null) {
+    state.counters.mintsDenied += 1;
+    return { status: 400, body: { ...MINT_DENIED_BODY } };
+  }
+  state.counters.tokensMinted += 1;
+  return {
+    status: 200,
+    body: {
+      access_token: minted.token,
+      scope: minted.scopes.join(' '),
+      api_domain: state.url,
+      token_type: 'Bearer',
+      expires_in: state.options.tokenTtlS,
+    },
+  };
+}

@@ -1,0 +1,114 @@
+/**
+ * Real HTTP against real simulators over loopback. Every simulator started here is closed by
+ * `closeSimulators()` (call it in afterEach).
+ */
+import { request } from 'undici';
+import { startSimulator, type RunningSimulator, type SimulatorOptions } from '../../src/simulator/index.js';
+
+const running: RunningSimulator[] = [];
+
+/** A simulator with no latency and a small dataset unless the test says otherwise. */
+export async function startTestSimulator(options: Partial<SimulatorOptions> = {}): Promise<RunningSimulator> {
+  const sim = await startSimulator({ latencyMs: 0, jitterMs: 0, contacts: 20, deals: 20, ...options });
+  running.push(sim);
+  return sim;
+}
+
+export async function closeSimulators(): Promise<void> {
+  await Promise.all(running.splice(0).map((sim) => sim.close()));
+}
+
+export const PAGE_HEADER = 'Contacts.External_Contact_ID,Deals.External_Deal_ID';
+export const ROLE_ID = '111111000000026002';
+
+export interface JsonReply {
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  body: unknown;
+  text: string;
+}
+
+async function toReply(response: Awaited<ReturnType<typeof request>>): Promise<JsonReply> {
+  const text = await response.body.text();
+  let body: unknown = text;
+  try {
+    body = JSON.parse(text);
+  } catch {
+    // Gateway pages are HTML; keep the text.
+  }
+  return { status: response.statusCode, headers: response.headers, body, text };
+}
+
+export const refreshParams = (overrides: Record<string, string | undefined> = {}): Record<string, string> => {
+  const params: Record<string, string | undefined> = {
+    grant_type: 'refresh_token',
+    client_id: '1000.CLIENTID',
+    client_secret: 'secret',
+    refresh_token: 'simulator-refresh-token',
+    ...overrides,
+  };
+  return Object.fromEntries(Object.entries(params).filter((entry): entry is [string, string] => entry[1] !== undefined));
+};
+
+/** POST /oauth/v2/token with the parameters in the query string (as Zoho's docs show). */
+export async function tokenRequest(sim: RunningSimulator, params: Record<string, string>): Promise<JsonReply> {
+  const query = new URLSearchParams(params).toString();
+  return toReply(await request(`${sim.url}/oauth/v2/token?${query}`, { method: 'POST' }));
+}
+
+export async function mintToken(sim: RunningSimulator): Promise<string> {
+  const reply = await tokenRequest(sim, refreshParams());
+  const token = (reply.body as { access_token?: unknown }).access_token;
+  if (typeof token !== 'string') throw new Error(`no token: ${reply.text}`);
+  return token;
+}
+
+export interface CrmRequest {
+  method?: 'GET' | 'PUT' | 'POST' | 'DELETE' | 'PATCH';
+  token?: string;
+  /** Sent as the Authorization header verbatim (overrides `token`). */
+  authorization?: string;
+  external?: string;
+  body?: unknown;
+  rawBody?: string;
+}
+
+/** A CRM call; `path` is appended to the simulator's URL as given (encode segments yourself). */
+export async function crm(sim: RunningSimulator, path: string, options: CrmRequest = {}): Promise<JsonReply> {
+  const headers: Record<string, string> = {};
+  const authorization = options.authorization ?? (options.token === undefined ? undefined : `Zoho-oauthtoken ${options.token}`);
+  if (authorization !== undefined) headers.authorization = authorization;
+  if (options.external !== undefined) headers['x-external'] = options.external;
+  const body = options.rawBody ?? (options.body === undefined ? undefined : JSON.stringify(options.body));
+  if (body !== undefined) headers['content-type'] = 'application/json';
+  return toReply(await request(`${sim.url}${path}`, { method: options.method ?? 'PUT', headers, body }));
+}
+
+/** PUT of the API page's first sample, by external ids on both sides. */
+export function pagePut(sim: RunningSimulator, token: string, data: unknown[], base = 'extcontact3'): Promise<JsonReply> {
+  return crm(sim, `/crm/v8/Contacts/${encodeURIComponent(base)}/Deals`, { token, external: PAGE_HEADER, body: { data } });
+}
+
+/** The contact/deal ids of external values, from the dataset. */
+export function contactId(sim: RunningSimulator, external: string): string {
+  const found = sim.dataset.contacts.find((contact) => contact.External_Contact_ID === external);
+  if (found === undefined) throw new Error(`no contact ${external}`);
+  return found.id;
+}
+
+export function dealId(sim: RunningSimulator, external: string): string {
+  const found = sim.dataset.deals.find((deal) => deal.External_Deal_ID === external);
+  if (found === undefined) throw new Error(`no deal ${external}`);
+  return found.id;
+}
+
+/** A mutable clock for the `now` option. */
+export function manualClock(start = Date.UTC(2025, 0, 1)): { now: () => number; advance(ms: number): void } {
+  let time = start;
+  return {
+    now: () => time,
+    advance(ms: number) {
+      time += ms;
+    },
+  };
+}
