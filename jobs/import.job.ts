@@ -1,0 +1,112 @@
+/**
+ * The `import` job: what another service (or our CLI, watched folder and schedules) puts on the
+ * `imports` queue to start an import. Its return value, when the import ends, is an ImportSummary.
+ *
+ * Validation here is about shape only (jobs/ has no I/O); the worker resolves the path under
+ * IMPORT_ROOT and validates the profile object fully, failing the job with a reason when wrong.
+ */
+import { z } from 'zod';
+
+export type ImportSource = { path: string } | { csv: string };
+
+/** A profile object as in CONTRACT.md "Profile"; validated fully by the worker. */
+export type ProfileInput = Record<string, unknown>;
+
+export interface ImportJobPayload {
+  source: ImportSource;
+  /** A built-in profile name, a path to a profile JSON file, or the profile object itself. */
+  profile: string | ProfileInput;
+  /** The same key (and the same content) within the dedup window yields the same import. */
+  idempotencyKey?: string;
+  /** Set by relsync's own producers; another service leaves these out. */
+  importId?: string;
+  /** Where to write the report; default `<REPORT_DIR>/<importId>.report.csv`. */
+  reportPath?: string;
+  /** Who started it: `cli`, `watch`, `schedule`, `queue` (the default), `retry`. */
+  origin?: 'cli' | 'watch' | 'schedule' | 'queue' | 'retry';
+  /** A new import even when the same content and profile were imported within the dedup window. */
+  force?: boolean;
+  /** For `retry`: the import whose error rows this import re-sends. */
+  retryOf?: string;
+  /**
+   * Set on the jobs a `relsync schedule` produces. `source.path` may then hold `*` and `?` in its file
+   * name; the newest matching file at fire time is imported.
+   */
+  schedule?: { name: string };
+}
+
+/** What the `import` job returns when the import ends (and what `status --json` builds on). */
+export interface ImportSummary {
+  importId: string;
+  status: 'done' | 'failed';
+  rows: number;
+  success: number;
+  error: number;
+  skipped: number;
+  reportPath: string | null;
+}
+
+const nonEmpty = z.string().trim().min(1);
+
+/** A schedule's name: also its BullMQ job scheduler id, and part of the import ids it produces. */
+export const SCHEDULE_NAME = /^[A-Za-z0-9][A-Za-z0-9_-]{0,39}$/;
+
+const payloadSchema = z.strictObject({
+  source: z.union([z.strictObject({ path: nonEmpty }), z.strictObject({ csv: z.string() })]),
+  profile: z.union([nonEmpty, z.record(z.string(), z.unknown())]),
+  idempotencyKey: z.string().trim().min(1).max(200).optional(),
+  importId: z.string().regex(/^[A-Za-z][A-Za-z0-9_-]{0,79}$/).optional(),
+  reportPath: nonEmpty.optional(),
+  origin: z.enum(['cli', 'watch', 'schedule', 'queue', 'retry']).optional(),
+  force: z.boolean().optional(),
+  retryOf: nonEmpty.optional(),
+  schedule: z.strictObject({ name: z.string().regex(SCHEDULE_NAME) }).optional(),
+});
+
+export type PayloadCheck = { ok: true; value: ImportJobPayload } | { ok: false; problems: string[] };
+
+/** Check a payload's shape; problems read "<key>: expected X, got Y". */
+export function validateImportPayload(input: unknown): PayloadCheck {
+  const parsed = payloadSchema.safeParse(input);
+  if (parsed.success) return { ok: true, value: parsed.data as ImportJobPayload };
+  return { ok: false, problems: parsed.error.issues.map((issue) => describeIssue(issue, input)) };
+}
+
+function describeIssue(issue: z.core.$ZodIssue, input: unknown): string {
+  const where = issue.path.length > 0 ? issue.path.join('.') : 'payload';
+  const got = describeValue(valueAt(input, issue.path));
+  if (issue.code === 'unrecognized_keys') return `${where}: unknown key(s) ${issue.keys.join(', ')}`;
+  if (issue.path[0] === 'source') return `source: expected { "path": "…" } or { "csv": "…" }, got ${describeValue(valueAt(input, ['source']))}`;
+  if (issue.path[0] === 'profile') return `profile: expected a profile name or a profile object, got ${got}`;
+  return `${where}: ${issue.message.replace(/^Invalid input: /, '')}, got ${got}`;
+}
+
+function valueAt(input: unknown, path: readonly PropertyKey[]): unknown {
+  let value = input;
+  for (const key of path) value = value && typeof value === 'object' ? (value as Record<PropertyKey, unknown>)[key] : undefined;
+  return value;
+}
+
+function describeValue(value: unknown): string {
+  if (value === undefined) return 'nothing';
+  if (typeof value === 'string') return value.length > 40 ? `a ${value.length}-character string` : `'${value}'`;
+  if (Array.isArray(value)) return 'an array';
+  if (value === null) return 'null';
+  return typeof value === 'object' ? 'an object' : String(value);
+}
+
+/** Our producers use the import id as the job id, so registering the same import twice is a no-op. */
+export function importJobId(importId: string): string {
+  return importId;
+}
+
+/**
+ * The import job retries only on infrastructure faults (a user's mistake fails it at once). Keep it
+ * after completion a week so `waitUntilFinished` callers and the dashboard can read the summary.
+ */
+export const IMPORT_JOB_OPTIONS = {
+  attempts: 5,
+  backoff: { type: 'exponential', delay: 2_000 },
+  removeOnComplete: { age: 7 * 86_400 },
+  removeOnFail: { age: 30 * 86_400 },
+} as const;

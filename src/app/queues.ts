@@ -1,0 +1,24 @@
+/** The queues, opened on one Redis connection under RELSYNC_PREFIX. */
+import { Queue } from 'bullmq';
+import type { Redis } from 'ioredis';
+import { IMPORT_JOB_OPTIONS, type ImportJobPayload, type ImportSummary } from '../../jobs/import.job.js';
+import { JobName, QueueName } from '../../jobs/queues.js';
+import type { SyncBatchPayload } from '../../jobs/sync-batch.job.js';
+import type { Lifecycle } from './lifecycle.js';
+
+export interface Queues {
+  imports: Queue<ImportJobPayload, ImportSummary>;
+  sync: Queue<SyncBatchPayload>;
+}
+
+export function openQueues(redis: Redis, prefix: string, lifecycle: Lifecycle): Queues {
+  const imports = new Queue<ImportJobPayload, ImportSummary>(QueueName.imports, { connection: redis, prefix, defaultJobOptions: IMPORT_JOB_OPTIONS });
+  const sync = new Queue<SyncBatchPayload>(QueueName.sync, { connection: redis, prefix });
+  lifecycle.add('queues', () => Promise.all([imports.close(), sync.close()]));
+  return { imports, sync };
+}
+
+/** Put an import on the queue; its id is the job id, so adding the same import twice is a no-op. */
+export async function enqueueImport(queues: Queues, payload: ImportJobPayload & { importId: string }): Promise<void> {
+  await queues.imports.add(JobName.import, payload, { jobId: payload.importId });
+}

@@ -1,0 +1,97 @@
+/**
+ * Wires the processes' parts: Redis, queues, the shared token, the Zoho client and its limiters, and
+ * the BullMQ workers. One limiter per outside resource, each set here once:
+ * - ZOHO_CONCURRENCY as the sync queue's GLOBAL concurrency: at most that many batch jobs active
+ *   across every worker process, and each active job makes at most one call — so Zoho never sees more
+ *   calls in flight from us than ZOHO_CONCURRENCY (Zoho's cap counts calls in flight per org);
+ * - the same number as each process's worker concurrency and p-limit around the HTTP pool, so one
+ *   process alone can use the whole budget and never more;
+ * - on a 429, the whole sync queue is rate-limited (sync.processor.ts), not just one job.
+ */
+import { Worker } from 'bullmq';
+import pLimit from 'p-limit';
+import type { Logger } from 'pino';
+import type { ImportSummary } from '../../jobs/import.job.js';
+import { QueueName } from '../../jobs/queues.js';
+import type { SyncBatchPayload } from '../../jobs/sync-batch.job.js';
+import { requireZohoCredentials, type Config } from '../config/config.js';
+import { connectRedis, createRedis } from '../ledger/redis-connection.js';
+import { RunLedger } from '../ledger/run-ledger.js';
+import { CreditBudget } from '../ledger/credit-budget.js';
+import { SharedTokenProvider } from '../ledger/shared-token-provider.js';
+import { createImportProcessor, type ImportJobData } from '../processors/import.processor.js';
+import { createSyncProcessor, zohoBackoffStrategy, type SyncJobData } from '../processors/sync.processor.js';
+import { DATA_CENTRES } from '../zoho/data-centres.js';
+import { OAuthClient } from '../zoho/oauth-client.js';
+import { ZohoClient } from '../zoho/zoho-client.js';
+import { Lifecycle } from './lifecycle.js';
+import { openQueues, type Queues } from './queues.js';
+
+export interface WorkerRuntime {
+  lifecycle: Lifecycle;
+  queues: Queues;
+  ledger: RunLedger;
+  /** Graceful stop: in-flight calls finish (or are handed back at the deadline), then connections close. */
+  close(): Promise<boolean>;
+}
+
+export async function startWorkerRuntime(config: Config, log: Logger): Promise<WorkerRuntime> {
+  const credentials = requireZohoCredentials(config);
+  const lifecycle = new Lifecycle();
+  const redis = await connectRedis(createRedis(config.redisUrl, { persistent: true }), config.redisUrl);
+  lifecycle.add('redis', () => redis.quit());
+  const queues = openQueues(redis, config.prefix, lifecycle);
+  const ledger = new RunLedger(redis, config.prefix);
+  const client = createZohoClient(config, credentials, redis, log);
+  lifecycle.add('zoho client', () => client.close());
+  await queues.sync.setGlobalConcurrency(config.zoho.concurrency);
+
+  const common = {
+    connection: redis,
+    prefix: config.prefix,
+    lockDuration: config.queue.lockDurationMs,
+    stalledInterval: config.queue.stalledIntervalMs,
+    maxStalledCount: config.queue.maxStalledCount,
+  };
+  const importWorker = new Worker<ImportJobData, ImportSummary>(QueueName.imports, createImportProcessor({ config, ledger, syncQueue: queues.sync, log }), {
+    ...common, concurrency: config.queue.importConcurrency,
+  });
+  const budget = config.zoho.dailyCredits ? new CreditBudget({ redis, prefix: config.prefix, limit: config.zoho.dailyCredits }) : undefined;
+  const syncWorker = new Worker<SyncJobData>(QueueName.sync, createSyncProcessor({ config, ledger, client, budget, syncQueue: queues.sync, log }), {
+    ...common, concurrency: config.zoho.concurrency, settings: { backoffStrategy: zohoBackoffStrategy },
+  });
+  for (const worker of [importWorker, syncWorker]) {
+    worker.on('error', (error) => log.error({ err: error, queue: worker.name }, 'worker error'));
+    lifecycle.add(`${worker.name} worker`, () => worker.close());
+  }
+  await Promise.all([importWorker.waitUntilReady(), syncWorker.waitUntilReady()]);
+  log.info({ prefix: config.prefix, concurrency: config.zoho.concurrency }, 'worker started');
+  return { lifecycle, queues, ledger, close: () => lifecycle.closeAll(config.shutdownTimeoutMs, log) };
+}
+
+function createZohoClient(config: Config, credentials: ReturnType<typeof requireZohoCredentials>, redis: ReturnType<typeof createRedis>, log: Logger): ZohoClient {
+  const oauth = new OAuthClient({
+    accountsUrl: config.zoho.accountsUrl ?? DATA_CENTRES[config.zoho.dc].accountsUrl,
+    ...credentials,
+  });
+  const tokens = new SharedTokenProvider({
+    redis,
+    prefix: config.prefix,
+    credentialsId: `${credentials.clientId}:${credentials.refreshToken}`,
+    mint: async () => {
+      const token = await oauth.mint();
+      log.info({ apiDomain: token.apiDomain, expiresAt: new Date(token.expiresAtMs).toISOString() }, 'minted a Zoho access token');
+      return token;
+    },
+  });
+  return new ZohoClient({
+    tokens,
+    apiDomain: config.zoho.apiDomain,
+    apiVersion: config.zoho.apiVersion,
+    connections: config.zoho.concurrency,
+    limit: pLimit(config.zoho.concurrency),
+    onEvent: (event) => log.debug(event, 'zoho call'),
+  });
+}
+
+export type { SyncBatchPayload };

@@ -1,0 +1,62 @@
+/** `relsync status <id> [--json]` and `relsync list [--json]` */
+import type { Config } from '../../config/config.js';
+import { ErrorCodes, UserError } from '../../errors.js';
+import type { ImportRecord, RunLedger } from '../../ledger/run-ledger.js';
+import { ExitCode, type CliIO } from '../cli-io.js';
+import { openCliRuntime } from '../cli-runtime.js';
+import { doneRows } from '../progress.js';
+
+export async function getImportOrFail(ledger: RunLedger, importId: string): Promise<ImportRecord> {
+  const record = await ledger.getImport(importId);
+  if (!record) throw new UserError(ErrorCodes.IMPORT_NOT_FOUND, `${importId}: no such import (see 'relsync list')`);
+  return record;
+}
+
+export function statusJson(record: ImportRecord): Record<string, unknown> {
+  return {
+    importId: record.id, state: record.state, origin: record.origin, source: record.sourceName, profile: record.profileName,
+    rows: record.rows ?? null, done: doneRows(record), success: record.success, error: record.error, skipped: record.skipped,
+    calls: record.calls, retries: record.retries, rateLimited: record.rateLimited, batches: record.batches ?? null,
+    paused: record.pausedReason ? { reason: record.pausedReason, until: record.pausedUntil ? new Date(record.pausedUntil).toISOString() : null } : null,
+    failedReason: record.failedReason ?? null, reportPath: record.reportPath ?? null, retryOf: record.retryOf ?? null,
+    createdAt: new Date(record.createdAt).toISOString(), finishedAt: record.finishedAt ? new Date(record.finishedAt).toISOString() : null,
+  };
+}
+
+export function statusText(record: ImportRecord): string {
+  const lines = [
+    `import   ${record.id} (${record.origin})`,
+    `state    ${record.state}${record.pausedReason ? ` — waiting: ${record.pausedReason}${record.pausedUntil ? ` (next try ${new Date(record.pausedUntil).toISOString()})` : ''}` : ''}`,
+    `source   ${record.sourceName}  profile ${record.profileName}`,
+    `rows     ${doneRows(record)}/${record.rows ?? '?'} done: ${record.success} success, ${record.error} error, ${record.skipped} skipped`,
+    `calls    ${record.calls} to Zoho, ${record.retries} retried, ${record.rateLimited} answered 429`,
+  ];
+  if (record.failedReason) lines.push(`failed   ${record.failedReason}`);
+  if (record.reportPath && record.state === 'done') lines.push(`report   ${record.reportPath}`);
+  if (record.retryOf) lines.push(`retry of ${record.retryOf}`);
+  return `${lines.join('\n')}\n`;
+}
+
+export async function runStatus(io: CliIO, config: Config, importId: string, options: { json?: boolean }): Promise<number> {
+  const runtime = await openCliRuntime(config, { persistent: false });
+  try {
+    const record = await getImportOrFail(runtime.ledger, importId);
+    io.stdout.write(options.json ? `${JSON.stringify(statusJson(record))}\n` : statusText(record));
+    return ExitCode.ok;
+  } finally {
+    await runtime.close();
+  }
+}
+
+export async function runList(io: CliIO, config: Config, options: { json?: boolean; limit?: number }): Promise<number> {
+  const runtime = await openCliRuntime(config, { persistent: false });
+  try {
+    const records = await runtime.ledger.listImports(options.limit ?? 20);
+    if (options.json) io.stdout.write(`${JSON.stringify(records.map(statusJson))}\n`);
+    else for (const r of records) io.stdout.write(`${r.id}  ${r.state.padEnd(9)}  ${`${doneRows(r)}/${r.rows ?? '?'}`.padStart(15)} rows  ${String(r.error).padStart(6)} errors  ${r.sourceName}\n`);
+    if (!options.json && records.length === 0) io.stdout.write('no imports yet\n');
+    return ExitCode.ok;
+  } finally {
+    await runtime.close();
+  }
+}

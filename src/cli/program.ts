@@ -1,0 +1,62 @@
+/**
+ * The command line (commander). Commands that run processes (worker, simulator, demo) are handed in
+ * by the entry point in workers/, the only place with a main(); the rest live in src/cli/commands.
+ */
+import { Command, InvalidArgumentError, Option } from 'commander';
+
+export interface CommandHandlers {
+  worker(): Promise<number>;
+  import(file: string, options: { profile: string; wait?: boolean; report?: string; dryRun?: boolean; json?: boolean }): Promise<number>;
+  status(id: string, options: { json?: boolean }): Promise<number>;
+  list(options: { json?: boolean; limit?: number }): Promise<number>;
+  report(id: string, options: { out?: string }): Promise<number>;
+  retry(id: string, options: { wait?: boolean; json?: boolean }): Promise<number>;
+  simulator(argv: string[]): Promise<number>;
+  demo(options: { rows?: number; keep?: boolean }): Promise<number>;
+}
+
+function positiveInt(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError(`expected a positive integer, got '${value}'`);
+  return n;
+}
+
+/** Builds the program; `setExitCode` receives each command's exit code. */
+export function buildProgram(handlers: CommandHandlers, setExitCode: (code: number) => void): Command {
+  const program = new Command('relsync')
+    .description('Sync CSV files of external-ID pairs into Zoho CRM related lists')
+    .showHelpAfterError('(run with --help for usage)')
+    .exitOverride();
+  const run = <A extends unknown[]>(fn: (...args: A) => Promise<number>) => async (...args: A) => setExitCode(await fn(...args));
+
+  program.command('worker').description('run every processor until SIGINT/SIGTERM (ingest, sync, report, schedules, WATCH_DIR)')
+    .action(run(() => handlers.worker()));
+  program.command('import').description('register an import of one CSV and print its id')
+    .argument('<file>', 'the CSV file')
+    .option('-p, --profile <name or path>', 'built-in profile name or profile JSON file', 'contacts-deals')
+    .option('-w, --wait', 'show progress on stderr and return when every row has an outcome')
+    .option('-r, --report <path>', 'where to write the report (default: REPORT_DIR/<id>.report.csv)')
+    .option('--dry-run', 'parse, validate, group and plan without calling Zoho; write a report of invalid rows')
+    .option('--json', 'progress as JSON lines on stderr')
+    .action(run((file: string, options) => handlers.import(file, options)));
+  program.command('status').description('state and counts of one import').argument('<id>')
+    .option('--json', 'machine-readable output').action(run((id: string, options) => handlers.status(id, options)));
+  program.command('list').description('recent imports, newest first')
+    .option('--json', 'machine-readable output')
+    .addOption(new Option('-n, --limit <n>', 'how many').argParser(positiveInt))
+    .action(run((options) => handlers.list(options)));
+  program.command('report').description('write the report of an import from its stored outcomes').argument('<id>')
+    .option('-o, --out <path>', 'where to write it (default: the import\'s report path)')
+    .action(run((id: string, options) => handlers.report(id, options)));
+  program.command('retry').description('start a new import of only the rows of <id> that ended in error').argument('<id>')
+    .option('-w, --wait', 'wait and show progress').option('--json', 'progress as JSON lines')
+    .action(run((id: string, options) => handlers.retry(id, options)));
+  program.command('simulator').description('the local Zoho CRM stand-in (see --help of the simulator for its flags)')
+    .allowUnknownOption().helpOption(false).argument('[flags...]')
+    .action(run((flags: string[]) => handlers.simulator(flags)));
+  program.command('demo').description('the whole pipeline on this machine against the simulator')
+    .addOption(new Option('--rows <n>', 'rows in the sample CSV').argParser(positiveInt))
+    .option('--keep', 'keep the demo folder (CSV and report) after it ends')
+    .action(run((options) => handlers.demo(options)));
+  return program;
+}

@@ -1,0 +1,97 @@
+/**
+ * Progress of an import while the CLI waits: a live bar on a terminal (cli-progress), a plain line
+ * every few seconds otherwise (logs, CI), or JSON lines for machines. The source of truth is the run
+ * ledger, polled — so waiting survives a worker restart or a Redis restart.
+ */
+import cliProgress from 'cli-progress';
+import type { ImportRecord, RunLedger } from '../ledger/run-ledger.js';
+import type { CliIO } from './cli-io.js';
+
+export interface ProgressReporter {
+  update(record: ImportRecord): void;
+  stop(): void;
+}
+
+export function doneRows(record: ImportRecord): number {
+  return record.success + record.error + record.skipped;
+}
+
+/** Poll the ledger until the import is done or failed. */
+export async function waitForImport(ledger: RunLedger, importId: string, options: { pollMs?: number; onUpdate?: (record: ImportRecord) => void } = {}): Promise<ImportRecord> {
+  for (;;) {
+    const record = await ledger.getImport(importId);
+    if (!record) throw new Error(`import ${importId} disappeared from the ledger`);
+    options.onUpdate?.(record);
+    if (record.state === 'done' || record.state === 'failed') return record;
+    await new Promise((resolve) => setTimeout(resolve, options.pollMs ?? 500));
+  }
+}
+
+export function createProgressReporter(io: CliIO, options: { json?: boolean; lineEveryMs?: number; now?: () => number } = {}): ProgressReporter {
+  if (options.json) return jsonReporter(io);
+  return io.isTTY ? barReporter(io) : lineReporter(io, options.lineEveryMs ?? 5_000, options.now ?? Date.now);
+}
+
+function jsonReporter(io: CliIO): ProgressReporter {
+  let last = '';
+  return {
+    update(record) {
+      const line = JSON.stringify({ importId: record.id, state: record.state, rows: record.rows ?? null, done: doneRows(record), success: record.success, error: record.error, skipped: record.skipped, calls: record.calls, paused: record.pausedReason ?? null });
+      if (line !== last) io.stderr.write(`${line}\n`);
+      last = line;
+    },
+    stop() {},
+  };
+}
+
+function lineReporter(io: CliIO, everyMs: number, now: () => number): ProgressReporter {
+  let lastAt = 0;
+  let lastState = '';
+  const started = now();
+  return {
+    update(record) {
+      const t = now();
+      if (t - lastAt < everyMs && record.state === lastState) return;
+      lastAt = t;
+      lastState = record.state;
+      io.stderr.write(`${describeProgress(record, (t - started) / 1000)}\n`);
+    },
+    stop() {},
+  };
+}
+
+/** "imp-… syncing: 4,210/10,000 rows (42%), 90 errors, 350 rows/s" (+ why it is paused). */
+export function describeProgress(record: ImportRecord, elapsedS: number): string {
+  const done = doneRows(record);
+  const total = record.rows;
+  const share = total ? ` (${Math.floor((done / Math.max(total, 1)) * 100)}%)` : '';
+  const rate = elapsedS > 0 ? `, ${Math.round(done / elapsedS)} rows/s` : '';
+  const paused = record.pausedReason ? ` — waiting: ${record.pausedReason}` : '';
+  return `${record.id} ${record.state}: ${done.toLocaleString('en-US')}/${total?.toLocaleString('en-US') ?? '?'} rows${share}, ${record.error} errors${rate}${paused}`;
+}
+
+function barReporter(io: CliIO): ProgressReporter {
+  const bar = new cliProgress.SingleBar({
+    stream: io.stderr as NodeJS.WritableStream,
+    format: ' {bar} {value}/{total} rows | {speed} rows/s | ETA {eta_formatted} | errors {errors} | {state}',
+    hideCursor: true,
+    etaBuffer: 50,
+    fps: 5,
+  }, cliProgress.Presets.shades_classic);
+  let started = false;
+  const t0 = Date.now();
+  return {
+    update(record) {
+      const payload = { errors: record.error, state: record.pausedReason ? `waiting: ${record.pausedReason}` : record.state, speed: Math.round(doneRows(record) / Math.max((Date.now() - t0) / 1000, 0.001)) };
+      if (!started) {
+        bar.start(record.rows ?? 0, doneRows(record), payload);
+        started = true;
+      }
+      if (record.rows !== undefined) bar.setTotal(record.rows);
+      bar.update(doneRows(record), payload);
+    },
+    stop() {
+      if (started) bar.stop();
+    },
+  };
+}

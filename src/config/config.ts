@@ -1,0 +1,238 @@
+/**
+ * Configuration is read once: `loadConfig(process.env)` validates every variable, reports all problems
+ * at once naming each variable ("ZOHO_CONCURRENCY: expected an integer 1-25, got 'ten'"), and returns a
+ * frozen object. Nothing else reads process.env. Precedence: defaults < environment < CLI flags
+ * (flags are applied by the CLI with `withOverrides`).
+ */
+import { resolve } from 'node:path';
+import { UserError, ErrorCodes } from '../errors.js';
+
+export const DATA_CENTRE_NAMES = ['us', 'eu', 'in', 'au', 'jp', 'ca', 'cn', 'sa'] as const;
+export type DataCentreName = (typeof DATA_CENTRE_NAMES)[number];
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+export interface Config {
+  /** Redis connection URL (may hold a password: never log it; use `redactUrl`). */
+  redisUrl: string;
+  /** Key prefix for every queue and ledger key. */
+  prefix: string;
+  zoho: {
+    dc: DataCentreName;
+    /** Overrides the data centre's accounts server. */
+    accountsUrl?: string;
+    /** Overrides the API domain; when unset the token reply's `api_domain` is used. */
+    apiDomain?: string;
+    apiVersion: string;
+    clientId?: string;
+    clientSecret?: string;
+    refreshToken?: string;
+    /** Most calls in flight to Zoho at once, across all workers (Zoho's per-org concurrency: 5-25 by edition). */
+    concurrency: number;
+    /** Optional credit budget per rolling 24 h; unset = no budget of our own (Zoho's 429 still applies). */
+    dailyCredits?: number;
+    /** Attempts per API call before its rows end RETRIES_EXHAUSTED (429 waits do not count). */
+    maxAttempts: number;
+    /** Longest total time a batch may spend waiting on 429s before they count as attempts. */
+    rateLimitMaxWaitMs: number;
+  };
+  reportDir: string;
+  watchDir?: string;
+  watchProfile: string;
+  /** Watch WATCH_DIR by polling instead of OS events: needed on network volumes (NFS, SMB), where events do not arrive. */
+  watchPoll: boolean;
+  /** A file in WATCH_DIR is taken once its size has not changed for this long (a slow copy pausing longer is taken early: copy to `.part`, then rename). */
+  watchStabilityMs: number;
+  /**
+   * The same content with the same profile registered again within this many seconds is the same
+   * import (unless forced): a file dropped twice, or sent by two triggers, is synced once. 0 disables.
+   */
+  dedupWindowS: number;
+  /** Queue-trigger paths must lie under this folder. */
+  importRoot: string;
+  logLevel: LogLevel;
+  limits: {
+    maxFileBytes: number;
+    maxRows: number;
+    maxFieldBytes: number;
+    maxInlineCsvBytes: number;
+  };
+  /** Longest graceful shutdown on SIGINT/SIGTERM before in-flight work is handed back. */
+  shutdownTimeoutMs: number;
+  queue: {
+    /**
+     * How long a worker's claim on a job lasts without renewal (renewed every half of it). A worker
+     * killed mid-call loses its claim after this, and the job is recovered by the next stall check.
+     */
+    lockDurationMs: number;
+    /** How often workers look for jobs whose claim lapsed (stalled) and hand them back. */
+    stalledIntervalMs: number;
+    /** A job that stalls more often than this fails for good (its rows then end SYNC_FAILED). */
+    maxStalledCount: number;
+    /** Import jobs (ingest and report steps: CPU and disk) one worker process runs at once. */
+    importConcurrency: number;
+  };
+}
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+interface Reader {
+  problems: string[];
+  env: Env;
+}
+
+function text(r: Reader, name: string, fallback: string): string;
+function text(r: Reader, name: string): string | undefined;
+function text(r: Reader, name: string, fallback?: string): string | undefined {
+  const value = r.env[name]?.trim();
+  return value === undefined || value === '' ? fallback : value;
+}
+
+function integer(r: Reader, name: string, fallback: number, min: number, max: number): number;
+function integer(r: Reader, name: string, fallback: undefined, min: number, max: number): number | undefined;
+function integer(r: Reader, name: string, fallback: number | undefined, min: number, max: number): number | undefined {
+  const raw = text(r, name);
+  if (raw === undefined) return fallback;
+  const value = Number(raw);
+  if (!/^\d+$/.test(raw) || value < min || value > max) {
+    r.problems.push(`${name}: expected an integer ${min}-${max}, got '${raw}'`);
+    return fallback;
+  }
+  return value;
+}
+
+function flag(r: Reader, name: string, fallback: boolean): boolean {
+  const raw = text(r, name)?.toLowerCase();
+  if (raw === undefined) return fallback;
+  if (['1', 'true', 'yes', 'on'].includes(raw)) return true;
+  if (['0', 'false', 'no', 'off'].includes(raw)) return false;
+  r.problems.push(`${name}: expected true or false, got '${raw}'`);
+  return fallback;
+}
+
+function oneOf<T extends string>(r: Reader, name: string, allowed: readonly T[], fallback: T): T {
+  const raw = text(r, name)?.toLowerCase();
+  if (raw === undefined) return fallback;
+  if ((allowed as readonly string[]).includes(raw)) return raw as T;
+  r.problems.push(`${name}: expected one of ${allowed.join(' ')}, got '${raw}'`);
+  return fallback;
+}
+
+function url(r: Reader, name: string, protocols: string[]): string | undefined {
+  const raw = text(r, name);
+  if (raw === undefined) return undefined;
+  try {
+    const parsed = new URL(raw);
+    if (!protocols.includes(parsed.protocol)) throw new Error('protocol');
+    return raw.replace(/\/+$/, '');
+  } catch {
+    r.problems.push(`${name}: expected a ${protocols.join(' or ')}// URL, got '${redactUrl(raw)}'`);
+    return undefined;
+  }
+}
+
+function prefix(r: Reader): string {
+  const value = text(r, 'RELSYNC_PREFIX', 'relsync');
+  if (!/^[A-Za-z0-9_.-]{1,64}$/.test(value)) {
+    r.problems.push(`RELSYNC_PREFIX: expected 1-64 letters, digits, '_', '.' or '-', got '${value}'`);
+  }
+  return value;
+}
+
+function zohoConfig(r: Reader): Config['zoho'] {
+  const version = text(r, 'ZOHO_API_VERSION', 'v8');
+  if (!/^v\d+(\.\d+)?$/.test(version)) r.problems.push(`ZOHO_API_VERSION: expected like 'v8', got '${version}'`);
+  return {
+    dc: oneOf(r, 'ZOHO_DC', DATA_CENTRE_NAMES, 'us'),
+    accountsUrl: url(r, 'ZOHO_ACCOUNTS_URL', ['https:', 'http:']),
+    apiDomain: url(r, 'ZOHO_API_DOMAIN', ['https:', 'http:']),
+    apiVersion: version,
+    clientId: text(r, 'ZOHO_CLIENT_ID'),
+    clientSecret: text(r, 'ZOHO_CLIENT_SECRET'),
+    refreshToken: text(r, 'ZOHO_REFRESH_TOKEN'),
+    concurrency: integer(r, 'ZOHO_CONCURRENCY', 10, 1, 25),
+    dailyCredits: integer(r, 'ZOHO_DAILY_CREDITS', undefined, 1, 100_000_000),
+    maxAttempts: integer(r, 'RELSYNC_MAX_ATTEMPTS', 8, 1, 50),
+    rateLimitMaxWaitMs: integer(r, 'RELSYNC_RATE_LIMIT_MAX_WAIT_MS', 3_600_000, 1_000, 7 * 86_400_000),
+  };
+}
+
+function limits(r: Reader): Config['limits'] {
+  return {
+    maxFileBytes: integer(r, 'RELSYNC_MAX_FILE_BYTES', 2 * 1024 ** 3, 1, Number.MAX_SAFE_INTEGER),
+    maxRows: integer(r, 'RELSYNC_MAX_ROWS', 10_000_000, 1, 1_000_000_000),
+    maxFieldBytes: integer(r, 'RELSYNC_MAX_FIELD_BYTES', 1024 * 1024, 16, 1024 ** 3),
+    maxInlineCsvBytes: integer(r, 'RELSYNC_MAX_INLINE_CSV_BYTES', 10 * 1024 * 1024, 1, 512 * 1024 * 1024),
+  };
+}
+
+/** Validate the whole environment at once; throws one UserError listing every problem. */
+export function loadConfig(env: Env, options: { cwd?: string } = {}): Config {
+  const cwd = options.cwd ?? process.cwd();
+  const r: Reader = { problems: [], env };
+  const watchDir = text(r, 'WATCH_DIR');
+  const config: Config = {
+    redisUrl: url(r, 'REDIS_URL', ['redis:', 'rediss:']) ?? 'redis://127.0.0.1:6379',
+    prefix: prefix(r),
+    zoho: zohoConfig(r),
+    reportDir: resolve(cwd, text(r, 'REPORT_DIR', 'reports')),
+    watchDir: watchDir === undefined ? undefined : resolve(cwd, watchDir),
+    watchProfile: text(r, 'WATCH_PROFILE', 'contacts-deals'),
+    watchPoll: flag(r, 'WATCH_POLL', false),
+    watchStabilityMs: integer(r, 'WATCH_STABILITY_MS', 2_000, 50, 600_000),
+    dedupWindowS: integer(r, 'RELSYNC_DEDUP_WINDOW_S', 3_600, 0, 30 * 86_400),
+    importRoot: resolve(cwd, text(r, 'IMPORT_ROOT', '.')),
+    logLevel: oneOf(r, 'LOG_LEVEL', LOG_LEVELS, 'info'),
+    limits: limits(r),
+    shutdownTimeoutMs: integer(r, 'RELSYNC_SHUTDOWN_TIMEOUT_MS', 30_000, 100, 3_600_000),
+    queue: {
+      lockDurationMs: integer(r, 'RELSYNC_LOCK_DURATION_MS', 30_000, 1_000, 600_000),
+      stalledIntervalMs: integer(r, 'RELSYNC_STALLED_INTERVAL_MS', 30_000, 500, 600_000),
+      maxStalledCount: integer(r, 'RELSYNC_MAX_STALLED_COUNT', 3, 0, 100),
+      importConcurrency: integer(r, 'RELSYNC_IMPORT_CONCURRENCY', 2, 1, 32),
+    },
+  };
+  if (r.problems.length > 0) {
+    throw new UserError(ErrorCodes.CONFIG_INVALID, `invalid configuration: ${r.problems.join('; ')}`);
+  }
+  return deepFreeze(config);
+}
+
+/** The variables needed to call Zoho; throws naming every missing one. */
+export function requireZohoCredentials(config: Config): Required<Pick<Config['zoho'], 'clientId' | 'clientSecret' | 'refreshToken'>> {
+  const { clientId, clientSecret, refreshToken } = config.zoho;
+  const missing = [
+    clientId ? undefined : 'ZOHO_CLIENT_ID',
+    clientSecret ? undefined : 'ZOHO_CLIENT_SECRET',
+    refreshToken ? undefined : 'ZOHO_REFRESH_TOKEN',
+  ].filter((name): name is string => name !== undefined);
+  if (missing.length > 0 || !clientId || !clientSecret || !refreshToken) {
+    throw new UserError(ErrorCodes.CONFIG_INVALID, `${missing.join(', ')}: expected a value (see .env.example), got nothing`);
+  }
+  return { clientId, clientSecret, refreshToken };
+}
+
+/** Defaults < env < CLI flags: returns a new frozen config with the overrides applied. */
+export function withOverrides(config: Config, patch: { zoho?: Partial<Config['zoho']> } & Partial<Omit<Config, 'zoho'>>): Config {
+  return deepFreeze({ ...structuredClone(config), ...patch, zoho: { ...config.zoho, ...patch.zoho } });
+}
+
+/** A URL safe to print: any password (and user) replaced by '***'. */
+export function redactUrl(raw: string): string {
+  try {
+    const parsed = new URL(raw);
+    if (parsed.password) parsed.password = '***';
+    if (parsed.username) parsed.username = '***';
+    return parsed.toString().replace(/\/$/, '');
+  } catch {
+    return raw.replace(/\/\/[^@/]*@/, '//***@');
+  }
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value && typeof value === 'object') {
+    for (const inner of Object.values(value)) deepFreeze(inner);
+    Object.freeze(value);
+  }
+  return value;
+}

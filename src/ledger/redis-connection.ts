@@ -1,0 +1,35 @@
+/**
+ * Redis connections. BullMQ workers need `maxRetriesPerRequest: null` (commands wait through a Redis
+ * restart instead of failing); short-lived CLI commands fail fast with one clear line instead.
+ */
+import { Redis } from 'ioredis';
+import { UserError, ErrorCodes } from '../errors.js';
+import { redactUrl } from '../config/config.js';
+
+export interface ConnectionOptions {
+  /** Keep retrying through outages (workers, `import --wait`); false = fail fast (one-shot commands). */
+  persistent: boolean;
+}
+
+export function createRedis(url: string, options: ConnectionOptions): Redis {
+  return new Redis(url, {
+    maxRetriesPerRequest: options.persistent ? null : 2,
+    enableReadyCheck: true,
+    connectTimeout: 5_000,
+    lazyConnect: true,
+    // Back off up to 2 s between reconnects; a restarted Redis is picked up within that.
+    retryStrategy: (times) => (options.persistent || times < 3 ? Math.min(times * 200, 2_000) : null),
+  });
+}
+
+/** Connect now, or throw a UserError that names the (redacted) URL. */
+export async function connectRedis(redis: Redis, url: string): Promise<Redis> {
+  try {
+    await redis.connect();
+    await redis.ping();
+    return redis;
+  } catch (error) {
+    redis.disconnect();
+    throw new UserError(ErrorCodes.REDIS_UNREACHABLE, `Redis unreachable at ${redactUrl(url)} (REDIS_URL): ${(error as Error).message}`, { cause: error, isRetryable: true });
+  }
+}

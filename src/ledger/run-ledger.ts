@@ -1,0 +1,226 @@
+/**
+ * The run ledger: each import's state and counters, and each row's outcome, in Redis.
+ *
+ * Invariant: a row's outcome is written at most once (HSETNX), and the counters move only when one is
+ * newly written, in the same Lua script — so a retried or duplicated batch can never give a row a
+ * second outcome nor count it twice. Keys (P = RELSYNC_PREFIX):
+ *   P:ledger:import:{id}           hash   the import record (state, counters, profile, paths…)
+ *   P:ledger:import:{id}:outcomes  hash   row number → packed outcome
+ *   P:ledger:recent                zset   created-at → id, for listing
+ *   P:dedup:{content}.{profile}    string the import of that content and profile, for the dedup window
+ *   P:lease:{name}                 string who holds a short lease (the watched folder's claims)
+ */
+import type { Redis } from 'ioredis';
+import type { RowOutcome, RowStatus } from '../domain/row-outcome.js';
+
+export const IMPORT_STATES = ['queued', 'ingesting', 'syncing', 'reporting', 'done', 'failed'] as const;
+export type ImportState = (typeof IMPORT_STATES)[number];
+
+export interface ImportRecord {
+  id: string;
+  state: ImportState;
+  origin: string;
+  /** Absolute path of the CSV being imported. */
+  source: string;
+  /** What the user called it (file name, or "inline CSV"). */
+  sourceName: string;
+  profileName: string;
+  /** The resolved profile, as JSON. */
+  profileJson: string;
+  createdAt: number;
+  updatedAt: number;
+  startedAt?: number;
+  finishedAt?: number;
+  /** Data rows in the file; known once ingest has read it. */
+  rows?: number;
+  success: number;
+  error: number;
+  skipped: number;
+  /** Zoho calls made (every attempt), retries scheduled, 429s seen. */
+  calls: number;
+  retries: number;
+  rateLimited: number;
+  batches?: number;
+  reportPath?: string;
+  failedReason?: string;
+  /** Set while the import waits on something outside it (429 storm, credits, accounts server). */
+  pausedReason?: string;
+  pausedUntil?: number;
+  retryOf?: string;
+  idempotencyKey?: string;
+  contentHash?: string;
+}
+
+export type NewImport = Pick<ImportRecord, 'id' | 'origin' | 'source' | 'sourceName' | 'profileName' | 'profileJson'> &
+  Partial<Pick<ImportRecord, 'reportPath' | 'retryOf' | 'idempotencyKey' | 'contentHash'>>;
+
+const NUMBER_FIELDS = new Set(['createdAt', 'updatedAt', 'startedAt', 'finishedAt', 'rows', 'success', 'error', 'skipped', 'calls', 'retries', 'rateLimited', 'batches', 'pausedUntil']);
+type Counter = 'success' | 'error' | 'skipped' | 'calls' | 'retries' | 'rateLimited';
+
+// KEYS[1] outcomes hash, KEYS[2] import hash; ARGV triples: row, packed outcome, status counter.
+const RECORD_OUTCOMES_LUA = `
+local added = 0
+for i = 1, #ARGV, 3 do
+  if redis.call('HSETNX', KEYS[1], ARGV[i], ARGV[i + 1]) == 1 then
+    redis.call('HINCRBY', KEYS[2], ARGV[i + 2], 1)
+    added = added + 1
+  end
+end
+return added`;
+
+// KEYS[1] dedup key; ARGV: import id, ttl in seconds, the failed owner it may replace ('' = none).
+const CLAIM_CONTENT_LUA = `
+local owner = redis.call('GET', KEYS[1])
+if (not owner) or (ARGV[3] ~= '' and owner == ARGV[3]) then
+  redis.call('SET', KEYS[1], ARGV[1], 'EX', ARGV[2])
+  return ARGV[1]
+end
+return owner`;
+
+const RELEASE_LEASE_LUA = `
+if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
+return 0`;
+
+type PackedOutcome = [status: 's' | 'e' | 'k', code: string, message: string, zohoId?: string];
+const STATUS_CHAR: Record<RowStatus, PackedOutcome[0]> = { success: 's', error: 'e', skipped: 'k' };
+const CHAR_STATUS: Record<PackedOutcome[0], RowStatus> = { s: 'success', e: 'error', k: 'skipped' };
+
+export function packOutcome(outcome: RowOutcome): string {
+  const packed: PackedOutcome = [STATUS_CHAR[outcome.status], outcome.code, outcome.message];
+  if (outcome.zohoId) packed.push(outcome.zohoId);
+  return JSON.stringify(packed);
+}
+
+export function unpackOutcome(row: number, packed: string): RowOutcome {
+  const [status, code, message, zohoId] = JSON.parse(packed) as PackedOutcome;
+  return zohoId ? { row, status: CHAR_STATUS[status], code, message, zohoId } : { row, status: CHAR_STATUS[status], code, message };
+}
+
+export class RunLedger {
+  readonly #redis: Redis;
+  readonly #prefix: string;
+  readonly #now: () => number;
+
+  constructor(redis: Redis, prefix: string, now: () => number = Date.now) {
+    this.#redis = redis;
+    this.#prefix = prefix;
+    this.#now = now;
+  }
+
+  importKey(id: string): string {
+    return `${this.#prefix}:ledger:import:${id}`;
+  }
+
+  outcomesKey(id: string): string {
+    return `${this.#prefix}:ledger:import:${id}:outcomes`;
+  }
+
+  /** Create the record unless it exists; true when this call created it. */
+  async createImport(record: NewImport): Promise<boolean> {
+    const key = this.importKey(record.id);
+    const now = this.#now();
+    const fields: Record<string, string | number> = { state: 'queued', createdAt: now, updatedAt: now, success: 0, error: 0, skipped: 0, calls: 0, retries: 0, rateLimited: 0 };
+    for (const [name, value] of Object.entries(record)) if (value !== undefined) fields[name] = value;
+    const created = await this.#redis.hsetnx(key, 'id', record.id);
+    if (created === 0) return false;
+    await this.#redis.multi().hset(key, fields).zadd(`${this.#prefix}:ledger:recent`, now, record.id).exec();
+    return true;
+  }
+
+  async getImport(id: string): Promise<ImportRecord | undefined> {
+    const raw = await this.#redis.hgetall(this.importKey(id));
+    if (!raw.id) return undefined;
+    const record: Record<string, string | number> = {};
+    for (const [name, value] of Object.entries(raw)) record[name] = NUMBER_FIELDS.has(name) ? Number(value) : value;
+    return record as unknown as ImportRecord;
+  }
+
+  async update(id: string, fields: Partial<Omit<ImportRecord, 'id' | Counter>>): Promise<void> {
+    const set: Record<string, string | number> = { updatedAt: this.#now() };
+    const unset: string[] = [];
+    for (const [name, value] of Object.entries(fields)) {
+      if (value === undefined || value === null) unset.push(name);
+      else set[name] = value as string | number;
+    }
+    const multi = this.#redis.multi().hset(this.importKey(id), set);
+    if (unset.length > 0) multi.hdel(this.importKey(id), ...unset);
+    await multi.exec();
+  }
+
+  async setState(id: string, state: ImportState, fields: Partial<Omit<ImportRecord, 'id' | 'state' | Counter>> = {}): Promise<void> {
+    await this.update(id, { ...fields, state });
+  }
+
+  async increment(id: string, counter: 'calls' | 'retries' | 'rateLimited', by = 1): Promise<void> {
+    await this.#redis.hincrby(this.importKey(id), counter, by);
+  }
+
+  /** Record outcomes; rows that already have one keep it. Returns how many were newly recorded. */
+  async recordOutcomes(id: string, outcomes: readonly RowOutcome[]): Promise<number> {
+    if (outcomes.length === 0) return 0;
+    const args: Array<string | number> = [];
+    for (const outcome of outcomes) args.push(outcome.row, packOutcome(outcome), outcome.status);
+    const added = await this.#redis.eval(RECORD_OUTCOMES_LUA, 2, this.outcomesKey(id), this.importKey(id), ...args);
+    return Number(added);
+  }
+
+  async getOutcomes(id: string, rows: readonly number[]): Promise<Array<RowOutcome | undefined>> {
+    if (rows.length === 0) return [];
+    const packed = await this.#redis.hmget(this.outcomesKey(id), ...rows.map(String));
+    return packed.map((value, i) => (value === null ? undefined : unpackOutcome(rows[i]!, value)));
+  }
+
+  async countOutcomes(id: string): Promise<number> {
+    return this.#redis.hlen(this.outcomesKey(id));
+  }
+
+  /** Rows 1..total with no outcome yet, found in batches (the file may have millions of rows). */
+  async rowsWithoutOutcome(id: string, total: number, batchSize = 5_000): Promise<number[]> {
+    const missing: number[] = [];
+    for (let start = 1; start <= total; start += batchSize) {
+      const rows = Array.from({ length: Math.min(batchSize, total - start + 1) }, (_, i) => start + i);
+      const found = await this.#redis.hmget(this.outcomesKey(id), ...rows.map(String));
+      found.forEach((value, i) => value === null && missing.push(rows[i]!));
+    }
+    return missing;
+  }
+
+  /** Every outcome of an import with the given status, in row order (for `retry`). */
+  async rowsWithStatus(id: string, status: RowStatus): Promise<number[]> {
+    const rows: number[] = [];
+    const want = `["${STATUS_CHAR[status]}"`;
+    let cursor = '0';
+    do {
+      const [next, entries] = await this.#redis.hscan(this.outcomesKey(id), cursor, 'COUNT', 2_000);
+      cursor = next;
+      for (let i = 0; i < entries.length; i += 2) if (entries[i + 1]!.startsWith(want)) rows.push(Number(entries[i]));
+    } while (cursor !== '0');
+    return rows.sort((a, b) => a - b);
+  }
+
+  /**
+   * The import that owns `contentKey` for the next `ttlS` seconds: `importId` when the key was free
+   * (or held by `replacing`, an import that failed), else the id that holds it.
+   */
+  async claimContent(contentKey: string, importId: string, ttlS: number, replacing?: string): Promise<string> {
+    const owner = await this.#redis.eval(CLAIM_CONTENT_LUA, 1, `${this.#prefix}:dedup:${contentKey}`, importId, ttlS, replacing ?? '');
+    return String(owner);
+  }
+
+  /** Take a lease for `ttlMs` unless someone holds it; true when taken. A holder that dies loses it at expiry. */
+  async takeLease(name: string, holder: string, ttlMs: number): Promise<boolean> {
+    return (await this.#redis.set(`${this.#prefix}:lease:${name}`, holder, 'PX', ttlMs, 'NX')) === 'OK';
+  }
+
+  /** Give a lease back, only if `holder` still holds it. */
+  async releaseLease(name: string, holder: string): Promise<void> {
+    await this.#redis.eval(RELEASE_LEASE_LUA, 1, `${this.#prefix}:lease:${name}`, holder);
+  }
+
+  /** The most recent imports, newest first. */
+  async listImports(limit = 20): Promise<ImportRecord[]> {
+    const ids = await this.#redis.zrevrange(`${this.#prefix}:ledger:recent`, 0, limit - 1);
+    const records = await Promise.all(ids.map((id) => this.getImport(id)));
+    return records.filter((record): record is ImportRecord => record !== undefined);
+  }
+}

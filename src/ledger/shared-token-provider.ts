@@ -1,0 +1,125 @@
+/**
+ * An access token shared by every process through Redis, refreshed by one process at a time.
+ *
+ * Why: Zoho's accounts server mints at most 10 access tokens per refresh token per 10 minutes and then
+ * blocks for the rest of the window (fact sheet §3.1, §7). Twenty workers starting together, or a
+ * token expiring under many workers, must mint one token, not twenty. So: the token lives in Redis;
+ * a process that finds it missing or near expiry takes a short lock, re-checks, mints, stores; the
+ * others wait for the stored token. A failed mint is remembered briefly so the others do not retry it.
+ */
+import { createHash, randomUUID } from 'node:crypto';
+import type { Redis } from 'ioredis';
+import type { AccessToken, TokenProvider } from '../zoho/oauth-client.js';
+import { RelsyncError } from '../errors.js';
+
+export interface SharedTokenProviderOptions {
+  redis: Redis;
+  prefix: string;
+  /** Identifies the credentials (client id + refresh token) without storing them: hashed into the key. */
+  credentialsId: string;
+  mint: () => Promise<AccessToken>;
+  /**
+   * Refresh this long before expiry (ms), or a quarter of the token's lifetime when that is shorter.
+   * Default 5 minutes: no call starts with a token about to die.
+   */
+  refreshAheadMs?: number;
+  /** Lock lifetime (ms); longer than a mint can take. Default 30 s. */
+  lockTtlMs?: number;
+  /** How long a failed mint is remembered so other processes fail fast instead of minting (ms). Default 30 s. */
+  failureTtlMs?: number;
+  /** Poll interval while another process mints (ms). Default 100. */
+  pollMs?: number;
+  now?: () => number;
+}
+
+const RELEASE_LUA = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0`;
+const DROP_IF_SAME_LUA = `local v = redis.call('GET', KEYS[1]) if v and string.find(v, ARGV[1], 1, true) then return redis.call('DEL', KEYS[1]) end return 0`;
+
+interface StoredFailure { code: string; message: string; isRetryable: boolean }
+type StoredToken = AccessToken & { mintedAtMs?: number };
+
+export class SharedTokenProvider implements TokenProvider {
+  readonly #o: Required<Omit<SharedTokenProviderOptions, 'credentialsId'>>;
+  readonly #tokenKey: string;
+  readonly #lockKey: string;
+  readonly #failureKey: string;
+  #cached: StoredToken | undefined;
+  #inFlight: Promise<AccessToken> | undefined;
+
+  constructor(options: SharedTokenProviderOptions) {
+    this.#o = { refreshAheadMs: 300_000, lockTtlMs: 30_000, failureTtlMs: 30_000, pollMs: 100, now: Date.now, ...options };
+    const id = createHash('sha256').update(options.credentialsId).digest('hex').slice(0, 16);
+    this.#tokenKey = `${options.prefix}:oauth:${id}:token`;
+    this.#lockKey = `${options.prefix}:oauth:${id}:lock`;
+    this.#failureKey = `${options.prefix}:oauth:${id}:failure`;
+  }
+
+  async getToken(): Promise<AccessToken> {
+    if (this.#cached && this.#isFresh(this.#cached)) return this.#cached;
+    // One load per process at a time; concurrent callers share it.
+    this.#inFlight ??= this.#load().finally(() => (this.#inFlight = undefined));
+    return this.#inFlight;
+  }
+
+  async invalidate(accessToken: string): Promise<void> {
+    if (this.#cached?.accessToken === accessToken) this.#cached = undefined;
+    await this.#o.redis.eval(DROP_IF_SAME_LUA, 1, this.#tokenKey, JSON.stringify(accessToken));
+  }
+
+  #isFresh(token: StoredToken): boolean {
+    const lifetimeMs = token.mintedAtMs === undefined ? Infinity : token.expiresAtMs - token.mintedAtMs;
+    return token.expiresAtMs - Math.min(this.#o.refreshAheadMs, lifetimeMs / 4) > this.#o.now();
+  }
+
+  async #load(): Promise<AccessToken> {
+    const deadline = this.#o.now() + this.#o.lockTtlMs * 2;
+    for (;;) {
+      const stored = await this.#readStored();
+      if (stored) return (this.#cached = stored);
+      await this.#throwStoredFailure();
+      const lock = randomUUID();
+      if ((await this.#o.redis.set(this.#lockKey, lock, 'PX', this.#o.lockTtlMs, 'NX')) === 'OK') {
+        try {
+          return (this.#cached = (await this.#readStored()) ?? (await this.#mintAndStore()));
+        } finally {
+          await this.#o.redis.eval(RELEASE_LUA, 1, this.#lockKey, lock);
+        }
+      }
+      if (this.#o.now() > deadline) throw new RelsyncError('TOKEN_WAIT_TIMEOUT', 'timed out waiting for another worker to refresh the Zoho access token', { isRetryable: true });
+      await new Promise((resolve) => setTimeout(resolve, this.#o.pollMs));
+    }
+  }
+
+  async #readStored(): Promise<StoredToken | undefined> {
+    const raw = await this.#o.redis.get(this.#tokenKey);
+    if (!raw) return undefined;
+    const token = JSON.parse(raw) as StoredToken;
+    return this.#isFresh(token) ? token : undefined;
+  }
+
+  async #mintAndStore(): Promise<StoredToken> {
+    let token: StoredToken;
+    const mintedAtMs = this.#o.now();
+    try {
+      token = { ...(await this.#o.mint()), mintedAtMs };
+    } catch (error) {
+      const failure: StoredFailure = {
+        code: (error as RelsyncError).code ?? 'ACCOUNTS_ERROR',
+        message: (error as Error).message,
+        isRetryable: (error as RelsyncError).isRetryable ?? true,
+      };
+      await this.#o.redis.set(this.#failureKey, JSON.stringify(failure), 'PX', this.#o.failureTtlMs);
+      throw error;
+    }
+    const ttlMs = Math.max(1_000, token.expiresAtMs - this.#o.now());
+    await this.#o.redis.multi().set(this.#tokenKey, JSON.stringify(token), 'PX', ttlMs).del(this.#failureKey).exec();
+    return token;
+  }
+
+  async #throwStoredFailure(): Promise<void> {
+    const raw = await this.#o.redis.get(this.#failureKey);
+    if (!raw) return;
+    const failure = JSON.parse(raw) as StoredFailure;
+    throw new RelsyncError(failure.code, failure.message, { isRetryable: failure.isRetryable });
+  }
+}

@@ -1,0 +1,99 @@
+/**
+ * The `import` job as a step job (BullMQ "process step jobs" pattern): start → ingest → sync (wait for
+ * the batch jobs, added as children) → report. The step is saved in the job's data after each one, so
+ * a retried or stalled job resumes where it was. A user's mistake (bad file, profile, path) fails the
+ * job at once with a one-line reason (UnrecoverableError); infrastructure faults retry.
+ */
+import { UnrecoverableError, WaitingChildrenError, type Job, type Queue } from 'bullmq';
+import type { Logger } from 'pino';
+import { validateImportPayload, type ImportJobPayload, type ImportSummary } from '../../jobs/import.job.js';
+import { JobName } from '../../jobs/queues.js';
+import { syncBatchJobId, syncBatchJobOptions, type SyncBatchPayload } from '../../jobs/sync-batch.job.js';
+import type { Config } from '../config/config.js';
+import { ErrorCodes, isUserError, oneLine, UserError } from '../errors.js';
+import type { RunLedger } from '../ledger/run-ledger.js';
+import { parseProfile, type Profile } from '../profile/profile.js';
+import { finalizeImport } from '../usecases/finalize-import.js';
+import { ingestImport } from '../usecases/ingest-import.js';
+import { startImport } from '../usecases/start-import.js';
+
+export type ImportStep = 'start' | 'ingest' | 'sync' | 'report';
+export type ImportJobData = ImportJobPayload & { step?: ImportStep; sourcePath?: string };
+
+export interface ImportProcessorDeps {
+  config: Config;
+  ledger: RunLedger;
+  syncQueue: Queue<SyncBatchPayload>;
+  log: Logger;
+}
+
+export function createImportProcessor(deps: ImportProcessorDeps) {
+  return async (job: Job<ImportJobData, ImportSummary>, token?: string): Promise<ImportSummary> => {
+    const importId = job.data.importId ?? `job-${job.id}`;
+    const log = deps.log.child({ importId, jobId: job.id, attempt: job.attemptsMade + 1 });
+    try {
+      return await runSteps(deps, job, importId, token ?? '', log);
+    } catch (error) {
+      if (error instanceof WaitingChildrenError) throw error;
+      const reason = oneLine(error);
+      const final = isUserError(error) || job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
+      log.error({ err: isUserError(error) ? undefined : error, reason }, final ? 'import failed' : 'import step failed; will retry');
+      if (final) await deps.ledger.setState(importId, 'failed', { failedReason: reason, finishedAt: Date.now() }).catch(() => undefined);
+      throw isUserError(error) ? new UnrecoverableError(reason) : error;
+    }
+  };
+}
+
+async function runSteps(deps: ImportProcessorDeps, job: Job<ImportJobData, ImportSummary>, importId: string, token: string, log: Logger): Promise<ImportSummary> {
+  let step: ImportStep = job.data.step ?? 'start';
+  if (step === 'start') {
+    const check = validateImportPayload(stripInternal(job.data));
+    if (!check.ok) throw new UserError(ErrorCodes.PAYLOAD_INVALID, `invalid import payload: ${check.problems.join('; ')}`);
+    const started = await startImport({ config: deps.config, ledger: deps.ledger }, importId, check.value);
+    step = await saveStep(job, 'ingest', { importId, sourcePath: started.sourcePath, reportPath: started.reportPath });
+  }
+  const profile = await profileOf(deps.ledger, importId);
+  const sourcePath = job.data.sourcePath!;
+  if (step === 'ingest') {
+    await deps.ledger.setState(importId, 'ingesting', { startedAt: Date.now() });
+    const record = await deps.ledger.getImport(importId);
+    await ingestImport({ ledger: deps.ledger, log, limits: deps.config.limits }, {
+      importId, sourcePath, sourceName: record?.sourceName ?? sourcePath, profile,
+      enqueue: (batches) => addBatches(deps.syncQueue, job, batches, deps.config.zoho.maxAttempts),
+    });
+    await deps.ledger.setState(importId, 'syncing');
+    step = await saveStep(job, 'sync');
+  }
+  if (step === 'sync') {
+    if (await job.moveToWaitingChildren(token)) throw new WaitingChildrenError();
+    step = await saveStep(job, 'report');
+  }
+  return finalizeImport({ ledger: deps.ledger, log }, { importId, sourcePath, profile, reportPath: job.data.reportPath! });
+}
+
+async function saveStep(job: Job<ImportJobData>, step: ImportStep, extra: Partial<ImportJobData> = {}): Promise<ImportStep> {
+  await job.updateData({ ...job.data, ...extra, step });
+  return step;
+}
+
+/** Another service's payload has no internal keys; ours do — validate only the public shape. */
+function stripInternal(data: ImportJobData): unknown {
+  const { step: _step, sourcePath: _sourcePath, ...payload } = data;
+  return payload;
+}
+
+async function profileOf(ledger: RunLedger, importId: string): Promise<Profile> {
+  const record = await ledger.getImport(importId);
+  if (!record) throw new Error(`import ${importId} has no ledger record`);
+  return parseProfile(JSON.parse(record.profileJson), `import ${importId} profile`);
+}
+
+/** Add the batch jobs as children of the import job; deterministic ids make a re-add a no-op. */
+async function addBatches(queue: Queue<SyncBatchPayload>, parent: Job, batches: SyncBatchPayload[], maxAttempts: number): Promise<void> {
+  const parentRef = { id: parent.id!, queue: parent.queueQualifiedName };
+  await queue.addBulk(batches.map((batch) => ({
+    name: JobName.syncBatch,
+    data: batch,
+    opts: { ...syncBatchJobOptions(maxAttempts), jobId: syncBatchJobId(batch.importId, batch.seq), parent: parentRef },
+  })));
+}

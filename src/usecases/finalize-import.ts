@@ -1,0 +1,54 @@
+/**
+ * Finalize: every row without an outcome gets one (a batch that failed for good in BullMQ terms), the
+ * report is written from the input file and the stored outcomes, and the import is marked done.
+ */
+import type { Logger } from 'pino';
+import type { ImportSummary } from '../../jobs/import.job.js';
+import { OutcomeCodes } from '../domain/row-outcome.js';
+import type { RunLedger } from '../ledger/run-ledger.js';
+import type { Profile } from '../profile/profile.js';
+import { writeReport } from '../report/report-writer.js';
+
+export interface FinalizeDeps { ledger: RunLedger; log: Logger; now?: () => number }
+
+export async function finalizeImport(deps: FinalizeDeps, input: { importId: string; sourcePath: string; profile: Profile; reportPath: string }): Promise<ImportSummary> {
+  const { ledger, importId } = { ledger: deps.ledger, importId: input.importId };
+  await ledger.setState(importId, 'reporting', { pausedReason: undefined, pausedUntil: undefined });
+  const record = await ledger.getImport(importId);
+  const total = record?.rows ?? 0;
+  if ((await ledger.countOutcomes(importId)) < total) {
+    const missing = await ledger.rowsWithoutOutcome(importId, total);
+    deps.log.warn({ rows: missing.length }, 'rows without an outcome after sync; marking them SYNC_FAILED');
+    for (let i = 0; i < missing.length; i += 1_000) {
+      await ledger.recordOutcomes(importId, missing.slice(i, i + 1_000).map((row) => ({
+        row, status: 'error', code: OutcomeCodes.SYNC_FAILED, message: 'the call for this row failed for good before recording a result (see the worker log)',
+      })));
+    }
+  }
+  const counts = await writeReportFor(deps, input);
+  const finishedAt = (deps.now ?? Date.now)();
+  await ledger.setState(importId, 'done', { finishedAt, reportPath: input.reportPath });
+  deps.log.info({ ...counts, reportPath: input.reportPath }, 'import done');
+  return { importId, status: 'done', rows: counts.rows, success: counts.success, error: counts.error, skipped: counts.skipped, reportPath: input.reportPath };
+}
+
+/** Write (or rewrite) the report of an import from its stored outcomes. */
+export async function writeReportFor(deps: FinalizeDeps, input: { importId: string; sourcePath: string; profile: Profile; reportPath: string }) {
+  const record = await deps.ledger.getImport(input.importId);
+  const startedAt = record?.startedAt ?? record?.createdAt;
+  return writeReport({
+    input: input.sourcePath,
+    csv: { delimiter: input.profile.csv?.delimiter },
+    reportPath: input.reportPath,
+    lookup: (rows) => deps.ledger.getOutcomes(input.importId, rows),
+    summaryExtra: {
+      importId: input.importId,
+      source: record?.sourceName,
+      profile: record?.profileName,
+      calls: record?.calls ?? 0,
+      retries: record?.retries ?? 0,
+      rateLimited: record?.rateLimited ?? 0,
+      durationMs: startedAt ? (deps.now ?? Date.now)() - startedAt : undefined,
+    },
+  });
+}

@@ -1,0 +1,92 @@
+/**
+ * Ingest: stream the CSV once, validate each row, group valid rows per base record into batches of at
+ * most 100, record outcomes for rows that will never be sent, and hand the batches to `enqueue`.
+ * Runs again from the start after a crash: outcomes are recorded at most once and batch job ids are
+ * deterministic, so a second run adds nothing new.
+ */
+import type { Logger } from 'pino';
+import type { SyncBatchPayload } from '../../jobs/sync-batch.job.js';
+import { openCsv } from '../csv/csv-reader.js';
+import type { RowOutcome } from '../domain/row-outcome.js';
+import { ErrorCodes, UserError } from '../errors.js';
+import type { RunLedger } from '../ledger/run-ledger.js';
+import { mapColumns } from '../plan/column-map.js';
+import { Grouper } from '../plan/grouper.js';
+import { checkRow } from '../plan/row-check.js';
+import type { Profile } from '../profile/profile.js';
+
+export interface IngestDeps {
+  /** Where outcomes go: the run ledger, or an in-memory sink for `--dry-run`. */
+  ledger: Pick<RunLedger, 'recordOutcomes' | 'update'>;
+  log: Logger;
+  limits: { maxRows: number; maxFieldBytes: number };
+}
+
+export interface IngestInput {
+  importId: string;
+  sourcePath: string;
+  /** The name shown in messages (the user's file name). */
+  sourceName: string;
+  profile: Profile;
+  /** Adds the batches' jobs (idempotently); called with groups of up to `enqueueBatchSize`. */
+  enqueue: (batches: SyncBatchPayload[]) => Promise<void>;
+  enqueueBatchSize?: number;
+}
+
+export interface IngestResult { rows: number; invalid: number; superseded: number; batches: number; baseRecords: number }
+
+const OUTCOME_FLUSH = 1_000;
+
+export async function ingestImport(deps: IngestDeps, input: IngestInput): Promise<IngestResult> {
+  const { ledger } = deps;
+  const csv = await openCsv(input.sourcePath, { delimiter: input.profile.csv?.delimiter, maxFieldBytes: deps.limits.maxFieldBytes });
+  const columns = mapColumns(input.profile, csv.header, input.sourceName);
+  const grouper = new Grouper();
+  const pending: RowOutcome[] = [];
+  let rows = 0;
+  let invalid = 0;
+  for await (const record of csv.records) {
+    rows = record.row;
+    if (rows > deps.limits.maxRows) {
+      throw new UserError(ErrorCodes.FILE_INVALID, `${input.sourceName}: expected at most ${deps.limits.maxRows} data rows (RELSYNC_MAX_ROWS), got more`);
+    }
+    const check = checkRow(record, columns);
+    if (check.ok) {
+      grouper.add(record.row, check.base, check.related, check.fields);
+      continue;
+    }
+    invalid += 1;
+    pending.push(check.outcome);
+    if (pending.length >= OUTCOME_FLUSH) await ledger.recordOutcomes(input.importId, pending.splice(0));
+  }
+  await ledger.recordOutcomes(input.importId, pending.splice(0));
+  const plan = grouper.finish();
+  for (let i = 0; i < plan.superseded.length; i += OUTCOME_FLUSH) {
+    await ledger.recordOutcomes(input.importId, plan.superseded.slice(i, i + OUTCOME_FLUSH));
+  }
+  const batches = await enqueueChunks(input, plan.chunks);
+  await ledger.update(input.importId, { rows, batches });
+  deps.log.info({ rows, invalid, superseded: plan.superseded.length, batches, baseRecords: plan.baseRecords }, 'ingest finished');
+  return { rows, invalid, superseded: plan.superseded.length, batches, baseRecords: plan.baseRecords };
+}
+
+async function enqueueChunks(input: IngestInput, chunks: Iterable<{ base: string; seq: number; entries: Array<{ row: number; related: string; fields: Record<string, string> }> }>): Promise<number> {
+  const size = input.enqueueBatchSize ?? 500;
+  let group: SyncBatchPayload[] = [];
+  let count = 0;
+  for (const chunk of chunks) {
+    group.push({
+      importId: input.importId,
+      seq: chunk.seq,
+      base: chunk.base,
+      entries: chunk.entries.map((e) => (Object.keys(e.fields).length > 0 ? { row: e.row, related: e.related, fields: e.fields } : { row: e.row, related: e.related })),
+    });
+    count += 1;
+    if (group.length >= size) {
+      await input.enqueue(group);
+      group = [];
+    }
+  }
+  if (group.length > 0) await input.enqueue(group);
+  return count;
+}

@@ -1,0 +1,74 @@
+/**
+ * Where an import's CSV is on disk, and which profile it uses, checked before any work starts.
+ * Queue-triggered paths must lie under IMPORT_ROOT (no `..`, no symlink escape); inline CSV is
+ * size-capped and spooled to a file, because ingest and the report both stream the file.
+ */
+import { mkdir, realpath, stat, writeFile } from 'node:fs/promises';
+import { isAbsolute, join, relative, resolve, sep } from 'node:path';
+import type { ImportSource } from '../../jobs/import.job.js';
+import { ErrorCodes, UserError } from '../errors.js';
+import { loadProfile, parseProfile, type Profile } from '../profile/profile.js';
+
+export interface SourceLimits { maxFileBytes: number; maxInlineCsvBytes: number }
+
+/** Resolve `path` and refuse it unless it (and its real target) lies under `root`. */
+export async function confinedPath(path: string, root: string): Promise<string> {
+  const rootReal = await realpath(root);
+  const candidate = isAbsolute(path) ? path : resolve(rootReal, path);
+  if (!isInside(resolve(candidate), rootReal) && !isInside(resolve(candidate), resolve(root))) {
+    throw new UserError(ErrorCodes.PATH_OUTSIDE_ROOT, `source.path: expected a file under IMPORT_ROOT (${root}), got '${path}'`);
+  }
+  let real: string;
+  try {
+    real = await realpath(candidate);
+  } catch {
+    throw new UserError(ErrorCodes.FILE_NOT_FOUND, `${path}: file not found under IMPORT_ROOT`);
+  }
+  if (!isInside(real, rootReal)) {
+    throw new UserError(ErrorCodes.PATH_OUTSIDE_ROOT, `source.path: '${path}' leads outside IMPORT_ROOT (${root}) through a link`);
+  }
+  return real;
+}
+
+function isInside(path: string, root: string): boolean {
+  const rel = relative(root, path);
+  return rel === '' || (!rel.startsWith('..') && !isAbsolute(rel) && !rel.startsWith(`..${sep}`));
+}
+
+/** Check the file exists, is a regular file and is within the size limit. */
+export async function checkFile(path: string, limits: SourceLimits): Promise<number> {
+  let info;
+  try {
+    info = await stat(path);
+  } catch {
+    throw new UserError(ErrorCodes.FILE_NOT_FOUND, `${path}: file not found`);
+  }
+  if (!info.isFile()) throw new UserError(ErrorCodes.FILE_INVALID, `${path}: expected a CSV file, got a ${info.isDirectory() ? 'folder' : 'special file'}`);
+  if (info.size > limits.maxFileBytes) {
+    throw new UserError(ErrorCodes.FILE_INVALID, `${path}: expected at most ${limits.maxFileBytes} bytes (RELSYNC_MAX_FILE_BYTES), got ${info.size}`);
+  }
+  return info.size;
+}
+
+/** The absolute path of the source; inline CSV is written to `<spoolDir>/<importId>.csv`. */
+export async function materializeSource(source: ImportSource, options: { importId: string; importRoot: string; spoolDir: string; confine: boolean; limits: SourceLimits }): Promise<string> {
+  if ('csv' in source) {
+    const bytes = Buffer.byteLength(source.csv, 'utf8');
+    if (bytes > options.limits.maxInlineCsvBytes) {
+      throw new UserError(ErrorCodes.PAYLOAD_INVALID, `source.csv: expected at most ${options.limits.maxInlineCsvBytes} bytes (RELSYNC_MAX_INLINE_CSV_BYTES), got ${bytes}`);
+    }
+    await mkdir(options.spoolDir, { recursive: true });
+    const path = join(options.spoolDir, `${options.importId}.csv`);
+    await writeFile(path, source.csv, 'utf8');
+    return path;
+  }
+  const path = options.confine ? await confinedPath(source.path, options.importRoot) : resolve(options.importRoot, source.path);
+  await checkFile(path, options.limits);
+  return path;
+}
+
+/** A built-in name, a JSON file (relative to `cwd`), or a profile object from a payload. */
+export async function resolveProfile(profile: string | Record<string, unknown>, cwd: string): Promise<{ name: string; profile: Profile }> {
+  if (typeof profile === 'string') return { name: profile, profile: await loadProfile(profile, { cwd }) };
+  return { name: 'inline profile', profile: parseProfile(profile, 'payload.profile') };
+}

@@ -1,0 +1,45 @@
+/**
+ * Retry: a new import of only the rows of an earlier import that ended in error, with the same
+ * profile, linked to it (`retryOf`). The rows are copied from the original file, cells unchanged, into
+ * `<REPORT_DIR>/retries/<id>.retry-<time>.csv`, which becomes the new import's source.
+ */
+import { createWriteStream } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { once } from 'node:events';
+import { finished } from 'node:stream/promises';
+import { openCsv } from '../csv/csv-reader.js';
+import { ErrorCodes, UserError } from '../errors.js';
+import { parseProfile } from '../profile/profile.js';
+import { formatCsvRow } from '../report/csv-format.js';
+import { registerImport, type RegisterDeps } from './register-import.js';
+
+export async function retryImport(deps: RegisterDeps, importId: string, cwd: string): Promise<{ importId: string; reportPath: string; rows: number }> {
+  const record = await deps.ledger.getImport(importId);
+  if (!record) throw new UserError(ErrorCodes.IMPORT_NOT_FOUND, `${importId}: no such import (see 'relsync list')`);
+  if (record.state !== 'done') throw new UserError(ErrorCodes.IMPORT_NOT_FOUND, `${importId}: expected a finished import, got one that is ${record.state}`);
+  const rows = await deps.ledger.rowsWithStatus(importId, 'error');
+  if (rows.length === 0) throw new UserError(ErrorCodes.FILE_INVALID, `${importId}: no rows ended in error; nothing to retry`);
+  const profile = parseProfile(JSON.parse(record.profileJson), `import ${importId} profile`);
+  const dir = join(deps.config.reportDir, 'retries');
+  await mkdir(dir, { recursive: true });
+  const file = join(dir, `${importId}.retry-${Date.now()}.csv`);
+  await copyRows(record.source, file, new Set(rows), profile.csv?.delimiter);
+  const registered = await registerImport(deps, {
+    file, profile: { name: record.profileName, profile }, origin: 'retry', cwd, retryOf: importId,
+    sourceName: `${record.sourceName} (errors of ${importId})`,
+  });
+  return { ...registered, rows: rows.length };
+}
+
+async function copyRows(source: string, target: string, rows: ReadonlySet<number>, delimiter: string | undefined): Promise<void> {
+  const csv = await openCsv(source, { delimiter });
+  const out = createWriteStream(target, { encoding: 'utf8' });
+  const write = async (line: string): Promise<void> => {
+    if (!out.write(`${line}\n`)) await once(out, 'drain');
+  };
+  await write(formatCsvRow(csv.header, delimiter));
+  for await (const record of csv.records) if (rows.has(record.row)) await write(formatCsvRow(record.cells, delimiter));
+  out.end();
+  await finished(out);
+}

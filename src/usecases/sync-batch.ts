@@ -1,0 +1,130 @@
+/**
+ * Sync one batch: one Zoho call for ≤100 rows of one base record, and an outcome for every row.
+ *
+ * What to do next is decided here and returned as a `SyncStep`; the worker edge turns it into BullMQ
+ * terms (complete, retry with backoff, rate-limit the whole queue, pause). Rows that already have an
+ * outcome (a re-run after a crash, a duplicate job) are not sent again.
+ */
+import type { SyncBatchPayload, SyncEntry } from '../../jobs/sync-batch.job.js';
+import { OutcomeCodes, type RowOutcome } from '../domain/row-outcome.js';
+import type { RunLedger } from '../ledger/run-ledger.js';
+import { xExternalHeader, type Profile } from '../profile/profile.js';
+import type { CallVerdict, EntryResult } from '../zoho/call-verdict.js';
+import type { RelatedUpdateRequest } from '../zoho/zoho-client.js';
+
+export interface RelatedRecordsClient {
+  updateRelated(request: RelatedUpdateRequest, options?: { signal?: AbortSignal }): Promise<CallVerdict>;
+}
+
+export interface CreditGate {
+  tryTake(credits?: number): Promise<{ ok: true } | { ok: false; retryAtMs: number; used: number }>;
+  readonly limit: number;
+}
+
+export interface SyncDeps {
+  ledger: RunLedger;
+  client: RelatedRecordsClient;
+  /** Our own ZOHO_DAILY_CREDITS budget, when set: a call is made only with a credit in hand. */
+  budget?: CreditGate;
+  now?: () => number;
+}
+
+export interface SyncContext {
+  profile: Profile;
+  /** 1-based number of this attempt, and how many are allowed. */
+  attempt: number;
+  maxAttempts: number;
+  signal?: AbortSignal;
+}
+
+export type SyncStep =
+  | { kind: 'done'; sent: number; recorded: number; httpStatus?: number }
+  | { kind: 'retry'; code: string; message: string; retryAfterMs?: number }
+  | { kind: 'rate-limited'; reason: 'concurrency' | 'credits' | 'unknown'; message: string; retryAfterMs?: number }
+  /** Cannot call Zoho now (no token can be had, or the credit budget is spent): wait, spend no attempt. */
+  | { kind: 'paused'; code: string; message: string; retryAfterMs?: number };
+
+export async function syncBatch(deps: SyncDeps, batch: SyncBatchPayload, ctx: SyncContext): Promise<SyncStep> {
+  const known = await deps.ledger.getOutcomes(batch.importId, batch.entries.map((e) => e.row));
+  const entries = batch.entries.filter((_, i) => known[i] === undefined);
+  if (entries.length === 0) return { kind: 'done', sent: 0, recorded: 0 };
+  if (deps.budget) {
+    const take = await deps.budget.tryTake(1);
+    if (!take.ok) {
+      const now = (deps.now ?? Date.now)();
+      return {
+        kind: 'paused', code: 'CREDIT_BUDGET', retryAfterMs: take.retryAtMs - now,
+        message: `ZOHO_DAILY_CREDITS budget of ${deps.budget.limit} credits per 24 h is used up; the next credit frees at ${new Date(take.retryAtMs).toISOString()}`,
+      };
+    }
+  }
+
+  let verdict: CallVerdict;
+  try {
+    verdict = await deps.client.updateRelated(buildRequest(ctx.profile, batch.base, entries), { signal: ctx.signal });
+  } catch (error) {
+    return fromThrown(error);
+  }
+  await deps.ledger.increment(batch.importId, 'calls');
+  const outcomes = outcomesFor(verdict, entries, ctx);
+  if (!outcomes) return nextStep(verdict);
+  const recorded = await deps.ledger.recordOutcomes(batch.importId, outcomes);
+  return { kind: 'done', sent: entries.length, recorded, httpStatus: 'httpStatus' in verdict ? verdict.httpStatus : undefined };
+}
+
+/** The request for these entries: related by external field (or `id`), relation fields as mapped. */
+export function buildRequest(profile: Profile, base: string, entries: readonly SyncEntry[]): RelatedUpdateRequest {
+  const relatedKey = profile.related.externalField ?? 'id';
+  return {
+    module: profile.module,
+    base,
+    relatedList: profile.relatedList,
+    xExternal: xExternalHeader(profile),
+    entries: entries.map((e) => ({ ...e.fields, [relatedKey]: e.related })),
+  };
+}
+
+/** Outcomes when the verdict settles the rows; undefined when it calls for another try. */
+function outcomesFor(verdict: CallVerdict, entries: readonly SyncEntry[], ctx: SyncContext): RowOutcome[] | undefined {
+  switch (verdict.kind) {
+    case 'results':
+      return entries.map((e, i) => fromEntryResult(e.row, verdict.entries[i]));
+    case 'request-error':
+      return entries.map((e) => ({ row: e.row, status: 'error', code: verdict.code, message: verdict.message }));
+    case 'retry':
+    case 'token-invalid':
+      if (ctx.attempt < ctx.maxAttempts) return undefined;
+      return entries.map((e) => ({
+        row: e.row,
+        status: 'error',
+        code: OutcomeCodes.RETRIES_EXHAUSTED,
+        message: `gave up after ${ctx.maxAttempts} attempt(s); last error ${verdict.code}: ${verdict.message}`,
+      }));
+    case 'rate-limited':
+      return undefined;
+  }
+}
+
+function fromEntryResult(row: number, result: EntryResult | undefined): RowOutcome {
+  if (!result) return { row, status: 'error', code: OutcomeCodes.NO_RESULT, message: 'Zoho answered without a result for this entry' };
+  if (result.status === 'success') {
+    return result.zohoId ? { row, status: 'success', code: result.code, message: result.message, zohoId: result.zohoId } : { row, status: 'success', code: result.code, message: result.message };
+  }
+  return { row, status: 'error', code: result.code, message: result.message };
+}
+
+function nextStep(verdict: CallVerdict): SyncStep {
+  if (verdict.kind === 'rate-limited') return { kind: 'rate-limited', reason: verdict.reason, message: verdict.message, retryAfterMs: verdict.retryAfterMs };
+  if (verdict.kind === 'retry') return { kind: 'retry', code: verdict.code, message: verdict.message, retryAfterMs: verdict.retryAfterMs };
+  if (verdict.kind === 'token-invalid') return { kind: 'retry', code: verdict.code, message: verdict.message };
+  throw new Error(`unexpected verdict ${verdict.kind}`);
+}
+
+/** A token could not be had: the accounts server refused or throttled us, or a refresh is stuck. */
+function fromThrown(error: unknown): SyncStep {
+  const code = (error as { code?: unknown }).code;
+  if (code === 'ACCOUNTS_ERROR' || code === 'TOKEN_WAIT_TIMEOUT') {
+    return { kind: 'paused', code, message: (error as Error).message };
+  }
+  throw error;
+}
