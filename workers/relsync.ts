@@ -16,6 +16,8 @@ import { runList, runStatus } from '../src/cli/commands/status-command.js';
 import { runWorker } from './worker.js';
 import { runSimulatorCommand } from './simulator.js';
 import { runDemo } from './demo.js';
+import { runDashboard } from '../src/cli/commands/dashboard-command.js';
+import { runCheck } from '../src/cli/commands/check-command.js';
 
 async function main(argv: string[]): Promise<number> {
   const io = processIO();
@@ -31,6 +33,8 @@ async function main(argv: string[]): Promise<number> {
     retry: (id, options) => runRetry(io, getConfig(), id, options),
     simulator: (flags) => runSimulatorCommand(io, flags),
     demo: (options) => runDemo(io, options, process.env),
+    dashboard: (options) => runDashboard(io, getConfig(), options),
+    check: (options) => runCheck(io, getConfig(), options),
   }, (code) => (exitCode = code));
   try {
     await program.parseAsync(argv);

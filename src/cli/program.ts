@@ -13,6 +13,8 @@ export interface CommandHandlers {
   retry(id: string, options: { wait?: boolean; json?: boolean }): Promise<number>;
   simulator(argv: string[]): Promise<number>;
   demo(options: { rows?: number; keep?: boolean }): Promise<number>;
+  dashboard(options: { host?: string; port?: number; allowActions?: boolean }): Promise<number>;
+  check(options: { profile: string }): Promise<number>;
 }
 
 function positiveInt(value: string): number {
@@ -58,5 +60,13 @@ export function buildProgram(handlers: CommandHandlers, setExitCode: (code: numb
     .addOption(new Option('--rows <n>', 'rows in the sample CSV').argParser(positiveInt))
     .option('--keep', 'keep the demo folder (CSV and report) after it ends')
     .action(run((options) => handlers.demo(options)));
+  program.command('dashboard').description('Bull Board for the imports and sync queues until SIGINT/SIGTERM (read-only, 127.0.0.1 by default)')
+    .option('--host <address>', 'interface to listen on; the board has no authentication, keep it on loopback', '127.0.0.1')
+    .addOption(new Option('--port <n>', 'TCP port').argParser(positiveInt).default(3030))
+    .option('--allow-actions', 'allow retry, clean, pause, empty … from the board')
+    .action(run((options) => handlers.dashboard(options)));
+  program.command('check').description("verify credentials, data centre and a profile against Zoho's metadata")
+    .option('-p, --profile <name or path>', 'built-in profile name or profile JSON file', 'contacts-deals')
+    .action(run((options) => handlers.check(options)));
   return program;
 }

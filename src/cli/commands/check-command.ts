@@ -1,0 +1,26 @@
+/** `relsync check [--profile p]`: credentials, data centre and profile against Zoho's metadata. */
+import type { Config } from '../../config/config.js';
+import { loadProfile } from '../../profile/profile.js';
+import { checkSetup, type CheckLine, type CheckSetupDeps } from '../../usecases/check-setup.js';
+import { ExitCode, type CliIO } from '../cli-io.js';
+
+export interface CheckOptions {
+  /** Built-in profile name or profile JSON file (relative to the working directory). */
+  profile: string;
+}
+
+const SYMBOL: Readonly<Record<CheckLine['status'], string>> = { ok: '✓', problem: '✗', note: '·' };
+
+/**
+ * One line per check: passed (✓) and notes (·) on stdout, problems (✗) on stderr, so that a script
+ * reads exactly the problems from stderr. Exit 0 when nothing is wrong, 1 otherwise. A profile that
+ * cannot be loaded throws its UserError (one line, exit 1) before any call to Zoho.
+ */
+export async function runCheck(io: CliIO, config: Config, options: CheckOptions, deps: Omit<CheckSetupDeps, 'config'> = {}): Promise<number> {
+  const profile = await loadProfile(options.profile, { cwd: io.cwd });
+  const result = await checkSetup({ ...deps, config }, profile);
+  for (const line of result.lines) {
+    (line.status === 'problem' ? io.stderr : io.stdout).write(`${SYMBOL[line.status]} ${line.text}\n`);
+  }
+  return result.ok ? ExitCode.ok : ExitCode.couldNotRun;
+}

@@ -1,0 +1,127 @@
+/**
+ * The web dashboard: Bull Board over the `imports` and `sync` queues, served by express.
+ *
+ * Safety, because Bull Board has no authentication of its own:
+ * - It binds to 127.0.0.1 by default. Job data holds CSV values (the `import` job may carry the whole
+ *   file inline, `sync-batch` jobs carry external ids and relation fields), so it must not be reachable
+ *   from the network unless an operator asks for it with `host` (and puts their own auth in front).
+ *   Job data never holds Zoho tokens or the client secret: tokens live only in the token provider, and
+ *   failure reasons are redacted (src/zoho/redact.ts).
+ * - It is read-only by default: retry, clean, pause, empty and obliterate are actions on production
+ *   queues, and an accidental "obliterate" would lose imports; `allowActions` turns them on.
+ * - On a loopback address, requests whose Host header names another host are refused, so that a web
+ *   page the operator visits cannot read the board through DNS rebinding.
+ */
+import { once } from 'node:events';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { createBullBoard } from '@bull-board/api';
+import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
+import { ExpressAdapter } from '@bull-board/express';
+import express, { type NextFunction, type Request, type Response } from 'express';
+import type { Queues } from '../app/queues.js';
+import type { Config } from '../config/config.js';
+import { ErrorCodes, UserError } from '../errors.js';
+
+export interface DashboardDeps {
+  /** Only `prefix` is read (shown in the board's title, so two deployments are told apart). */
+  config: Pick<Config, 'prefix'>;
+  queues: Queues;
+}
+
+export interface DashboardOptions {
+  /** Interface to listen on. Default '127.0.0.1' (see the file comment for why). */
+  host?: string;
+  /** TCP port. Default 3030 (DEFAULT_DASHBOARD_PORT); 0 = a free port chosen by the OS. */
+  port?: number;
+  /** Allow retry, clean, pause, promote, empty … from the board. Default false: read-only. */
+  allowActions?: boolean;
+}
+
+export interface RunningDashboard {
+  /** e.g. http://127.0.0.1:3030/ */
+  url: string;
+  /** Stops listening and drops open connections (the board polls on keep-alive). Idempotent. */
+  close(): Promise<void>;
+}
+
+export const DEFAULT_DASHBOARD_HOST = '127.0.0.1';
+export const DEFAULT_DASHBOARD_PORT = 3030;
+
+/** Starts Bull Board on host:port; the queues stay owned by the caller (closing the board leaves them open). */
+export async function startDashboard(deps: DashboardDeps, options: DashboardOptions = {}): Promise<RunningDashboard> {
+  const host = options.host ?? DEFAULT_DASHBOARD_HOST;
+  const port = options.port ?? DEFAULT_DASHBOARD_PORT;
+  checkOptions(host, port);
+  const app = express();
+  app.disable('x-powered-by');
+  const server = createServer(app);
+  // Everything is mounted before listening, so no request ever meets a half-built app.
+  if (isLoopback(host)) app.use(sameHostOnly(() => (server.address() as AddressInfo).port));
+  app.use('/', boardRouter(deps, options.allowActions ?? false));
+  const boundPort = await listen(server, host, port);
+  return { url: `http://${formatHost(host)}:${boundPort}/`, close: closer(server) };
+}
+
+function boardRouter(deps: DashboardDeps, allowActions: boolean): express.Router {
+  const serverAdapter = new ExpressAdapter();
+  serverAdapter.setBasePath('/');
+  const adapterOptions = { readOnlyMode: !allowActions, allowRetries: allowActions };
+  createBullBoard({
+    queues: [new BullMQAdapter(deps.queues.imports, adapterOptions), new BullMQAdapter(deps.queues.sync, adapterOptions)],
+    serverAdapter,
+    options: { uiConfig: { boardTitle: `relsync (${deps.config.prefix})` } },
+  });
+  return serverAdapter.getRouter() as express.Router;
+}
+
+function checkOptions(host: string, port: number): void {
+  const problems: string[] = [];
+  if (typeof host !== 'string' || host.trim() === '') problems.push(`--host: expected an interface address such as 127.0.0.1, got '${String(host)}'`);
+  if (!Number.isInteger(port) || port < 0 || port > 65_535) problems.push(`--port: expected an integer 0-65535, got '${String(port)}'`);
+  if (problems.length > 0) throw new UserError(ErrorCodes.CONFIG_INVALID, problems.join('; '));
+}
+
+async function listen(server: Server, host: string, port: number): Promise<number> {
+  server.listen(port, host);
+  try {
+    await once(server, 'listening');
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    const why = code === 'EADDRINUSE' ? 'the port is in use; choose another with --port' : code === 'EADDRNOTAVAIL' ? 'no such local address; check --host' : (error as Error).message;
+    throw new UserError(ErrorCodes.CONFIG_INVALID, `dashboard: cannot listen on ${formatHost(host)}:${port}: ${why}`, { cause: error });
+  }
+  return (server.address() as AddressInfo).port;
+}
+
+function isLoopback(host: string): boolean {
+  return host === 'localhost' || host === '::1' || /^127\.\d+\.\d+\.\d+$/.test(host);
+}
+
+/** DNS-rebinding guard: a browser sends the name it resolved as Host; only loopback names may pass. */
+function sameHostOnly(boundPort: () => number): (req: Request, res: Response, next: NextFunction) => void {
+  return (req, res, next) => {
+    const port = boundPort();
+    const allowed = [`127.0.0.1:${port}`, `localhost:${port}`, `[::1]:${port}`];
+    if (allowed.includes((req.headers.host ?? '').toLowerCase())) {
+      next();
+      return;
+    }
+    res.status(421).type('text/plain').send('relsync dashboard: open it through 127.0.0.1 or localhost\n');
+  };
+}
+
+function formatHost(host: string): string {
+  return host.includes(':') ? `[${host}]` : host;
+}
+
+function closer(server: Server): () => Promise<void> {
+  let closing: Promise<void> | undefined;
+  return () => {
+    closing ??= new Promise<void>((resolve) => {
+      server.close(() => resolve());
+      server.closeAllConnections();
+    });
+    return closing;
+  };
+}

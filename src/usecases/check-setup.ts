@@ -1,0 +1,265 @@
+/**
+ * `relsync check`: is this configuration and profile ready to import? Mints one access token the way
+ * workers do, then reads Zoho's metadata (fact sheet §1.1) to verify, for the profile:
+ *   the module exists (`GET /crm/{v}/settings/fields?module=X`: 200 with fields, else INVALID_MODULE),
+ *   the related list exists on it (`GET /crm/{v}/settings/related_lists?module=X`, by `api_name`) and
+ *   holds records of `related.module`, `related.module` exists, and each side's `externalField` is a
+ *   field of its module that the metadata marks External (or, where it says nothing about External,
+ *   unique).
+ *
+ * Relation fields (`fields`, e.g. Contact_Role on Contacts→Deals) live on the association, not on
+ * either module: neither module's field list has them, and the related-list metadata does not describe
+ * them. They cannot be verified without writing, so each gets a note (not a problem) saying that Zoho
+ * checks it on every call. Failing them would reject the built-in profile, which is correct.
+ *
+ * Every problem is ONE line that names what to change. Costs: one token mint and at most four
+ * metadata calls (1 API credit each). Nothing here prints a secret: lines are built from our own
+ * words, API names and Zoho codes, never from the credentials.
+ */
+import { Agent, type Dispatcher } from 'undici';
+import type { Config } from '../config/config.js';
+import type { Profile } from '../profile/profile.js';
+import { DATA_CENTRES } from '../zoho/data-centres.js';
+import { getModuleFields, getRelatedLists, type MetadataAnswer, type MetadataRequest, type ZohoField, type ZohoRelatedList } from '../zoho/metadata-client.js';
+import { AccountsError, OAuthClient, type AccessToken } from '../zoho/oauth-client.js';
+
+export type CheckStatus = 'ok' | 'problem' | 'note';
+
+export interface CheckLine {
+  status: CheckStatus;
+  /** One line, no symbol: the CLI prefixes ✓, ✗ or ·. */
+  text: string;
+}
+
+export interface CheckResult {
+  /** No line is a problem. */
+  ok: boolean;
+  lines: CheckLine[];
+}
+
+export interface CheckSetupDeps {
+  config: Config;
+  /** For the accounts server and the API. Default: an Agent opened for this check and closed after it. */
+  dispatcher?: Dispatcher;
+  /** Per HTTP exchange, in ms. Default 15 000: a check should answer promptly or say it could not. */
+  timeoutMs?: number;
+}
+
+const SELF_CLIENT = 'see README: Self Client';
+const CHECK_SCOPES = 'ZohoCRM.modules.ALL,ZohoCRM.settings.fields.READ,ZohoCRM.settings.related_lists.READ';
+
+interface Context {
+  profile: Profile;
+  /** "profile contacts-deals" */
+  label: string;
+  lines: CheckLine[];
+  /** Set when no later check can say anything useful (API unreachable, token rejected, 429). */
+  stopped: boolean;
+  api: MetadataRequest;
+}
+
+/** Runs every check it can; never throws for what it finds (that is what the lines are for). */
+export async function checkSetup(deps: CheckSetupDeps, profile: Profile): Promise<CheckResult> {
+  const { config } = deps;
+  const timeoutMs = deps.timeoutMs ?? 15_000;
+  const ownDispatcher = deps.dispatcher ? undefined : new Agent();
+  const dispatcher = deps.dispatcher ?? (ownDispatcher as Agent);
+  const lines: CheckLine[] = [];
+  try {
+    const token = await getToken(config, dispatcher, timeoutMs, lines);
+    if (token !== undefined) {
+      const api = { apiDomain: apiDomainOf(config, token), apiVersion: config.zoho.apiVersion, accessToken: token.accessToken, dispatcher, timeoutMs };
+      await checkProfile({ profile, label: `profile ${profile.name ?? '(unnamed)'}`, lines, stopped: false, api });
+    }
+  } finally {
+    await ownDispatcher?.close();
+  }
+  return { ok: lines.every((line) => line.status !== 'problem'), lines: dedupe(lines) };
+}
+
+// ── Token ─────────────────────────────────────────────────────────────────────────────────────────────
+
+/** Where the token comes from, as a user would name it in their configuration. */
+function accountsTarget(config: Config): string {
+  return config.zoho.accountsUrl ? `accounts server ${config.zoho.accountsUrl}` : `data centre '${config.zoho.dc}'`;
+}
+
+async function getToken(config: Config, dispatcher: Dispatcher, timeoutMs: number, lines: CheckLine[]): Promise<AccessToken | undefined> {
+  const { clientId, clientSecret, refreshToken } = config.zoho;
+  const target = accountsTarget(config);
+  if (!clientId) lines.push(problem(`ZOHO_CLIENT_ID: not set — create a Self Client in the Zoho API console for ${target} and copy its client id (${SELF_CLIENT})`));
+  if (!clientSecret) lines.push(problem(`ZOHO_CLIENT_SECRET: not set — copy the Self Client's client secret from the Zoho API console (${SELF_CLIENT})`));
+  if (!refreshToken) lines.push(problem(`ZOHO_REFRESH_TOKEN: not set — generate a refresh token for ${target} (${SELF_CLIENT})`));
+  if (!clientId || !clientSecret || !refreshToken) return undefined;
+  const accountsUrl = config.zoho.accountsUrl ?? DATA_CENTRES[config.zoho.dc].accountsUrl;
+  try {
+    const token = await new OAuthClient({ accountsUrl, clientId, clientSecret, refreshToken, dispatcher, timeoutMs }).mint();
+    lines.push(ok(`ZOHO_REFRESH_TOKEN: ${accountsUrl} issued an access token; API domain ${apiDomainOf(config, token)}${config.zoho.apiDomain ? ' (ZOHO_API_DOMAIN)' : ''}`));
+    return token;
+  } catch (error) {
+    lines.push(problem(tokenProblem(config, error)));
+    return undefined;
+  }
+}
+
+function tokenProblem(config: Config, error: unknown): string {
+  const target = accountsTarget(config);
+  const zohoError = error instanceof AccountsError ? error.zohoError : undefined;
+  switch (zohoError) {
+    case 'invalid_code':
+      return `ZOHO_REFRESH_TOKEN: the accounts server answered invalid_code — generate a new refresh token for ${target} (${SELF_CLIENT})`;
+    case 'invalid_client':
+      return `ZOHO_CLIENT_ID: the accounts server answered invalid_client — use the client id of a Self Client made for ${target}, or set ZOHO_DC to the data centre where it was made (${SELF_CLIENT})`;
+    case 'invalid_client_secret':
+      return `ZOHO_CLIENT_SECRET: the accounts server answered invalid_client_secret — copy the client secret again from the Self Client in the Zoho API console (${SELF_CLIENT})`;
+    case 'Access Denied':
+      return 'ZOHO_REFRESH_TOKEN: the accounts server answered Access Denied (too many token requests; Zoho allows 10 per 10 minutes) — wait 10–30 minutes, then run relsync check again';
+    case undefined: {
+      const variable = config.zoho.accountsUrl ? 'ZOHO_ACCOUNTS_URL' : 'ZOHO_DC';
+      const why = error instanceof Error ? error.message : String(error);
+      return `${variable}: no token from ${target}: ${why} — check the network and ${variable}`;
+    }
+    default:
+      return `ZOHO_REFRESH_TOKEN: the accounts server answered ${zohoError} — generate a new refresh token for ${target} (${SELF_CLIENT})`;
+  }
+}
+
+/** CONTRACT: ZOHO_API_DOMAIN, else the token reply's api_domain; the data centre's when Zoho sent none. */
+function apiDomainOf(config: Config, token: AccessToken): string {
+  return config.zoho.apiDomain ?? (token.apiDomain || DATA_CENTRES[config.zoho.dc].apiDomain);
+}
+
+// ── Profile ───────────────────────────────────────────────────────────────────────────────────────────
+
+async function checkProfile(ctx: Context): Promise<void> {
+  const { profile } = ctx;
+  const baseFields = await moduleFields(ctx, 'module', profile.module);
+  if (ctx.stopped) return;
+  const list = baseFields === undefined ? 'unchecked' : await checkRelatedList(ctx);
+  if (ctx.stopped) return;
+  if (baseFields !== undefined) checkExternalField(ctx, 'base', profile.module, profile.base.externalField, baseFields);
+  // A related.module left to default is the related list's name: when that list is missing, the
+  // module check would only repeat the same mistake in other words.
+  const relatedDefaulted = profile.related.module === profile.relatedList;
+  if (list !== 'missing' || !relatedDefaulted) {
+    const relatedFields = await moduleFields(ctx, 'related.module', profile.related.module);
+    if (ctx.stopped) return;
+    if (relatedFields !== undefined) checkExternalField(ctx, 'related', profile.related.module, profile.related.externalField, relatedFields);
+  }
+  for (const name of Object.keys(profile.fields)) ctx.lines.push(note(relationFieldNote(ctx, name)));
+}
+
+async function moduleFields(ctx: Context, key: 'module' | 'related.module', module: string): Promise<ZohoField[] | undefined> {
+  const answer = await getModuleFields(ctx.api, module);
+  if (answer.ok) {
+    ctx.lines.push(ok(`${ctx.label}: ${key} ${module} exists (${answer.value.length} fields)`));
+    return answer.value;
+  }
+  if (answer.code === 'INVALID_MODULE') {
+    ctx.lines.push(problem(`${ctx.label}: ${key} '${module}' is not a module of this org (Zoho answered INVALID_MODULE) — set "${key}" to the module's API name (Setup → Developer Hub → APIs and SDKs → API names), e.g. Contacts`));
+  } else {
+    apiProblem(ctx, answer, module, 'fields');
+  }
+  return undefined;
+}
+
+/** 'found' when the related list exists (whether or not related.module matches it). */
+async function checkRelatedList(ctx: Context): Promise<'found' | 'missing' | 'unchecked'> {
+  const { profile, label } = ctx;
+  const answer = await getRelatedLists(ctx.api, profile.module);
+  if (!answer.ok) {
+    apiProblem(ctx, answer, profile.module, 'related_lists');
+    return 'unchecked';
+  }
+  const list = answer.value.find((candidate) => candidate.api_name === profile.relatedList);
+  if (list === undefined) {
+    ctx.lines.push(problem(`${label}: related list '${profile.relatedList}' not found on ${profile.module}; available: ${listNames(answer.value)} — set "relatedList" to one of these API names`));
+    return 'missing';
+  }
+  const holds = list.module?.api_name;
+  if (holds && holds !== profile.related.module) {
+    ctx.lines.push(problem(`${label}: related list ${list.api_name} on ${profile.module} holds ${holds} records, but related.module is '${profile.related.module}' — set "related.module" to ${holds} (or leave it out)`));
+  } else {
+    ctx.lines.push(ok(`${label}: related list ${list.api_name} exists on ${profile.module}${holds ? ` and holds ${holds} records` : ''}`));
+  }
+  return 'found';
+}
+
+function listNames(lists: readonly ZohoRelatedList[]): string {
+  const MAX_SHOWN = 12;
+  if (lists.length === 0) return 'none';
+  const names = lists.slice(0, MAX_SHOWN).map((list) => list.api_name).join(', ');
+  return lists.length > MAX_SHOWN ? `${names}, … (${lists.length - MAX_SHOWN} more)` : names;
+}
+
+type Marking = 'external' | 'not-external' | 'unknown';
+
+/** Zoho marks External fields with an `external` object (null otherwise); older metadata only says `unique`. */
+function marking(field: ZohoField): Marking {
+  if ('external' in field) return field.external ? 'external' : 'not-external';
+  if ('unique' in field) return field.unique ? 'unknown' : 'not-external';
+  return 'unknown';
+}
+
+function checkExternalField(ctx: Context, side: 'base' | 'related', module: string, name: string | undefined, fields: readonly ZohoField[]): void {
+  const key = `${side}.externalField`;
+  if (name === undefined) {
+    ctx.lines.push(note(`${ctx.label}: no ${key}: column '${ctx.profile[side].column}' must hold ${module} record ids`));
+    return;
+  }
+  const externals = fields.filter((field) => marking(field) === 'external').map((field) => field.api_name);
+  const hint = externals.length > 0 ? `External fields of ${module}: ${externals.join(', ')}` : `${module} has no field marked External: create one (Setup → Modules and Fields)`;
+  const field = fields.find((candidate) => candidate.api_name === name);
+  if (field === undefined) {
+    ctx.lines.push(problem(`${ctx.label}: ${key} '${name}' is not a field of ${module} — set "${key}" to the field's API name; ${hint}`));
+  } else if (marking(field) === 'not-external') {
+    ctx.lines.push(problem(`${ctx.label}: ${key} '${name}' is a field of ${module} but not marked External — tick "External field" on it in Setup → Modules and Fields, or use another; ${hint}`));
+  } else {
+    const what = marking(field) === 'external' ? 'an External field' : 'a field (the metadata does not say whether it is External)';
+    ctx.lines.push(ok(`${ctx.label}: ${key} ${name} is ${what} of ${module}`));
+  }
+}
+
+function relationFieldNote(ctx: Context, name: string): string {
+  const { profile, api } = ctx;
+  // Contacts↔Deals' Contact_Role takes the id of a Contact Role definition (fact sheet §1.8).
+  const roles = name === 'Contact_Role' ? ` (its values are Contact Role ids: GET /crm/${api.apiVersion}/Contacts/roles)` : '';
+  return `${ctx.label}: fields.${name} is a field of the ${profile.module}→${profile.relatedList} relation, which Zoho's metadata does not describe; Zoho checks it on each call${roles}`;
+}
+
+// ── Zoho API answers ──────────────────────────────────────────────────────────────────────────────────
+
+/** A failed metadata read other than INVALID_MODULE → one line; stops the check when nothing else can work. */
+function apiProblem(ctx: Context, answer: Extract<MetadataAnswer<unknown>, { ok: false }>, module: string, resource: 'fields' | 'related_lists'): void {
+  const origin = ctx.api.apiDomain;
+  const fatal = (text: string): void => {
+    ctx.lines.push(problem(text));
+    ctx.stopped = true;
+  };
+  if (answer.httpStatus === 0) return fatal(`ZOHO_API_DOMAIN: could not reach the Zoho API at ${origin}: ${answer.message} — check the network, ZOHO_DC and ZOHO_API_DOMAIN`);
+  switch (answer.code) {
+    case 'INVALID_TOKEN':
+    case 'AUTHENTICATION_FAILURE':
+      return fatal(`ZOHO_API_DOMAIN: the Zoho API at ${origin} rejected a token just issued (${answer.code}) — the API domain must be in the same data centre as the accounts server: check ZOHO_DC, ZOHO_ACCOUNTS_URL and ZOHO_API_DOMAIN`);
+    case 'TOO_MANY_REQUESTS':
+      return fatal(`Zoho API: the org's API limit is reached (TOO_MANY_REQUESTS) — wait until credits or concurrency free up, then run relsync check again`);
+    case 'OAUTH_SCOPE_MISMATCH':
+      ctx.lines.push(problem(`ZOHO_REFRESH_TOKEN: its scopes do not allow reading Zoho's metadata (OAUTH_SCOPE_MISMATCH) — relsync check needs a refresh token made with the scopes ${CHECK_SCOPES} (${SELF_CLIENT})`));
+      return;
+    case 'NO_PERMISSION':
+      ctx.lines.push(problem(`${ctx.label}: the Zoho user of ZOHO_REFRESH_TOKEN may not read ${module} (NO_PERMISSION) — give that user's Zoho profile access to ${module}, or use a refresh token of a user who has it`));
+      return;
+    default:
+      ctx.lines.push(problem(`${ctx.label}: reading the ${resource} of ${module} failed: HTTP ${answer.httpStatus} ${answer.code}: ${answer.message} — fix what Zoho names, then run relsync check again`));
+  }
+}
+
+const ok = (text: string): CheckLine => ({ status: 'ok', text });
+const problem = (text: string): CheckLine => ({ status: 'problem', text });
+const note = (text: string): CheckLine => ({ status: 'note', text });
+
+/** The same scope problem is found by every metadata read; say it once. */
+function dedupe(lines: readonly CheckLine[]): CheckLine[] {
+  const seen = new Set<string>();
+  return lines.filter((line) => !seen.has(line.text) && seen.add(line.text));
+}

@@ -1,0 +1,210 @@
+/**
+ * `relsync check` against the simulator over real HTTP: its accounts server mints the token, its
+ * `settings/fields` and `settings/related_lists` answer the metadata reads. Lines are asserted
+ * exactly: they are what a user reads to fix their setup.
+ */
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { PassThrough } from 'node:stream';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { runCheck } from '../../src/cli/commands/check-command.js';
+import { loadConfig } from '../../src/config/config.js';
+import { freePort } from '../../src/app/private-redis.js';
+import { startSimulator, type RunningSimulator, type SimulatorOptions } from '../../src/simulator/index.js';
+
+const SECRET = 'check-client-secret-value';
+const REFRESH_PREFIX = 'simulator-refresh-token';
+
+let dir: string;
+const simulators: RunningSimulator[] = [];
+
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'relsync-check-'));
+});
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+afterEach(async () => {
+  await Promise.all(simulators.splice(0).map((sim) => sim.close()));
+});
+
+async function simulator(options: Partial<SimulatorOptions> = {}): Promise<RunningSimulator> {
+  const sim = await startSimulator({ latencyMs: 0, jitterMs: 0, contacts: 5, deals: 5, ...options });
+  simulators.push(sim);
+  return sim;
+}
+
+function envFor(sim: RunningSimulator, extra: Record<string, string> = {}): Record<string, string> {
+  return { ZOHO_ACCOUNTS_URL: sim.url, ZOHO_CLIENT_ID: '1000.CHECKCLIENT', ZOHO_CLIENT_SECRET: SECRET, ZOHO_REFRESH_TOKEN: sim.options.refreshToken, ...extra };
+}
+
+async function check(env: Record<string, string>, profile = 'contacts-deals'): Promise<{ code: number; stdout: string[]; stderr: string[] }> {
+  const out: string[] = [];
+  const err: string[] = [];
+  const stdout = new PassThrough().on('data', (chunk: Buffer) => out.push(chunk.toString()));
+  const stderr = new PassThrough().on('data', (chunk: Buffer) => err.push(chunk.toString()));
+  const code = await runCheck({ stdout, stderr, cwd: dir, isTTY: false }, loadConfig(env, { cwd: dir }), { profile });
+  const lines = (chunks: string[]): string[] => chunks.join('').split('\n').filter((line) => line !== '');
+  return { code, stdout: lines(out), stderr: lines(err) };
+}
+
+async function profileFile(name: string, profile: object): Promise<string> {
+  await writeFile(join(dir, name), JSON.stringify(profile));
+  return name;
+}
+
+const ROLE_NOTE = (label: string): string =>
+  `· ${label}: fields.Contact_Role is a field of the Contacts→Deals relation, which Zoho's metadata does not describe; Zoho checks it on each call (its values are Contact Role ids: GET /crm/v8/Contacts/roles)`;
+
+describe('relsync check', () => {
+  it('passes the built-in profile, one ✓ line per check', async () => {
+    const sim = await simulator();
+    const result = await check(envFor(sim));
+    expect(result.stderr).toEqual([]);
+    expect(result.stdout).toEqual([
+      `✓ ZOHO_REFRESH_TOKEN: ${sim.url} issued an access token; API domain ${sim.url}`,
+      '✓ profile contacts-deals: module Contacts exists (4 fields)',
+      '✓ profile contacts-deals: related list Deals exists on Contacts and holds Deals records',
+      '✓ profile contacts-deals: base.externalField External_Contact_ID is an External field of Contacts',
+      '✓ profile contacts-deals: related.module Deals exists (3 fields)',
+      '✓ profile contacts-deals: related.externalField External_Deal_ID is an External field of Deals',
+      ROLE_NOTE('profile contacts-deals'),
+    ]);
+    expect(result.code).toBe(0);
+    // One mint, four metadata reads.
+    expect(sim.counters.tokensMinted).toBe(1);
+  });
+
+  it('says in one line that the refresh token was refused, and never prints a secret', async () => {
+    const sim = await simulator();
+    const wrongToken = `${REFRESH_PREFIX}-revoked-1234`;
+    const result = await check(envFor(sim, { ZOHO_REFRESH_TOKEN: wrongToken }));
+    expect(result.stdout).toEqual([]);
+    expect(result.stderr).toEqual([
+      `✗ ZOHO_REFRESH_TOKEN: the accounts server answered invalid_code — generate a new refresh token for accounts server ${sim.url} (see README: Self Client)`,
+    ]);
+    expect(result.code).toBe(1);
+    const all = [...result.stdout, ...result.stderr].join('\n');
+    expect(all).not.toContain(wrongToken);
+    expect(all).not.toContain(SECRET);
+  });
+
+  it('names the variable when the client id or secret is refused', async () => {
+    const sim = await simulator({ clientId: '1000.OTHER', clientSecret: 'other-secret-value' });
+    const result = await check(envFor(sim));
+    expect(result.stderr).toEqual([
+      `✗ ZOHO_CLIENT_ID: the accounts server answered invalid_client — use the client id of a Self Client made for accounts server ${sim.url}, or set ZOHO_DC to the data centre where it was made (see README: Self Client)`,
+    ]);
+    expect(result.code).toBe(1);
+  });
+
+  it('lists every missing credential without calling Zoho', async () => {
+    const result = await check({ ZOHO_DC: 'eu' });
+    expect(result.stderr).toEqual([
+      "✗ ZOHO_CLIENT_ID: not set — create a Self Client in the Zoho API console for data centre 'eu' and copy its client id (see README: Self Client)",
+      "✗ ZOHO_CLIENT_SECRET: not set — copy the Self Client's client secret from the Zoho API console (see README: Self Client)",
+      "✗ ZOHO_REFRESH_TOKEN: not set — generate a refresh token for data centre 'eu' (see README: Self Client)",
+    ]);
+    expect(result.code).toBe(1);
+  });
+
+  it('reports a wrong related list and wrong external fields, each with its fix', async () => {
+    const sim = await simulator();
+    const name = await profileFile('wrong-names.json', {
+      module: 'Contacts',
+      relatedList: 'Deal',
+      base: { column: 'contact', externalField: 'Email' },
+      related: { column: 'deal', externalField: 'External_Deal', module: 'Deals' },
+    });
+    const result = await check(envFor(sim), name);
+    expect(result.stdout).toEqual([
+      `✓ ZOHO_REFRESH_TOKEN: ${sim.url} issued an access token; API domain ${sim.url}`,
+      '✓ profile wrong-names.json: module Contacts exists (4 fields)',
+      '✓ profile wrong-names.json: related.module Deals exists (3 fields)',
+    ]);
+    expect(result.stderr).toEqual([
+      '✗ profile wrong-names.json: related list \'Deal\' not found on Contacts; available: Deals — set "relatedList" to one of these API names',
+      '✗ profile wrong-names.json: base.externalField \'Email\' is a field of Contacts but not marked External — tick "External field" on it in Setup → Modules and Fields, or use another; External fields of Contacts: External_Contact_ID',
+      '✗ profile wrong-names.json: related.externalField \'External_Deal\' is not a field of Deals — set "related.externalField" to the field\'s API name; External fields of Deals: External_Deal_ID',
+    ]);
+    expect(result.code).toBe(1);
+  });
+
+  it('does not repeat a wrong related list as a wrong related.module when that defaults to it', async () => {
+    const sim = await simulator();
+    const name = await profileFile('default-module.json', {
+      module: 'Contacts',
+      relatedList: 'Deal',
+      base: { column: 'contact', externalField: 'External_Contact_ID' },
+      related: { column: 'deal', externalField: 'External_Deal_ID' },
+    });
+    const result = await check(envFor(sim), name);
+    expect(result.stderr).toEqual([
+      '✗ profile default-module.json: related list \'Deal\' not found on Contacts; available: Deals — set "relatedList" to one of these API names',
+    ]);
+    expect(result.code).toBe(1);
+  });
+
+  it('reports a related.module other than the records the list holds', async () => {
+    const sim = await simulator();
+    const name = await profileFile('other-module.json', {
+      module: 'Deals',
+      relatedList: 'Contact_Roles',
+      base: { column: 'deal', externalField: 'External_Deal_ID' },
+      related: { column: 'contact', externalField: 'External_Deal_ID', module: 'Deals' },
+    });
+    const result = await check(envFor(sim), name);
+    expect(result.stderr).toEqual([
+      '✗ profile other-module.json: related list Contact_Roles on Deals holds Contacts records, but related.module is \'Deals\' — set "related.module" to Contacts (or leave it out)',
+    ]);
+    expect(result.code).toBe(1);
+  });
+
+  it('reports a module Zoho does not know (INVALID_MODULE)', async () => {
+    const sim = await simulator();
+    const name = await profileFile('no-module.json', {
+      module: 'Contact',
+      relatedList: 'Deals',
+      base: { column: 'contact', externalField: 'External_Contact_ID' },
+      related: { column: 'deal', externalField: 'External_Deal_ID' },
+    });
+    const result = await check(envFor(sim), name);
+    expect(result.stderr).toEqual([
+      '✗ profile no-module.json: module \'Contact\' is not a module of this org (Zoho answered INVALID_MODULE) — set "module" to the module\'s API name (Setup → Developer Hub → APIs and SDKs → API names), e.g. Contacts',
+    ]);
+    expect(result.stdout.slice(1)).toEqual([
+      '✓ profile no-module.json: related.module Deals exists (3 fields)',
+      '✓ profile no-module.json: related.externalField External_Deal_ID is an External field of Deals',
+    ]);
+    expect(result.code).toBe(1);
+  });
+
+  it('notes a side that uses record ids, and passes', async () => {
+    const sim = await simulator();
+    const name = await profileFile('ids.json', { module: 'Contacts', relatedList: 'Deals', base: { column: 'contact_id' }, related: { column: 'deal_id' } });
+    const result = await check(envFor(sim), name);
+    expect(result.stdout).toContain("· profile ids.json: no base.externalField: column 'contact_id' must hold Contacts record ids");
+    expect(result.stdout).toContain("· profile ids.json: no related.externalField: column 'deal_id' must hold Deals record ids");
+    expect(result.code).toBe(0);
+  });
+
+  it('says once that the token lacks the settings scopes', async () => {
+    const sim = await simulator({ scopes: ['ZohoCRM.modules.ALL'] });
+    const result = await check(envFor(sim));
+    expect(result.stderr).toEqual([
+      '✗ ZOHO_REFRESH_TOKEN: its scopes do not allow reading Zoho\'s metadata (OAUTH_SCOPE_MISMATCH) — relsync check needs a refresh token made with the scopes ZohoCRM.modules.ALL,ZohoCRM.settings.fields.READ,ZohoCRM.settings.related_lists.READ (see README: Self Client)',
+    ]);
+    expect(result.code).toBe(1);
+  });
+
+  it('stops at an unreachable API domain with one line', async () => {
+    const sim = await simulator();
+    const closed = `http://127.0.0.1:${await freePort()}`;
+    const result = await check(envFor(sim, { ZOHO_API_DOMAIN: closed }));
+    expect(result.stdout).toEqual([`✓ ZOHO_REFRESH_TOKEN: ${sim.url} issued an access token; API domain ${closed} (ZOHO_API_DOMAIN)`]);
+    expect(result.stderr).toHaveLength(1);
+    expect(result.stderr[0]).toMatch(new RegExp(`^✗ ZOHO_API_DOMAIN: could not reach the Zoho API at ${closed}: Zoho refused the connection \\(ECONNREFUSED: .*\\) — check the network, ZOHO_DC and ZOHO_API_DOMAIN$`));
+    expect(result.code).toBe(1);
+  });
+});

@@ -1,0 +1,141 @@
+/**
+ * `relsync dashboard`: Bull Board over the real queues on the run's private Redis, opened in a real
+ * headless Chromium (Debian's /usr/bin/chromium, driven by playwright-core). The assertions are taken
+ * from the page as Bull Board 9 renders it: one card per queue, its name a link to `/queue/<name>`.
+ */
+import { randomBytes } from 'node:crypto';
+import { once } from 'node:events';
+import { existsSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { PassThrough } from 'node:stream';
+import type { Redis } from 'ioredis';
+import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { request } from 'undici';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { JobName } from '../../jobs/queues.js';
+import { Lifecycle } from '../../src/app/lifecycle.js';
+import { openQueues, type Queues } from '../../src/app/queues.js';
+import { runDashboard } from '../../src/cli/commands/dashboard-command.js';
+import { loadConfig } from '../../src/config/config.js';
+import { startDashboard, type RunningDashboard } from '../../src/dashboard/dashboard-server.js';
+import { connectRedis, createRedis } from '../../src/ledger/redis-connection.js';
+
+const CHROMIUM = '/usr/bin/chromium';
+const CHROMIUM_ARGS = [
+  '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+  '--disable-background-networking', '--disable-component-update', '--disable-sync',
+];
+
+describe('relsync dashboard', () => {
+  const prefix = `t-dash-${randomBytes(4).toString('hex')}`;
+  const lifecycle = new Lifecycle();
+  let redis: Redis;
+  let queues: Queues;
+  let dashboard: RunningDashboard;
+  let browser: BrowserContext | undefined;
+  let profileDir: string | undefined;
+  let page: Page;
+
+  beforeAll(async () => {
+    // CI installs Chromium; without it this test must fail loudly, never skip.
+    if (!existsSync(CHROMIUM)) throw new Error(`headless Chromium not found at ${CHROMIUM}: install it (apt-get install chromium) to run the dashboard test`);
+    const url = inject('redisUrl');
+    redis = await connectRedis(createRedis(url, { persistent: false }), url);
+    lifecycle.add('redis', () => redis.quit());
+    queues = openQueues(redis, prefix, lifecycle);
+    await queues.imports.add(JobName.import, { source: { csv: 'contact_ext_id,deal_ext_id\nc1,d1\n' }, profile: 'contacts-deals', importId: 'imp-dash' }, { jobId: 'imp-dash' });
+    await queues.sync.add(JobName.syncBatch, { importId: 'imp-dash', seq: 0, base: 'c1', entries: [{ row: 1, related: 'd1' }] }, { jobId: 'imp-dash-b0' });
+    await queues.sync.add(JobName.syncBatch, { importId: 'imp-dash', seq: 1, base: 'c2', entries: [{ row: 2, related: 'd2' }] }, { jobId: 'imp-dash-b1' });
+    dashboard = await startDashboard({ config: { prefix }, queues }, { port: 0 });
+    // launchPersistentContext: Playwright's way to give Chromium a fresh --user-data-dir.
+    profileDir = await mkdtemp(join(tmpdir(), 'relsync-chromium-'));
+    browser = await chromium.launchPersistentContext(profileDir, { executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS });
+    page = await browser.newPage();
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    if (profileDir) await rm(profileDir, { recursive: true, force: true });
+    await dashboard?.close();
+    if (queues) await Promise.all([queues.imports.obliterate({ force: true }), queues.sync.obliterate({ force: true })]);
+    await lifecycle.closeAll(5_000);
+  });
+
+  it('serves on 127.0.0.1 by default', () => {
+    expect(dashboard.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/$/);
+  });
+
+  it('lists both queues, each with its jobs', async () => {
+    await page.goto(dashboard.url);
+    await expect.poll(() => page.title()).toBe(`relsync (${prefix})`);
+    const imports = page.locator('main a[href="/queue/imports"]');
+    const sync = page.locator('main a[href="/queue/sync"]');
+    await imports.waitFor({ timeout: 15_000 });
+    expect(await imports.innerText()).toBe('imports');
+    expect(await sync.innerText()).toBe('sync');
+    const totals = await page.locator('main li').filter({ has: page.locator('a[href^="/queue/"]') }).allInnerTexts();
+    expect(totals.find((card) => card.includes('imports'))).toContain('1 Job');
+    expect(totals.find((card) => card.includes('sync'))).toContain('2 Jobs');
+  });
+
+  it('shows a job of the imports queue when its queue is opened', async () => {
+    await page.goto(`${dashboard.url}queue/imports`);
+    await page.getByText('imp-dash', { exact: true }).first().waitFor({ timeout: 15_000 });
+    expect(await page.locator('main').innerText()).toContain('contacts-deals');
+  });
+
+  it('is read-only unless actions are allowed', async () => {
+    const response = await request(`${dashboard.url}api/queues`);
+    const body = (await response.body.json()) as { queues: Array<{ name: string; readOnlyMode: boolean; allowRetries: boolean }> };
+    expect(body.queues.map((q) => [q.name, q.readOnlyMode, q.allowRetries])).toEqual([
+      ['imports', true, false],
+      ['sync', true, false],
+    ]);
+    // Bull Board answers 405 QUEUE_READ_ONLY to every action on a read-only queue.
+    const pause = await request(`${dashboard.url}api/queues/imports/pause`, { method: 'PUT' });
+    await pause.body.dump();
+    expect(pause.statusCode).toBe(405);
+    expect(await queues.imports.isPaused()).toBe(false);
+  });
+
+  it('lets actions through with allowActions', async () => {
+    const writable = await startDashboard({ config: { prefix }, queues }, { port: 0, allowActions: true });
+    try {
+      const pause = await request(`${writable.url}api/queues/imports/pause`, { method: 'PUT' });
+      await pause.body.dump();
+      expect(pause.statusCode).toBe(200);
+      expect(await queues.imports.isPaused()).toBe(true);
+    } finally {
+      await queues.imports.resume();
+      await writable.close();
+    }
+  });
+
+  it('refuses a Host header that is not loopback (DNS rebinding)', async () => {
+    const port = new URL(dashboard.url).port;
+    const response = await request(dashboard.url, { headers: { host: `attacker.example:${port}` } });
+    await response.body.dump();
+    expect(response.statusCode).toBe(421);
+  });
+
+  it('relsync dashboard prints the URL, serves until stopped, then closes', async () => {
+    const stdout = new PassThrough();
+    const stderr = new PassThrough();
+    stderr.resume();
+    let stop: () => void = () => undefined;
+    const untilStopped = new Promise<void>((resolve) => (stop = resolve));
+    const config = loadConfig({ REDIS_URL: inject('redisUrl'), RELSYNC_PREFIX: prefix });
+    const exit = runDashboard({ stdout, stderr, cwd: process.cwd(), isTTY: false }, config, { port: 0 }, { untilStopped });
+    const [chunk] = (await once(stdout, 'data')) as [Buffer];
+    const url = chunk.toString().trim();
+    expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/$/);
+    const response = await request(`${url}api/queues`);
+    expect(response.statusCode).toBe(200);
+    await response.body.dump();
+    stop();
+    await expect(exit).resolves.toBe(0);
+    await expect(request(url)).rejects.toThrow();
+  });
+});
