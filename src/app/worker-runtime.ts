@@ -56,7 +56,7 @@ export async function startWorkerRuntime(config: Config, log: Logger): Promise<W
   const importWorker = new Worker<ImportJobData, ImportSummary>(QueueName.imports, createImportProcessor({ config, ledger, syncQueue: queues.sync, log }), {
     ...common, concurrency: config.queue.importConcurrency,
   });
-  const budget = config.zoho.dailyCredits ? new CreditBudget({ redis, prefix: config.prefix, limit: config.zoho.dailyCredits }) : undefined;
+  const budget = config.zoho.dailyCredits ? new CreditBudget({ redis, prefix: config.prefix, limit: config.zoho.dailyCredits, windowMs: config.zoho.creditWindowMs }) : undefined;
   const syncWorker = new Worker<SyncJobData>(QueueName.sync, createSyncProcessor({ config, ledger, client, budget, syncQueue: queues.sync, log }), {
     ...common, concurrency: config.zoho.concurrency, settings: { backoffStrategy: zohoBackoffStrategy },
   });
@@ -78,6 +78,8 @@ function createZohoClient(config: Config, credentials: ReturnType<typeof require
     redis,
     prefix: config.prefix,
     credentialsId: `${credentials.clientId}:${credentials.refreshToken}`,
+    // Other workers reuse a failed mint's answer for half a probe interval instead of minting again.
+    failureTtlMs: Math.min(30_000, config.zoho.pauseProbeMs / 2),
     mint: async () => {
       const token = await oauth.mint();
       log.info({ apiDomain: token.apiDomain, expiresAt: new Date(token.expiresAtMs).toISOString() }, 'minted a Zoho access token');

@@ -35,6 +35,13 @@ export interface Config {
     maxAttempts: number;
     /** Longest total time a batch may spend waiting on 429s before they count as attempts. */
     rateLimitMaxWaitMs: number;
+    /**
+     * How often a paused import tries again (no token could be had, or credits are spent): the wait
+     * between probes, in ms. Default 1 minute: the accounts server's lockouts last 10-30 minutes.
+     */
+    pauseProbeMs: number;
+    /** The credit budget's rolling window (ms). Zoho's is 24 h; shorter only for tests. */
+    creditWindowMs: number;
   };
   reportDir: string;
   watchDir?: string;
@@ -154,6 +161,8 @@ function zohoConfig(r: Reader): Config['zoho'] {
     dailyCredits: integer(r, 'ZOHO_DAILY_CREDITS', undefined, 1, 100_000_000),
     maxAttempts: integer(r, 'RELSYNC_MAX_ATTEMPTS', 8, 1, 50),
     rateLimitMaxWaitMs: integer(r, 'RELSYNC_RATE_LIMIT_MAX_WAIT_MS', 3_600_000, 1_000, 7 * 86_400_000),
+    pauseProbeMs: integer(r, 'RELSYNC_PAUSE_PROBE_MS', 60_000, 100, 3_600_000),
+    creditWindowMs: integer(r, 'RELSYNC_CREDIT_WINDOW_MS', 86_400_000, 1_000, 7 * 86_400_000),
   };
 }
 

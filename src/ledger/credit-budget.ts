@@ -13,7 +13,7 @@ export interface CreditBudgetOptions {
   limit: number;
   /** Window length (ms). Default 24 h, as Zoho's. */
   windowMs?: number;
-  /** Bucket width (ms): the resolution of "when is the next credit free". Default 1 minute. */
+  /** Bucket width (ms): the resolution of "when is the next credit free". Default 1 minute (window/60 if smaller). */
   bucketMs?: number;
   now?: () => number;
 }
@@ -46,7 +46,9 @@ export class CreditBudget {
   readonly #key: string;
 
   constructor(options: CreditBudgetOptions) {
-    this.#o = { windowMs: 86_400_000, bucketMs: 60_000, now: Date.now, ...options };
+    const windowMs = options.windowMs ?? 86_400_000;
+    // Buckets must be much narrower than the window, or a whole bucket would age out at once.
+    this.#o = { windowMs, bucketMs: Math.max(1, Math.min(60_000, Math.floor(windowMs / 60))), now: Date.now, ...options };
     this.#key = `${options.prefix}:credits:buckets`;
   }
 

@@ -14,6 +14,7 @@ import type { RunLedger } from '../ledger/run-ledger.js';
 import { parseProfile, type Profile } from '../profile/profile.js';
 import { syncBatch, type CreditGate, type RelatedRecordsClient, type SyncStep } from '../usecases/sync-batch.js';
 import { backoffDelayMs } from '../zoho/backoff.js';
+import { ConcurrencyGovernor } from './concurrency-governor.js';
 
 export type SyncJobData = SyncBatchPayload & { rateLimitedSinceMs?: number };
 
@@ -49,6 +50,7 @@ export function zohoBackoffStrategy(attemptsMade: number, _type?: string, error?
 export function createSyncProcessor(deps: SyncProcessorDeps) {
   const profiles = new Map<string, Profile>();
   const now = deps.now ?? Date.now;
+  const governor = new ConcurrencyGovernor({ store: deps.syncQueue, max: deps.config.zoho.concurrency, now });
   let consecutiveWaits = 0;
 
   const profileFor = async (importId: string): Promise<Profile> => {
@@ -70,6 +72,7 @@ export function createSyncProcessor(deps: SyncProcessorDeps) {
       profile: await profileFor(importId), attempt, maxAttempts: job.opts.attempts ?? 1, signal,
     });
     if (step.kind === 'done') {
+      if (step.sent > 0) await governor.onSuccess();
       if (consecutiveWaits > 0) await deps.ledger.update(importId, { pausedReason: undefined, pausedUntil: undefined });
       consecutiveWaits = 0;
       return { sent: step.sent, recorded: step.recorded };
@@ -89,8 +92,12 @@ export function createSyncProcessor(deps: SyncProcessorDeps) {
         throw new RetryableSyncError('TOO_MANY_REQUESTS', `${step.message} (429s lasted longer than RELSYNC_RATE_LIMIT_MAX_WAIT_MS)`);
       }
     }
+    if (step.kind === 'rate-limited' && step.reason !== 'credits') {
+      const limit = await governor.onConcurrencyLimited();
+      if (limit !== undefined) log.warn({ globalConcurrency: limit }, 'Zoho concurrency limit reached: fewer calls in flight for now');
+    }
     consecutiveWaits += 1;
-    const waitMs = waitFor(step, consecutiveWaits);
+    const waitMs = waitFor(step, consecutiveWaits, deps.config.zoho.pauseProbeMs);
     await recordWait(deps, importId, step, waitMs, now());
     log.warn({ kind: step.kind, reason: step.message, waitMs }, 'backing off the whole sync queue');
     await deps.syncQueue.rateLimit(waitMs);
@@ -98,12 +105,16 @@ export function createSyncProcessor(deps: SyncProcessorDeps) {
   };
 }
 
-function waitFor(step: Extract<SyncStep, { kind: 'rate-limited' | 'paused' }>, consecutive: number): number {
-  if (step.kind === 'paused') return Math.min(Math.max(step.retryAfterMs ?? 60_000, 1_000), 300_000);
+/** How long the whole sync queue waits before the next call. */
+function waitFor(step: Extract<SyncStep, { kind: 'rate-limited' | 'paused' }>, consecutive: number, probeMs: number): number {
+  // Paused (no token, our budget spent): until the budget frees, at most one probe interval.
+  if (step.kind === 'paused') return Math.max(100, Math.min(step.retryAfterMs ?? probeMs, probeMs));
   if (step.retryAfterMs) return step.retryAfterMs;
-  // Credits free up over a rolling 24 h: probe every few minutes, not every second.
-  const maxMs = step.reason === 'credits' ? 300_000 : 30_000;
-  return backoffDelayMs(consecutive, { baseMs: step.reason === 'credits' ? 30_000 : 1_000, maxMs });
+  // Zoho's credits free up over a rolling 24 h: probe once per interval, not every second.
+  if (step.reason === 'credits') return probeMs;
+  // A concurrency 429 clears as soon as calls finish (and the governor has lowered our share): a
+  // short wait that grows only while 429s keep coming.
+  return backoffDelayMs(Math.min(consecutive, 8), { baseMs: 250, maxMs: 30_000 });
 }
 
 async function recordWait(deps: SyncProcessorDeps, importId: string, step: Extract<SyncStep, { kind: 'rate-limited' | 'paused' }>, waitMs: number, now: number): Promise<void> {
