@@ -34,13 +34,15 @@ export function mapColumns(profile: Profile, header: string[], file: string): Co
   if (missing.length > 0) {
     const forProfile = profile.name === undefined ? 'the profile' : `profile ${profile.name}`;
     const has = header.length > 0 ? header.join(', ') : 'no columns';
-    throw new UserError(ErrorCodes.FILE_INVALID, `${file}: missing column(s) ${missing.join(', ')} for ${forProfile}; the file has: ${has}`);
+    const message = `${file}: missing column(s) ${missing.join(', ')} for ${forProfile}; the file has: ${has}`;
+    throw new UserError(ErrorCodes.FILE_INVALID, message);
   }
   const indexOf = (column: string): number => {
     const found = positions.get(column.trim()) ?? [];
     if (found.length > 1) {
       const at = found.map((index) => index + 1).join(' and ');
-      throw new UserError(ErrorCodes.FILE_INVALID, `${file}: column ${column} appears more than once (columns ${at}); keep one`);
+      const message = `${file}: column ${column} appears more than once (columns ${at}); keep one`;
+      throw new UserError(ErrorCodes.FILE_INVALID, message);
     }
     return found[0] as number;
   };

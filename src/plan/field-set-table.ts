@@ -15,33 +15,55 @@ const NO_FIELDS: FieldValues = Object.freeze({});
 
 export class FieldSetTable {
   private readonly ids = new Map<string, number>();
+  private readonly singles = new Map<string, Map<string, number>>();
   private readonly shared: FieldValues[] = [NO_FIELDS];
   private readonly unshared: string[] = [];
+
+  /** `maxShared` is for tests; ids from `maxShared` on are unshared sets. */
+  constructor(private readonly maxShared = MAX_SHARED_FIELD_SETS) {}
 
   /** The id of this set of (field, value) pairs; the same pairs in the same order give the same id. */
   intern(fields: ReadonlyArray<readonly [string, string]>): number {
     if (fields.length === 0) return 0;
-    const key = keyOf(fields);
+    if (fields.length === 1) return this.internOne(fields[0] as readonly [string, string]);
+    return this.internKey(keyOf(fields), fields);
+  }
+
+  /** One field is the common case (a role): two map lookups, no key string built per row. */
+  private internOne(pair: readonly [string, string]): number {
+    const [name, value] = pair;
+    let byValue = this.singles.get(name);
+    if (byValue === undefined) this.singles.set(name, (byValue = new Map()));
+    let id = byValue.get(value);
+    if (id === undefined) {
+      id = this.internKey(keyOf([pair]), [pair]);
+      if (id < this.maxShared) byValue.set(value, id);
+    }
+    return id;
+  }
+
+  private internKey(key: string, fields: ReadonlyArray<readonly [string, string]>): number {
     const known = this.ids.get(key);
     if (known !== undefined) return known;
-    if (this.shared.length < MAX_SHARED_FIELD_SETS) {
+    if (this.shared.length < this.maxShared) {
       this.ids.set(key, this.shared.length);
       this.shared.push(Object.freeze(Object.fromEntries(fields)));
       return this.shared.length - 1;
     }
     this.unshared.push(key);
-    return MAX_SHARED_FIELD_SETS + this.unshared.length - 1;
+    return this.maxShared + this.unshared.length - 1;
   }
 
   /** The values for an id. Frozen and shared between rows: read, never modify. */
   get(id: number): FieldValues {
-    if (id < MAX_SHARED_FIELD_SETS) return this.shared[id] as FieldValues;
-    return Object.freeze(Object.fromEntries(pairsOf(this.unshared[id - MAX_SHARED_FIELD_SETS] as string)));
+    if (id < this.maxShared) return this.shared[id] as FieldValues;
+    return Object.freeze(Object.fromEntries(pairsOf(this.unshared[id - this.maxShared] as string)));
   }
 
   /** Frees the lookup map once no more sets will be added; ids stay readable. */
   seal(): void {
     this.ids.clear();
+    this.singles.clear();
   }
 }
 

@@ -44,8 +44,10 @@ export async function loadProfile(nameOrPath: string, options: { cwd?: string } 
     json = JSON.parse(text);
   } catch (error) {
     const { line, column } = jsonErrorPosition(text);
-    const what = (error as Error).message.replace(/ in JSON at position \d+.*$/, '');
-    throw new UserError(ErrorCodes.PROFILE_INVALID, `${nameOrPath}: line ${line} column ${column}: invalid JSON: ${what}`, { cause: error });
+    // V8 words it well but places it by offset, or quotes the text instead; we give line and column.
+    const what = (error as Error).message.replace(/ in JSON at position \d+.*$|, ".*" is not valid JSON$/s, '');
+    const message = `${nameOrPath}: line ${line} column ${column}: invalid JSON: ${what}`;
+    throw new UserError(ErrorCodes.PROFILE_INVALID, message, { cause: error });
   }
   const profile = parseProfile(json, nameOrPath);
   return { ...profile, name: profile.name ?? nameOrPath };
@@ -65,7 +67,8 @@ async function readProfileFile(shown: string, path: string): Promise<string> {
         { cause: error },
       );
     }
-    throw new UserError(ErrorCodes.PROFILE_INVALID, `${shown}: cannot read the profile (${code ?? String(error)})`, { cause: error });
+    const message = `${shown}: cannot read the profile (${code ?? String(error)})`;
+    throw new UserError(ErrorCodes.PROFILE_INVALID, message, { cause: error });
   }
 }
 

@@ -15,6 +15,12 @@ export function formatCsvCell(cell: string, delimiter = ','): string {
   return needsQuotes(delimiter).test(cell) ? `"${cell.replace(/"/g, '""')}"` : cell;
 }
 
+/** formatCsvCell with the delimiter fixed, for hot loops (a million rows times their cells). */
+export function cellFormatter(delimiter = ','): (cell: string) => string {
+  const pattern = needsQuotes(delimiter);
+  return (cell) => (cell !== '' && pattern.test(cell) ? `"${cell.replace(/"/g, '""')}"` : cell);
+}
+
 /**
  * One CSV line, without its line ending. A line of a single empty cell is written `""`, because an
  * empty line is read as a blank line and not as a row.

@@ -12,7 +12,7 @@ import { finished } from 'node:stream/promises';
 import { openCsv, type CsvReadOptions, type CsvRecord } from '../csv/csv-reader.js';
 import type { RowOutcome } from '../domain/row-outcome.js';
 import { RelsyncError } from '../errors.js';
-import { formatCsvCell, formatCsvRow } from './csv-format.js';
+import { cellFormatter, formatCsvRow } from './csv-format.js';
 
 /** Outcomes of the given rows, in the same order; undefined where a row has none. */
 export type OutcomeLookup = (rows: number[]) => Promise<Array<RowOutcome | undefined>>;
@@ -73,14 +73,17 @@ export async function writeReport(options: WriteReportOptions): Promise<ReportCo
   const report = new LineSink(temp.report);
   const errors = new LineSink(temp.errors);
   try {
-    const layout = { width: source.header.length, delimiter: options.csv?.delimiter ?? ',' };
-    const headerLine = `${formatCsvRow([...source.header, ...REPORT_COLUMNS], layout.delimiter)}\n`;
+    const delimiter = options.csv?.delimiter ?? ',';
+    const layout: Layout = { width: source.header.length, delimiter, format: cellFormatter(delimiter) };
+    const headerLine = `${formatCsvRow([...source.header, ...REPORT_COLUMNS], delimiter)}\n`;
     await report.write(headerLine);
     await errors.write(headerLine);
-    const tally = await writeRows(source.records, { ...options, batchSize }, { layout, report, errors });
+    const tally = await writeRows(source.batches, { ...options, batchSize }, { layout, report, errors });
     await Promise.all([report.close(), errors.close()]);
     const counts = tally.counts();
-    await writeFile(temp.summary, `${JSON.stringify({ ...options.summaryExtra, ...counts }, null, 2)}\n`);
+    // Counts first and winning: an extra field cannot misstate them.
+    const summary = { ...counts, ...options.summaryExtra, ...counts };
+    await writeFile(temp.summary, `${JSON.stringify(summary, null, 2)}\n`);
     // The summary last: once it is there, the other two are complete.
     for (const key of ['report', 'errors', 'summary'] as const) await rename(temp[key], paths[key]);
     return counts;
@@ -106,6 +109,7 @@ interface Output {
 interface Layout {
   width: number;
   delimiter: string;
+  format: (cell: string) => string;
 }
 
 /**
@@ -113,7 +117,7 @@ interface Layout {
  * hides behind parsing and writing; at most two batches are held at once.
  */
 async function writeRows(
-  records: AsyncIterable<CsvRecord>,
+  batches: AsyncIterable<CsvRecord[]>,
   options: WriteReportOptions & { batchSize: number },
   output: Output,
 ): Promise<Tally> {
@@ -127,16 +131,22 @@ async function writeRows(
     previous = written;
     return before;
   };
-  let batch: CsvRecord[] = [];
-  for await (const record of records) {
-    batch.push(record);
-    if (batch.length < options.batchSize) continue;
-    await flush(batch);
-    batch = [];
-  }
-  if (batch.length > 0) await flush(batch);
+  for await (const batch of inBatchesOf(options.batchSize, batches)) await flush(batch);
   await previous;
   return tally;
+}
+
+async function* inBatchesOf(size: number, batches: AsyncIterable<CsvRecord[]>): AsyncGenerator<CsvRecord[]> {
+  let batch: CsvRecord[] = [];
+  for await (const records of batches) {
+    for (const record of records) {
+      batch.push(record);
+      if (batch.length < size) continue;
+      yield batch;
+      batch = [];
+    }
+  }
+  if (batch.length > 0) yield batch;
 }
 
 async function writeBatch(
@@ -166,7 +176,8 @@ async function writeBatch(
  */
 function alignOutcomes(batch: CsvRecord[], found: Array<RowOutcome | undefined>): Array<RowOutcome | undefined> {
   if (!Array.isArray(found) || found.length !== batch.length) {
-    throw new RelsyncError('LOOKUP_INVALID', `outcome lookup: expected ${batch.length} results, got ${Array.isArray(found) ? found.length : typeof found}`);
+    const got = Array.isArray(found) ? found.length : typeof found;
+    throw new RelsyncError('LOOKUP_INVALID', `outcome lookup: expected ${batch.length} results, got ${got}`);
   }
   if (found.every((outcome, i) => outcome === undefined || outcome.row === batch[i]?.row)) return found;
   const byRow = new Map<number, RowOutcome>();
@@ -181,14 +192,14 @@ function noOutcome(row: number): RowOutcome {
 /** The input's cells cut or padded to the header's width, then ours. */
 function reportLine(record: CsvRecord, outcome: RowOutcome, layout: Layout): string {
   const { cells } = record;
-  const { width, delimiter } = layout;
+  const { width, delimiter, format } = layout;
   let line = '';
   for (let i = 0; i < width; i++) {
-    line += formatCsvCell(cells[i] ?? '', delimiter);
+    line += format(cells[i] ?? '');
     line += delimiter;
   }
-  line += `${record.row}${delimiter}${outcome.status}${delimiter}${formatCsvCell(outcome.code, delimiter)}`;
-  line += `${delimiter}${formatCsvCell(outcome.message, delimiter)}${delimiter}${formatCsvCell(outcome.zohoId ?? '', delimiter)}\n`;
+  line += `${record.row}${delimiter}${outcome.status}${delimiter}${format(outcome.code)}`;
+  line += `${delimiter}${format(outcome.message)}${delimiter}${format(outcome.zohoId ?? '')}\n`;
   return line;
 }
 

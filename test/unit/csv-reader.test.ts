@@ -123,11 +123,11 @@ describe('openCsv', () => {
 
   it('streams across chunk boundaries without losing or splitting rows', async () => {
     const path = join(dir, 'large.csv');
-    const rows = Array.from({ length: 20_000 }, (_, i) => `C-${i},"D-${i}\n(two lines)",r${i}`);
+    const rows = Array.from({ length: 5_000 }, (_, i) => `C-${i},"D-${i}\n(two lines)",r${i}`);
     await writeFile(path, `a,b,c\r\n${rows.join('\r\n')}\r\n`);
     const { records } = await readAll(path);
-    expect(records).toHaveLength(20_000);
-    expect(records[19_999]).toEqual({ row: 20_000, cells: ['C-19999', 'D-19999\n(two lines)', 'r19999'], line: 40_000 });
+    expect(records).toHaveLength(5_000);
+    expect(records[4_999]).toEqual({ row: 5_000, cells: ['C-4999', 'D-4999\n(two lines)', 'r4999'], line: 10_000 });
   });
 
   it('reads a header-only file as no records', async () => {

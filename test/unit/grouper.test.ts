@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { MAX_SHARED_FIELD_SETS } from '../../src/plan/field-set-table.js';
+import { FieldSetTable } from '../../src/plan/field-set-table.js';
 import { Grouper, MAX_ENTRIES_PER_CALL, pairNameOf, type Chunk } from '../../src/plan/grouper.js';
 import { BUILTIN_PROFILES, type Profile } from '../../src/profile/profile.js';
 
@@ -80,14 +80,6 @@ describe('Grouper', () => {
     expect(chunksOf(grouper)).toEqual([{ base: 'Zoë', seq: 0, entries: [{ row: 1, related: 'Dëal ✓ 😀', fields: { Contact_Role: 'Décideur' } }] }]);
   });
 
-  it('keeps field values right past the number of shared value sets', () => {
-    const grouper = new Grouper();
-    const rows = MAX_SHARED_FIELD_SETS + 10;
-    for (let row = 1; row <= rows; row++) grouper.add(row, `C-${row}`, 'D', [['A', `v:${row}`], ['B', ':1:']]);
-    const last = chunksOf(grouper).at(-1);
-    expect(last?.entries).toEqual([{ row: rows, related: 'D', fields: { A: `v:${rows}`, B: ':1:' } }]);
-  });
-
   it('refuses rows out of input order, and adds after finish', () => {
     const grouper = new Grouper();
     grouper.add(5, 'C-1', 'D-1', []);
@@ -110,5 +102,35 @@ describe('pairNameOf', () => {
     expect(pairNameOf(BUILTIN_PROFILES['contacts-deals'] as Profile)).toBe('contact and deal');
     const profile: Profile = { module: 'Opportunities', relatedList: 'Price_Books', base: { column: 'a' }, related: { column: 'b', module: 'Price_Books' }, fields: {} };
     expect(pairNameOf(profile)).toBe('opportunity and price book');
+  });
+});
+
+describe('FieldSetTable', () => {
+  it('gives the same id to the same pairs and none to an empty set', () => {
+    const table = new FieldSetTable();
+    const a = table.intern([['Contact_Role', 'Buyer']]);
+    expect(table.intern([['Contact_Role', 'Buyer']])).toBe(a);
+    expect(table.intern([['Contact_Role', 'Seller']])).not.toBe(a);
+    expect(table.intern([])).toBe(0);
+    expect(table.get(0)).toEqual({});
+    expect(table.get(a)).toEqual({ Contact_Role: 'Buyer' });
+  });
+
+  it('tells apart sets whose joined text would be the same', () => {
+    const table = new FieldSetTable();
+    const one = table.intern([['A', '1:B1:2']]);
+    const two = table.intern([['A', '1'], ['B', '2']]);
+    expect(one).not.toBe(two);
+    expect([table.get(one), table.get(two)]).toEqual([{ A: '1:B1:2' }, { A: '1', B: '2' }]);
+  });
+
+  it('keeps values exact once past the shared sets, colons and unicode included', () => {
+    const table = new FieldSetTable(2);
+    table.intern([['A', 'x']]);
+    const late = table.intern([['A', 'v:12:'], ['Note', 'Zoë 😀']]);
+    expect(late).toBe(2);
+    expect(table.get(late)).toEqual({ A: 'v:12:', Note: 'Zoë 😀' });
+    table.seal();
+    expect(table.get(1)).toEqual({ A: 'x' });
   });
 });
