@@ -1,5 +1,5 @@
 /**
- * `relsync worker`: every processor (imports, Zoho sync, and later schedules and the watched folder)
+ * `relsync worker`: every processor (imports and scheduled imports, Zoho sync, the watched folder)
  * until SIGINT/SIGTERM; then in-flight calls finish within RELSYNC_SHUTDOWN_TIMEOUT_MS, the rest is
  * handed back to the queue (another worker, or this one restarted, picks it up), and the process exits.
  */
@@ -7,9 +7,20 @@ import type { Logger } from 'pino';
 import type { Config } from '../src/config/config.js';
 import { onShutdownSignals } from '../src/app/lifecycle.js';
 import { startWorkerRuntime } from '../src/app/worker-runtime.js';
+import { startWatchFolder } from '../src/triggers/watch-folder.js';
 
 export async function runWorker(config: Config, log: Logger): Promise<number> {
   const runtime = await startWorkerRuntime(config, log);
+  if (config.watchDir) {
+    try {
+      const watch = await startWatchFolder({ config, ledger: runtime.ledger, queues: runtime.queues, log });
+      runtime.lifecycle.add('watch folder', () => watch.close()); // added last, so closed first
+      log.info({ watchDir: config.watchDir, profile: config.watchProfile }, 'watching folder');
+    } catch (error) {
+      await runtime.close();
+      throw error;
+    }
+  }
   const stopped = await new Promise<boolean>((resolve) => {
     onShutdownSignals(async (signal) => {
       log.info({ signal, deadlineMs: config.shutdownTimeoutMs }, 'shutting down: finishing in-flight calls');

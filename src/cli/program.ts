@@ -6,7 +6,7 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 
 export interface CommandHandlers {
   worker(): Promise<number>;
-  import(file: string, options: { profile: string; wait?: boolean; report?: string; dryRun?: boolean; json?: boolean }): Promise<number>;
+  import(file: string, options: { profile: string; wait?: boolean; report?: string; dryRun?: boolean; json?: boolean; force?: boolean }): Promise<number>;
   status(id: string, options: { json?: boolean }): Promise<number>;
   list(options: { json?: boolean; limit?: number }): Promise<number>;
   report(id: string, options: { out?: string }): Promise<number>;
@@ -15,6 +15,11 @@ export interface CommandHandlers {
   demo(options: { rows?: number; keep?: boolean }): Promise<number>;
   dashboard(options: { host?: string; port?: number; allowActions?: boolean }): Promise<number>;
   check(options: { profile: string }): Promise<number>;
+  schedule: {
+    add(options: { name: string; cron: string; tz?: string; file: string; profile: string; force?: boolean }): Promise<number>;
+    list(options: { json?: boolean }): Promise<number>;
+    remove(name: string): Promise<number>;
+  };
 }
 
 function positiveInt(value: string): number {
@@ -40,6 +45,7 @@ export function buildProgram(handlers: CommandHandlers, setExitCode: (code: numb
     .option('-r, --report <path>', 'where to write the report (default: REPORT_DIR/<id>.report.csv)')
     .option('--dry-run', 'parse, validate, group and plan without calling Zoho; write a report of invalid rows')
     .option('--json', 'progress as JSON lines on stderr')
+    .option('--force', 'a new import even if the same content and profile were imported within RELSYNC_DEDUP_WINDOW_S')
     .action(run((file: string, options) => handlers.import(file, options)));
   program.command('status').description('state and counts of one import').argument('<id>')
     .option('--json', 'machine-readable output').action(run((id: string, options) => handlers.status(id, options)));
@@ -68,5 +74,18 @@ export function buildProgram(handlers: CommandHandlers, setExitCode: (code: numb
   program.command('check').description("verify credentials, data centre and a profile against Zoho's metadata")
     .option('-p, --profile <name or path>', 'built-in profile name or profile JSON file', 'contacts-deals')
     .action(run((options) => handlers.check(options)));
+  const schedule = program.command('schedule').description('cron imports (survive restarts; one import per tick across all workers)');
+  schedule.command('add').description('add a schedule, or replace the one with that name')
+    .requiredOption('--name <name>', "letters, digits, '_' or '-'")
+    .requiredOption('--cron <pattern>', "5 fields, or 6 with seconds, e.g. '0 2 * * *'")
+    .option('--tz <zone>', 'IANA time zone of the pattern, e.g. Europe/Paris')
+    .requiredOption('--file <path or pattern>', 'the CSV, or a pattern with * ? in its file name: the newest match at fire time')
+    .requiredOption('-p, --profile <name or path>', 'built-in profile name or profile JSON file')
+    .option('--force', 'import even if the same content was imported within RELSYNC_DEDUP_WINDOW_S')
+    .action(run((options) => handlers.schedule.add(options)));
+  schedule.command('list').description('the schedules and their next run').option('--json', 'machine-readable output')
+    .action(run((options) => handlers.schedule.list(options)));
+  schedule.command('remove').description('remove a schedule').argument('<name>')
+    .action(run((name: string) => handlers.schedule.remove(name)));
   return program;
 }

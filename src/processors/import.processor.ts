@@ -4,7 +4,7 @@
  * a retried or stalled job resumes where it was. A user's mistake (bad file, profile, path) fails the
  * job at once with a one-line reason (UnrecoverableError); infrastructure faults retry.
  */
-import { UnrecoverableError, WaitingChildrenError, type Job, type Queue } from 'bullmq';
+import { DelayedError, UnrecoverableError, WaitingChildrenError, type Job, type Queue } from 'bullmq';
 import type { Logger } from 'pino';
 import { validateImportPayload, type ImportJobPayload, type ImportSummary } from '../../jobs/import.job.js';
 import { JobName } from '../../jobs/queues.js';
@@ -14,11 +14,16 @@ import { ErrorCodes, isUserError, oneLine, UserError } from '../errors.js';
 import type { RunLedger } from '../ledger/run-ledger.js';
 import { parseProfile, type Profile } from '../profile/profile.js';
 import { finalizeImport } from '../usecases/finalize-import.js';
-import { ingestImport } from '../usecases/ingest-import.js';
-import { startImport } from '../usecases/start-import.js';
+import { csvOptionsFor, ingestImport } from '../usecases/ingest-import.js';
+import { isFinished, summaryOf } from '../usecases/dedup.js';
+import { importIdOf, startImport } from '../usecases/start-import.js';
 
-export type ImportStep = 'start' | 'ingest' | 'sync' | 'report';
-export type ImportJobData = ImportJobPayload & { step?: ImportStep; sourcePath?: string };
+/** `duplicate`: an earlier import of the same content does the work; this job waits for its summary. */
+export type ImportStep = 'start' | 'ingest' | 'sync' | 'report' | 'duplicate';
+export type ImportJobData = ImportJobPayload & { step?: ImportStep; sourcePath?: string; duplicateOf?: string };
+
+/** How often a `duplicate` job looks whether the import it waits for has ended (it holds no slot meanwhile). */
+const DUPLICATE_POLL_MS = 1_000;
 
 export interface ImportProcessorDeps {
   config: Config;
@@ -29,16 +34,19 @@ export interface ImportProcessorDeps {
 
 export function createImportProcessor(deps: ImportProcessorDeps) {
   return async (job: Job<ImportJobData, ImportSummary>, token?: string): Promise<ImportSummary> => {
-    const importId = job.data.importId ?? `job-${job.id}`;
+    const importId = importIdOf(job.id, job.data);
     const log = deps.log.child({ importId, jobId: job.id, attempt: job.attemptsMade + 1 });
     try {
       return await runSteps(deps, job, importId, token ?? '', log);
     } catch (error) {
-      if (error instanceof WaitingChildrenError) throw error;
+      if (error instanceof WaitingChildrenError || error instanceof DelayedError) throw error;
       const reason = oneLine(error);
       const final = isUserError(error) || job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
       log.error({ err: isUserError(error) ? undefined : error, reason }, final ? 'import failed' : 'import step failed; will retry');
-      if (final) await deps.ledger.setState(importId, 'failed', { failedReason: reason, finishedAt: Date.now() }).catch(() => undefined);
+      // Only an import that was registered is marked; a payload refused before that has no record to mark.
+      if (final && (await deps.ledger.getImport(importId).catch(() => undefined))) {
+        await deps.ledger.setState(importId, 'failed', { failedReason: reason, finishedAt: Date.now() }).catch(() => undefined);
+      }
       throw isUserError(error) ? new UnrecoverableError(reason) : error;
     }
   };
@@ -50,8 +58,14 @@ async function runSteps(deps: ImportProcessorDeps, job: Job<ImportJobData, Impor
     const check = validateImportPayload(stripInternal(job.data));
     if (!check.ok) throw new UserError(ErrorCodes.PAYLOAD_INVALID, `invalid import payload: ${check.problems.join('; ')}`);
     const started = await startImport({ config: deps.config, ledger: deps.ledger }, importId, check.value);
-    step = await saveStep(job, 'ingest', { importId, sourcePath: started.sourcePath, reportPath: started.reportPath });
+    if (started.duplicateOf) {
+      log.info({ duplicateOf: started.duplicateOf }, 'same content and profile as an earlier import; waiting for its summary');
+      step = await saveStep(job, 'duplicate', { duplicateOf: started.duplicateOf });
+    } else {
+      step = await saveStep(job, 'ingest', { importId, sourcePath: started.sourcePath, reportPath: started.reportPath });
+    }
   }
+  if (step === 'duplicate') return awaitDuplicate(deps.ledger, job, token);
   const profile = await profileOf(deps.ledger, importId);
   const sourcePath = job.data.sourcePath!;
   if (step === 'ingest') {
@@ -68,7 +82,7 @@ async function runSteps(deps: ImportProcessorDeps, job: Job<ImportJobData, Impor
     if (await job.moveToWaitingChildren(token)) throw new WaitingChildrenError();
     step = await saveStep(job, 'report');
   }
-  return finalizeImport({ ledger: deps.ledger, log }, { importId, sourcePath, profile, reportPath: job.data.reportPath! });
+  return finalizeImport({ ledger: deps.ledger, log }, { importId, sourcePath, profile, reportPath: job.data.reportPath!, csv: csvOptionsFor(profile, deps.config.limits) });
 }
 
 async function saveStep(job: Job<ImportJobData>, step: ImportStep, extra: Partial<ImportJobData> = {}): Promise<ImportStep> {
@@ -78,8 +92,28 @@ async function saveStep(job: Job<ImportJobData>, step: ImportStep, extra: Partia
 
 /** Another service's payload has no internal keys; ours do — validate only the public shape. */
 function stripInternal(data: ImportJobData): unknown {
-  const { step: _step, sourcePath: _sourcePath, ...payload } = data;
+  const { step: _step, sourcePath: _sourcePath, duplicateOf: _duplicateOf, ...payload } = data;
   return payload;
+}
+
+/**
+ * The earlier import's summary once it has ended. Until then the job goes back to the delayed set
+ * (not a retry: no attempt is spent) so it holds no import slot the earlier import may need.
+ */
+async function awaitDuplicate(ledger: RunLedger, job: Job<ImportJobData, ImportSummary>, token: string): Promise<ImportSummary> {
+  const other = await ledger.getImport(job.data.duplicateOf!);
+  if (!other) throw new Error(`import ${job.data.duplicateOf} (same content) has no ledger record`);
+  if (!isFinished(other)) {
+    await job.moveToDelayed(Date.now() + DUPLICATE_POLL_MS, token);
+    throw new DelayedError();
+  }
+  if (other.state === 'failed') {
+    // The earlier import could not run: start over, which takes the content over and runs it here.
+    await saveStep(job, 'start', { duplicateOf: undefined });
+    await job.moveToDelayed(Date.now(), token);
+    throw new DelayedError();
+  }
+  return summaryOf(other);
 }
 
 async function profileOf(ledger: RunLedger, importId: string): Promise<Profile> {

@@ -8,10 +8,13 @@ import { OutcomeCodes } from '../domain/row-outcome.js';
 import type { RunLedger } from '../ledger/run-ledger.js';
 import type { Profile } from '../profile/profile.js';
 import { writeReport } from '../report/report-writer.js';
+import type { CsvReadOptions } from '../csv/csv-reader.js';
 
 export interface FinalizeDeps { ledger: RunLedger; log: Logger; now?: () => number }
 
-export async function finalizeImport(deps: FinalizeDeps, input: { importId: string; sourcePath: string; profile: Profile; reportPath: string }): Promise<ImportSummary> {
+export interface ReportInput { importId: string; sourcePath: string; profile: Profile; reportPath: string; csv: CsvReadOptions }
+
+export async function finalizeImport(deps: FinalizeDeps, input: ReportInput): Promise<ImportSummary> {
   const { ledger, importId } = { ledger: deps.ledger, importId: input.importId };
   await ledger.setState(importId, 'reporting', { pausedReason: undefined, pausedUntil: undefined });
   const record = await ledger.getImport(importId);
@@ -33,12 +36,12 @@ export async function finalizeImport(deps: FinalizeDeps, input: { importId: stri
 }
 
 /** Write (or rewrite) the report of an import from its stored outcomes. */
-export async function writeReportFor(deps: FinalizeDeps, input: { importId: string; sourcePath: string; profile: Profile; reportPath: string }) {
+export async function writeReportFor(deps: FinalizeDeps, input: ReportInput) {
   const record = await deps.ledger.getImport(input.importId);
   const startedAt = record?.startedAt ?? record?.createdAt;
   return writeReport({
     input: input.sourcePath,
-    csv: { delimiter: input.profile.csv?.delimiter },
+    csv: input.csv,
     reportPath: input.reportPath,
     lookup: (rows) => deps.ledger.getOutcomes(input.importId, rows),
     summaryExtra: {

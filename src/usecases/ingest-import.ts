@@ -6,12 +6,12 @@
  */
 import type { Logger } from 'pino';
 import type { SyncBatchPayload } from '../../jobs/sync-batch.job.js';
-import { openCsv } from '../csv/csv-reader.js';
+import { openCsv, type CsvReadOptions } from '../csv/csv-reader.js';
 import type { RowOutcome } from '../domain/row-outcome.js';
 import { ErrorCodes, UserError } from '../errors.js';
 import type { RunLedger } from '../ledger/run-ledger.js';
 import { mapColumns } from '../plan/column-map.js';
-import { Grouper } from '../plan/grouper.js';
+import { Grouper, pairNameOf } from '../plan/grouper.js';
 import { checkRow } from '../plan/row-check.js';
 import type { Profile } from '../profile/profile.js';
 
@@ -37,11 +37,19 @@ export interface IngestResult { rows: number; invalid: number; superseded: numbe
 
 const OUTCOME_FLUSH = 1_000;
 
+/**
+ * How an import's CSV is read. Ingest, the report, retry and dry runs must all read it the same way,
+ * or their row numbers would disagree.
+ */
+export function csvOptionsFor(profile: Profile, limits: { maxFieldBytes: number }): CsvReadOptions {
+  return { delimiter: profile.csv?.delimiter, maxFieldBytes: limits.maxFieldBytes };
+}
+
 export async function ingestImport(deps: IngestDeps, input: IngestInput): Promise<IngestResult> {
   const { ledger } = deps;
-  const csv = await openCsv(input.sourcePath, { delimiter: input.profile.csv?.delimiter, maxFieldBytes: deps.limits.maxFieldBytes });
+  const csv = await openCsv(input.sourcePath, csvOptionsFor(input.profile, deps.limits));
   const columns = mapColumns(input.profile, csv.header, input.sourceName);
-  const grouper = new Grouper();
+  const grouper = new Grouper({ pairName: pairNameOf(input.profile) });
   const pending: RowOutcome[] = [];
   let rows = 0;
   let invalid = 0;

@@ -12,6 +12,8 @@ import { openCsv } from '../csv/csv-reader.js';
 import type { RunLedger } from '../ledger/run-ledger.js';
 import { mapColumns } from '../plan/column-map.js';
 import type { Profile } from '../profile/profile.js';
+import { claimContent } from './dedup.js';
+import { csvOptionsFor } from './ingest-import.js';
 import { checkFile, resolveProfile } from './resolve-source.js';
 import { defaultReportPath } from './start-import.js';
 
@@ -34,6 +36,17 @@ export interface RegisterRequest {
   idempotencyKey?: string;
   /** Name shown in status (default: the file's name). */
   sourceName?: string;
+  /** Use this id (the watched folder picks it before claiming the file); default a new one. */
+  importId?: string;
+  /** A new import even when the same content and profile were registered within the dedup window. */
+  force?: boolean;
+}
+
+export interface Registered {
+  importId: string;
+  reportPath: string;
+  /** The content was registered earlier (within RELSYNC_DEDUP_WINDOW_S): `importId` is that import. */
+  duplicate: boolean;
 }
 
 /** `imp-20261127-041502-k3x9`: sortable by time, unique enough to never collide in one Redis. */
@@ -46,7 +59,7 @@ export function newImportId(now: number = Date.now()): string {
 export async function preflight(file: string, profile: Profile, config: Config, cwd: string): Promise<string> {
   const path = resolve(cwd, file);
   await checkFile(path, config.limits);
-  const csv = await openCsv(path, { delimiter: profile.csv?.delimiter, maxFieldBytes: config.limits.maxFieldBytes });
+  const csv = await openCsv(path, csvOptionsFor(profile, config.limits));
   try {
     mapColumns(profile, csv.header, file);
   } finally {
@@ -55,11 +68,19 @@ export async function preflight(file: string, profile: Profile, config: Config, 
   return path;
 }
 
-export async function registerImport(deps: RegisterDeps, request: RegisterRequest): Promise<{ importId: string; reportPath: string }> {
+export async function registerImport(deps: RegisterDeps, request: RegisterRequest): Promise<Registered> {
   const { config } = deps;
   const resolved = typeof request.profile === 'string' ? await resolveProfile(request.profile, request.cwd) : request.profile;
   const source = await preflight(request.file, resolved.profile, config, request.cwd);
-  const importId = newImportId(deps.now?.());
+  // A retry re-sends on purpose what failed before: never folded into an earlier import.
+  const claim = await claimContent(deps, {
+    importId: request.importId ?? newImportId(deps.now?.()), sourcePath: source, profile: resolved.profile, force: request.force || request.origin === 'retry',
+  });
+  const importId = claim.importId;
+  if (claim.duplicate) {
+    const earlier = await deps.ledger.getImport(importId);
+    return { importId, reportPath: earlier?.reportPath ?? defaultReportPath(config, importId), duplicate: true };
+  }
   const reportPath = request.reportPath ? resolve(request.cwd, request.reportPath) : defaultReportPath(config, importId);
   await deps.ledger.createImport({
     id: importId,
@@ -71,6 +92,7 @@ export async function registerImport(deps: RegisterDeps, request: RegisterReques
     reportPath,
     retryOf: request.retryOf,
     idempotencyKey: request.idempotencyKey,
+    contentHash: claim.contentKey,
   });
   await deps.enqueue({
     importId,
@@ -80,5 +102,5 @@ export async function registerImport(deps: RegisterDeps, request: RegisterReques
     reportPath,
     ...(request.retryOf ? { retryOf: request.retryOf } : {}),
   });
-  return { importId, reportPath };
+  return { importId, reportPath, duplicate: false };
 }

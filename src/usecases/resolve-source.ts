@@ -32,7 +32,8 @@ export async function confinedPath(path: string, root: string): Promise<string> 
 
 function isInside(path: string, root: string): boolean {
   const rel = relative(root, path);
-  return rel === '' || (!rel.startsWith('..') && !isAbsolute(rel) && !rel.startsWith(`..${sep}`));
+  // `..x.csv` is a file inside; only `..` itself or a `../` start leaves the root.
+  return rel === '' || (rel !== '..' && !rel.startsWith(`..${sep}`) && !isAbsolute(rel));
 }
 
 /** Check the file exists, is a regular file and is within the size limit. */

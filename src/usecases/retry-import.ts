@@ -8,7 +8,8 @@ import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { once } from 'node:events';
 import { finished } from 'node:stream/promises';
-import { openCsv } from '../csv/csv-reader.js';
+import { openCsv, type CsvReadOptions } from '../csv/csv-reader.js';
+import { csvOptionsFor } from './ingest-import.js';
 import { ErrorCodes, UserError } from '../errors.js';
 import { parseProfile } from '../profile/profile.js';
 import { formatCsvRow } from '../report/csv-format.js';
@@ -24,7 +25,7 @@ export async function retryImport(deps: RegisterDeps, importId: string, cwd: str
   const dir = join(deps.config.reportDir, 'retries');
   await mkdir(dir, { recursive: true });
   const file = join(dir, `${importId}.retry-${Date.now()}.csv`);
-  await copyRows(record.source, file, new Set(rows), profile.csv?.delimiter);
+  await copyRows(record.source, file, new Set(rows), csvOptionsFor(profile, deps.config.limits));
   const registered = await registerImport(deps, {
     file, profile: { name: record.profileName, profile }, origin: 'retry', cwd, retryOf: importId,
     sourceName: `${record.sourceName} (errors of ${importId})`,
@@ -32,8 +33,9 @@ export async function retryImport(deps: RegisterDeps, importId: string, cwd: str
   return { ...registered, rows: rows.length };
 }
 
-async function copyRows(source: string, target: string, rows: ReadonlySet<number>, delimiter: string | undefined): Promise<void> {
-  const csv = await openCsv(source, { delimiter });
+async function copyRows(source: string, target: string, rows: ReadonlySet<number>, options: CsvReadOptions): Promise<void> {
+  const { delimiter } = options;
+  const csv = await openCsv(source, options);
   const out = createWriteStream(target, { encoding: 'utf8' });
   const write = async (line: string): Promise<void> => {
     if (!out.write(`${line}\n`)) await once(out, 'drain');

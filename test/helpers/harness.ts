@@ -42,6 +42,8 @@ export function harnessEnv(sim: RunningSimulator, dir: string, redisUrl: string,
     REPORT_DIR: join(dir, 'reports'),
     IMPORT_ROOT: dir,
     LOG_LEVEL: 'silent',
+    // Tests import the same file again on purpose; the dedup tests turn the window back on.
+    RELSYNC_DEDUP_WINDOW_S: '0',
     ...extra,
   };
 }

@@ -7,7 +7,7 @@ import { resolve } from 'node:path';
 import type { Config } from '../../config/config.js';
 import type { RowOutcome } from '../../domain/row-outcome.js';
 import { writeReport } from '../../report/report-writer.js';
-import { ingestImport } from '../../usecases/ingest-import.js';
+import { csvOptionsFor, ingestImport } from '../../usecases/ingest-import.js';
 import { preflight } from '../../usecases/register-import.js';
 import { resolveProfile } from '../../usecases/resolve-source.js';
 import { ExitCode, type CliIO } from '../cli-io.js';
@@ -36,7 +36,7 @@ export async function runDryRun(io: CliIO, config: Config, file: string, options
   });
   const reportPath = resolve(io.cwd, options.report ?? `${source.replace(/\.csv$/i, '')}.dry-run.csv`);
   const counts = await writeReport({
-    input: source, csv: { delimiter: profile.csv?.delimiter }, reportPath,
+    input: source, csv: csvOptionsFor(profile, config.limits), reportPath,
     lookup: async (rows) => rows.map((row) => outcomes.get(row) ?? { row, status: 'skipped', code: 'DRY_RUN', message: 'valid: would be sent (dry run)' }),
     summaryExtra: { dryRun: true, calls },
   });

@@ -14,16 +14,19 @@ export interface ImportOptions {
   report?: string;
   dryRun?: boolean;
   json?: boolean;
+  /** A new import even when the same content and profile were imported within RELSYNC_DEDUP_WINDOW_S. */
+  force?: boolean;
 }
 
 export async function runImport(io: CliIO, config: Config, file: string, options: ImportOptions): Promise<number> {
   if (options.dryRun) return runDryRun(io, config, file, options);
   const runtime = await openCliRuntime(config, { persistent: Boolean(options.wait) });
   try {
-    const { importId } = await registerImport(
+    const { importId, duplicate } = await registerImport(
       { config, ledger: runtime.ledger, enqueue: (payload) => enqueueImport(runtime.queues, payload) },
-      { file, profile: options.profile, origin: 'cli', cwd: io.cwd, reportPath: options.report },
+      { file, profile: options.profile, origin: 'cli', cwd: io.cwd, reportPath: options.report, force: options.force },
     );
+    if (duplicate) io.stderr.write(`same content and profile as import ${importId} (within RELSYNC_DEDUP_WINDOW_S): not imported again; --force imports it anew\n`);
     io.stdout.write(`${importId}\n`);
     if (!options.wait) return ExitCode.ok;
     const progress = createProgressReporter(io, { json: options.json });

@@ -4,6 +4,7 @@ import type { Config } from '../../config/config.js';
 import { parseProfile } from '../../profile/profile.js';
 import { writeReportFor } from '../../usecases/finalize-import.js';
 import { defaultReportPath } from '../../usecases/start-import.js';
+import { csvOptionsFor } from '../../usecases/ingest-import.js';
 import { ExitCode, type CliIO } from '../cli-io.js';
 import { openCliRuntime } from '../cli-runtime.js';
 import { silentLogger } from '../silent-logger.js';
@@ -15,7 +16,7 @@ export async function runReport(io: CliIO, config: Config, importId: string, opt
     const record = await getImportOrFail(runtime.ledger, importId);
     const reportPath = options.out ? resolve(io.cwd, options.out) : (record.reportPath ?? defaultReportPath(config, importId));
     const profile = parseProfile(JSON.parse(record.profileJson), `import ${importId} profile`);
-    const counts = await writeReportFor({ ledger: runtime.ledger, log: silentLogger() }, { importId, sourcePath: record.source, profile, reportPath });
+    const counts = await writeReportFor({ ledger: runtime.ledger, log: silentLogger() }, { importId, sourcePath: record.source, profile, reportPath, csv: csvOptionsFor(profile, config.limits) });
     io.stdout.write(`${reportPath}\n`);
     io.stderr.write(`${counts.rows} rows: ${counts.success} success, ${counts.error} error, ${counts.skipped} skipped${record.state !== 'done' ? ` (import is ${record.state}: rows without an outcome yet are reported as errors NO_OUTCOME)` : ''}\n`);
     return counts.error > 0 ? ExitCode.rowsInError : ExitCode.ok;

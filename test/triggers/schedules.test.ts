@@ -1,0 +1,103 @@
+/**
+ * Schedules on BullMQ job schedulers, against real Redis, the simulator and two real worker runtimes:
+ * one import per tick however many workers run, the newest matching file, a clear failure when none.
+ */
+import { utimes, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { pino } from 'pino';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { startWorkerRuntime, type WorkerRuntime } from '../../src/app/worker-runtime.js';
+import { isUserError } from '../../src/errors.js';
+import { addSchedule, checkScheduleSpec, listSchedules, removeSchedule } from '../../src/triggers/schedules.js';
+import { fileNamePattern } from '../../src/usecases/newest-match.js';
+import { startHarness, type Harness } from '../helpers/harness.js';
+import { csvText, validRows, waitFor } from './trigger-helpers.js';
+
+describe('schedules', () => {
+  let h: Harness;
+  let second: WorkerRuntime | undefined;
+  beforeEach(async () => {
+    h = await startHarness();
+  });
+  afterEach(async () => {
+    for (const s of await listSchedules(h.runtime.queues.imports)) await removeSchedule(h.runtime.queues.imports, s.name);
+    await second?.close();
+    second = undefined;
+    await h.close();
+  });
+
+  const scheduled = async () => (await h.runtime.ledger.listImports(100)).filter((r) => r.origin === 'schedule');
+  const queueIdle = async () => {
+    const counts = await h.runtime.queues.imports.getJobCounts('active', 'wait', 'delayed', 'waiting-children', 'prioritized');
+    return Object.values(counts).every((n) => n === 0);
+  };
+
+  it('fires once per tick with two workers, importing the newest matching file', async () => {
+    second = await startWorkerRuntime(h.config, pino({ level: 'silent' }));
+    const older = await h.writeCsv('export-2026-11-25.csv', [['contact_ext_id', 'deal_ext_id', 'contact_role'], ...validRows(h, 2, 1, 0)]);
+    await utimes(older, new Date(Date.now() - 86_400_000), new Date(Date.now() - 86_400_000));
+    await writeFile(join(h.dir, 'export-2026-11-26.csv'), csvText(validRows(h, 1, 1, 5)));
+    await writeFile(join(h.dir, 'export-2026-11-27.csv.part'), 'half a file');
+
+    await addSchedule(h.runtime.queues.imports, { name: 'every-second', cron: '*/1 * * * * *', file: join(h.dir, 'export-*.csv'), profile: 'contacts-deals' });
+    await waitFor('3 scheduled imports done', async () => (await scheduled()).filter((r) => r.state === 'done').length >= 3);
+    expect(await removeSchedule(h.runtime.queues.imports, 'every-second')).toBe(true);
+    await waitFor('the imports queue to be idle', queueIdle);
+
+    const imports = await scheduled();
+    const ticks = imports.map((r) => /^sch-every-second-(\d{8}-\d{6})$/.exec(r.id)?.[1]);
+    expect(ticks.every(Boolean)).toBe(true);
+    expect(new Set(ticks).size).toBe(imports.length);
+    expect(imports.every((r) => r.state === 'done' && r.sourceName === 'export-2026-11-26.csv' && r.success === 1)).toBe(true);
+    // One Zoho call per import: no tick ran twice, on either worker.
+    expect(h.sim.counters.calls).toBe(imports.length);
+    expect(await listSchedules(h.runtime.queues.imports)).toEqual([]);
+  });
+
+  it('records a failed import that says so when no file matches at fire time', async () => {
+    await addSchedule(h.runtime.queues.imports, { name: 'nothing', cron: '*/1 * * * * *', file: join(h.dir, 'missing-*.csv'), profile: 'contacts-deals' });
+    const failed = await waitFor('a failed scheduled import', async () => (await scheduled()).find((r) => r.state === 'failed'));
+    await removeSchedule(h.runtime.queues.imports, 'nothing');
+    expect(failed.failedReason).toBe(`schedule nothing: no file matches '${join(h.dir, 'missing-*.csv')}'${failed.failedReason!.slice(failed.failedReason!.indexOf(' (looked at'))}`);
+    expect(h.sim.counters.calls).toBe(0);
+  });
+
+  it('lists a schedule with its next run, and replaces one added again under the same name', async () => {
+    const queue = h.runtime.queues.imports;
+    await addSchedule(queue, { name: 'nightly', cron: '0 2 * * *', tz: 'Europe/Paris', file: join(h.dir, 'a.csv'), profile: 'contacts-deals' });
+    await addSchedule(queue, { name: 'nightly', cron: '30 3 * * *', tz: 'Europe/Paris', file: join(h.dir, 'b-*.csv'), profile: 'contacts-deals', force: true });
+    const [only, ...rest] = await listSchedules(queue);
+    expect(rest).toEqual([]);
+    expect(only).toMatchObject({ name: 'nightly', cron: '30 3 * * *', tz: 'Europe/Paris', file: join(h.dir, 'b-*.csv'), profile: 'contacts-deals', force: true });
+    expect(only!.nextRunAt!.getTime()).toBeGreaterThan(Date.now());
+    expect(await removeSchedule(queue, 'nightly')).toBe(true);
+    expect(await removeSchedule(queue, 'nightly')).toBe(false);
+  });
+
+  it('refuses a bad cron, time zone, name or pattern with one line naming each flag', () => {
+    const spec = { name: 'ok', cron: '0 2 * * *', file: '/data/x-*.csv', profile: 'contacts-deals' };
+    const problem = (patch: Partial<typeof spec> & { tz?: string }): string => {
+      try {
+        checkScheduleSpec({ ...spec, ...patch });
+        return 'accepted';
+      } catch (error) {
+        expect(isUserError(error)).toBe(true);
+        return (error as Error).message;
+      }
+    };
+    expect(problem({})).toBe('accepted');
+    expect(problem({ cron: 'x' })).toBe("--cron: expected a cron pattern like '0 2 * * *', got 'x'");
+    expect(problem({ cron: '61 * * * *' })).toBe("--cron: expected a cron pattern like '0 2 * * *', got '61 * * * *'");
+    expect(problem({ tz: 'Nowhere/City' })).toBe("--tz: expected a time zone like 'Europe/Paris', got 'Nowhere/City'");
+    expect(problem({ name: 'has space' })).toMatch(/^--name: expected 1-40 letters/);
+    expect(problem({ file: '/data/*/x.csv' })).toBe("--file: expected wildcards (* ?) in the file name only, got '/data/*/x.csv'");
+  });
+
+  it('matches file names with * and ? only, everything else literally', () => {
+    expect(fileNamePattern('export-*.csv').test('export-2026.csv')).toBe(true);
+    expect(fileNamePattern('export-*.csv').test('export-2026.csv.part')).toBe(false);
+    expect(fileNamePattern('a?.csv').test('ab.csv')).toBe(true);
+    expect(fileNamePattern('a+(b).csv').test('a+(b).csv')).toBe(true);
+    expect(fileNamePattern('a.csv').test('abcsv')).toBe(false);
+  });
+});
