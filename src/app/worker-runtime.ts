@@ -38,7 +38,14 @@ export interface WorkerRuntime {
 export async function startWorkerRuntime(config: Config, log: Logger): Promise<WorkerRuntime> {
   const credentials = requireZohoCredentials(config);
   const lifecycle = new Lifecycle();
-  const redis = await connectRedis(createRedis(config.redisUrl, { persistent: true }), config.redisUrl);
+  let lastRedisWarning = 0;
+  const onRedisError = (error: Error): void => {
+    // One line per outage-ish (every 10 s at most): workers wait for Redis and carry on.
+    if (Date.now() - lastRedisWarning < 10_000) return;
+    lastRedisWarning = Date.now();
+    log.warn({ err: error }, 'Redis connection lost; reconnecting (work waits, nothing is lost)');
+  };
+  const redis = await connectRedis(createRedis(config.redisUrl, { persistent: true, onError: onRedisError }), config.redisUrl);
   lifecycle.add('redis', () => redis.quit());
   const queues = openQueues(redis, config.prefix, lifecycle);
   const ledger = new RunLedger(redis, config.prefix);

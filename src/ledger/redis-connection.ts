@@ -9,10 +9,15 @@ import { redactUrl } from '../config/config.js';
 export interface ConnectionOptions {
   /** Keep retrying through outages (workers, `import --wait`); false = fail fast (one-shot commands). */
   persistent: boolean;
+  /**
+   * Told of connection errors. ioredis reconnects by itself and commands wait meanwhile, so an
+   * outage is not a failure; without a listener ioredis prints every refused reconnect to stderr.
+   */
+  onError?: (error: Error) => void;
 }
 
 export function createRedis(url: string, options: ConnectionOptions): Redis {
-  return new Redis(url, {
+  const redis = new Redis(url, {
     maxRetriesPerRequest: options.persistent ? null : 2,
     enableReadyCheck: true,
     connectTimeout: 5_000,
@@ -20,6 +25,8 @@ export function createRedis(url: string, options: ConnectionOptions): Redis {
     // Back off up to 2 s between reconnects; a restarted Redis is picked up within that.
     retryStrategy: (times) => (options.persistent || times < 3 ? Math.min(times * 200, 2_000) : null),
   });
+  redis.on('error', options.onError ?? (() => undefined));
+  return redis;
 }
 
 /** Connect now, or throw a UserError that names the (redacted) URL. */

@@ -25,7 +25,7 @@ export function relsyncCommand(args: string[], env: Record<string, string>): Chi
 }
 
 export async function spawnWorker(env: Record<string, string>, options: { readyTimeoutMs?: number } = {}): Promise<WorkerProcess> {
-  const child = relsyncCommand(['worker'], { LOG_LEVEL: 'info', ...env });
+  const child = relsyncCommand(['worker'], { ...env, LOG_LEVEL: 'info' });
   let out = '';
   child.stdout!.on('data', (chunk: Buffer) => (out += chunk.toString()));
   child.stderr!.on('data', (chunk: Buffer) => (out += chunk.toString()));
