@@ -89,6 +89,9 @@ function answerEntry(state: SimulatorState, batch: EntryBatch, entry: unknown, i
   }
   seen.add(related.id);
   const pair = toPair(batch.module.apiName, batch.baseId, related.id);
+  if (state.options.repeatMessage === 'DUPLICATE_DATA' && state.associations.get(pair.contactId, pair.dealId)) {
+    return zohoError('DUPLICATE_DATA', 'the relation already exists', { api_name: related.key, json_path: `$.data[${index}].${related.key}` });
+  }
   const outcome = state.associations.upsert(pair.contactId, pair.dealId, role);
   const details: Record<string, string> = related.key === 'id' ? { id: related.id } : { [related.key]: related.value, id: related.id };
   return { code: 'SUCCESS', details, message: outcome === 'added' ? 'relation added' : state.options.repeatMessage, status: 'success' };

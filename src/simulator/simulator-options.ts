@@ -6,7 +6,8 @@ import { ErrorCodes, UserError } from '../errors.js';
 
 export type MixedStatus = 207 | 200;
 export type AllFailedStatus = 400 | 200;
-export type RepeatMessage = 'relation updated' | 'relation added';
+/** 'DUPLICATE_DATA': a repeated pair is refused with a per-entry error and left unchanged. */
+export type RepeatMessage = 'relation updated' | 'relation added' | 'DUPLICATE_DATA';
 export type DuplicateInBatch = 'last-wins' | 'error';
 
 export interface SimulatorOptions {
@@ -53,8 +54,9 @@ export interface SimulatorOptions {
   mixedStatus: MixedStatus;
   /** HTTP status of a PUT whose entries all fail. Default 400 (§1.7, Unknown #1). */
   allFailedStatus: AllFailedStatus;
-  /** Message for an entry whose pair already exists. Default 'relation updated' (Unknown #2; the
-   *  Contact Roles API's wording), so a client that insists on 'relation added' fails here. */
+  /** Answer for an entry whose pair already exists. Default 'relation updated' (Unknown #2; the
+   *  Contact Roles API's wording), so a client that insists on 'relation added' fails here;
+   *  'DUPLICATE_DATA' models the third plausible answer: a per-entry error, nothing changed. */
   repeatMessage: RepeatMessage;
   /** The same related record twice in one `data`: 'last-wins' (each answered, applied in order) or
    *  'error' (later copies get DUPLICATE_DATA). Default 'last-wins' (Unknown #2). */
@@ -151,7 +153,7 @@ const RULES: { [K in keyof SimulatorOptions]: Rule } = {
   denyModules: textList,
   mixedStatus: oneOf(207, 200),
   allFailedStatus: oneOf(400, 200),
-  repeatMessage: oneOf('relation updated', 'relation added'),
+  repeatMessage: oneOf('relation updated', 'relation added', 'DUPLICATE_DATA'),
   duplicateInBatch: oneOf('last-wins', 'error'),
   failRate: rate,
   lostResponseRate: rate,

@@ -88,7 +88,7 @@ export function buildRequest(profile: Profile, base: string, entries: readonly S
 function outcomesFor(verdict: CallVerdict, entries: readonly SyncEntry[], ctx: SyncContext): RowOutcome[] | undefined {
   switch (verdict.kind) {
     case 'results':
-      return entries.map((e, i) => fromEntryResult(e.row, verdict.entries[i]));
+      return entries.map((e, i) => fromEntryResult(e.row, verdict.entries[i], ctx.attempt));
     case 'request-error':
       return entries.map((e) => ({ row: e.row, status: 'error', code: verdict.code, message: verdict.message }));
     case 'retry':
@@ -105,8 +105,20 @@ function outcomesFor(verdict: CallVerdict, entries: readonly SyncEntry[], ctx: S
   }
 }
 
-function fromEntryResult(row: number, result: EntryResult | undefined): RowOutcome {
+/**
+ * Zoho does not document its answer to a pair that already exists (fact sheet Unknown #2): `relation
+ * added`, `relation updated`, or a per-entry duplicate error are all plausible. On a re-sent call
+ * (an earlier attempt's answer was lost, so it may have applied), a duplicate error means our own
+ * earlier send made the association: the row succeeded. On a first attempt it stays an error (the
+ * pair existed before and, for example, its role was not changed).
+ */
+const ALREADY_ASSOCIATED_CODES = new Set(['DUPLICATE_DATA', 'ALREADY_USED']);
+
+function fromEntryResult(row: number, result: EntryResult | undefined, attempt: number): RowOutcome {
   if (!result) return { row, status: 'error', code: OutcomeCodes.NO_RESULT, message: 'Zoho answered without a result for this entry' };
+  if (result.status === 'error' && attempt > 1 && ALREADY_ASSOCIATED_CODES.has(result.code)) {
+    return { row, status: 'success', code: 'SUCCESS', message: `already associated: Zoho answered ${result.code} to a re-sent call whose first answer was lost` };
+  }
   if (result.status === 'success') {
     return result.zohoId ? { row, status: 'success', code: result.code, message: result.message, zohoId: result.zohoId } : { row, status: 'success', code: result.code, message: result.message };
   }

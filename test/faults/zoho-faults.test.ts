@@ -89,4 +89,18 @@ describe('Zoho limits and faults', () => {
     expect(record).toMatchObject({ state: 'done', success: 6, error: 0 });
     expect(h.sim.counters.tooManyRequests.credits).toBeGreaterThan(0);
   });
+
+  it('counts a duplicate answer to a re-sent call (first answer lost) as success, but not on a first attempt', async () => {
+    // Zoho's answer to a pair that already exists is undocumented; here it refuses with DUPLICATE_DATA.
+    h = await startHarness({ sim: { repeatMessage: 'DUPLICATE_DATA' }, env: { ZOHO_CONCURRENCY: '1' } }); // calls in batch order
+    const before = await writePairs(h.sim, h.dir, 1, 1, 'before.csv');
+    expect(await h.waitDone(await h.importFile(before.path))).toMatchObject({ success: 1 });
+    const file = await writePairs(h.sim, h.dir, 3, 1, 'after.csv'); // row 1 is the pair imported above
+    h.sim.enqueueFaults(['ok', 'lost-502']); // the second call is applied, then its answer is lost
+    const record = await h.waitDone(await h.importFile(file.path));
+    const report = await h.readReport(record.reportPath!);
+    expect(report.map((l) => [l._status, l._code])).toEqual([['error', 'DUPLICATE_DATA'], ['success', 'SUCCESS'], ['success', 'SUCCESS']]);
+    expect(report[1]!._message).toMatch(/^already associated: Zoho answered DUPLICATE_DATA to a re-sent call/);
+    expect(associationsOf(h.sim)).toEqual(file.associations);
+  });
 });
