@@ -31,12 +31,21 @@ export function createRedis(url: string, options: ConnectionOptions): Redis {
 
 /** Connect now, or throw a UserError that names the (redacted) URL. */
 export async function connectRedis(redis: Redis, url: string): Promise<Redis> {
+  // ioredis rejects with "Connection is closed."; the cause (ECONNREFUSED, NOAUTH…) comes as an event.
+  let cause: Error | undefined;
+  const remember = (error: Error): void => {
+    cause = error;
+  };
+  redis.on('error', remember);
   try {
     await redis.connect();
     await redis.ping();
     return redis;
   } catch (error) {
     redis.disconnect();
-    throw new UserError(ErrorCodes.REDIS_UNREACHABLE, `Redis unreachable at ${redactUrl(url)} (REDIS_URL): ${(error as Error).message}`, { cause: error, isRetryable: true });
+    const why = (cause ?? (error as Error)).message;
+    throw new UserError(ErrorCodes.REDIS_UNREACHABLE, `Redis unreachable at ${redactUrl(url)} (REDIS_URL): ${why}`, { cause: error, isRetryable: true });
+  } finally {
+    redis.off('error', remember);
   }
 }
