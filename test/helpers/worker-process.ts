@@ -4,9 +4,12 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+/** tsx's loader by absolute URL, so a child whose cwd is elsewhere still runs the sources. */
+const TSX_LOADER = pathToFileURL(join(ROOT, 'node_modules/tsx/dist/loader.mjs')).href;
 
 export interface WorkerProcess {
   child: ChildProcess;
@@ -16,9 +19,9 @@ export interface WorkerProcess {
   kill(signal: NodeJS.Signals): void;
 }
 
-export function relsyncCommand(args: string[], env: Record<string, string>): ChildProcess {
-  return spawn(process.execPath, ['--import', 'tsx', 'workers/relsync.ts', ...args], {
-    cwd: ROOT,
+export function relsyncCommand(args: string[], env: Record<string, string>, cwd = ROOT): ChildProcess {
+  return spawn(process.execPath, ['--import', TSX_LOADER, join(ROOT, 'workers/relsync.ts'), ...args], {
+    cwd,
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
