@@ -11,13 +11,14 @@ import { csvOptionsFor, ingestImport } from '../../usecases/ingest-import.js';
 import { preflight } from '../../usecases/register-import.js';
 import { resolveProfile } from '../../usecases/resolve-source.js';
 import { ExitCode, type CliIO } from '../cli-io.js';
-import type { ImportOptions } from './import-command.js';
 import { silentLogger } from '../silent-logger.js';
 
 /** Zoho answers a call in about 100-300 ms (fact sheet); the estimate uses the middle. */
 const TYPICAL_CALL_MS = 200;
 
-export async function runDryRun(io: CliIO, config: Config, file: string, options: ImportOptions): Promise<number> {
+export interface DryRunOptions { profile: string; report?: string }
+
+export async function runDryRun(io: CliIO, config: Config, file: string, options: DryRunOptions): Promise<number> {
   const { profile } = await resolveProfile(options.profile, io.cwd);
   const source = await preflight(file, profile, config, io.cwd);
   const outcomes = new Map<number, RowOutcome>();

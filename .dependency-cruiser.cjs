@@ -1,0 +1,59 @@
+/**
+ * The dependency direction (README "How it works"): jobs/ is a contract with no I/O; src/ leaves
+ * first (config, errors, logger, domain), then the pure domain folders, the edges, use cases,
+ * processors, app wiring and the CLI; workers/ are entry points nothing imports. No cycles.
+ */
+/** @type {import('dependency-cruiser').IConfiguration} */
+module.exports = {
+  forbidden: [
+    { name: 'no-circular', severity: 'error', from: {}, to: { circular: true } },
+    {
+      name: 'jobs-is-a-contract',
+      comment: 'Another service imports jobs/: it must not pull in relsync internals or I/O.',
+      severity: 'error',
+      from: { path: '^jobs/' },
+      to: { path: '^(src|workers)/|node_modules/(ioredis|undici|pino)/' },
+    },
+    {
+      name: 'nothing-imports-workers',
+      comment: 'workers/ are entry points with main(); the library never depends on them.',
+      severity: 'error',
+      from: { path: '^(src|jobs)/' },
+      to: { path: '^workers/' },
+    },
+    {
+      name: 'pure-domain',
+      comment: 'CSV, profiles, planning and reports touch no Redis, no network, no queue.',
+      severity: 'error',
+      from: { path: '^src/(csv|profile|plan|report|domain)/' },
+      to: { path: '^src/(zoho|ledger|simulator|usecases|processors|app|cli|triggers|dashboard|demo)/|node_modules/(ioredis|bullmq|undici)/' },
+    },
+    {
+      name: 'leaves-stay-leaves',
+      comment: 'config, errors and the logger are imported by everything, so they import nothing of ours above them.',
+      severity: 'error',
+      from: { path: '^src/(config/|errors\\.ts|logger\\.ts)' },
+      to: { path: '^src/(?!config/|errors\\.ts)' },
+    },
+    {
+      name: 'edges-below-use-cases',
+      comment: 'The Zoho client, the ledger and the simulator do not know about use cases, processors or the CLI.',
+      severity: 'error',
+      from: { path: '^src/(zoho|ledger|simulator)/' },
+      to: { path: '^src/(usecases|processors|app|cli|triggers|dashboard|demo)/' },
+    },
+    {
+      name: 'use-cases-below-wiring',
+      comment: 'Use cases take their dependencies injected; they do not reach up to the wiring or the CLI.',
+      severity: 'error',
+      from: { path: '^src/usecases/' },
+      to: { path: '^src/(processors|app|cli|triggers|dashboard|demo)/' },
+    },
+  ],
+  options: {
+    doNotFollow: { path: 'node_modules' },
+    tsPreCompilationDeps: true,
+    tsConfig: { fileName: 'tsconfig.json' },
+    enhancedResolveOptions: { exportsFields: ['exports'], conditionNames: ['import', 'require', 'node', 'default'], extensions: ['.ts', '.js'] },
+  },
+};
