@@ -1,0 +1,52 @@
+import { readFile } from 'node:fs/promises';
+import { describe, expect, it } from 'vitest';
+import { loadConfig, redactUrl, requireZohoCredentials, withOverrides } from '../../src/config/config.js';
+
+describe('config', () => {
+  it('has a default for every variable and returns a frozen object', () => {
+    const config = loadConfig({}, { cwd: '/srv/relsync' });
+    expect(config).toMatchObject({
+      redisUrl: 'redis://127.0.0.1:6379', prefix: 'relsync', reportDir: '/srv/relsync/reports', importRoot: '/srv/relsync',
+      watchProfile: 'contacts-deals', logLevel: 'info',
+      zoho: { dc: 'us', apiVersion: 'v8', concurrency: 10, maxAttempts: 8 },
+    });
+    expect(config.watchDir).toBeUndefined();
+    expect(Object.isFrozen(config)).toBe(true);
+    expect(Object.isFrozen(config.zoho)).toBe(true);
+  });
+
+  it('reports every problem at once, naming each variable with what was expected and what it got', () => {
+    expect(() => loadConfig({ ZOHO_CONCURRENCY: 'ten', ZOHO_DC: 'mars', REDIS_URL: 'http://x', LOG_LEVEL: 'loud', RELSYNC_PREFIX: 'a b' })).toThrowError(
+      "invalid configuration: REDIS_URL: expected a redis: or rediss:// URL, got 'http://x'; RELSYNC_PREFIX: expected 1-64 letters, digits, '_', '.' or '-', got 'a b'; ZOHO_DC: expected one of us eu in au jp ca cn sa, got 'mars'; ZOHO_CONCURRENCY: expected an integer 1-25, got 'ten'; LOG_LEVEL: expected one of fatal error warn info debug trace silent, got 'loud'",
+    );
+    try {
+      loadConfig({ ZOHO_CONCURRENCY: '26' });
+    } catch (error) {
+      expect((error as { code: string }).code).toBe('CONFIG_INVALID');
+    }
+  });
+
+  it('never prints a Redis password in a message', () => {
+    expect(() => loadConfig({ REDIS_URL: 'http://user:s3cret@host:6379' })).toThrowError(/REDIS_URL: expected a redis: or rediss:\/\/ URL, got 'http:\/\/\*\*\*:\*\*\*@host:6379'/);
+    expect(redactUrl('redis://:s3cret@host:6379/0')).toBe('redis://:***@host:6379/0');
+  });
+
+  it('names every missing Zoho credential', () => {
+    expect(() => requireZohoCredentials(loadConfig({ ZOHO_CLIENT_ID: 'x' }))).toThrowError('ZOHO_CLIENT_SECRET, ZOHO_REFRESH_TOKEN: expected a value (see .env.example), got nothing');
+  });
+
+  it('lets flags override the environment', () => {
+    const config = withOverrides(loadConfig({ ZOHO_CONCURRENCY: '5' }), { zoho: { concurrency: 7 } });
+    expect(config.zoho.concurrency).toBe(7);
+    expect(Object.isFrozen(config.zoho)).toBe(true);
+  });
+
+  it('lists every variable it reads in .env.example', async () => {
+    const source = await readFile(new URL('../../src/config/config.ts', import.meta.url), 'utf8');
+    const example = await readFile(new URL('../../.env.example', import.meta.url), 'utf8');
+    const read = new Set([...source.matchAll(/\(r, '([A-Z][A-Z0-9_]+)'/g)].map((m) => m[1]));
+    const listed = new Set([...example.matchAll(/^([A-Z][A-Z0-9_]+)=/gm)].map((m) => m[1]));
+    expect(read.size).toBeGreaterThan(20);
+    expect([...read].filter((name) => !listed.has(name))).toEqual([]);
+  });
+});
