@@ -1,0 +1,43 @@
+/** The run ledger on a real Redis: a row's outcome is recorded at most once, and counted once. */
+import { randomBytes } from 'node:crypto';
+import { Redis } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { RunLedger } from '../../src/ledger/run-ledger.js';
+
+describe('RunLedger', () => {
+  let redis: Redis;
+  let ledger: RunLedger;
+  beforeAll(() => {
+    redis = new Redis(inject('redisUrl'));
+    ledger = new RunLedger(redis, `t-${randomBytes(4).toString('hex')}`);
+  });
+  afterAll(async () => {
+    await redis.quit();
+  });
+
+  const newImport = (id: string) => ledger.createImport({ id, origin: 'cli', source: '/x.csv', sourceName: 'x.csv', profileName: 'p', profileJson: '{}' });
+
+  it('keeps the first outcome of a row and counts it once, however often it is recorded', async () => {
+    expect(await newImport('imp-a')).toBe(true);
+    expect(await newImport('imp-a')).toBe(false);
+    const first = [{ row: 1, status: 'success' as const, code: 'SUCCESS', message: 'relation added', zohoId: '42' }, { row: 2, status: 'error' as const, code: 'INVALID_DATA', message: 'bad' }];
+    expect(await ledger.recordOutcomes('imp-a', first)).toBe(2);
+    const again = await Promise.all([1, 2, 3].map(() => ledger.recordOutcomes('imp-a', [{ row: 1, status: 'error', code: 'RETRIES_EXHAUSTED', message: 'late duplicate' }, { row: 3, status: 'skipped', code: 'DUPLICATE_PAIR', message: 'x' }])));
+    expect(again.sort()).toEqual([0, 0, 1]);
+    expect(await ledger.getOutcomes('imp-a', [3, 1, 2, 4])).toEqual([
+      { row: 3, status: 'skipped', code: 'DUPLICATE_PAIR', message: 'x' }, first[0], first[1], undefined,
+    ]);
+    expect(await ledger.getImport('imp-a')).toMatchObject({ success: 1, error: 1, skipped: 1, state: 'queued' });
+    expect(await ledger.rowsWithoutOutcome('imp-a', 5)).toEqual([4, 5]);
+    expect(await ledger.rowsWithStatus('imp-a', 'error')).toEqual([2]);
+  });
+
+  it('lists recent imports newest first and clears fields set to undefined', async () => {
+    await newImport('imp-b');
+    await ledger.update('imp-b', { pausedReason: 'waiting', pausedUntil: 5 });
+    await ledger.update('imp-b', { pausedReason: undefined, pausedUntil: undefined });
+    const record = await ledger.getImport('imp-b');
+    expect(record?.pausedReason).toBeUndefined();
+    expect((await ledger.listImports(10)).map((r) => r.id)).toEqual(['imp-b', 'imp-a']);
+  });
+});
