@@ -15,14 +15,8 @@ import { addSchedule, checkScheduleSpec, listSchedules, removeSchedule, type Sch
 import { ExitCode, type CliIO } from '../cli-io.js';
 import { openCliRuntime } from '../cli-runtime.js';
 
-export interface ScheduleAddOptions {
-  name: string;
-  cron: string;
-  tz?: string;
-  file: string;
-  profile: string;
-  force?: boolean;
-}
+/** As typed on the command line: `file` and `profile` are still relative to the working directory. */
+export type ScheduleAddOptions = ScheduleSpec;
 
 export async function runScheduleAdd(io: CliIO, config: Config, options: ScheduleAddOptions): Promise<number> {
   const spec: ScheduleSpec = { ...options, file: resolve(io.cwd, options.file), profile: await profileForSchedule(options.profile, io.cwd) };
