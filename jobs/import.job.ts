@@ -78,7 +78,7 @@ function describeIssue(issue: z.core.$ZodIssue, input: unknown): string {
   if (issue.code === 'unrecognized_keys') return `${where}: unknown key(s) ${issue.keys.join(', ')}`;
   if (issue.path[0] === 'source') return `source: expected { "path": "…" } or { "csv": "…" }, got ${describeValue(valueAt(input, ['source']))}`;
   if (issue.path[0] === 'profile') return `profile: expected a profile name or a profile object, got ${got}`;
-  return `${where}: ${issue.message.replace(/^Invalid input: /, '')}, got ${got}`;
+  return `${where}: ${issue.message.replace(/^Invalid input: /, '').replace(/, received \w+$/, '')}, got ${got}`;
 }
 
 function valueAt(input: unknown, path: readonly PropertyKey[]): unknown {

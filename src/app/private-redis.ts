@@ -31,7 +31,8 @@ export async function freePort(): Promise<number> {
   return port;
 }
 
-export async function startPrivateRedis(options: { appendonly?: boolean; binary?: string } = {}): Promise<PrivateRedis> {
+/** `password`: require it (`--requirepass`); the URL then carries it, as a REDIS_URL would. */
+export async function startPrivateRedis(options: { appendonly?: boolean; binary?: string; password?: string } = {}): Promise<PrivateRedis> {
   const port = await freePort();
   const dir = await mkdtemp(join(tmpdir(), 'relsync-redis-'));
   let child: ChildProcess | undefined;
@@ -41,6 +42,7 @@ export async function startPrivateRedis(options: { appendonly?: boolean; binary?
       '--port', String(port), '--bind', '127.0.0.1', '--dir', dir,
       '--save', '', '--appendonly', options.appendonly ? 'yes' : 'no',
       '--appendfsync', 'always', '--maxmemory-policy', 'noeviction', '--daemonize', 'no',
+      ...(options.password === undefined ? [] : ['--requirepass', options.password]),
     ];
     const proc = spawn(options.binary ?? 'redis-server', args, { stdio: ['ignore', 'pipe', 'pipe'] });
     child = proc;
@@ -72,7 +74,7 @@ export async function startPrivateRedis(options: { appendonly?: boolean; binary?
 
   await start();
   return {
-    url: `redis://127.0.0.1:${port}`,
+    url: options.password === undefined ? `redis://127.0.0.1:${port}` : `redis://:${encodeURIComponent(options.password)}@127.0.0.1:${port}`,
     port,
     dir,
     stop,

@@ -6,6 +6,8 @@ import { open, type FileHandle } from 'node:fs/promises';
 import { CsvError, Parser } from 'csv-parse';
 import { ErrorCodes, UserError } from '../errors.js';
 import { OutcomeCodes } from '../domain/row-outcome.js';
+import { detectDelimiter } from './delimiter.js';
+import { ChunkDecoder, EncodingProblem, lineAtOffset, type CsvEncoding, type FoundEncoding } from './encoding.js';
 
 export interface CsvRecord {
   /** 1-based index of the data row: the header is not counted, blank lines are not rows. */
@@ -24,15 +26,24 @@ export interface CsvSource {
   records: AsyncIterable<CsvRecord>;
   /** The same records, as many at a time as one read of the file gave: no promise per record. */
   batches: AsyncIterable<CsvRecord[]>;
+  /** The delimiter the file is read with: the one asked for, or the one detected from its header. */
+  delimiter: string;
+  /** The encoding the file's bytes were read in (its BOM's, else the one asked for). */
+  encoding: FoundEncoding;
 }
 
 export interface CsvReadOptions {
-  /** Field delimiter, one character other than a quote or line break. Default ','. */
+  /**
+   * Field delimiter, one character other than a quote or line break. Default: detected from the
+   * header line (',', ';' or tab, whichever occurs most outside quotes; ',' when none does).
+   */
   delimiter?: string;
+  /** How bytes without a byte-order mark are read (see encoding.ts). Default 'utf-8'. */
+  encoding?: CsvEncoding;
   /**
    * Longest record csv-parse will buffer, in bytes (its `max_record_size`, which bounds the whole
    * record and so every field). Default 1 MiB. It keeps memory bounded when a stray quote would
-   * otherwise swallow the rest of the file into one field.
+   * otherwise swallow the rest of the file into one field; a longer record fails the whole read.
    */
   maxFieldBytes?: number;
 }
@@ -46,10 +57,14 @@ export const DEFAULT_MAX_FIELD_BYTES = 1024 * 1024;
 const READ_CHUNK_BYTES = 64 * 1024;
 
 export async function openCsv(path: string, options: CsvReadOptions = {}): Promise<CsvSource> {
-  const settings = normalizeOptions(options);
+  const requested = normalizeOptions(options);
+  const sniffed = await sniffFile(path, requested);
+  const settings = { ...requested, delimiter: requested.delimiter ?? sniffed.delimiter };
   const header = await readHeader(path, settings);
   return {
     header,
+    delimiter: settings.delimiter,
+    encoding: sniffed.encoding,
     records: { [Symbol.asyncIterator]: () => dataRecords(path, settings, header) },
     batches: { [Symbol.asyncIterator]: () => dataBatches(path, settings, header) },
   };
@@ -57,12 +72,13 @@ export async function openCsv(path: string, options: CsvReadOptions = {}): Promi
 
 interface Settings {
   delimiter: string;
+  encoding: CsvEncoding | undefined;
   maxFieldBytes: number;
 }
 
-function normalizeOptions(options: CsvReadOptions): Settings {
-  const delimiter = options.delimiter ?? ',';
-  if (delimiter.length !== 1 || delimiter === '"' || delimiter === '\r' || delimiter === '\n') {
+function normalizeOptions(options: CsvReadOptions): Omit<Settings, 'delimiter'> & { delimiter: string | undefined } {
+  const delimiter = options.delimiter;
+  if (delimiter !== undefined && (delimiter.length !== 1 || delimiter === '"' || delimiter === '\r' || delimiter === '\n')) {
     throw new UserError(
       ErrorCodes.PROFILE_INVALID,
       `csv.delimiter: expected one character other than a quote or line break, got ${JSON.stringify(delimiter)}`,
@@ -72,7 +88,33 @@ function normalizeOptions(options: CsvReadOptions): Settings {
   if (!Number.isSafeInteger(maxFieldBytes) || maxFieldBytes < 1) {
     throw new RangeError(`maxFieldBytes: expected a positive integer, got ${String(maxFieldBytes)}`);
   }
-  return { delimiter, maxFieldBytes };
+  return { delimiter, encoding: options.encoding, maxFieldBytes };
+}
+
+/** Encoding and delimiter from the first chunk (the delimiter from the header line in it). */
+async function sniffFile(path: string, settings: Pick<Settings, 'encoding'>): Promise<{ delimiter: string; encoding: FoundEncoding }> {
+  const handle = await openFile(path);
+  try {
+    const decoder = new ChunkDecoder(settings.encoding);
+    const chunk = await readChunk(handle, path);
+    const bytes = chunk === undefined ? undefined : await decodeChunk(decoder, chunk, path);
+    return { delimiter: bytes === undefined ? ',' : detectDelimiter(bytes), encoding: decoder.encoding ?? 'UTF-8' };
+  } finally {
+    await handle.close();
+  }
+}
+
+/** The chunk as UTF-8 bytes for the parser (undefined at the end of the file); bad bytes fail the read. */
+async function decodeChunk(decoder: ChunkDecoder, chunk: Buffer | undefined, path: string): Promise<Buffer | undefined> {
+  try {
+    if (chunk !== undefined) return decoder.decode(chunk);
+    const rest = decoder.end(); // bytes held back to tell a BOM by, in a file shorter than 4 bytes
+    return rest !== undefined && rest.length > 0 ? rest : undefined;
+  } catch (error) {
+    if (!(error instanceof EncodingProblem)) throw error;
+    const line = await lineAtOffset(path, error.offset, error.found);
+    throw new UserError(ErrorCodes.FILE_INVALID, `${path}: line ${line}: ${error.detail}`, { cause: error });
+  }
 }
 
 async function readHeader(path: string, settings: Settings): Promise<string[]> {
@@ -133,8 +175,9 @@ async function* parseFile(path: string, settings: Settings): AsyncGenerator<Pars
   const handle = await openFile(path);
   try {
     const parser = new RecordCapture(settings);
+    const decoder = new ChunkDecoder(settings.encoding);
     for (;;) {
-      const chunk = await readChunk(handle, path);
+      const chunk = await decodeChunk(decoder, await readChunk(handle, path), path);
       const error = chunk === undefined ? await endParser(parser) : await writeParser(parser, chunk);
       const batch = parser.takeRecords();
       if (error !== undefined) {
@@ -183,9 +226,11 @@ function fileInvalid(path: string, failure: Failure): UserError {
 }
 
 /**
- * An unclosed quote at the end of the file, or a record past the size limit (usually a stray quote
- * too), leaves csv-parse no way to find where the next row starts: the rest of the file becomes one
- * malformed row. Anything else means we are not reading CSV at all.
+ * An unclosed quote leaves csv-parse no way to find where the next row starts: by CSV's own rules the
+ * rest of the file is that one (malformed) row, so it becomes one MALFORMED_ROW and nothing is lost.
+ * A record past the size limit is different: a genuine long field may be followed by rows we would
+ * silently drop, so the whole read fails, naming the line and the setting. Anything else means we
+ * are not reading CSV at all.
  */
 function describeFailure(error: Error, parser: RecordCapture, path: string, settings: Settings): Failure {
   const line = parser.pendingLine();
@@ -196,9 +241,9 @@ function describeFailure(error: Error, parser: RecordCapture, path: string, sett
   }
   if (code === 'CSV_MAX_RECORD_SIZE') {
     const message =
-      `this row (from line ${line}) is longer than ${settings.maxFieldBytes} bytes, ` +
-      'likely because of a stray quote; the rest of the file was not read';
-    return { line, message };
+      `${path}: line ${line}: expected a row of at most ${settings.maxFieldBytes} bytes (RELSYNC_MAX_FIELD_BYTES), ` +
+      'got a longer one: a field that long, or a quote opened here and never closed; fix the file or raise RELSYNC_MAX_FIELD_BYTES';
+    throw new UserError(ErrorCodes.FILE_INVALID, message, { cause: error });
   }
   throw new UserError(ErrorCodes.FILE_INVALID, `${path}: line ${line}: ${error.message}`, { cause: error });
 }

@@ -6,8 +6,11 @@
  * token expiring under many workers, must mint one token, not twenty. So: the token lives in Redis;
  * a process that finds it missing or near expiry takes a short lock, re-checks, mints, stores; the
  * others wait for the stored token. A failed mint is remembered briefly so the others do not retry it.
+ *
+ * The stored token is encrypted (AES-256-GCM, key derived from the credentials every worker already
+ * holds): whoever can read Redis — a dashboard, a backup, MONITOR — must not get a live API token.
  */
-import { createHash, randomUUID } from 'node:crypto';
+import { createCipheriv, createDecipheriv, createHash, hkdfSync, randomBytes, randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import type { AccessToken, TokenProvider } from '../zoho/oauth-client.js';
 import { RelsyncError } from '../errors.js';
@@ -33,16 +36,20 @@ export interface SharedTokenProviderOptions {
 }
 
 const RELEASE_LUA = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0`;
+/** Drops the stored token only if it is still the one named by ARGV[1], its fingerprint. */
 const DROP_IF_SAME_LUA = `local v = redis.call('GET', KEYS[1]) if v and string.find(v, ARGV[1], 1, true) then return redis.call('DEL', KEYS[1]) end return 0`;
 
 interface StoredFailure { code: string; message: string; isRetryable: boolean }
 type StoredToken = AccessToken & { mintedAtMs?: number };
+/** What the token key holds: the token sealed, and a fingerprint (not the token) to match invalidate() on. */
+interface SealedToken { v: 1; fp: string; iv: string; tag: string; data: string }
 
 export class SharedTokenProvider implements TokenProvider {
   readonly #o: Required<Omit<SharedTokenProviderOptions, 'credentialsId'>>;
   readonly #tokenKey: string;
   readonly #lockKey: string;
   readonly #failureKey: string;
+  readonly #sealKey: Buffer;
   #cached: StoredToken | undefined;
   #inFlight: Promise<AccessToken> | undefined;
 
@@ -52,6 +59,7 @@ export class SharedTokenProvider implements TokenProvider {
     this.#tokenKey = `${options.prefix}:oauth:${id}:token`;
     this.#lockKey = `${options.prefix}:oauth:${id}:lock`;
     this.#failureKey = `${options.prefix}:oauth:${id}:failure`;
+    this.#sealKey = Buffer.from(hkdfSync('sha256', options.credentialsId, 'relsync token cache', 'aes-256-gcm v1', 32));
   }
 
   async getToken(): Promise<AccessToken> {
@@ -63,7 +71,7 @@ export class SharedTokenProvider implements TokenProvider {
 
   async invalidate(accessToken: string): Promise<void> {
     if (this.#cached?.accessToken === accessToken) this.#cached = undefined;
-    await this.#o.redis.eval(DROP_IF_SAME_LUA, 1, this.#tokenKey, JSON.stringify(accessToken));
+    await this.#o.redis.eval(DROP_IF_SAME_LUA, 1, this.#tokenKey, `"fp":"${fingerprint(accessToken)}"`);
   }
 
   #isFresh(token: StoredToken): boolean {
@@ -92,9 +100,8 @@ export class SharedTokenProvider implements TokenProvider {
 
   async #readStored(): Promise<StoredToken | undefined> {
     const raw = await this.#o.redis.get(this.#tokenKey);
-    if (!raw) return undefined;
-    const token = JSON.parse(raw) as StoredToken;
-    return this.#isFresh(token) ? token : undefined;
+    const token = raw ? this.#unseal(raw) : undefined;
+    return token && this.#isFresh(token) ? token : undefined;
   }
 
   async #mintAndStore(): Promise<StoredToken> {
@@ -112,8 +119,30 @@ export class SharedTokenProvider implements TokenProvider {
       throw error;
     }
     const ttlMs = Math.max(1_000, token.expiresAtMs - this.#o.now());
-    await this.#o.redis.multi().set(this.#tokenKey, JSON.stringify(token), 'PX', ttlMs).del(this.#failureKey).exec();
+    await this.#o.redis.multi().set(this.#tokenKey, this.#seal(token), 'PX', ttlMs).del(this.#failureKey).exec();
     return token;
+  }
+
+  #seal(token: StoredToken): string {
+    const iv = randomBytes(12);
+    const cipher = createCipheriv('aes-256-gcm', this.#sealKey, iv);
+    const data = Buffer.concat([cipher.update(JSON.stringify(token), 'utf8'), cipher.final()]);
+    const sealed: SealedToken = { v: 1, fp: fingerprint(token.accessToken), iv: iv.toString('base64'), tag: cipher.getAuthTag().toString('base64'), data: data.toString('base64') };
+    return JSON.stringify(sealed);
+  }
+
+  /** Undefined for anything it cannot open (an older plain value, other credentials): a new token is minted. */
+  #unseal(raw: string): StoredToken | undefined {
+    try {
+      const sealed = JSON.parse(raw) as SealedToken;
+      if (sealed.v !== 1) return undefined;
+      const decipher = createDecipheriv('aes-256-gcm', this.#sealKey, Buffer.from(sealed.iv, 'base64'));
+      decipher.setAuthTag(Buffer.from(sealed.tag, 'base64'));
+      const text = Buffer.concat([decipher.update(Buffer.from(sealed.data, 'base64')), decipher.final()]).toString('utf8');
+      return JSON.parse(text) as StoredToken;
+    } catch {
+      return undefined;
+    }
   }
 
   async #throwStoredFailure(): Promise<void> {
@@ -122,4 +151,9 @@ export class SharedTokenProvider implements TokenProvider {
     const failure = JSON.parse(raw) as StoredFailure;
     throw new RelsyncError(failure.code, failure.message, { isRetryable: failure.isRetryable });
   }
+}
+
+/** Names a token without revealing it. */
+function fingerprint(accessToken: string): string {
+  return createHash('sha256').update(accessToken).digest('hex').slice(0, 32);
 }

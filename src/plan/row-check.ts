@@ -21,7 +21,9 @@ const MAX_SURPLUS_CHARS = 1000;
 export function checkRow(record: CsvRecord, map: ColumnMap): RowCheck {
   if (record.error !== undefined) return failed(record, record.error.code, record.error.message);
   const { cells } = record;
-  if (cells.length !== map.width) return failed(record, OutcomeCodes.MALFORMED_ROW, cellCountMessage(cells, map.width));
+  if (cells.length !== map.width && !isTrailingDelimiterOnly(cells, map)) {
+    return failed(record, OutcomeCodes.MALFORMED_ROW, cellCountMessage(cells, map.width));
+  }
   const base = (cells[map.base] as string).trim();
   const related = (cells[map.related] as string).trim();
   if (base === '' || related === '') {
@@ -33,6 +35,21 @@ export function checkRow(record: CsvRecord, map: ColumnMap): RowCheck {
     if (value !== '') fields.push([apiName, value]);
   }
   return { ok: true, base, related, fields };
+}
+
+/**
+ * A trailing delimiter on the header or on the rows, but not both (spreadsheets add one, hand edits
+ * drop it), changes the cell count without losing anything: the row's extra cells are all empty, or
+ * the cells it lacks are under unnamed columns. Such a row is read; the report pads or cuts it.
+ */
+function isTrailingDelimiterOnly(cells: string[], map: ColumnMap): boolean {
+  if (cells.length > map.width) {
+    for (let i = map.width; i < cells.length; i++) if (cells[i] !== '') return false;
+    return true;
+  }
+  if (map.header === undefined) return false;
+  for (let i = cells.length; i < map.width; i++) if ((map.header[i] ?? '').trim() !== '') return false;
+  return true;
 }
 
 function failed(record: CsvRecord, code: string, message: string): RowCheck {

@@ -92,6 +92,8 @@ async function saveStep(job: Job<ImportJobData>, step: ImportStep, extra: Partia
 
 /** Another service's payload has no internal keys; ours do — validate only the public shape. */
 function stripInternal(data: ImportJobData): unknown {
+  // Another service may send anything as data: a string spread here would turn into keys "0", "1", …
+  if (typeof data !== 'object' || data === null || Array.isArray(data)) return data;
   const { step: _step, sourcePath: _sourcePath, duplicateOf: _duplicateOf, ...payload } = data;
   return payload;
 }

@@ -3,6 +3,7 @@
  * "<key>: expected X, got Y", so a user fixes a profile in one pass. Written by hand rather than with
  * zod because the messages are part of the product and zod's would have to be rewritten one by one.
  */
+import { CSV_ENCODINGS, type CsvEncoding } from '../csv/encoding.js';
 import { ErrorCodes, UserError } from '../errors.js';
 
 /** How CSV columns map to one Zoho related-list call (see CONTRACT.md, "Profile"). */
@@ -19,8 +20,12 @@ export interface Profile {
   related: { column: string; externalField?: string; module: string };
   /** Zoho relation field API name -> CSV column. An empty cell sends no value. */
   fields: Record<string, string>;
-  /** How to read the file; the delimiter defaults to ','. */
-  csv?: { delimiter?: string };
+  /**
+   * How to read the file. `delimiter`: default detected from the header line (',', ';' or tab).
+   * `encoding`: how bytes without a byte-order mark are read, 'utf-8' (default: invalid bytes fail the
+   * import) or 'latin1' (Windows-1252); a UTF-8 or UTF-16 BOM always wins.
+   */
+  csv?: { delimiter?: string; encoding?: CsvEncoding };
 }
 
 const API_NAME = /^[A-Za-z0-9_]+$/;
@@ -30,7 +35,7 @@ const KEYS = {
   profile: ['name', 'module', 'relatedList', 'base', 'related', 'fields', 'csv'],
   base: ['column', 'externalField'],
   related: ['column', 'externalField', 'module'],
-  csv: ['delimiter'],
+  csv: ['delimiter', 'encoding'],
 } as const;
 
 /**
@@ -107,13 +112,17 @@ function readFields(problems: Problems, input: unknown): Record<string, string> 
 
 function readCsv(problems: Problems, input: unknown): Profile['csv'] | undefined {
   const csv = readObject(problems, 'csv', input, KEYS.csv);
-  if (csv === undefined || csv.delimiter === undefined) return csv === undefined ? undefined : {};
-  const delimiter = csv.delimiter;
-  if (typeof delimiter !== 'string' || delimiter.length !== 1 || '"\r\n'.includes(delimiter)) {
-    problems.add('csv.delimiter', 'one character other than a quote or line break', delimiter);
-    return undefined;
-  }
-  return { delimiter };
+  if (csv === undefined) return undefined;
+  const { delimiter, encoding } = csv;
+  const delimiterOk = delimiter === undefined || (typeof delimiter === 'string' && delimiter.length === 1 && !'"\r\n'.includes(delimiter));
+  if (!delimiterOk) problems.add('csv.delimiter', 'one character other than a quote or line break', delimiter);
+  const encodingOk = encoding === undefined || (CSV_ENCODINGS as readonly unknown[]).includes(encoding);
+  if (!encodingOk) problems.add('csv.encoding', `one of ${CSV_ENCODINGS.map((e) => `'${e}'`).join(', ')}`, encoding);
+  if (!delimiterOk || !encodingOk) return undefined;
+  return {
+    ...(delimiter === undefined ? {} : { delimiter: delimiter as string }),
+    ...(encoding === undefined ? {} : { encoding: encoding as CsvEncoding }),
+  };
 }
 
 function readObject(

@@ -45,7 +45,9 @@ export async function loadProfile(nameOrPath: string, options: { cwd?: string } 
   } catch (error) {
     const { line, column } = jsonErrorPosition(text);
     // V8 words it well but places it by offset, or quotes the text instead; we give line and column.
-    const what = (error as Error).message.replace(/ in JSON at position \d+.*$|, ".*" is not valid JSON$/s, '');
+    // The quote goes whatever its shape ("abc"... or ..."abc"...): a file named as a profile by mistake
+    // (or by a queue payload) must not have its content echoed into logs and job failure reasons.
+    const what = (error as Error).message.replace(/ in JSON at position \d+.*$|(?<= after JSON) at position \d+.*$|, (?:\.\.\.)?".*"(?:\.\.\.)? is not valid JSON$/s, '');
     const message = `${nameOrPath}: line ${line} column ${column}: invalid JSON: ${what}`;
     throw new UserError(ErrorCodes.PROFILE_INVALID, message, { cause: error });
   }

@@ -73,9 +73,12 @@ export async function writeReport(options: WriteReportOptions): Promise<ReportCo
   const report = new LineSink(temp.report);
   const errors = new LineSink(temp.errors);
   try {
-    const delimiter = options.csv?.delimiter ?? ',';
+    const delimiter = source.delimiter; // as read: detected from the header when the profile names none
     const layout: Layout = { width: source.header.length, delimiter, format: cellFormatter(delimiter) };
-    const headerLine = `${formatCsvRow([...source.header, ...REPORT_COLUMNS], delimiter)}\n`;
+    // Written as UTF-8 always. Input read as Windows-1252 (profile csv.encoding "latin1") gets a BOM,
+    // which wins over that setting, so errors.csv still reads right when fed back with the same profile.
+    const bom = source.encoding === 'Windows-1252' ? '\uFEFF' : '';
+    const headerLine = `${bom}${formatCsvRow([...source.header, ...REPORT_COLUMNS], delimiter)}\n`;
     await report.write(headerLine);
     await errors.write(headerLine);
     const tally = await writeRows(source.batches, { ...options, batchSize }, { layout, report, errors });

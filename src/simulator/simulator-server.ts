@@ -42,6 +42,8 @@ export interface RunningSimulator {
   reset(): void;
   /** Expires every issued access token now (their next use answers 401 INVALID_TOKEN). */
   expireTokens(): void;
+  /** Every access token minted so far, oldest first, expired and evicted ones included (tests look for leaks). */
+  mintedTokens(): string[];
   /** Stops listening, drops open connections and pending calls. Idempotent. */
   close(): Promise<void>;
 }
@@ -158,6 +160,7 @@ export async function startSimulator(options: Partial<SimulatorOptions> = {}): P
     enqueueFaults: (faults) => control.enqueueFaults(faults),
     reset: () => control.reset(),
     expireTokens: () => state.tokens.expireAll(now(state)),
+    mintedTokens: () => state.tokens.minted(),
     close: closer(server, controller),
   };
 }

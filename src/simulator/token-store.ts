@@ -31,6 +31,8 @@ export class TokenStore {
   /** Live tokens per refresh token, oldest first. */
   private readonly activeByRefresh = new Map<string, string[]>();
   private readonly mintsByRefresh = new Map<string, RollingWindow>();
+  /** Every token string ever issued, in order: kept only so tests can check none leaked. */
+  private readonly issued: string[] = [];
 
   /** Issues a token, or returns null when this refresh token is over its mint limit. */
   mint(refreshToken: string, now: number, settings: TokenSettings): AccessToken | null {
@@ -45,6 +47,7 @@ export class TokenStore {
       expiresAt: now + settings.tokenTtlS * 1000,
     };
     this.tokens.set(token.token, token);
+    this.issued.push(token.token);
     this.activate(token, now, settings.maxActiveTokens);
     return token;
   }
@@ -59,6 +62,11 @@ export class TokenStore {
   /** Makes every issued token expired (a test's "an hour has passed" without moving the clock). */
   expireAll(now: number): void {
     for (const token of this.tokens.values()) token.expiresAt = Math.min(token.expiresAt, now);
+  }
+
+  /** Every token string issued so far, oldest first. */
+  minted(): string[] {
+    return [...this.issued];
   }
 
   /** Forgets the mint history, lifting any "too many requests" block. Tokens stay valid. */

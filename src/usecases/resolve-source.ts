@@ -4,7 +4,7 @@
  * size-capped and spooled to a file, because ingest and the report both stream the file.
  */
 import { mkdir, realpath, stat, writeFile } from 'node:fs/promises';
-import { isAbsolute, join, relative, resolve, sep } from 'node:path';
+import { basename, dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import type { ImportSource } from '../../jobs/import.job.js';
 import { ErrorCodes, UserError } from '../errors.js';
 import { loadProfile, parseProfile, type Profile } from '../profile/profile.js';
@@ -28,6 +28,34 @@ export async function confinedPath(path: string, root: string): Promise<string> 
     throw new UserError(ErrorCodes.PATH_OUTSIDE_ROOT, `source.path: '${path}' leads outside IMPORT_ROOT (${root}) through a link`);
   }
   return real;
+}
+
+/**
+ * A report path that came by the queue: the worker writes (and replaces) files there, so it must lie
+ * under REPORT_DIR or IMPORT_ROOT, links resolved, even when its folders do not exist yet. Relative
+ * paths are taken from IMPORT_ROOT, like source paths.
+ */
+export async function confinedReportPath(path: string, roots: { reportDir: string; importRoot: string }): Promise<string> {
+  const target = resolve(roots.importRoot, path);
+  const real = await realpathOfNearest(target);
+  const allowed = await Promise.all([roots.reportDir, roots.importRoot].map((root) => realpathOfNearest(resolve(root))));
+  if (!allowed.some((root) => isInside(real, root))) {
+    throw new UserError(ErrorCodes.PATH_OUTSIDE_ROOT, `reportPath: expected a path under REPORT_DIR (${roots.reportDir}) or IMPORT_ROOT (${roots.importRoot}), got '${path}'`);
+  }
+  return target;
+}
+
+/** realpath of the longest existing ancestor, with the rest of the path appended as written. */
+async function realpathOfNearest(path: string): Promise<string> {
+  const rest: string[] = [];
+  for (let current = path; ; current = dirname(current)) {
+    try {
+      return join(await realpath(current), ...rest);
+    } catch {
+      if (dirname(current) === current) return path;
+      rest.unshift(basename(current));
+    }
+  }
 }
 
 function isInside(path: string, root: string): boolean {

@@ -40,7 +40,8 @@ async function copyRows(source: string, target: string, rows: ReadonlySet<number
   const write = async (line: string): Promise<void> => {
     if (!out.write(`${line}\n`)) await once(out, 'drain');
   };
-  await write(formatCsvRow(csv.header, delimiter));
+  // UTF-8 with a BOM when the source was read as Windows-1252: the BOM wins over the profile's csv.encoding.
+  await write(`${csv.encoding === 'Windows-1252' ? '\uFEFF' : ''}${formatCsvRow(csv.header, delimiter)}`);
   for await (const record of csv.records) if (rows.has(record.row)) await write(formatCsvRow(record.cells, delimiter));
   out.end();
   await finished(out);

@@ -11,7 +11,7 @@ import type { RunLedger } from '../ledger/run-ledger.js';
 import type { Profile } from '../profile/profile.js';
 import { claimContent } from './dedup.js';
 import { newestMatch } from './newest-match.js';
-import { materializeSource, resolveProfile } from './resolve-source.js';
+import { confinedReportPath, materializeSource, resolveProfile } from './resolve-source.js';
 
 export interface StartedImport {
   sourcePath: string;
@@ -42,7 +42,9 @@ export function importIdOf(jobId: string | undefined, data: Pick<ImportJobPayloa
 export async function startImport(deps: { config: Config; ledger: RunLedger }, importId: string, payload: ImportJobPayload): Promise<StartedImport> {
   const { config, ledger } = deps;
   const existing = await ledger.getImport(importId);
-  const reportPath = payload.reportPath ?? existing?.reportPath ?? defaultReportPath(config, importId);
+  // A report path our producers did not record comes from another service: confined like source paths.
+  const chosen = payload.reportPath !== undefined && payload.reportPath !== existing?.reportPath ? await confinedReportPath(payload.reportPath, config) : payload.reportPath;
+  const reportPath = chosen ?? existing?.reportPath ?? defaultReportPath(config, importId);
   if (existing) return { sourcePath: existing.source, reportPath };
   const { name, profile } = await resolveProfile(payload.profile, config.importRoot);
   const source = await scheduledSource(deps, importId, payload, { name, profile });

@@ -27,8 +27,9 @@ export function relsyncCommand(args: string[], env: Record<string, string>, cwd 
   });
 }
 
-export async function spawnWorker(env: Record<string, string>, options: { readyTimeoutMs?: number } = {}): Promise<WorkerProcess> {
-  const child = relsyncCommand(['worker'], { ...env, LOG_LEVEL: 'info' });
+/** `logLevel`: default 'info' (the ready line is an info line); the secrets test runs at 'trace'. */
+export async function spawnWorker(env: Record<string, string>, options: { readyTimeoutMs?: number; logLevel?: string } = {}): Promise<WorkerProcess> {
+  const child = relsyncCommand(['worker'], { ...env, LOG_LEVEL: options.logLevel ?? 'info' });
   let out = '';
   child.stdout!.on('data', (chunk: Buffer) => (out += chunk.toString()));
   child.stderr!.on('data', (chunk: Buffer) => (out += chunk.toString()));

@@ -102,13 +102,13 @@ describe('openCsv', () => {
     ]);
   });
 
-  it('stops at a record longer than maxFieldBytes with a final MALFORMED_ROW record', async () => {
+  it('fails the whole read at a record longer than maxFieldBytes, naming its line and the setting', async () => {
     const path = join(dir, 'stray-quote-long.csv');
     await writeFile(path, `a,b\nC-1,D-1\nC-2,"D-2\n${'C-3,D-3\n'.repeat(50)}`);
-    const { records } = await readAll(path, { maxFieldBytes: 100 });
-    expect(records).toHaveLength(2);
-    expect(records[1]).toMatchObject({ row: 2, cells: [], line: 3, error: { code: 'MALFORMED_ROW' } });
-    expect(records[1]?.error?.message).toContain('longer than 100 bytes');
+    await expect(readAll(path, { maxFieldBytes: 100 })).rejects.toMatchObject({
+      code: 'FILE_INVALID',
+      message: `${path}: line 3: expected a row of at most 100 bytes (RELSYNC_MAX_FIELD_BYTES), got a longer one: a field that long, or a quote opened here and never closed; fix the file or raise RELSYNC_MAX_FIELD_BYTES`,
+    });
   });
 
   it('numbers rows the same way on every read', async () => {
