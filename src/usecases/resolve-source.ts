@@ -7,16 +7,16 @@ import { mkdir, realpath, stat, writeFile } from 'node:fs/promises';
 import { basename, dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import type { ImportSource } from '../../jobs/import.job.js';
 import { ErrorCodes, UserError } from '../errors.js';
-import { loadProfile, parseProfile, type Profile } from '../profile/profile.js';
+import { BUILTIN_PROFILES, loadProfile, parseProfile, type Profile } from '../profile/profile.js';
 
 export interface SourceLimits { maxFileBytes: number; maxInlineCsvBytes: number }
 
 /** Resolve `path` and refuse it unless it (and its real target) lies under `root`. */
-export async function confinedPath(path: string, root: string): Promise<string> {
+export async function confinedPath(path: string, root: string, where = 'source.path'): Promise<string> {
   const rootReal = await realpath(root);
   const candidate = isAbsolute(path) ? path : resolve(rootReal, path);
   if (!isInside(resolve(candidate), rootReal) && !isInside(resolve(candidate), resolve(root))) {
-    throw new UserError(ErrorCodes.PATH_OUTSIDE_ROOT, `source.path: expected a file under IMPORT_ROOT (${root}), got '${path}'`);
+    throw new UserError(ErrorCodes.PATH_OUTSIDE_ROOT, `${where}: expected a file under IMPORT_ROOT (${root}), got '${path}'`);
   }
   let real: string;
   try {
@@ -25,7 +25,7 @@ export async function confinedPath(path: string, root: string): Promise<string> 
     throw new UserError(ErrorCodes.FILE_NOT_FOUND, `${path}: file not found under IMPORT_ROOT`);
   }
   if (!isInside(real, rootReal)) {
-    throw new UserError(ErrorCodes.PATH_OUTSIDE_ROOT, `source.path: '${path}' leads outside IMPORT_ROOT (${root}) through a link`);
+    throw new UserError(ErrorCodes.PATH_OUTSIDE_ROOT, `${where}: '${path}' leads outside IMPORT_ROOT (${root}) through a link`);
   }
   return real;
 }
@@ -97,7 +97,17 @@ export async function materializeSource(source: ImportSource, options: { importI
 }
 
 /** A built-in name, a JSON file (relative to `cwd`), or a profile object from a payload. */
-export async function resolveProfile(profile: string | Record<string, unknown>, cwd: string): Promise<{ name: string; profile: Profile }> {
-  if (typeof profile === 'string') return { name: profile, profile: await loadProfile(profile, { cwd }) };
+export async function resolveProfile(profile: string | Record<string, unknown>, cwd: string, options: { confine?: boolean } = {}): Promise<{ name: string; profile: Profile }> {
+  if (typeof profile === 'string') {
+    // A profile file named by another service is read only under IMPORT_ROOT, like its CSV: the
+    // worker must not open arbitrary files for a payload. Built-in names are not paths.
+    if (options.confine && !Object.hasOwn(BUILTIN_PROFILES, profile)) {
+      // Outside the root: refused. Not there at all: loadProfile says so, naming the built-ins.
+      await confinedPath(profile, cwd, 'profile').catch((error: unknown) => {
+        if ((error as UserError).code !== ErrorCodes.FILE_NOT_FOUND) throw error;
+      });
+    }
+    return { name: profile, profile: await loadProfile(profile, { cwd }) };
+  }
   return { name: 'inline profile', profile: parseProfile(profile, 'payload.profile') };
 }

@@ -46,7 +46,7 @@ export async function startImport(deps: { config: Config; ledger: RunLedger }, i
   const chosen = payload.reportPath !== undefined && payload.reportPath !== existing?.reportPath ? await confinedReportPath(payload.reportPath, config) : payload.reportPath;
   const reportPath = chosen ?? existing?.reportPath ?? defaultReportPath(config, importId);
   if (existing) return { sourcePath: existing.source, reportPath };
-  const { name, profile } = await resolveProfile(payload.profile, config.importRoot);
+  const { name, profile } = await resolveProfile(payload.profile, config.importRoot, { confine: true });
   const source = await scheduledSource(deps, importId, payload, { name, profile });
   const sourcePath = await materializeSource(source, {
     importId,

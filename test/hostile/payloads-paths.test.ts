@@ -58,6 +58,21 @@ describe('queue payloads and paths', () => {
     expect(reason).toBe(`source.path: 'linked-folder/secret.csv' leads outside IMPORT_ROOT (${h.dir}) through a link`);
   });
 
+  it('reads a profile file named by a payload only under IMPORT_ROOT, directly or through a link', async () => {
+    await writeFile(join(outside, 'profile.json'), JSON.stringify(CONTACTS_DEALS));
+    for (const profile of [join(outside, 'profile.json'), '../profile.json']) {
+      const { reason } = await run({ source: { path: 'good.csv' }, profile });
+      expect(reason).toBe(`profile: expected a file under IMPORT_ROOT (${h.dir}), got '${profile}'`);
+    }
+    const linked = await run({ source: { path: 'good.csv' }, profile: 'linked-folder/profile.json' });
+    expect(linked.reason).toBe(`profile: 'linked-folder/profile.json' leads outside IMPORT_ROOT (${h.dir}) through a link`);
+    await writeFile(join(root, 'inside.profile.json'), JSON.stringify(CONTACTS_DEALS));
+    const inside = await run({ source: { path: 'good.csv' }, profile: 'inside.profile.json' });
+    expect(inside.summary).toMatchObject({ status: 'done', success: 1 });
+    const misspelt = await run({ source: { path: 'good.csv' }, profile: 'contacts-dealz' });
+    expect(misspelt.reason).toMatch(/^contacts-dealz: no such profile: not a built-in \(contacts-deals\) and no such file/);
+  });
+
   it('refuses a folder, a FIFO (without hanging on it) and a missing file', async () => {
     await mkdir(join(root, 'a-folder.csv'));
     expect(spawnSync('mkfifo', [join(root, 'a-fifo.csv')]).status).toBe(0);

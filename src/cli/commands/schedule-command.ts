@@ -21,7 +21,8 @@ export type ScheduleAddOptions = ScheduleSpec;
 export async function runScheduleAdd(io: CliIO, config: Config, options: ScheduleAddOptions): Promise<number> {
   const spec: ScheduleSpec = { ...options, file: resolve(io.cwd, options.file), profile: await profileForSchedule(options.profile, io.cwd) };
   checkScheduleSpec(spec);
-  await checkUnderImportRoot(spec.file, config.importRoot);
+  await checkUnderImportRoot(spec.file, config.importRoot, '--file');
+  if (!Object.hasOwn(BUILTIN_PROFILES, spec.profile)) await checkUnderImportRoot(spec.profile, config.importRoot, '--profile');
   const runtime = await openCliRuntime(config, { persistent: false });
   try {
     const replaced = (await listSchedules(runtime.queues.imports)).some((s) => s.name === spec.name);
@@ -74,11 +75,11 @@ async function profileForSchedule(profile: string, cwd: string): Promise<string>
 }
 
 /** Workers refuse queued paths outside their IMPORT_ROOT; say so now rather than at every tick. */
-async function checkUnderImportRoot(file: string, importRoot: string): Promise<void> {
+async function checkUnderImportRoot(file: string, importRoot: string, flag: string): Promise<void> {
   const root = await realpath(importRoot).catch(() => importRoot);
   const folder = await realpath(dirname(file)).catch(() => dirname(file));
   const rel = relative(root, folder);
   if (rel === '..' || rel.startsWith(`..${sep}`) || isAbsolute(rel)) {
-    throw new UserError(ErrorCodes.PATH_OUTSIDE_ROOT, `--file: expected a path under IMPORT_ROOT (${importRoot}), got '${file}' (workers read only under IMPORT_ROOT)`);
+    throw new UserError(ErrorCodes.PATH_OUTSIDE_ROOT, `${flag}: expected a path under IMPORT_ROOT (${importRoot}), got '${file}' (workers read only under IMPORT_ROOT)`);
   }
 }
