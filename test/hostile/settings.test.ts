@@ -4,12 +4,12 @@
  * test/unit/config.test.ts and test/unit/profile.test.ts (limits, queue and watch settings, URLs,
  * csv.encoding, shapes of every profile key).
  */
-import { mkdtemp, mkdir, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config/config.js';
 import { loadProfile, parseProfile } from '../../src/profile/profile.js';
+import { useTempDir } from '../helpers/temp-dir.js';
 
 function problemsOf(run: () => unknown): string[] {
   try {
@@ -65,13 +65,7 @@ describe('settings (environment)', () => {
 });
 
 describe('profiles', () => {
-  let dir: string;
-  beforeAll(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'relsync-settings-'));
-  });
-  afterAll(async () => {
-    await rm(dir, { recursive: true, force: true });
-  });
+  const tmp = useTempDir('relsync-settings-');
 
   it('answers every bad shape at once, csv.encoding included', () => {
     const problems = problemsOf(() =>
@@ -112,7 +106,7 @@ describe('profiles', () => {
   });
 
   it('names a profile path that is a folder', async () => {
-    await mkdir(join(dir, 'folder.json'));
-    await expect(loadProfile('folder.json', { cwd: dir })).rejects.toMatchObject({ code: 'PROFILE_INVALID', message: 'folder.json: cannot read the profile (EISDIR)' });
+    await mkdir(join(tmp.path, 'folder.json'));
+    await expect(loadProfile('folder.json', { cwd: tmp.path })).rejects.toMatchObject({ code: 'PROFILE_INVALID', message: 'folder.json: cannot read the profile (EISDIR)' });
   });
 });

@@ -1,18 +1,12 @@
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import fc from 'fast-check';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { openCsv } from '../../src/csv/csv-reader.js';
 import { formatCsvCell, formatCsvRow } from '../../src/report/csv-format.js';
+import { useTempDir } from '../helpers/temp-dir.js';
 
-let dir: string;
-beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'relsync-csv-format-'));
-});
-afterAll(async () => {
-  await rm(dir, { recursive: true, force: true });
-});
+const tmp = useTempDir('relsync-csv-format-');
 
 describe('formatCsvCell', () => {
   it('leaves a plain cell as it is', () => {
@@ -61,7 +55,7 @@ describe('formatCsvRow then openCsv', () => {
     let run = 0;
     await fc.assert(
       fc.asyncProperty(rows, fc.constantFrom(',', ';', '\t'), async (written, delimiter) => {
-        const path = join(dir, `round-trip-${run++}.csv`);
+        const path = join(tmp.path, `round-trip-${run++}.csv`);
         await writeFile(path, `${written.map((cells) => formatCsvRow(cells, delimiter)).join('\n')}\n`);
         const source = await openCsv(path, { delimiter });
         const read = [source.header];

@@ -1,8 +1,8 @@
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { openCsv, type CsvReadOptions, type CsvRecord } from '../../src/csv/csv-reader.js';
+import { useTempDir } from '../helpers/temp-dir.js';
 
 const fixture = (name: string): string => join(import.meta.dirname, '../fixtures/csv', name);
 
@@ -13,13 +13,7 @@ async function readAll(path: string, options?: CsvReadOptions): Promise<{ header
   return { header: source.header, records };
 }
 
-let dir: string;
-beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'relsync-csv-reader-'));
-});
-afterAll(async () => {
-  await rm(dir, { recursive: true, force: true });
-});
+const tmp = useTempDir('relsync-csv-reader-');
 
 describe('openCsv', () => {
   it('strips a UTF-8 BOM from the first header cell', async () => {
@@ -65,7 +59,7 @@ describe('openCsv', () => {
   });
 
   it('keeps cells exactly as written, spaces included, and rows of any length', async () => {
-    const path = join(dir, 'ragged.csv');
+    const path = join(tmp.path, 'ragged.csv');
     await writeFile(path, 'a,b,c\n  x , y\n1,2,3,4\n');
     const { records } = await readAll(path);
     expect(records.map((r) => r.cells)).toEqual([['  x ', ' y'], ['1', '2', '3', '4']]);
@@ -103,7 +97,7 @@ describe('openCsv', () => {
   });
 
   it('fails the whole read at a record longer than maxFieldBytes, naming its line and the setting', async () => {
-    const path = join(dir, 'stray-quote-long.csv');
+    const path = join(tmp.path, 'stray-quote-long.csv');
     await writeFile(path, `a,b\nC-1,D-1\nC-2,"D-2\n${'C-3,D-3\n'.repeat(50)}`);
     await expect(readAll(path, { maxFieldBytes: 100 })).rejects.toMatchObject({
       code: 'FILE_INVALID',
@@ -122,7 +116,7 @@ describe('openCsv', () => {
   });
 
   it('streams across chunk boundaries without losing or splitting rows', async () => {
-    const path = join(dir, 'large.csv');
+    const path = join(tmp.path, 'large.csv');
     const rows = Array.from({ length: 5_000 }, (_, i) => `C-${i},"D-${i}\n(two lines)",r${i}`);
     await writeFile(path, `a,b,c\r\n${rows.join('\r\n')}\r\n`);
     const { records } = await readAll(path);
@@ -135,7 +129,7 @@ describe('openCsv', () => {
   });
 
   it('rejects a missing file with FILE_NOT_FOUND naming it', async () => {
-    const path = join(dir, 'nope.csv');
+    const path = join(tmp.path, 'nope.csv');
     await expect(openCsv(path)).rejects.toMatchObject({ code: 'FILE_NOT_FOUND', message: `${path}: no such file` });
   });
 
@@ -147,7 +141,7 @@ describe('openCsv', () => {
   });
 
   it('rejects a directory with FILE_INVALID', async () => {
-    await expect(openCsv(dir)).rejects.toMatchObject({ code: 'FILE_INVALID', message: `${dir}: is a directory, not a CSV file` });
+    await expect(openCsv(tmp.path)).rejects.toMatchObject({ code: 'FILE_INVALID', message: `${tmp.path}: is a directory, not a CSV file` });
   });
 
   it('rejects a header that is never closed with FILE_INVALID and its line', async () => {

@@ -1,9 +1,9 @@
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { openCsv } from '../../src/csv/csv-reader.js';
 import { ChunkDecoder, EncodingProblem, LineCounter } from '../../src/csv/encoding.js';
+import { useTempDir } from '../helpers/temp-dir.js';
 
 /** Feeds `bytes` cut at `cuts` and returns the UTF-8 text the parser would get. */
 function decodeIn(bytes: Buffer, cuts: number[], decoder = new ChunkDecoder()): string {
@@ -98,16 +98,10 @@ describe('LineCounter', () => {
 });
 
 describe('openCsv and encodings', () => {
-  let dir: string;
-  beforeAll(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'relsync-encoding-'));
-  });
-  afterAll(async () => {
-    await rm(dir, { recursive: true, force: true });
-  });
+  const tmp = useTempDir('relsync-encoding-');
 
   it('reads the header of a file whose bad byte comes after the first chunk, then fails on reaching it with its line', async () => {
-    const path = join(dir, 'late-latin1.csv');
+    const path = join(tmp.path, 'late-latin1.csv');
     const rows = Array.from({ length: 5_000 }, (_, i) => `C-${i},"D-${i}\r\nsecond line"`);
     await writeFile(path, Buffer.concat([Buffer.from(`a,b\n${rows.join('\n')}\nC-x,`), Buffer.from([0xe9]), Buffer.from('\n')]));
     const source = await openCsv(path);
@@ -121,7 +115,7 @@ describe('openCsv and encodings', () => {
   });
 
   it('names the line of a bad character in UTF-16', async () => {
-    const path = join(dir, 'bad-utf16.csv');
+    const path = join(tmp.path, 'bad-utf16.csv');
     await writeFile(path, Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from('a,b\r\nx,y\r\nz,', 'utf16le'), Buffer.from([0x00, 0xdc]), Buffer.from('\r\n', 'utf16le')]));
     await expect(openCsv(path)).rejects.toMatchObject({ code: 'FILE_INVALID', message: `${path}: line 3: not valid UTF-16LE (an unpaired surrogate, U+DC00)` });
   });

@@ -1,8 +1,8 @@
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { jsonErrorPosition } from '../../src/profile/json-position.js';
+import { useTempDir } from '../helpers/temp-dir.js';
 import {
   BUILTIN_PROFILES,
   loadProfile,
@@ -21,13 +21,7 @@ const CONTRACT_CONTACTS_DEALS = {
   fields: { Contact_Role: 'contact_role' },
 };
 
-let dir: string;
-beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'relsync-profile-'));
-});
-afterAll(async () => {
-  await rm(dir, { recursive: true, force: true });
-});
+const tmp = useTempDir('relsync-profile-');
 
 describe('built-in profiles', () => {
   it('contacts-deals is exactly the contract', () => {
@@ -113,8 +107,8 @@ describe('parseProfile', () => {
 describe('loadProfile', () => {
   it('reads a JSON profile file relative to cwd and names it after the path', async () => {
     const custom = { module: 'Accounts', relatedList: 'Contacts', base: { column: 'acct' }, related: { column: 'contact', externalField: 'Ext_ID' } };
-    await writeFile(join(dir, 'accounts.json'), `\uFEFF${JSON.stringify(custom)}`);
-    expect(await loadProfile('accounts.json', { cwd: dir })).toStrictEqual({
+    await writeFile(join(tmp.path, 'accounts.json'), `\uFEFF${JSON.stringify(custom)}`);
+    expect(await loadProfile('accounts.json', { cwd: tmp.path })).toStrictEqual({
       name: 'accounts.json',
       module: 'Accounts',
       relatedList: 'Contacts',
@@ -125,23 +119,23 @@ describe('loadProfile', () => {
   });
 
   it('rejects bad JSON with PROFILE_INVALID, the file and the position', async () => {
-    await writeFile(join(dir, 'broken.json'), '{\n  "module": "Contacts",\n}\n');
-    await expect(loadProfile('broken.json', { cwd: dir })).rejects.toMatchObject({
+    await writeFile(join(tmp.path, 'broken.json'), '{\n  "module": "Contacts",\n}\n');
+    await expect(loadProfile('broken.json', { cwd: tmp.path })).rejects.toMatchObject({
       code: 'PROFILE_INVALID',
       message: expect.stringMatching(/^broken\.json: line 3 column 1: invalid JSON: /),
     });
   });
 
   it('validates a file with the file as where', async () => {
-    await writeFile(join(dir, 'invalid.json'), JSON.stringify({ ...CONTRACT_CONTACTS_DEALS, module: 7 }));
-    await expect(loadProfile('invalid.json', { cwd: dir })).rejects.toMatchObject({
+    await writeFile(join(tmp.path, 'invalid.json'), JSON.stringify({ ...CONTRACT_CONTACTS_DEALS, module: 7 }));
+    await expect(loadProfile('invalid.json', { cwd: tmp.path })).rejects.toMatchObject({
       code: 'PROFILE_INVALID',
       message: 'invalid.json: module: expected a Zoho API name (letters, digits, underscore), got 7',
     });
   });
 
   it('rejects a name that is neither a built-in nor a file with PROFILE_NOT_FOUND naming the built-ins', async () => {
-    await expect(loadProfile('contacts-accounts', { cwd: dir })).rejects.toMatchObject({
+    await expect(loadProfile('contacts-accounts', { cwd: tmp.path })).rejects.toMatchObject({
       code: 'PROFILE_NOT_FOUND',
       message: 'contacts-accounts: no such profile: not a built-in (contacts-deals) and no such file',
     });

@@ -1,10 +1,10 @@
-import { copyFile, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { copyFile, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { openCsv } from '../../src/csv/csv-reader.js';
 import type { RowOutcome } from '../../src/domain/row-outcome.js';
 import { reportPaths, writeReport, type OutcomeLookup } from '../../src/report/report-writer.js';
+import { useTempDir } from '../helpers/temp-dir.js';
 
 const fixture = (name: string): string => join(import.meta.dirname, '../fixtures/csv', name);
 
@@ -32,13 +32,7 @@ const LINES = [
   'C-6,"D-6 ""quoted""","multi\nline",6,error,NO_OUTCOME,no outcome was recorded,\n',
 ];
 
-let dir: string;
-beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'relsync-report-'));
-});
-afterAll(async () => {
-  await rm(dir, { recursive: true, force: true });
-});
+const tmp = useTempDir('relsync-report-');
 
 describe('reportPaths', () => {
   it('puts the errors and summary beside the report', () => {
@@ -49,13 +43,13 @@ describe('reportPaths', () => {
 
 describe('writeReport', () => {
   it('writes every input row in order with its outcome, cells back as they were, padded or cut to the header', async () => {
-    const reportPath = join(dir, 'mixed', 'report.csv');
+    const reportPath = join(tmp.path, 'mixed', 'report.csv');
     await writeReport({ input: fixture('report-mixed-rows.csv'), reportPath, lookup: lookupFrom(MIXED_OUTCOMES) });
     expect(await readFile(reportPath, 'utf8')).toBe(HEADER + LINES.join(''));
   });
 
   it('gives back the input cells byte for byte when the report is read as CSV', async () => {
-    const reportPath = join(dir, 'bytes', 'report.csv');
+    const reportPath = join(tmp.path, 'bytes', 'report.csv');
     await writeReport({ input: fixture('report-mixed-rows.csv'), reportPath, lookup: lookupFrom(MIXED_OUTCOMES) });
     const input = await openCsv(fixture('report-mixed-rows.csv'));
     const report = await openCsv(reportPath);
@@ -67,14 +61,14 @@ describe('writeReport', () => {
   });
 
   it('writes the rows in error alone to .errors.csv, readable as input with the same header first', async () => {
-    const reportPath = join(dir, 'errors', 'report.csv');
+    const reportPath = join(tmp.path, 'errors', 'report.csv');
     await writeReport({ input: fixture('report-mixed-rows.csv'), reportPath, lookup: lookupFrom(MIXED_OUTCOMES) });
-    const errors = await readFile(join(dir, 'errors', 'report.errors.csv'), 'utf8');
+    const errors = await readFile(join(tmp.path, 'errors', 'report.errors.csv'), 'utf8');
     expect(errors).toBe(HEADER + [LINES[1], LINES[2], LINES[3], LINES[5]].join(''));
   });
 
   it('writes a summary of the counts merged with the extra fields, and returns the counts', async () => {
-    const reportPath = join(dir, 'summary', 'report.csv');
+    const reportPath = join(tmp.path, 'summary', 'report.csv');
     const counts = await writeReport({
       input: fixture('report-mixed-rows.csv'),
       reportPath,
@@ -89,11 +83,11 @@ describe('writeReport', () => {
       byCode: { DUPLICATE_PAIR: 1, MALFORMED_ROW: 2, MISSING_VALUE: 1, NO_OUTCOME: 1, SUCCESS: 1 },
     };
     expect(counts).toEqual(expected);
-    expect(JSON.parse(await readFile(join(dir, 'summary', 'report.summary.json'), 'utf8'))).toEqual({ importId: 'imp-1', calls: 3, ...expected });
+    expect(JSON.parse(await readFile(join(tmp.path, 'summary', 'report.summary.json'), 'utf8'))).toEqual({ importId: 'imp-1', calls: 3, ...expected });
   });
 
   it('uses the given outcome for a row that has none', async () => {
-    const reportPath = join(dir, 'missing', 'report.csv');
+    const reportPath = join(tmp.path, 'missing', 'report.csv');
     await writeReport({
       input: fixture('report-mixed-rows.csv'),
       reportPath,
@@ -106,29 +100,29 @@ describe('writeReport', () => {
 
   it('keeps input order when lookups answer late, out of order, and in another order than asked', async () => {
     const rows = 57;
-    const input = join(dir, 'order.csv');
+    const input = join(tmp.path, 'order.csv');
     await writeFile(input, `id,rel\n${Array.from({ length: rows }, (_, i) => `C-${i + 1},D-${i + 1}`).join('\n')}\n`);
     const lookup: OutcomeLookup = async (asked) => {
       await new Promise((resolve) => setTimeout(resolve, (asked[0] ?? 0) % 3 === 0 ? 15 : 1));
       return asked.map((row): RowOutcome => ({ row, status: 'success', code: 'SUCCESS', message: `ok ${row}` })).reverse();
     };
-    const reportPath = join(dir, 'order', 'report.csv');
+    const reportPath = join(tmp.path, 'order', 'report.csv');
     await writeReport({ input, reportPath, lookup, batchSize: 5 });
     const lines = (await readFile(reportPath, 'utf8')).trimEnd().split('\n').slice(1);
     expect(lines).toEqual(Array.from({ length: rows }, (_, i) => `C-${i + 1},D-${i + 1},${i + 1},success,SUCCESS,ok ${i + 1},`));
   });
 
   it('writes with the input\'s delimiter so the errors file reads with the same profile', async () => {
-    const reportPath = join(dir, 'semicolon', 'report.csv');
+    const reportPath = join(tmp.path, 'semicolon', 'report.csv');
     const lookup = lookupFrom([{ row: 1, status: 'error', code: 'INVALID_DATA', message: 'bad; really' }]);
     await writeReport({ input: fixture('semicolon-delimiter.csv'), csv: { delimiter: ';' }, reportPath, lookup });
-    expect(await readFile(join(dir, 'semicolon', 'report.errors.csv'), 'utf8')).toBe(
+    expect(await readFile(join(tmp.path, 'semicolon', 'report.errors.csv'), 'utf8')).toBe(
       'contact_ext_id;deal_ext_id;contact_role;_row;_status;_code;_message;_zoho_id\nC-1;D-1;Buyer, Senior;1;error;INVALID_DATA;"bad; really";\n',
     );
   });
 
   it('writes a malformed remainder as a padded row', async () => {
-    const reportPath = join(dir, 'unclosed', 'report.csv');
+    const reportPath = join(tmp.path, 'unclosed', 'report.csv');
     const message = 'a quote opened in this row (line 3) is never closed, so the rest of the file could not be read as rows';
     const lookup = lookupFrom([
       { row: 1, status: 'success', code: 'SUCCESS', message: 'added', zohoId: '9' },
@@ -141,7 +135,7 @@ describe('writeReport', () => {
   });
 
   it('leaves nothing at the final paths, and no temporary files, when the lookup fails', async () => {
-    const out = join(dir, 'failing');
+    const out = join(tmp.path, 'failing');
     const failing: OutcomeLookup = async (rows) => {
       if ((rows[0] ?? 0) > 2) throw new Error('redis went away');
       return rows.map(() => undefined);
@@ -153,7 +147,7 @@ describe('writeReport', () => {
   });
 
   it('replaces an older report only once the new one is complete', async () => {
-    const out = join(dir, 'replace');
+    const out = join(tmp.path, 'replace');
     const reportPath = join(out, 'report.csv');
     await writeReport({ input: fixture('report-mixed-rows.csv'), reportPath, lookup: lookupFrom(MIXED_OUTCOMES) });
     await copyFile(fixture('header-only.csv'), join(out, 'input.csv'));
@@ -164,6 +158,6 @@ describe('writeReport', () => {
 
   it('rejects a lookup that answers with the wrong number of outcomes', async () => {
     const lookup: OutcomeLookup = async () => [];
-    await expect(writeReport({ input: fixture('crlf.csv'), reportPath: join(dir, 'short', 'r.csv'), lookup })).rejects.toMatchObject({ code: 'LOOKUP_INVALID' });
+    await expect(writeReport({ input: fixture('crlf.csv'), reportPath: join(tmp.path, 'short', 'r.csv'), lookup })).rejects.toMatchObject({ code: 'LOOKUP_INVALID' });
   });
 });
