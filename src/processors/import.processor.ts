@@ -71,6 +71,7 @@ async function runSteps(deps: ImportProcessorDeps, job: Job<ImportJobData, Impor
   if (step === 'ingest') {
     await deps.ledger.setState(importId, 'ingesting', { startedAt: Date.now() });
     const record = await deps.ledger.getImport(importId);
+    log.info({ source: record?.sourceName, profile: record?.profileName, origin: record?.origin }, 'import started: reading the file');
     await ingestImport({ ledger: deps.ledger, log, limits: deps.config.limits }, {
       importId, sourcePath, sourceName: record?.sourceName ?? sourcePath, profile,
       enqueue: (batches) => addBatches(deps.syncQueue, job, batches, deps.config.zoho.maxAttempts),
