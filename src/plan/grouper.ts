@@ -11,6 +11,9 @@ import { StringArena, Uint32Column } from './packed-store.js';
 /** Zoho takes at most 100 records in `data` per related-list update. */
 export const MAX_ENTRIES_PER_CALL = 100;
 
+/** Rows of one base up to which duplicates are found by comparing every pair (at most 120 byte compares). */
+const SMALL_GROUP = 16;
+
 export interface SyncEntry {
   row: number;
   related: string;
@@ -46,7 +49,8 @@ export class Grouper {
   private readonly maxEntries: number;
   private readonly pairName: string;
   private readonly baseIds = new Map<string, number>();
-  private readonly bases: string[] = [];
+  /** Base ids by group, off the JS heap: a 200k-base file kept ~8 MB of strings alive while enqueueing. */
+  private readonly bases = new StringArena();
   // One slot per added row, in add order (= input order); index i is the same row in every column.
   private readonly rows = new Uint32Column();
   private readonly groupOf = new Uint32Column();
@@ -131,8 +135,27 @@ export class Grouper {
     return { sent, superseded, chunkCount };
   }
 
-  /** Within one base's rows (in input order): every row but the last of its related id is dropped. */
+  /**
+   * Within one base's rows (in input order): every row but the last of its related id is dropped.
+   * A base has a handful of rows as a rule: those are compared as bytes in place (no string decoded,
+   * no map per base: 200k bases made 1M strings and 200k maps here); a big group gets a map.
+   */
   private dropInGroup(indexes: Uint32Array, sent: Uint8Array, superseded: RowOutcome[]): number {
+    if (indexes.length > SMALL_GROUP) return this.dropInBigGroup(indexes, sent, superseded);
+    let dropped = 0;
+    for (let k = 0; k < indexes.length - 1; k++) {
+      const index = indexes[k] as number;
+      let last = indexes.length - 1;
+      while (last > k && !this.related.equals(index, indexes[last] as number)) last--;
+      if (last === k) continue;
+      sent[index] = 0;
+      superseded.push(this.supersededOutcome(index, indexes[last] as number));
+      dropped++;
+    }
+    return dropped;
+  }
+
+  private dropInBigGroup(indexes: Uint32Array, sent: Uint8Array, superseded: RowOutcome[]): number {
     const ids = Array.from(indexes, (index) => this.related.at(index));
     const lastAt = new Map<string, number>();
     ids.forEach((id, k) => lastAt.set(id, k));
@@ -160,7 +183,7 @@ export class Grouper {
   private *emit(order: Uint32Array, starts: Uint32Array, sent: Uint8Array): Generator<Chunk> {
     let seq = 0;
     for (let g = 0; g + 1 < starts.length; g++) {
-      const base = this.bases[g] as string;
+      const base = this.bases.at(g);
       let entries: SyncEntry[] = [];
       for (let k = starts[g] as number; k < (starts[g + 1] as number); k++) {
         const index = order[k] as number;

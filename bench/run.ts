@@ -1,0 +1,174 @@
+/**
+ * `npm run bench`: relsync measured against the limits it chases, each figure next to its limit.
+ *   1. ingest of generated 10k / 100k / 1M-row files (child process, private redis-server);
+ *   2. sync against the simulator's concurrency ceiling at C=10 and C=25, 100 ms per call;
+ *   3. the report of the 1M-row import;
+ *   4. calls per 1,000 rows against the fewest possible.
+ * Prints a table, writes bench/results/latest.json. Flags: --quick (10k/100k rows, short sync runs:
+ * a smoke test, its figures are not the targets'), --cpu-prof (CPU profile of the largest ingest, top
+ * self-time functions printed and saved).
+ * Everything it starts (redis-servers, the simulator, children, temp files) is stopped on exit,
+ * failure or Ctrl-C.
+ */
+import { setMaxListeners } from 'node:events';
+import { mkdir, mkdtemp, rename, rm, writeFile, readdir } from 'node:fs/promises';
+import { cpus, loadavg, release, tmpdir, totalmem } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Redis } from 'ioredis';
+import { startPrivateRedis } from '../src/app/private-redis.js';
+import { Cleanup, compileForChildren } from './bench-process.js';
+import { benchIngest, type IngestBench } from './ingest-bench.js';
+import { summarizeProfile, type SelfTime } from './profile-summary.js';
+import { redisVersion } from './redis-stats.js';
+import { benchReport, type ReportBench } from './report-bench.js';
+import { benchSync, type SyncRun } from './sync-bench.js';
+import { evaluate, formatGrowth, formatTable, type Efficiency } from './targets.js';
+
+const RESULTS_DIR = fileURLToPath(new URL('./results/', import.meta.url));
+const LATENCY_MS = 100;
+const ENTRIES_PER_CALL = 5;
+
+interface Flags {
+  quick: boolean;
+  cpuProf: boolean;
+}
+
+function parseFlags(argv: string[]): Flags {
+  const known = new Set(['--quick', '--cpu-prof']);
+  const unknown = argv.filter((arg) => !known.has(arg));
+  if (unknown.length > 0) throw new Error(`unknown flag(s) ${unknown.join(' ')}; expected --quick, --cpu-prof`);
+  return { quick: argv.includes('--quick'), cpuProf: argv.includes('--cpu-prof') };
+}
+
+async function main(): Promise<void> {
+  const flags = parseFlags(process.argv.slice(2));
+  // The simulator (in this process) waits on one AbortSignal per call in flight: 25 at C=25.
+  setMaxListeners(100);
+  const cleanup = new Cleanup();
+  let interrupted = false;
+  const onSignal = (): void => {
+    interrupted = true;
+    void cleanup.runAll().finally(() => {
+      process.stderr.write('bench: interrupted; everything it started has been stopped\n');
+      process.exit(130);
+    });
+  };
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  const log = (line: string): void => {
+    process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${line}\n`);
+  };
+  try {
+    const dir = await mkdtemp(join(tmpdir(), 'relsync-bench-'));
+    cleanup.add('temp folder', () => rm(dir, { recursive: true, force: true }));
+    const machine = await describeMachine();
+    log('compiling src/, jobs/ and bench/ for the child processes');
+    const build = await compileForChildren();
+    cleanup.add('compiled children', () => rm(build, { recursive: true, force: true }));
+    const profileDir = flags.cpuProf ? join(RESULTS_DIR, 'cpu-profiles') : undefined;
+    if (profileDir) await rm(profileDir, { recursive: true, force: true });
+
+    const sizes = flags.quick ? [10_000, 100_000] : [10_000, 100_000, 1_000_000];
+    const ingest = await benchIngest(cleanup, { dir, sizes, cpuProfDir: profileDir && join(profileDir, 'ingest'), log });
+    const report = await benchReport(cleanup, ingest.kept, dir, log);
+    await ingest.kept.redis.destroy();
+
+    const sync: SyncRun[] = [];
+    for (const [concurrency, calls] of flags.quick ? [[10, 300], [25, 750]] : [[10, 3_000], [25, 7_500]]) {
+      sync.push(await benchSync(cleanup, { concurrency: concurrency!, calls: calls!, latencyMs: LATENCY_MS, entriesPerCall: ENTRIES_PER_CALL, dir, log }));
+    }
+
+    if (profileDir) {
+      // Profiled apart from the measured runs: the profiler costs time.
+      const [concurrency, calls] = flags.quick ? [25, 750] : [25, 2_500];
+      await benchSync(cleanup, { concurrency, calls, latencyMs: LATENCY_MS, entriesPerCall: ENTRIES_PER_CALL, dir, cpuProfDir: join(profileDir, 'sync-worker'), log });
+    }
+
+    const efficiency = efficiencyOf(ingest);
+    const profile = profileDir
+      ? { ingest: await topFunctions(join(profileDir, 'ingest')), syncWorker: await topFunctions(join(profileDir, 'sync-worker')) }
+      : undefined;
+    const results = {
+      date: new Date().toISOString(),
+      quick: flags.quick,
+      machine: { ...machine, loadAverageEnd: loadavg().map((n) => Math.round(n * 100) / 100) },
+      ingest, report, sync, efficiency,
+      targets: evaluate({ ingest, report, sync, efficiency, quick: flags.quick }),
+      cpuProfile: profile,
+    };
+    const { kept: _kept, ...ingestOut } = ingest;
+    const json = `${JSON.stringify({ ...results, ingest: ingestOut }, null, 2)}\n`;
+    await mkdir(RESULTS_DIR, { recursive: true });
+    const target = join(RESULTS_DIR, flags.quick ? 'quick.json' : 'latest.json');
+    await writeFile(`${target}.tmp`, json);
+    await rename(`${target}.tmp`, target);
+
+    process.stdout.write(`\nrelsync benchmark — ${results.date} — ${machine.cpuModel} ×${machine.cpus}, ${machine.memoryGb} GB, Node ${machine.node}, Redis ${machine.redis}, load ${machine.loadAverageStart.join(' ')} → ${results.machine.loadAverageEnd.join(' ')}\n\n`);
+    process.stdout.write(`${formatTable(results.targets)}\n\n${formatGrowth(ingest.runs)}\n`);
+    if (profile) {
+      const list = (top: SelfTime[]): string => top.map((f) => `  ${String(f.share).padStart(5)}%  ${f.fn}  ${f.where}`).join('\n');
+      process.stdout.write(`\nTop self time, ${sizes.at(-1)}-row ingest child (a separate, profiled run):\n${list(profile.ingest)}\n`);
+      process.stdout.write(`\nTop self time, sync worker at C=25 (a separate, profiled run):\n${list(profile.syncWorker)}\n`);
+    }
+    process.stdout.write(`\nwritten: ${target}\n`);
+  } catch (error) {
+    if (!interrupted) throw error; // else a child killed by the interruption: the signal handler reports
+  } finally {
+    await cleanup.runAll();
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
+}
+
+async function describeMachine() {
+  const redis = await startPrivateRedis();
+  const client = new Redis(redis.url, { lazyConnect: true });
+  try {
+    await client.connect();
+    return {
+      cpuModel: cpus()[0]?.model.trim() ?? 'unknown',
+      cpus: cpus().length,
+      memoryGb: Math.round(totalmem() / 1024 ** 3),
+      os: `${process.platform} ${release()}`,
+      node: process.versions.node,
+      redis: await redisVersion(client),
+      /** Other work on the machine inflates wall-clock figures (CPU-time figures much less). */
+      loadAverageStart: loadavg().map((n) => Math.round(n * 100) / 100),
+    };
+  } finally {
+    client.disconnect();
+    await redis.destroy();
+  }
+}
+
+function efficiencyOf(ingest: IngestBench): Efficiency {
+  const run = ingest.runs.at(-1)!;
+  const sent = run.file.sendableRows;
+  return {
+    rows: run.rows,
+    sentRows: sent,
+    calls: run.batches,
+    minimumCalls: run.file.minimumCalls,
+    rowsPerCall: Math.round((sent / run.batches) * 100) / 100,
+    callsPer1000Rows: Math.round((run.batches / run.rows) * 1000 * 1000) / 1000,
+    minimumCallsPer1000Rows: Math.round((run.file.minimumCalls / run.rows) * 1000 * 1000) / 1000,
+  };
+}
+
+async function topFunctions(profileDir: string): Promise<SelfTime[]> {
+  // The main thread's profile is the largest (tsx's loader thread writes a small one beside it).
+  const files = (await readdir(profileDir)).filter((name) => name.endsWith('.cpuprofile')).sort();
+  let best: SelfTime[] = [];
+  let bestMs = -1;
+  for (const name of files) {
+    const top = await summarizeProfile(join(profileDir, name), 15);
+    const ms = top.reduce((sum, f) => sum + f.ms, 0);
+    if (ms > bestMs) [best, bestMs] = [top, ms];
+  }
+  return best;
+}
+
+export type { ReportBench };
+
+await main();
