@@ -17,7 +17,9 @@ export interface CeilingChildInput {
   prefix: string;
   csvPath: string;
   jobs: number;
-  entriesPerJob: number;
+  /** Calls per job and entries per call, as ingest packs them for this file. */
+  callsPerJob: number;
+  entriesPerCall: number;
 }
 
 export interface CeilingChildResult {
@@ -53,9 +55,13 @@ async function addBulkOnly(input: CeilingChildInput): Promise<number> {
     for (let first = 0; first < input.jobs; first += 500) {
       const jobs = [];
       for (let seq = first; seq < Math.min(first + 500, input.jobs); seq++) {
-        const entries = Array.from({ length: input.entriesPerJob }, (_, k) => ({ row: seq * input.entriesPerJob + k + 1, related: `D-${String(seq + k).padStart(6, '0')}`, fields }));
-        const data = { importId: 'ceiling', seq, base: `C-${String(seq).padStart(7, '0')}`, entries };
-        jobs.push({ name: JobName.syncBatch, data, opts: { ...syncBatchJobOptions(5), jobId: syncBatchJobId('ceiling', seq), parent: parentRef } });
+        const calls = Array.from({ length: input.callsPerJob }, (_, c) => {
+          const call = seq * input.callsPerJob + c;
+          const entries = Array.from({ length: input.entriesPerCall }, (_, k) => ({ row: call * input.entriesPerCall + k + 1, related: `D-${String(call + k).padStart(6, '0')}`, fields }));
+          return { base: `C-${String(call).padStart(7, '0')}`, entries };
+        });
+        const data: SyncBatchPayload = { importId: 'ceiling', seq, calls };
+        jobs.push({ name: JobName.syncBatch, data, opts: { ...syncBatchJobOptions(5, calls.length), jobId: syncBatchJobId('ceiling', seq), parent: parentRef } });
       }
       await sync.addBulk(jobs);
     }

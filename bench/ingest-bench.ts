@@ -11,6 +11,7 @@ import type { CeilingChildInput, CeilingChildResult } from './ceiling-child.js';
 import { generateCsv, type GeneratedFile } from './generate-csv.js';
 import type { IngestChildInput, IngestChildResult } from './ingest-child.js';
 import { redisCpuMs, redisUsedMemoryMb } from './redis-stats.js';
+import { callsPerJob } from '../jobs/sync-batch.job.js';
 
 export interface IngestRun extends IngestChildResult {
   fileMb: number;
@@ -97,10 +98,13 @@ async function benchCeiling(cleanup: Cleanup, file: GeneratedFile, run: IngestRu
   const redis = await startPrivateRedis();
   const destroy = cleanup.add('redis for the ceiling', () => redis.destroy());
   try {
-    const entriesPerJob = Math.max(1, Math.round(run.file.sendableRows / run.batches));
-    const input: CeilingChildInput = { redisUrl: redis.url, prefix: 'ceiling', csvPath: file.path, jobs: Math.min(run.batches, 50_000), entriesPerJob };
+    // The same jobs as ingest makes: `run.batches` calls packed `callsPerJob` to a job.
+    const entriesPerCall = Math.max(1, Math.round(run.file.sendableRows / run.batches));
+    const perJob = callsPerJob(run.batches);
+    const jobs = Math.ceil(run.batches / perJob);
+    const input: CeilingChildInput = { redisUrl: redis.url, prefix: 'ceiling', csvPath: file.path, jobs: Math.min(jobs, 50_000), callsPerJob: perJob, entriesPerCall };
     const result = await runChild<CeilingChildResult>(cleanup, './ceiling-child.ts', input);
-    const seconds = file.rows / result.parseRowsPerS + run.batches / result.addBulkJobsPerS;
+    const seconds = file.rows / result.parseRowsPerS + jobs / result.addBulkJobsPerS;
     return { ...result, rowsPerS: Math.round(file.rows / seconds) };
   } finally {
     await destroy();

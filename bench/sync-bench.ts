@@ -116,7 +116,8 @@ async function enqueueCalls(redis: Redis, prefix: string, importId: string, data
           related: dataset.deals[(seq * options.entriesPerCall + k) % dataset.deals.length]!.External_Deal_ID,
           fields: { Contact_Role: role },
         }));
-        jobs.push({ name: JobName.syncBatch, data: { importId, seq, base, entries }, opts: { ...syncBatchJobOptions(5), jobId: syncBatchJobId(importId, seq) } });
+        // One call per job here: the sync bench measures calls in flight, not ingest's packing.
+        jobs.push({ name: JobName.syncBatch, data: { importId, seq, calls: [{ base, entries }] }, opts: { ...syncBatchJobOptions(5), jobId: syncBatchJobId(importId, seq) } });
       }
       await queue.addBulk(jobs);
     }

@@ -1,7 +1,8 @@
 /**
- * The `sync-batch` job: one Zoho call, for at most 100 rows that share a base record. Its id is
- * derived from what it is (import id and batch number), so enqueueing it twice is a no-op, and the
- * run ledger records each row's outcome at most once, so a retried job cannot give a row a second one.
+ * The `sync-batch` job: one or more Zoho calls of one import, made one after another, each for at
+ * most 100 rows that share a base record. Its id is derived from what it is (import id and batch
+ * number), so enqueueing it twice is a no-op, and the run ledger records each row's outcome at most
+ * once, so a retried job cannot give a row a second one (calls already done are skipped).
  */
 export interface SyncEntry {
   /** 1-based input data row this entry comes from. */
@@ -12,13 +13,29 @@ export interface SyncEntry {
   fields?: Record<string, string>;
 }
 
+/** One Zoho call: ≤100 related records of one base record. */
+export interface SyncCall {
+  /** The base record: an external value, or a Zoho id when the profile has no base external field. */
+  base: string;
+  entries: SyncEntry[];
+}
+
 export interface SyncBatchPayload {
   importId: string;
   /** Batch number within the import, 0-based, deterministic for a given file and profile. */
   seq: number;
-  /** The base record: an external value, or a Zoho id when the profile has no base external field. */
-  base: string;
-  entries: SyncEntry[];
+  /** The calls, made in order; a job is active (holds one concurrency slot) for all of them. */
+  calls: SyncCall[];
+}
+
+/**
+ * Calls per job. A BullMQ job costs about 0.1 ms of worker CPU and 1.6 KB of Redis while queued
+ * (docs/performance.md), so a large import packs up to 16 calls into one job; it keeps at least 256
+ * jobs so that every concurrency slot (25 at most) has work until the end. It depends only on the
+ * number of calls, so a re-run of ingest after a crash makes the same jobs.
+ */
+export function callsPerJob(totalCalls: number): number {
+  return Math.min(16, Math.max(1, Math.floor(totalCalls / 256)));
 }
 
 export function syncBatchJobId(importId: string, seq: number): string {
@@ -28,9 +45,10 @@ export function syncBatchJobId(importId: string, seq: number): string {
 /** The name of the backoff strategy the sync worker registers (exponential, jittered, capped). */
 export const ZOHO_BACKOFF = 'zoho';
 
-export function syncBatchJobOptions(maxAttempts: number) {
+/** `maxAttempts` is per call; tries are counted per call in the job's data, so the job may fail as often as all its calls together. */
+export function syncBatchJobOptions(maxAttempts: number, calls = 1) {
   return {
-    attempts: maxAttempts,
+    attempts: maxAttempts * calls,
     backoff: { type: ZOHO_BACKOFF },
     // Outcomes live in the run ledger; a finished batch job has nothing more to say.
     removeOnComplete: true,

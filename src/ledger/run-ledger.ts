@@ -40,6 +40,7 @@ export interface ImportRecord {
   calls: number;
   retries: number;
   rateLimited: number;
+  /** Zoho calls ingest planned: one per base record per 100 rows. */
   batches?: number;
   reportPath?: string;
   failedReason?: string;

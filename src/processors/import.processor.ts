@@ -131,6 +131,6 @@ async function addBatches(queue: Queue<SyncBatchPayload>, parent: Job, batches: 
   await queue.addBulk(batches.map((batch) => ({
     name: JobName.syncBatch,
     data: batch,
-    opts: { ...syncBatchJobOptions(maxAttempts), jobId: syncBatchJobId(batch.importId, batch.seq), parent: parentRef },
+    opts: { ...syncBatchJobOptions(maxAttempts, batch.calls.length), jobId: syncBatchJobId(batch.importId, batch.seq), parent: parentRef },
   })));
 }

@@ -16,7 +16,8 @@ import { syncBatch, type CreditGate, type RelatedRecordsClient, type SyncStep } 
 import { backoffDelayMs } from '../zoho/backoff.js';
 import { ConcurrencyGovernor } from './concurrency-governor.js';
 
-export type SyncJobData = SyncBatchPayload & { rateLimitedSinceMs?: number };
+/** The payload plus what the worker keeps across tries: failed tries per call, and when 429s began. */
+export type SyncJobData = SyncBatchPayload & { rateLimitedSinceMs?: number; tries?: number[] };
 
 export interface SyncProcessorDeps {
   config: Config;
@@ -28,21 +29,25 @@ export interface SyncProcessorDeps {
   now?: () => number;
 }
 
-/** A retryable failure; carries Zoho's Retry-After (if any) to the backoff strategy. */
+/** A retryable failure; carries the failing call's try number and Zoho's Retry-After to the backoff. */
 export class RetryableSyncError extends Error {
   readonly code: string;
   readonly retryAfterMs: number | undefined;
-  constructor(code: string, message: string, retryAfterMs?: number) {
+  /** How many times the failing call has failed (a job's attempts count all its calls). */
+  readonly tries: number | undefined;
+  constructor(code: string, message: string, retryAfterMs?: number, tries?: number) {
     super(`${code}: ${message}`);
     this.name = 'RetryableSyncError';
     this.code = code;
     this.retryAfterMs = retryAfterMs;
+    this.tries = tries;
   }
 }
 
 /** BullMQ `settings.backoffStrategy`: exponential with jitter, capped; Retry-After wins when longer. */
 export function zohoBackoffStrategy(attemptsMade: number, _type?: string, error?: Error): number {
-  const delay = backoffDelayMs(attemptsMade, { baseMs: 1_000, maxMs: 60_000 });
+  const tries = error instanceof RetryableSyncError ? (error.tries ?? attemptsMade) : attemptsMade;
+  const delay = backoffDelayMs(tries, { baseMs: 1_000, maxMs: 60_000 });
   const retryAfter = error instanceof RetryableSyncError ? (error.retryAfterMs ?? 0) : 0;
   return Math.max(delay, retryAfter);
 }
@@ -64,23 +69,23 @@ export function createSyncProcessor(deps: SyncProcessorDeps) {
     return profile;
   };
 
-  return async (job: Job<SyncJobData>, _token?: string, signal?: AbortSignal): Promise<{ sent: number; recorded: number }> => {
+  /** A call that got its answer: give the governor its success, and clear a pause. */
+  const afterDone = async (importId: string, step: Extract<SyncStep, { kind: 'done' }>): Promise<void> => {
+    if (step.sent > 0) await governor.onSuccess();
+    if (consecutiveWaits > 0) await deps.ledger.update(importId, { pausedReason: undefined, pausedUntil: undefined });
+    consecutiveWaits = 0;
+  };
+
+  /** A call that did not get its answer: retry the job (this call's try counted) or hold the queue. */
+  const setback = async (job: Job<SyncJobData>, call: number, step: Exclude<SyncStep, { kind: 'done' }>, log: Logger): Promise<never> => {
     const { importId } = job.data;
-    const attempt = job.attemptsMade + 1;
-    const log = deps.log.child({ importId, jobId: job.id, attempt });
-    const step: SyncStep = await syncBatch({ ledger: deps.ledger, client: deps.client, budget: deps.budget, now }, job.data, {
-      profile: await profileFor(importId), attempt, maxAttempts: job.opts.attempts ?? 1, signal,
-    });
-    if (step.kind === 'done') {
-      if (step.sent > 0) await governor.onSuccess();
-      if (consecutiveWaits > 0) await deps.ledger.update(importId, { pausedReason: undefined, pausedUntil: undefined });
-      consecutiveWaits = 0;
-      return { sent: step.sent, recorded: step.recorded };
-    }
     if (step.kind === 'retry') {
+      const tries = [...(job.data.tries ?? [])];
+      tries[call] = (tries[call] ?? 0) + 1;
+      await job.updateData({ ...job.data, tries });
       await deps.ledger.increment(importId, 'retries');
-      log.warn({ code: step.code, reason: step.message }, 'Zoho call failed; will retry with backoff');
-      throw new RetryableSyncError(step.code, step.message, step.retryAfterMs);
+      log.warn({ call, try: tries[call], code: step.code, reason: step.message }, 'Zoho call failed; will retry with backoff');
+      throw new RetryableSyncError(step.code, step.message, step.retryAfterMs, tries[call]);
     }
     if (step.kind === 'rate-limited' && step.reason !== 'credits') {
       // A 429 storm is bounded in time; waiting for credits or for the accounts server is not (the
@@ -88,11 +93,8 @@ export function createSyncProcessor(deps: SyncProcessorDeps) {
       const since = job.data.rateLimitedSinceMs ?? now();
       if (job.data.rateLimitedSinceMs === undefined) await job.updateData({ ...job.data, rateLimitedSinceMs: since });
       if (now() - since > deps.config.zoho.rateLimitMaxWaitMs) {
-        await deps.ledger.increment(importId, 'retries');
-        throw new RetryableSyncError('TOO_MANY_REQUESTS', `${step.message} (429s lasted longer than RELSYNC_RATE_LIMIT_MAX_WAIT_MS)`);
+        return setback(job, call, { kind: 'retry', code: 'TOO_MANY_REQUESTS', message: `${step.message} (429s lasted longer than RELSYNC_RATE_LIMIT_MAX_WAIT_MS)` }, log);
       }
-    }
-    if (step.kind === 'rate-limited' && step.reason !== 'credits') {
       const limit = await governor.onConcurrencyLimited();
       if (limit !== undefined) log.warn({ globalConcurrency: limit }, 'Zoho concurrency limit reached: fewer calls in flight for now');
     }
@@ -102,6 +104,25 @@ export function createSyncProcessor(deps: SyncProcessorDeps) {
     log.warn({ kind: step.kind, reason: step.message, waitMs }, 'backing off the whole sync queue');
     await deps.syncQueue.rateLimit(waitMs);
     throw new RateLimitError();
+  };
+
+  return async (job: Job<SyncJobData>, _token?: string, signal?: AbortSignal): Promise<{ sent: number; recorded: number }> => {
+    const { importId, calls } = job.data;
+    const log = deps.log.child({ importId, jobId: job.id, attempt: job.attemptsMade + 1 });
+    const profile = await profileFor(importId);
+    const total = { sent: 0, recorded: 0 };
+    // In order; calls whose rows already have outcomes (done before a retry or a crash) are skipped.
+    for (let call = 0; call < calls.length; call += 1) {
+      const attempt = (job.data.tries?.[call] ?? 0) + 1;
+      const step = await syncBatch({ ledger: deps.ledger, client: deps.client, budget: deps.budget, now }, { importId, ...calls[call]! }, {
+        profile, attempt, maxAttempts: deps.config.zoho.maxAttempts, signal,
+      });
+      if (step.kind !== 'done') return setback(job, call, step, log);
+      total.sent += step.sent;
+      total.recorded += step.recorded;
+      await afterDone(importId, step);
+    }
+    return total;
   };
 }
 

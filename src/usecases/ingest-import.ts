@@ -5,7 +5,7 @@
  * deterministic, so a second run adds nothing new.
  */
 import type { Logger } from 'pino';
-import type { SyncBatchPayload } from '../../jobs/sync-batch.job.js';
+import { callsPerJob, type SyncBatchPayload } from '../../jobs/sync-batch.job.js';
 import { openCsv, type CsvReadOptions } from '../csv/csv-reader.js';
 import type { RowOutcome } from '../domain/row-outcome.js';
 import { ErrorCodes, UserError } from '../errors.js';
@@ -28,7 +28,7 @@ export interface IngestInput {
   /** The name shown in messages (the user's file name). */
   sourceName: string;
   profile: Profile;
-  /** Adds the batches' jobs (idempotently); called with groups of up to `enqueueBatchSize`. */
+  /** Adds the batches' jobs (idempotently); called with groups of up to `enqueueBatchSize` jobs. */
   enqueue: (batches: SyncBatchPayload[]) => Promise<void>;
   enqueueBatchSize?: number;
 }
@@ -75,29 +75,33 @@ export async function ingestImport(deps: IngestDeps, input: IngestInput): Promis
   for (let i = 0; i < plan.superseded.length; i += OUTCOME_FLUSH) {
     await ledger.recordOutcomes(input.importId, plan.superseded.slice(i, i + OUTCOME_FLUSH));
   }
-  const batches = await enqueueChunks(input, plan.chunks);
+  const batches = await enqueueChunks(input, plan.chunks, plan.chunkCount);
   await ledger.update(input.importId, { rows, batches });
   deps.log.info({ rows, invalid, superseded: plan.superseded.length, batches, baseRecords: plan.baseRecords }, 'ingest finished');
   return { rows, invalid, superseded: plan.superseded.length, batches, baseRecords: plan.baseRecords };
 }
 
-async function enqueueChunks(input: IngestInput, chunks: Iterable<{ base: string; seq: number; entries: Array<{ row: number; related: string; fields: Record<string, string> }> }>): Promise<number> {
+type PlannedChunk = { base: string; entries: Array<{ row: number; related: string; fields: Record<string, string> }> };
+
+/** Packs the calls into jobs of `callsPerJob(total)` calls, in order; returns the number of calls. */
+async function enqueueChunks(input: IngestInput, chunks: Iterable<PlannedChunk>, totalCalls: number): Promise<number> {
   const size = input.enqueueBatchSize ?? 500;
+  const perJob = callsPerJob(totalCalls);
   let group: SyncBatchPayload[] = [];
+  let job: SyncBatchPayload | undefined;
   let count = 0;
   for (const chunk of chunks) {
-    group.push({
-      importId: input.importId,
-      seq: chunk.seq,
-      base: chunk.base,
-      // The grouper's entries are fresh objects: sent as they are, or without an empty `fields`.
-      entries: chunk.entries.map((e) => (hasFields(e.fields) ? e : { row: e.row, related: e.related })),
-    });
-    count += 1;
-    if (group.length >= size) {
-      await input.enqueue(group);
-      group = [];
+    if (!job || job.calls.length >= perJob) {
+      if (group.length >= size) {
+        await input.enqueue(group);
+        group = [];
+      }
+      job = { importId: input.importId, seq: Math.floor(count / perJob), calls: [] };
+      group.push(job);
     }
+    // The grouper's entries are fresh objects: sent as they are, or without an empty `fields`.
+    job.calls.push({ base: chunk.base, entries: chunk.entries.map((e) => (hasFields(e.fields) ? e : { row: e.row, related: e.related })) });
+    count += 1;
   }
   if (group.length > 0) await input.enqueue(group);
   return count;

@@ -1,11 +1,11 @@
 /**
- * Sync one batch: one Zoho call for ≤100 rows of one base record, and an outcome for every row.
+ * Sync one call: ≤100 rows of one base record, and an outcome for every row.
  *
  * What to do next is decided here and returned as a `SyncStep`; the worker edge turns it into BullMQ
  * terms (complete, retry with backoff, rate-limit the whole queue, pause). Rows that already have an
  * outcome (a re-run after a crash, a duplicate job) are not sent again.
  */
-import type { SyncBatchPayload, SyncEntry } from '../../jobs/sync-batch.job.js';
+import type { SyncCall, SyncEntry } from '../../jobs/sync-batch.job.js';
 import { OutcomeCodes, type RowOutcome } from '../domain/row-outcome.js';
 import type { RunLedger } from '../ledger/run-ledger.js';
 import { xExternalHeader, type Profile } from '../profile/profile.js';
@@ -31,7 +31,7 @@ export interface SyncDeps {
 
 export interface SyncContext {
   profile: Profile;
-  /** 1-based number of this attempt, and how many are allowed. */
+  /** 1-based number of this call's try, and how many are allowed per call. */
   attempt: number;
   maxAttempts: number;
   signal?: AbortSignal;
@@ -44,7 +44,10 @@ export type SyncStep =
   /** Cannot call Zoho now (no token can be had, or the credit budget is spent): wait, spend no attempt. */
   | { kind: 'paused'; code: string; message: string; retryAfterMs?: number };
 
-export async function syncBatch(deps: SyncDeps, batch: SyncBatchPayload, ctx: SyncContext): Promise<SyncStep> {
+/** One call of a job, with its import. */
+export type ImportCall = SyncCall & { importId: string };
+
+export async function syncBatch(deps: SyncDeps, batch: ImportCall, ctx: SyncContext): Promise<SyncStep> {
   const known = await deps.ledger.getOutcomes(batch.importId, batch.entries.map((e) => e.row));
   const entries = batch.entries.filter((_, i) => known[i] === undefined);
   if (entries.length === 0) return { kind: 'done', sent: 0, recorded: 0 };

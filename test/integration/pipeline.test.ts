@@ -4,11 +4,12 @@
  */
 import { readFile } from 'node:fs/promises';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { syncBatchJobId } from '../../jobs/sync-batch.job.js';
+import { callsPerJob, syncBatchJobId } from '../../jobs/sync-batch.job.js';
 import { JobName, QueueName } from '../../jobs/queues.js';
 import { QueueEvents } from 'bullmq';
 import { reportPaths } from '../../src/report/report-writer.js';
 import { startHarness, type Harness } from '../helpers/harness.js';
+import { associationsOf, writePairs } from '../helpers/pairs.js';
 
 interface Expect { status: 'success' | 'error' | 'skipped'; code: string; zohoId?: string }
 interface Planned { cells: string[]; expect: Expect; association?: string }
@@ -105,7 +106,7 @@ describe('import pipeline', () => {
     expect(first).toMatchObject({ state: 'done', success: 3, calls: 1 });
 
     // The same batch job enqueued again (a duplicate producer, a replayed ingest): no call, no second outcome.
-    const batch = { importId: first.id, seq: 0, base: c.External_Contact_ID, entries: deals.map((d, i) => ({ row: i + 1, related: d.External_Deal_ID })) };
+    const batch = { importId: first.id, seq: 0, calls: [{ base: c.External_Contact_ID, entries: deals.map((d, i) => ({ row: i + 1, related: d.External_Deal_ID })) }] };
     const events = new QueueEvents(QueueName.sync, { connection: { url: h.config.redisUrl }, prefix: h.config.prefix });
     await events.waitUntilReady();
     const again = await h.runtime.queues.sync.add(JobName.syncBatch, batch, { jobId: `${syncBatchJobId(first.id, 0)}-replay` });
@@ -120,6 +121,16 @@ describe('import pipeline', () => {
     expect(h.sim.counters.calls).toBe(2);
     const report = await h.readReport(second.reportPath!);
     expect(report.map((l) => l._message)).toEqual(['relation updated', 'relation updated', 'relation updated']);
+  });
+
+  it('packs the calls of a large import into jobs, and a failed call is retried alone: calls done before it are not sent again', async () => {
+    const file = await writePairs(h.sim, h.dir, 600, 1); // 600 calls: packed 2 to a job
+    expect(callsPerJob(600)).toBe(2);
+    h.sim.enqueueFaults(['500', '503', '500', '502', '500']);
+    const record = await h.waitDone(await h.importFile(file.path));
+    expect(record).toMatchObject({ state: 'done', success: 600, error: 0, batches: 600, retries: 5 });
+    expect(h.sim.counters.calls).toBe(605); // each failure costs exactly one more call
+    expect(associationsOf(h.sim)).toEqual(file.associations);
   });
 });
 

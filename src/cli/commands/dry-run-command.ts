@@ -31,8 +31,10 @@ export async function runDryRun(io: CliIO, config: Config, file: string, options
   const plan = await ingestImport({ ledger: sink, log: silentLogger(), limits: config.limits }, {
     importId: 'dry-run', sourcePath: source, sourceName: file, profile,
     enqueue: async (batches) => {
-      calls += batches.length;
-      entries += batches.reduce((sum, b) => sum + b.entries.length, 0);
+      for (const job of batches) {
+        calls += job.calls.length;
+        entries += job.calls.reduce((sum, call) => sum + call.entries.length, 0);
+      }
     },
   });
   const reportPath = resolve(io.cwd, options.report ?? `${source.replace(/\.csv$/i, '')}.dry-run.csv`);
