@@ -22,7 +22,7 @@ export interface IngestChildInput {
   importId: string;
   csvPath: string;
   /** Sync-batch jobs per addBulk; default: ingest's own default. */
-  enqueueBatchSize?: number;
+  enqueueCalls?: number;
 }
 
 export interface IngestChildResult extends IngestResult, MemoryFigures {
@@ -69,7 +69,7 @@ async function run(input: IngestChildInput): Promise<IngestChildResult> {
     const startedAt = performance.now();
     const result = await ingestImport(
       { ledger, log: pino({ level: 'silent' }), limits: { maxRows: 10_000_000, maxFieldBytes: DEFAULT_MAX_FIELD_BYTES } },
-      { importId: input.importId, sourcePath: input.csvPath, sourceName: 'bench.csv', profile, enqueue, enqueueBatchSize: input.enqueueBatchSize },
+      { importId: input.importId, sourcePath: input.csvPath, sourceName: 'bench.csv', profile, enqueue, enqueueCalls: input.enqueueCalls },
     );
     const endedAt = performance.now();
     const cpu = process.cpuUsage(cpuBefore);

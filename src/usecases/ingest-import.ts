@@ -28,9 +28,10 @@ export interface IngestInput {
   /** The name shown in messages (the user's file name). */
   sourceName: string;
   profile: Profile;
-  /** Adds the batches' jobs (idempotently); called with groups of up to `enqueueBatchSize` jobs. */
+  /** Adds the batches' jobs (idempotently); called with groups of about `enqueueCalls` calls. */
   enqueue: (batches: SyncBatchPayload[]) => Promise<void>;
-  enqueueBatchSize?: number;
+  /** Calls per `enqueue` (default 500): bounds the payloads held in memory at once, whatever the packing. */
+  enqueueCalls?: number;
 }
 
 export interface IngestResult { rows: number; invalid: number; superseded: number; batches: number; baseRecords: number }
@@ -85,14 +86,14 @@ type PlannedChunk = { base: string; entries: Array<{ row: number; related: strin
 
 /** Packs the calls into jobs of `callsPerJob(total)` calls, in order; returns the number of calls. */
 async function enqueueChunks(input: IngestInput, chunks: Iterable<PlannedChunk>, totalCalls: number): Promise<number> {
-  const size = input.enqueueBatchSize ?? 500;
+  const size = input.enqueueCalls ?? 500;
   const perJob = callsPerJob(totalCalls);
   let group: SyncBatchPayload[] = [];
   let job: SyncBatchPayload | undefined;
   let count = 0;
   for (const chunk of chunks) {
     if (!job || job.calls.length >= perJob) {
-      if (group.length >= size) {
+      if (group.length * perJob >= size) {
         await input.enqueue(group);
         group = [];
       }
