@@ -58,7 +58,8 @@ async function realpathOfNearest(path: string): Promise<string> {
   }
 }
 
-function isInside(path: string, root: string): boolean {
+/** `path` is `root` or below it (both already resolved; links are the caller's business). */
+export function isInside(path: string, root: string): boolean {
   const rel = relative(root, path);
   // `..x.csv` is a file inside; only `..` itself or a `../` start leaves the root.
   return rel === '' || (rel !== '..' && !rel.startsWith(`..${sep}`) && !isAbsolute(rel));

@@ -7,13 +7,14 @@
  * must lie under IMPORT_ROOT, where the workers will look.
  */
 import { realpath } from 'node:fs/promises';
-import { dirname, isAbsolute, relative, resolve, sep } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import type { Config } from '../../config/config.js';
 import { ErrorCodes, UserError } from '../../errors.js';
 import { BUILTIN_PROFILES, loadProfile } from '../../profile/profile.js';
 import { addSchedule, checkScheduleSpec, listSchedules, removeSchedule, type ScheduleInfo, type ScheduleSpec } from '../../triggers/schedules.js';
 import { ExitCode, type CliIO } from '../cli-io.js';
 import { openCliRuntime } from '../cli-runtime.js';
+import { isInside } from '../../usecases/resolve-source.js';
 
 /** As typed on the command line: `file` and `profile` are still relative to the working directory. */
 export type ScheduleAddOptions = ScheduleSpec;
@@ -78,8 +79,7 @@ async function profileForSchedule(profile: string, cwd: string): Promise<string>
 async function checkUnderImportRoot(file: string, importRoot: string, flag: string): Promise<void> {
   const root = await realpath(importRoot).catch(() => importRoot);
   const folder = await realpath(dirname(file)).catch(() => dirname(file));
-  const rel = relative(root, folder);
-  if (rel === '..' || rel.startsWith(`..${sep}`) || isAbsolute(rel)) {
+  if (!isInside(folder, root)) {
     throw new UserError(ErrorCodes.PATH_OUTSIDE_ROOT, `${flag}: expected a path under IMPORT_ROOT (${importRoot}), got '${file}' (workers read only under IMPORT_ROOT)`);
   }
 }
