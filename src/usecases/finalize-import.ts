@@ -15,24 +15,27 @@ export interface FinalizeDeps { ledger: RunLedger; log: Logger; now?: () => numb
 export interface ReportInput { importId: string; sourcePath: string; profile: Profile; reportPath: string; csv: CsvReadOptions }
 
 export async function finalizeImport(deps: FinalizeDeps, input: ReportInput): Promise<ImportSummary> {
-  const { ledger, importId } = { ledger: deps.ledger, importId: input.importId };
+  const { ledger } = deps;
+  const { importId, reportPath } = input;
   await ledger.setState(importId, 'reporting', { pausedReason: undefined, pausedUntil: undefined });
-  const record = await ledger.getImport(importId);
-  const total = record?.rows ?? 0;
-  if ((await ledger.countOutcomes(importId)) < total) {
-    const missing = await ledger.rowsWithoutOutcome(importId, total);
-    deps.log.warn({ rows: missing.length }, 'rows without an outcome after sync; marking them SYNC_FAILED');
-    for (let i = 0; i < missing.length; i += 1_000) {
-      await ledger.recordOutcomes(importId, missing.slice(i, i + 1_000).map((row) => ({
-        row, status: 'error', code: OutcomeCodes.SYNC_FAILED, message: 'the call for this row failed for good before recording a result (see the worker log)',
-      })));
-    }
-  }
+  await markRowsWithoutOutcome(deps, importId);
   const counts = await writeReportFor(deps, input);
-  const finishedAt = (deps.now ?? Date.now)();
-  await ledger.setState(importId, 'done', { finishedAt, reportPath: input.reportPath });
-  deps.log.info({ ...counts, reportPath: input.reportPath }, 'import done');
-  return { importId, status: 'done', rows: counts.rows, success: counts.success, error: counts.error, skipped: counts.skipped, reportPath: input.reportPath };
+  await ledger.setState(importId, 'done', { finishedAt: (deps.now ?? Date.now)(), reportPath });
+  deps.log.info({ ...counts, reportPath }, 'import done');
+  return { importId, status: 'done', rows: counts.rows, success: counts.success, error: counts.error, skipped: counts.skipped, reportPath };
+}
+
+/** Every row ends with exactly one outcome: one whose call failed for good (in BullMQ terms) gets SYNC_FAILED. */
+async function markRowsWithoutOutcome(deps: FinalizeDeps, importId: string): Promise<void> {
+  const total = (await deps.ledger.getImport(importId))?.rows ?? 0;
+  if ((await deps.ledger.countOutcomes(importId)) >= total) return;
+  const missing = await deps.ledger.rowsWithoutOutcome(importId, total);
+  deps.log.warn({ rows: missing.length }, 'rows without an outcome after sync; marking them SYNC_FAILED');
+  for (let i = 0; i < missing.length; i += 1_000) {
+    await deps.ledger.recordOutcomes(importId, missing.slice(i, i + 1_000).map((row) => ({
+      row, status: 'error', code: OutcomeCodes.SYNC_FAILED, message: 'the call for this row failed for good before recording a result (see the worker log)',
+    })));
+  }
 }
 
 /** Write (or rewrite) the report of an import from its stored outcomes. */

@@ -1,0 +1,38 @@
+/** Finalize on a real Redis: rows whose call failed for good still end with exactly one outcome. */
+import { randomBytes } from 'node:crypto';
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { Redis } from 'ioredis';
+import { pino } from 'pino';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { RunLedger } from '../../src/ledger/run-ledger.js';
+import { BUILTIN_PROFILES, type Profile } from '../../src/profile/profile.js';
+import { finalizeImport } from '../../src/usecases/finalize-import.js';
+import { useTempDir } from '../helpers/temp-dir.js';
+
+describe('finalizeImport', () => {
+  const tmp = useTempDir('relsync-finalize-');
+  let redis: Redis;
+  beforeAll(() => {
+    redis = new Redis(inject('redisUrl'));
+  });
+  afterAll(async () => {
+    await redis.quit();
+  });
+
+  it('gives rows left without an outcome SYNC_FAILED, writes the report in input order and marks the import done', async () => {
+    const ledger = new RunLedger(redis, `t-${randomBytes(4).toString('hex')}`);
+    const source = join(tmp.path, 'in.csv');
+    await writeFile(source, 'contact_ext_id,deal_ext_id,contact_role\n' + [1, 2, 3, 4, 5].map((i) => `C-${i},D-${i},`).join('\n') + '\n');
+    await ledger.createImport({ id: 'imp-f', origin: 'cli', source, sourceName: 'in.csv', profileName: 'contacts-deals', profileJson: '{}' });
+    await ledger.update('imp-f', { rows: 5 });
+    await ledger.recordOutcomes('imp-f', [1, 2, 3].map((row) => ({ row, status: 'success' as const, code: 'SUCCESS', message: 'relation added', zohoId: `z${row}` })));
+    const reportPath = join(tmp.path, 'out.report.csv');
+    const summary = await finalizeImport({ ledger, log: pino({ level: 'silent' }) }, {
+      importId: 'imp-f', sourcePath: source, profile: BUILTIN_PROFILES['contacts-deals'] as Profile, reportPath, csv: {},
+    });
+    expect(summary).toEqual({ importId: 'imp-f', status: 'done', rows: 5, success: 3, error: 2, skipped: 0, reportPath });
+    expect((await ledger.getOutcomes('imp-f', [4, 5])).map((o) => o?.code)).toEqual(['SYNC_FAILED', 'SYNC_FAILED']);
+    expect(await ledger.getImport('imp-f')).toMatchObject({ state: 'done', success: 3, error: 2, reportPath });
+  });
+});
