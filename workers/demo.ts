@@ -8,12 +8,11 @@ import { randomBytes } from 'node:crypto';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { Lifecycle } from '../src/app/lifecycle.js';
-import { enqueueImport } from '../src/app/queues.js';
+import { registrationFor } from '../src/app/queues.js';
 import { providePrivateRedis } from '../src/app/redis-provider.js';
 import { startWorkerRuntime } from '../src/app/worker-runtime.js';
 import { ExitCode, type CliIO } from '../src/cli/cli-io.js';
-import { summaryLine } from '../src/cli/commands/import-command.js';
-import { createProgressReporter, waitForImport } from '../src/cli/progress.js';
+import { followImport } from '../src/cli/progress.js';
 import { loadConfig } from '../src/config/config.js';
 import { sampleRows, SAMPLE_HEADER } from '../src/demo/sample-csv.js';
 import { createLogger } from '../src/logger.js';
@@ -48,14 +47,11 @@ export async function runDemo(io: CliIO, options: DemoOptions, env: NodeJS.Proce
     say(`sample CSV: ${csvPath} (${rows.length} rows, 6 of them wrong on purpose)`);
 
     const { importId, reportPath } = await registerImport(
-      { config, ledger: runtime.ledger, enqueue: (payload) => enqueueImport(runtime.queues, payload) },
+      registrationFor(config, runtime),
       { file: csvPath, profile: 'contacts-deals', origin: 'cli', cwd: dir },
     );
     say(`import ${importId} registered; syncing…`);
-    const progress = createProgressReporter(io, { lineEveryMs: 2_000 });
-    const record = await waitForImport(runtime.ledger, importId, { pollMs: 250, onUpdate: (r) => progress.update(r) });
-    progress.stop();
-    say(summaryLine(record));
+    const record = await followImport(io, runtime.ledger, importId, { lineEveryMs: 2_000, pollMs: 250 });
     if (record.state !== 'done') return ExitCode.couldNotRun;
     const { errors } = reportPaths(reportPath);
     say(`errors only: ${errors}`);

@@ -4,6 +4,9 @@ import type { Redis } from 'ioredis';
 import { IMPORT_JOB_OPTIONS, type ImportJobPayload, type ImportSummary } from '../../jobs/import.job.js';
 import { JobName, QueueName } from '../../jobs/queues.js';
 import type { SyncBatchPayload } from '../../jobs/sync-batch.job.js';
+import type { Config } from '../config/config.js';
+import type { RunLedger } from '../ledger/run-ledger.js';
+import type { RegisterDeps } from '../usecases/register-import.js';
 import type { Lifecycle } from './lifecycle.js';
 
 export interface Queues {
@@ -16,6 +19,11 @@ export function openQueues(redis: Redis, prefix: string, lifecycle: Lifecycle): 
   const sync = new Queue<SyncBatchPayload>(QueueName.sync, { connection: redis, prefix });
   lifecycle.add('queues', () => Promise.all([imports.close(), sync.close()]));
   return { imports, sync };
+}
+
+/** What registerImport and retryImport need, wired to these queues. */
+export function registrationFor(config: Config, parts: { ledger: RunLedger; queues: Queues }): RegisterDeps {
+  return { config, ledger: parts.ledger, enqueue: (payload) => enqueueImport(parts.queues, payload) };
 }
 
 /** Put an import on the queue; its id is the job id, so adding the same import twice is a no-op. */

@@ -27,6 +27,26 @@ export async function waitForImport(ledger: RunLedger, importId: string, options
   }
 }
 
+export function summaryLine(record: ImportRecord): string {
+  if (record.state === 'failed') return `${record.id} failed: ${record.failedReason ?? 'unknown reason'}`;
+  const counts = `${record.rows ?? 0} rows: ${record.success} success, ${record.error} error, ${record.skipped} skipped; ${record.calls} Zoho calls`;
+  return `${record.id} ${record.state}: ${counts}${record.reportPath ? `\nreport: ${record.reportPath}` : ''}`;
+}
+
+/** Follow an import to its end on stderr: live progress, then the summary line. */
+export async function followImport(io: CliIO, ledger: RunLedger, importId: string, options: { json?: boolean; lineEveryMs?: number; pollMs?: number } = {}): Promise<ImportRecord> {
+  const progress = createProgressReporter(io, { json: options.json, lineEveryMs: options.lineEveryMs });
+  try {
+    const record = await waitForImport(ledger, importId, { pollMs: options.pollMs, onUpdate: (r) => progress.update(r) });
+    progress.stop();
+    io.stderr.write(`${summaryLine(record)}\n`);
+    return record;
+  } catch (error) {
+    progress.stop();
+    throw error;
+  }
+}
+
 export function createProgressReporter(io: CliIO, options: { json?: boolean; lineEveryMs?: number; now?: () => number } = {}): ProgressReporter {
   if (options.json) return jsonReporter(io);
   return io.isTTY ? barReporter(io) : lineReporter(io, options.lineEveryMs ?? 5_000, options.now ?? Date.now);

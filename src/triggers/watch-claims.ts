@@ -20,7 +20,7 @@ import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/p
 import { join, resolve } from 'node:path';
 import type { Logger } from 'pino';
 import type { Queues } from '../app/queues.js';
-import { enqueueImport } from '../app/queues.js';
+import { registrationFor } from '../app/queues.js';
 import type { Config } from '../config/config.js';
 import { isUserError, oneLine } from '../errors.js';
 import type { RunLedger } from '../ledger/run-ledger.js';
@@ -72,7 +72,7 @@ export async function registerClaim(ctx: WatchContext, claim: Claim): Promise<vo
   const sidecar = `${stem}.profile.json`;
   const profile = (await exists(join(claim.dir, sidecar))) ? sidecar : profileFromConfig(ctx.config.watchProfile);
   try {
-    const registered = await registerImport({ config: ctx.config, ledger: ctx.ledger, enqueue: (payload) => enqueueImport(ctx.queues, payload) }, {
+    const registered = await registerImport(registrationFor(ctx.config, ctx), {
       // Relative to the claim folder, so messages name the file as the user dropped it.
       file: claim.name, profile, origin: 'watch', cwd: claim.dir,
       reportPath: `${stem}.report.csv`, importId: claim.id, sourceName: claim.name,

@@ -8,7 +8,7 @@ import { once } from 'node:events';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, inject, it } from 'vitest';
-import { enqueueImport } from '../../src/app/queues.js';
+import { registrationFor } from '../../src/app/queues.js';
 import { openCliRuntime, type CliRuntime } from '../../src/cli/cli-runtime.js';
 import { waitForImport } from '../../src/cli/progress.js';
 import { loadConfig, type Config } from '../../src/config/config.js';
@@ -51,7 +51,7 @@ describe('worker processes under faults', () => {
   }
 
   const register = (s: Setup, file: string) => registerImport(
-    { config: s.config, ledger: s.cli.ledger, enqueue: (payload) => enqueueImport(s.cli.queues, payload) },
+    registrationFor(s.config, s.cli),
     { file, profile: 'contacts-deals', origin: 'cli', cwd: s.dir },
   );
 

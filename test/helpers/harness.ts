@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { inject } from 'vitest';
 import { pino } from 'pino';
-import { enqueueImport } from '../../src/app/queues.js';
+import { registrationFor } from '../../src/app/queues.js';
 import { startWorkerRuntime, type WorkerRuntime } from '../../src/app/worker-runtime.js';
 import { waitForImport } from '../../src/cli/progress.js';
 import { loadConfig, type Config } from '../../src/config/config.js';
@@ -63,7 +63,7 @@ export async function startHarness(options: { sim?: Partial<SimulatorOptions>; e
     },
     async importFile(file, profile = 'contacts-deals') {
       const { importId } = await registerImport(
-        { config, ledger: runtime.ledger, enqueue: (payload) => enqueueImport(runtime.queues, payload) },
+        registrationFor(config, runtime),
         { file, profile, origin: 'cli', cwd: dir },
       );
       return importId;

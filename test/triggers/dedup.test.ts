@@ -9,7 +9,7 @@ import { pino } from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { IMPORT_JOB_OPTIONS, type ImportSummary } from '../../jobs/import.job.js';
 import { JobName } from '../../jobs/queues.js';
-import { enqueueImport } from '../../src/app/queues.js';
+import { registrationFor } from '../../src/app/queues.js';
 import { exists } from '../../src/triggers/watch-claims.js';
 import { startWatchFolder, type WatchFolder } from '../../src/triggers/watch-folder.js';
 import { BUILTIN_PROFILES } from '../../src/profile/profile.js';
@@ -33,7 +33,7 @@ describe('same content twice', () => {
   });
 
   const register = (file: string, force?: boolean) => registerImport(
-    { config: h.config, ledger: h.runtime.ledger, enqueue: (payload) => enqueueImport(h.runtime.queues, payload) },
+    registrationFor(h.config, h.runtime),
     { file, profile: 'contacts-deals', origin: 'cli', cwd: h.dir, force },
   );
 
