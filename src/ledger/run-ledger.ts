@@ -12,6 +12,7 @@
  */
 import type { Redis } from 'ioredis';
 import type { RowOutcome, RowStatus } from '../domain/row-outcome.js';
+import { ErrorCodes, UserError } from '../errors.js';
 
 export const IMPORT_STATES = ['queued', 'ingesting', 'syncing', 'reporting', 'done', 'failed'] as const;
 export type ImportState = (typeof IMPORT_STATES)[number];
@@ -134,6 +135,13 @@ export class RunLedger {
     const record: Record<string, string | number> = {};
     for (const [name, value] of Object.entries(raw)) record[name] = NUMBER_FIELDS.has(name) ? Number(value) : value;
     return record as unknown as ImportRecord;
+  }
+
+  /** The record, or the user's mistake of naming an import that does not exist. */
+  async requireImport(id: string): Promise<ImportRecord> {
+    const record = await this.getImport(id);
+    if (!record) throw new UserError(ErrorCodes.IMPORT_NOT_FOUND, `${id}: no such import (see 'relsync list')`);
+    return record;
   }
 
   async update(id: string, fields: Partial<Omit<ImportRecord, 'id' | Counter>>): Promise<void> {

@@ -12,11 +12,11 @@ import { syncBatchJobId, syncBatchJobOptions, type SyncBatchPayload } from '../.
 import type { Config } from '../config/config.js';
 import { ErrorCodes, isUserError, oneLine, UserError } from '../errors.js';
 import type { RunLedger } from '../ledger/run-ledger.js';
-import { parseProfile, type Profile } from '../profile/profile.js';
 import { finalizeImport } from '../usecases/finalize-import.js';
 import { csvOptionsFor, ingestImport } from '../usecases/ingest-import.js';
 import { isFinished, summaryOf } from '../usecases/dedup.js';
 import { importIdOf, startImport } from '../usecases/start-import.js';
+import { loadStoredProfile } from '../usecases/resolve-source.js';
 
 /** `duplicate`: an earlier import of the same content does the work; this job waits for its summary. */
 export type ImportStep = 'start' | 'ingest' | 'sync' | 'report' | 'duplicate';
@@ -66,7 +66,7 @@ async function runSteps(deps: ImportProcessorDeps, job: Job<ImportJobData, Impor
     }
   }
   if (step === 'duplicate') return awaitDuplicate(deps.ledger, job, token);
-  const profile = await profileOf(deps.ledger, importId);
+  const profile = await loadStoredProfile(deps.ledger, importId);
   const sourcePath = job.data.sourcePath!;
   if (step === 'ingest') {
     await deps.ledger.setState(importId, 'ingesting', { startedAt: Date.now() });
@@ -119,11 +119,6 @@ async function awaitDuplicate(ledger: RunLedger, job: Job<ImportJobData, ImportS
   return summaryOf(other);
 }
 
-async function profileOf(ledger: RunLedger, importId: string): Promise<Profile> {
-  const record = await ledger.getImport(importId);
-  if (!record) throw new Error(`import ${importId} has no ledger record`);
-  return parseProfile(JSON.parse(record.profileJson), `import ${importId} profile`);
-}
 
 /** Add the batch jobs as children of the import job; deterministic ids make a re-add a no-op. */
 async function addBatches(queue: Queue<SyncBatchPayload>, parent: Job, batches: SyncBatchPayload[], maxAttempts: number): Promise<void> {

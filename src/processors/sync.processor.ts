@@ -11,7 +11,8 @@ import type { Logger } from 'pino';
 import type { SyncBatchPayload } from '../../jobs/sync-batch.job.js';
 import type { Config } from '../config/config.js';
 import type { RunLedger } from '../ledger/run-ledger.js';
-import { parseProfile, type Profile } from '../profile/profile.js';
+import type { Profile } from '../profile/profile.js';
+import { loadStoredProfile } from '../usecases/resolve-source.js';
 import { syncBatch, type CreditGate, type RelatedRecordsClient, type SyncStep } from '../usecases/sync-batch.js';
 import { backoffDelayMs } from '../zoho/backoff.js';
 import { ConcurrencyGovernor } from './concurrency-governor.js';
@@ -61,9 +62,7 @@ export function createSyncProcessor(deps: SyncProcessorDeps) {
   const profileFor = async (importId: string): Promise<Profile> => {
     const cached = profiles.get(importId);
     if (cached) return cached;
-    const record = await deps.ledger.getImport(importId);
-    if (!record) throw new Error(`import ${importId} has no ledger record`);
-    const profile = parseProfile(JSON.parse(record.profileJson), `import ${importId} profile`);
+    const profile = await loadStoredProfile(deps.ledger, importId);
     if (profiles.size > 100) profiles.clear();
     profiles.set(importId, profile);
     return profile;

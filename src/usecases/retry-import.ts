@@ -11,17 +11,16 @@ import { finished } from 'node:stream/promises';
 import { openCsv, type CsvReadOptions } from '../csv/csv-reader.js';
 import { csvOptionsFor } from './ingest-import.js';
 import { ErrorCodes, UserError } from '../errors.js';
-import { parseProfile } from '../profile/profile.js';
+import { storedProfile } from './resolve-source.js';
 import { formatCsvRow } from '../report/csv-format.js';
 import { registerImport, type RegisterDeps } from './register-import.js';
 
 export async function retryImport(deps: RegisterDeps, importId: string, cwd: string): Promise<{ importId: string; reportPath: string; rows: number }> {
-  const record = await deps.ledger.getImport(importId);
-  if (!record) throw new UserError(ErrorCodes.IMPORT_NOT_FOUND, `${importId}: no such import (see 'relsync list')`);
+  const record = await deps.ledger.requireImport(importId);
   if (record.state !== 'done') throw new UserError(ErrorCodes.IMPORT_NOT_FOUND, `${importId}: expected a finished import, got one that is ${record.state}`);
   const rows = await deps.ledger.rowsWithStatus(importId, 'error');
   if (rows.length === 0) throw new UserError(ErrorCodes.FILE_INVALID, `${importId}: no rows ended in error; nothing to retry`);
-  const profile = parseProfile(JSON.parse(record.profileJson), `import ${importId} profile`);
+  const profile = storedProfile(record);
   const dir = join(deps.config.reportDir, 'retries');
   await mkdir(dir, { recursive: true });
   const file = join(dir, `${importId}.retry-${Date.now()}.csv`);

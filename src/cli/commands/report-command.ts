@@ -1,21 +1,20 @@
 /** `relsync report <id> [--out path]`: write an import's report from its stored outcomes. */
 import { resolve } from 'node:path';
 import type { Config } from '../../config/config.js';
-import { parseProfile } from '../../profile/profile.js';
 import { writeReportFor } from '../../usecases/finalize-import.js';
 import { defaultReportPath } from '../../usecases/start-import.js';
+import { storedProfile } from '../../usecases/resolve-source.js';
 import { csvOptionsFor } from '../../usecases/ingest-import.js';
 import { ExitCode, type CliIO } from '../cli-io.js';
 import { openCliRuntime } from '../cli-runtime.js';
 import { silentLogger } from '../silent-logger.js';
-import { getImportOrFail } from './status-command.js';
 
 export async function runReport(io: CliIO, config: Config, importId: string, options: { out?: string }): Promise<number> {
   const runtime = await openCliRuntime(config, { persistent: false });
   try {
-    const record = await getImportOrFail(runtime.ledger, importId);
+    const record = await runtime.ledger.requireImport(importId);
     const reportPath = options.out ? resolve(io.cwd, options.out) : (record.reportPath ?? defaultReportPath(config, importId));
-    const profile = parseProfile(JSON.parse(record.profileJson), `import ${importId} profile`);
+    const profile = storedProfile(record);
     const counts = await writeReportFor({ ledger: runtime.ledger, log: silentLogger() }, { importId, sourcePath: record.source, profile, reportPath, csv: csvOptionsFor(profile, config.limits) });
     io.stdout.write(`${reportPath}\n`);
     io.stderr.write(`${counts.rows} rows: ${counts.success} success, ${counts.error} error, ${counts.skipped} skipped${record.state !== 'done' ? ` (import is ${record.state}: rows without an outcome yet are reported as errors NO_OUTCOME)` : ''}\n`);

@@ -1,16 +1,9 @@
 /** `relsync status <id> [--json]` and `relsync list [--json]` */
 import type { Config } from '../../config/config.js';
-import { ErrorCodes, UserError } from '../../errors.js';
-import type { ImportRecord, RunLedger } from '../../ledger/run-ledger.js';
+import type { ImportRecord } from '../../ledger/run-ledger.js';
 import { ExitCode, type CliIO } from '../cli-io.js';
 import { openCliRuntime } from '../cli-runtime.js';
 import { doneRows } from '../progress.js';
-
-export async function getImportOrFail(ledger: RunLedger, importId: string): Promise<ImportRecord> {
-  const record = await ledger.getImport(importId);
-  if (!record) throw new UserError(ErrorCodes.IMPORT_NOT_FOUND, `${importId}: no such import (see 'relsync list')`);
-  return record;
-}
 
 export function statusJson(record: ImportRecord): Record<string, unknown> {
   return {
@@ -40,7 +33,7 @@ export function statusText(record: ImportRecord): string {
 export async function runStatus(io: CliIO, config: Config, importId: string, options: { json?: boolean }): Promise<number> {
   const runtime = await openCliRuntime(config, { persistent: false });
   try {
-    const record = await getImportOrFail(runtime.ledger, importId);
+    const record = await runtime.ledger.requireImport(importId);
     io.stdout.write(options.json ? `${JSON.stringify(statusJson(record))}\n` : statusText(record));
     return ExitCode.ok;
   } finally {
