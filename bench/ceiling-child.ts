@@ -1,14 +1,14 @@
 /**
  * The building blocks of ingest, measured alone in a fresh process so ingest can be held against
  * them: csv-parse reading the file as arrays (no row check, no grouping), and BullMQ addBulk of
- * sync-batch jobs shaped like the file's (same options, same parent, 500 per call, one call at a time).
+ * sync-calls jobs shaped like the file's (same options, same parent, 500 per call, one call at a time).
  */
 import { createReadStream } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { parse } from 'csv-parse';
 import { Queue } from 'bullmq';
 import { JobName, QueueName } from '../jobs/queues.js';
-import { syncBatchJobId, syncBatchJobOptions, type SyncBatchPayload } from '../jobs/sync-batch.job.js';
+import { syncCallsJobId, syncCallsJobOptions, type SyncCallsPayload } from '../jobs/sync-calls.job.js';
 import { connectRedis, createRedis } from '../src/ledger/redis-connection.js';
 import { childMain } from './bench-process.js';
 
@@ -45,7 +45,7 @@ async function parseOnly(path: string): Promise<{ rows: number; ms: number }> {
 
 async function addBulkOnly(input: CeilingChildInput): Promise<number> {
   const redis = await connectRedis(createRedis(input.redisUrl, { persistent: true }), input.redisUrl);
-  const sync = new Queue<SyncBatchPayload>(QueueName.sync, { connection: redis, prefix: input.prefix });
+  const sync = new Queue<SyncCallsPayload>(QueueName.sync, { connection: redis, prefix: input.prefix });
   const imports = new Queue(QueueName.imports, { connection: redis, prefix: input.prefix });
   try {
     const parent = await imports.add(JobName.import, {}, { jobId: 'ceiling' });
@@ -60,8 +60,8 @@ async function addBulkOnly(input: CeilingChildInput): Promise<number> {
           const entries = Array.from({ length: input.entriesPerCall }, (_, k) => ({ row: call * input.entriesPerCall + k + 1, related: `D-${String(call + k).padStart(6, '0')}`, fields }));
           return { base: `C-${String(call).padStart(7, '0')}`, entries };
         });
-        const data: SyncBatchPayload = { importId: 'ceiling', seq, calls };
-        jobs.push({ name: JobName.syncBatch, data, opts: { ...syncBatchJobOptions(5, calls.length), jobId: syncBatchJobId('ceiling', seq), parent: parentRef } });
+        const data: SyncCallsPayload = { importId: 'ceiling', seq, calls };
+        jobs.push({ name: JobName.syncCalls, data, opts: { ...syncCallsJobOptions(5, calls.length), jobId: syncCallsJobId('ceiling', seq), parent: parentRef } });
       }
       await sync.addBulk(jobs);
     }

@@ -9,13 +9,13 @@
 import { createWriteStream } from 'node:fs';
 import { once } from 'node:events';
 import { finished } from 'node:stream/promises';
+import { MAX_ENTRIES_PER_CALL } from '../jobs/sync-calls.job.js';
 import { createRandom } from '../src/simulator/prng.js';
 import { defaultContactRoles } from '../src/simulator/dataset.js';
 
 export const BENCH_HEADER = ['contact_ext_id', 'deal_ext_id', 'contact_role', 'note'] as const;
 
 /** Zoho's limit per related-list update. */
-const MAX_ENTRIES_PER_CALL = 100;
 const DEALS = 50_000;
 const BAD_ROW_EVERY = 10_000;
 const WRITE_CHUNK_ROWS = 5_000;

@@ -11,7 +11,7 @@ import type { CeilingChildInput, CeilingChildResult } from './ceiling-child.js';
 import { generateCsv, type GeneratedFile } from './generate-csv.js';
 import type { IngestChildInput, IngestChildResult } from './ingest-child.js';
 import { redisCpuMs, redisUsedMemoryMb } from './redis-stats.js';
-import { callsPerJob } from '../jobs/sync-batch.job.js';
+import { callsPerJob } from '../jobs/sync-calls.job.js';
 
 export interface IngestRun extends IngestChildResult {
   fileMb: number;
@@ -68,7 +68,7 @@ export async function benchIngest(cleanup: Cleanup, options: IngestBenchOptions)
         file,
       };
       runs.push(run);
-      options.log(`ingest ${rows} rows: ${run.rowsPerS} rows/s, peak RSS ${run.maxRssMb} MB (heap ${run.atPeak.heapTotalMb}, external ${run.atPeak.externalMb}), ${run.batches} jobs`);
+      options.log(`ingest ${rows} rows: ${run.rowsPerS} rows/s, peak RSS ${run.maxRssMb} MB (heap ${run.atPeak.heapTotalMb}, external ${run.atPeak.externalMb}), ${run.plannedCalls} jobs`);
       if (isLargest) kept = { redis, prefix, importId, file };
     } finally {
       admin.disconnect();
@@ -98,10 +98,10 @@ async function benchCeiling(cleanup: Cleanup, file: GeneratedFile, run: IngestRu
   const redis = await startPrivateRedis();
   const destroy = cleanup.add('redis for the ceiling', () => redis.destroy());
   try {
-    // The same jobs as ingest makes: `run.batches` calls packed `callsPerJob` to a job.
-    const entriesPerCall = Math.max(1, Math.round(run.file.sendableRows / run.batches));
-    const perJob = callsPerJob(run.batches);
-    const jobs = Math.ceil(run.batches / perJob);
+    // The same jobs as ingest makes: `run.plannedCalls` calls packed `callsPerJob` to a job.
+    const entriesPerCall = Math.max(1, Math.round(run.file.sendableRows / run.plannedCalls));
+    const perJob = callsPerJob(run.plannedCalls);
+    const jobs = Math.ceil(run.plannedCalls / perJob);
     const input: CeilingChildInput = { redisUrl: redis.url, prefix: 'ceiling', csvPath: file.path, jobs: Math.min(jobs, 50_000), callsPerJob: perJob, entriesPerCall };
     const result = await runChild<CeilingChildResult>(cleanup, './ceiling-child.ts', input);
     const seconds = file.rows / result.parseRowsPerS + jobs / result.addBulkJobsPerS;

@@ -1,12 +1,12 @@
 /**
  * One ingest, measured in its own process: `ingestImport` with the real RunLedger and the real BullMQ
- * enqueue (addBulk of sync-batch jobs with the import processor's options, each a child of an import
+ * enqueue (addBulk of sync-calls jobs with the import processor's options, each a child of an import
  * job, as `addBatches` in import.processor.ts does), against the Redis the parent started.
  */
 import { performance } from 'node:perf_hooks';
 import { pino } from 'pino';
 import { JobName } from '../jobs/queues.js';
-import { syncBatchJobId, syncBatchJobOptions, type SyncBatchPayload } from '../jobs/sync-batch.job.js';
+import { syncCallsJobId, syncCallsJobOptions, type SyncCallsPayload } from '../jobs/sync-calls.job.js';
 import { Lifecycle } from '../src/app/lifecycle.js';
 import { openQueues } from '../src/app/queues.js';
 import { DEFAULT_MAX_FIELD_BYTES } from '../src/csv/csv-reader.js';
@@ -53,12 +53,12 @@ async function run(input: IngestChildInput): Promise<IngestChildResult> {
     });
     const parent = await queues.imports.add(JobName.import, { source: { path: input.csvPath }, profile: 'contacts-deals' }, { jobId: input.importId });
     const parentRef = { id: parent.id!, queue: parent.queueQualifiedName };
-    const enqueue = async (batches: SyncBatchPayload[]): Promise<void> => {
+    const enqueue = async (jobs: SyncCallsPayload[]): Promise<void> => {
       firstEnqueueAt ??= performance.now();
-      await queues.sync.addBulk(batches.map((batch) => ({
-        name: JobName.syncBatch,
-        data: batch,
-        opts: { ...syncBatchJobOptions(MAX_ATTEMPTS), jobId: syncBatchJobId(batch.importId, batch.seq), parent: parentRef },
+      await queues.sync.addBulk(jobs.map((job) => ({
+        name: JobName.syncCalls,
+        data: job,
+        opts: { ...syncCallsJobOptions(MAX_ATTEMPTS), jobId: syncCallsJobId(job.importId, job.seq), parent: parentRef },
       })));
     };
 

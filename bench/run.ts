@@ -148,10 +148,10 @@ function efficiencyOf(ingest: IngestBench): Efficiency {
   return {
     rows: run.rows,
     sentRows: sent,
-    calls: run.batches,
+    calls: run.plannedCalls,
     minimumCalls: run.file.minimumCalls,
-    rowsPerCall: Math.round((sent / run.batches) * 100) / 100,
-    callsPer1000Rows: Math.round((run.batches / run.rows) * 1000 * 1000) / 1000,
+    rowsPerCall: Math.round((sent / run.plannedCalls) * 100) / 100,
+    callsPer1000Rows: Math.round((run.plannedCalls / run.rows) * 1000 * 1000) / 1000,
     minimumCallsPer1000Rows: Math.round((run.file.minimumCalls / run.rows) * 1000 * 1000) / 1000,
   };
 }

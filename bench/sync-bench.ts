@@ -1,7 +1,7 @@
 /**
  * Sync against the ceiling: the simulator with a cap of C calls in flight and a fixed latency, a
  * `relsync worker` child (the real runtime, ZOHO_CONCURRENCY=C) draining thousands of queued
- * sync-batch jobs. The simulator runs in this process, so its counters are sampled every 10 ms
+ * sync-calls jobs. The simulator runs in this process, so its counters are sampled every 10 ms
  * without a request: calls in flight over time, 429s, answers.
  */
 import { join } from 'node:path';
@@ -9,7 +9,7 @@ import { performance } from 'node:perf_hooks';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { JobName, QueueName } from '../jobs/queues.js';
-import { syncBatchJobId, syncBatchJobOptions, type SyncBatchPayload } from '../jobs/sync-batch.job.js';
+import { syncCallsJobId, syncCallsJobOptions, type SyncCallsPayload } from '../jobs/sync-calls.job.js';
 import { startPrivateRedis } from '../src/app/private-redis.js';
 import { RunLedger } from '../src/ledger/run-ledger.js';
 import { loadProfile } from '../src/profile/profile.js';
@@ -104,7 +104,7 @@ async function httpBound(cleanup: Cleanup, sim: RunningSimulator, options: SyncB
 
 /** `calls` jobs of `entriesPerCall` existing deals each, on existing contacts: every call succeeds. */
 async function enqueueCalls(redis: Redis, prefix: string, importId: string, dataset: SimulatorDataset, options: SyncBenchOptions): Promise<void> {
-  const queue = new Queue<SyncBatchPayload>(QueueName.sync, { connection: redis, prefix });
+  const queue = new Queue<SyncCallsPayload>(QueueName.sync, { connection: redis, prefix });
   try {
     const role = dataset.contactRoles[0]!.id;
     for (let first = 0; first < options.calls; first += 500) {
@@ -117,7 +117,7 @@ async function enqueueCalls(redis: Redis, prefix: string, importId: string, data
           fields: { Contact_Role: role },
         }));
         // One call per job here: the sync bench measures calls in flight, not ingest's packing.
-        jobs.push({ name: JobName.syncBatch, data: { importId, seq, calls: [{ base, entries }] }, opts: { ...syncBatchJobOptions(5), jobId: syncBatchJobId(importId, seq) } });
+        jobs.push({ name: JobName.syncCalls, data: { importId, seq, calls: [{ base, entries }] }, opts: { ...syncCallsJobOptions(5), jobId: syncCallsJobId(importId, seq) } });
       }
       await queue.addBulk(jobs);
     }

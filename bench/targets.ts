@@ -79,7 +79,7 @@ export function formatGrowth(runs: IngestRun[]): string {
   const lines = [
     '| Ingest rows | Time | rows/s | µs/row | CPU (node / redis) | parse+group / enqueue | Calls / jobs | Peak RSS (start → peak) | Redis data after |',
     '|---:|---:|---:|---:|---|---|---:|---|---:|',
-    ...runs.map((r) => `| ${fmt(r.rows)} | ${(r.elapsedMs / 1000).toFixed(2)} s | ${fmt(r.rowsPerS)} | ${((r.elapsedMs * 1000) / r.rows).toFixed(2)} | ${fmt(r.cpuMs)} / ${fmt(r.redisCpuMs)} ms | ${fmt(r.parseAndGroupMs)} / ${fmt(r.enqueueMs)} ms | ${fmt(r.batches)} / ${fmt(r.jobsInQueue)} | ${r.startRssMb} → ${r.maxRssMb} MB | ${r.redisUsedMemoryMb} MB |`),
+    ...runs.map((r) => `| ${fmt(r.rows)} | ${(r.elapsedMs / 1000).toFixed(2)} s | ${fmt(r.rowsPerS)} | ${((r.elapsedMs * 1000) / r.rows).toFixed(2)} | ${fmt(r.cpuMs)} / ${fmt(r.redisCpuMs)} ms | ${fmt(r.parseAndGroupMs)} / ${fmt(r.enqueueMs)} ms | ${fmt(r.plannedCalls)} / ${fmt(r.jobsInQueue)} | ${r.startRssMb} → ${r.maxRssMb} MB | ${r.redisUsedMemoryMb} MB |`),
   ];
   return lines.join('\n');
 }

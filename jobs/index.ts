@@ -2,5 +2,5 @@
 export { QueueName, JobName, JOB_QUEUE } from './queues.js';
 export { validateImportPayload, importJobId, IMPORT_JOB_OPTIONS } from './import.job.js';
 export type { ImportJobPayload, ImportSource, ImportSummary, ProfileInput, PayloadCheck } from './import.job.js';
-export { callsPerJob, syncBatchJobId, syncBatchJobOptions, ZOHO_BACKOFF } from './sync-batch.job.js';
-export type { SyncBatchPayload, SyncCall, SyncEntry } from './sync-batch.job.js';
+export { MAX_ENTRIES_PER_CALL, callsPerJob, syncCallsJobId, syncCallsJobOptions, ZOHO_BACKOFF } from './sync-calls.job.js';
+export type { SyncCallsPayload, SyncCall, CallEntry } from './sync-calls.job.js';

@@ -3,21 +3,21 @@
  * RELSYNC_PREFIX (BullMQ's `prefix` option), so two deployments can share a Redis.
  */
 export const QueueName = {
-  /** Imports: the `import` job (one per CSV, a step job: ingest → wait for its batches → report). */
+  /** Imports: the `import` job (one per CSV, a step job: ingest → wait for its sync-calls jobs → report). */
   imports: 'imports',
-  /** Zoho calls: one `sync-batch` job per call (≤100 rows of one base record). */
+  /** Zoho calls: `sync-calls` jobs, each up to 16 calls of one import (a call: ≤ 100 entries of one base record). */
   sync: 'sync',
 } as const;
 export type QueueName = (typeof QueueName)[keyof typeof QueueName];
 
 export const JobName = {
   import: 'import',
-  syncBatch: 'sync-batch',
+  syncCalls: 'sync-calls',
 } as const;
 export type JobName = (typeof JobName)[keyof typeof JobName];
 
 /** Which queue each job travels on. Exhaustive: adding a job name without a queue fails to compile. */
 export const JOB_QUEUE: { readonly [J in JobName]: QueueName } = {
   [JobName.import]: QueueName.imports,
-  [JobName.syncBatch]: QueueName.sync,
+  [JobName.syncCalls]: QueueName.sync,
 };

@@ -1,29 +1,73 @@
 /**
  * Errors carry a stable `code` (callers branch on it, never on message text), an optional `cause`,
- * and whether a retry can help. A `UserError` is a user's mistake (bad file, profile, setting): the CLI
- * prints its message as one line and exits 1, never with a stack trace.
+ * and whether a retry can help. Every code we throw is in ERROR_TABLE below, with what it means and
+ * whether retrying can help; an error's `isRetryable` comes from its code. A `UserError` is a user's
+ * mistake (bad file, profile, setting): the CLI prints its message as one line and exits 1, never with
+ * a stack trace. Row outcome codes (the report's `_code`) are another table: domain/row-outcome.ts.
  */
+
+interface ErrorKind {
+  /** Doing the same thing again later may succeed (network fault, 429, 5xx, a busy peer). */
+  readonly retryable: boolean;
+  /** What it means, for docs/architecture.md and for whoever reads a log. */
+  readonly meaning: string;
+}
+
+/** The one table of the codes relsync throws. */
+export const ERROR_TABLE = {
+  // A user's mistake: one line, exit 1, nothing sent.
+  CONFIG_INVALID: { retryable: false, meaning: 'an environment variable or option has a wrong value' },
+  PROFILE_INVALID: { retryable: false, meaning: 'a profile is not valid JSON or does not match the profile schema' },
+  PROFILE_NOT_FOUND: { retryable: false, meaning: 'no built-in profile or profile file of that name' },
+  FILE_NOT_FOUND: { retryable: false, meaning: 'the CSV (or a schedule pattern) names no file' },
+  FILE_INVALID: { retryable: false, meaning: 'the CSV cannot be imported: header, encoding, size or row limits' },
+  PAYLOAD_INVALID: { retryable: false, meaning: "a queue job's payload does not have the contract's shape" },
+  PATH_OUTSIDE_ROOT: { retryable: false, meaning: 'a path from the queue leads outside IMPORT_ROOT or REPORT_DIR' },
+  IMPORT_NOT_FOUND: { retryable: false, meaning: 'no import with that id in this Redis and prefix' },
+  IMPORT_NOT_FINISHED: { retryable: false, meaning: 'the command needs a finished import, and this one is still running or failed' },
+  NOTHING_TO_RETRY: { retryable: false, meaning: 'retry of an import none of whose rows ended in error' },
+  REDIS_UNREACHABLE: { retryable: false, meaning: 'Redis does not answer at REDIS_URL (or none can be started for the demo)' },
+  // The Zoho edge: waits and pauses, never a row's error by themselves.
+  ACCOUNTS_ERROR: { retryable: true, meaning: "Zoho's accounts server would not give an access token (its answer decides retryable)" },
+  TOKEN_WAIT_TIMEOUT: { retryable: true, meaning: 'another worker holds the token lock and has not finished minting' },
+  CREDIT_BUDGET: { retryable: true, meaning: 'our own ZOHO_DAILY_CREDITS budget is spent for the rolling window' },
+  SYNC_CALL_FAILED: { retryable: true, meaning: 'a Zoho call got no usable answer (network, 5xx, 429 for too long); the job retries it' },
+  // A caller's programming error: a bug in relsync, never a user's mistake.
+  INVALID_OPTION: { retryable: false, meaning: 'a library function was given an option out of its range' },
+  INVALID_REQUEST: { retryable: false, meaning: 'a Zoho request was built with no entries, too many, or an empty path segment' },
+  LOOKUP_INVALID: { retryable: false, meaning: "the report writer's outcome lookup answered the wrong number of outcomes" },
+} as const satisfies Record<string, ErrorKind>;
+
+export type ErrorCode = keyof typeof ERROR_TABLE;
+
+/** Each code by name, for `ErrorCodes.FILE_INVALID` at the throw site. */
+export const ErrorCodes = Object.freeze(Object.fromEntries(Object.keys(ERROR_TABLE).map((code) => [code, code]))) as { readonly [C in ErrorCode]: C };
+
+export function isErrorCode(value: unknown): value is ErrorCode {
+  return typeof value === 'string' && Object.hasOwn(ERROR_TABLE, value);
+}
+
 export interface RelsyncErrorOptions {
   cause?: unknown;
-  /** true when doing the same thing again later may succeed (network fault, 429, 5xx). */
+  /** Overrides the table for this one error (e.g. an accounts-server answer that says "never"). */
   isRetryable?: boolean;
 }
 
 export class RelsyncError extends Error {
-  readonly code: string;
+  readonly code: ErrorCode;
   readonly isRetryable: boolean;
 
-  constructor(code: string, message: string, options: RelsyncErrorOptions = {}) {
+  constructor(code: ErrorCode, message: string, options: RelsyncErrorOptions = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.name = 'RelsyncError';
     this.code = code;
-    this.isRetryable = options.isRetryable ?? false;
+    this.isRetryable = options.isRetryable ?? ERROR_TABLE[code].retryable;
   }
 }
 
 /** A mistake in what the user gave us: shown as one line naming the file/row/column/variable. */
 export class UserError extends RelsyncError {
-  constructor(code: string, message: string, options: RelsyncErrorOptions = {}) {
+  constructor(code: ErrorCode, message: string, options: RelsyncErrorOptions = {}) {
     super(code, message, options);
     this.name = 'UserError';
   }
@@ -32,19 +76,6 @@ export class UserError extends RelsyncError {
 export function isUserError(error: unknown): error is UserError {
   return error instanceof UserError;
 }
-
-/** Stable codes for our own errors (Zoho's codes travel as strings from the API). */
-export const ErrorCodes = {
-  CONFIG_INVALID: 'CONFIG_INVALID',
-  PROFILE_INVALID: 'PROFILE_INVALID',
-  PROFILE_NOT_FOUND: 'PROFILE_NOT_FOUND',
-  FILE_NOT_FOUND: 'FILE_NOT_FOUND',
-  FILE_INVALID: 'FILE_INVALID',
-  PAYLOAD_INVALID: 'PAYLOAD_INVALID',
-  PATH_OUTSIDE_ROOT: 'PATH_OUTSIDE_ROOT',
-  IMPORT_NOT_FOUND: 'IMPORT_NOT_FOUND',
-  REDIS_UNREACHABLE: 'REDIS_UNREACHABLE',
-} as const;
 
 /** Render any error as one line without a stack: for the CLI's stderr and for job failure reasons. */
 export function oneLine(error: unknown): string {

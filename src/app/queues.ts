@@ -3,7 +3,7 @@ import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { IMPORT_JOB_OPTIONS, type ImportJobPayload, type ImportSummary } from '../../jobs/import.job.js';
 import { JobName, QueueName } from '../../jobs/queues.js';
-import type { SyncBatchPayload } from '../../jobs/sync-batch.job.js';
+import type { SyncCallsPayload } from '../../jobs/sync-calls.job.js';
 import type { Config } from '../config/config.js';
 import type { RunLedger } from '../ledger/run-ledger.js';
 import type { RegisterDeps } from '../usecases/register-import.js';
@@ -11,12 +11,12 @@ import type { Lifecycle } from './lifecycle.js';
 
 export interface Queues {
   imports: Queue<ImportJobPayload, ImportSummary>;
-  sync: Queue<SyncBatchPayload>;
+  sync: Queue<SyncCallsPayload>;
 }
 
 export function openQueues(redis: Redis, prefix: string, lifecycle: Lifecycle): Queues {
   const imports = new Queue<ImportJobPayload, ImportSummary>(QueueName.imports, { connection: redis, prefix, defaultJobOptions: IMPORT_JOB_OPTIONS });
-  const sync = new Queue<SyncBatchPayload>(QueueName.sync, { connection: redis, prefix });
+  const sync = new Queue<SyncCallsPayload>(QueueName.sync, { connection: redis, prefix });
   lifecycle.add('queues', () => Promise.all([imports.close(), sync.close()]));
   return { imports, sync };
 }

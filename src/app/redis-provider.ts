@@ -6,7 +6,7 @@
 import { spawn } from 'node:child_process';
 import { access, constants } from 'node:fs/promises';
 import { delimiter, join } from 'node:path';
-import { UserError } from '../errors.js';
+import { ErrorCodes, UserError } from '../errors.js';
 import { startPrivateRedis, type PrivateRedis } from './private-redis.js';
 
 export async function findExecutable(name: string, path: string): Promise<string | undefined> {
@@ -48,7 +48,7 @@ export async function providePrivateRedis(env: NodeJS.ProcessEnv, log: (line: st
   let binary = await findExecutable('redis-server', path);
   if (!binary && (await installRedis(env, log))) binary = await findExecutable('redis-server', path);
   if (!binary) {
-    throw new UserError('REDIS_UNREACHABLE', 'redis-server is not installed and REDIS_URL is not set: run `sudo apt-get install -y redis-server` (Debian/Ubuntu) or `brew install redis` (macOS), or set REDIS_URL to a Redis >= 6.2');
+    throw new UserError(ErrorCodes.REDIS_UNREACHABLE, 'redis-server is not installed and REDIS_URL is not set: run `sudo apt-get install -y redis-server` (Debian/Ubuntu) or `brew install redis` (macOS), or set REDIS_URL to a Redis >= 6.2');
   }
   return startPrivateRedis({ binary });
 }

@@ -13,7 +13,7 @@ import pLimit from 'p-limit';
 import type { Logger } from 'pino';
 import type { ImportSummary } from '../../jobs/import.job.js';
 import { QueueName } from '../../jobs/queues.js';
-import type { SyncBatchPayload } from '../../jobs/sync-batch.job.js';
+import type { SyncCallsPayload } from '../../jobs/sync-calls.job.js';
 import { requireZohoCredentials, type Config } from '../config/config.js';
 import { connectRedis, createRedis } from '../ledger/redis-connection.js';
 import { RunLedger } from '../ledger/run-ledger.js';
@@ -103,4 +103,4 @@ function createZohoClient(config: Config, credentials: ReturnType<typeof require
   });
 }
 
-export type { SyncBatchPayload };
+export type { SyncCallsPayload };

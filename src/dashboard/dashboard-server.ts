@@ -3,7 +3,7 @@
  *
  * Safety, because Bull Board has no authentication of its own:
  * - It binds to 127.0.0.1 by default. Job data holds CSV values (the `import` job may carry the whole
- *   file inline, `sync-batch` jobs carry external ids and relation fields), so it must not be reachable
+ *   file inline, `sync-calls` jobs carry external ids and relation fields), so it must not be reachable
  *   from the network unless an operator asks for it with `host` (and puts their own auth in front).
  *   Job data never holds Zoho tokens or the client secret: tokens live only in the token provider, and
  *   failure reasons are redacted (src/zoho/redact.ts).

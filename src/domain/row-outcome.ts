@@ -25,4 +25,6 @@ export const OutcomeCodes = {
   SYNC_FAILED: 'SYNC_FAILED',
   /** Zoho answered without a result for this entry (fewer results than entries). */
   NO_RESULT: 'NO_RESULT',
+  /** `--dry-run`: the row is valid and would be sent. */
+  DRY_RUN: 'DRY_RUN',
 } as const;

@@ -41,8 +41,8 @@ export interface ImportRecord {
   calls: number;
   retries: number;
   rateLimited: number;
-  /** Zoho calls ingest planned: one per base record per 100 rows. */
-  batches?: number;
+  /** Zoho calls ingest planned: one per base record per 100 entries. */
+  plannedCalls?: number;
   reportPath?: string;
   failedReason?: string;
   /** Set while the import waits on something outside it (429 storm, credits, accounts server). */
@@ -56,7 +56,7 @@ export interface ImportRecord {
 export type NewImport = Pick<ImportRecord, 'id' | 'origin' | 'source' | 'sourceName' | 'profileName' | 'profileJson'> &
   Partial<Pick<ImportRecord, 'reportPath' | 'retryOf' | 'idempotencyKey' | 'contentHash'>>;
 
-const NUMBER_FIELDS = new Set(['createdAt', 'updatedAt', 'startedAt', 'finishedAt', 'rows', 'success', 'error', 'skipped', 'calls', 'retries', 'rateLimited', 'batches', 'pausedUntil']);
+const NUMBER_FIELDS = new Set(['createdAt', 'updatedAt', 'startedAt', 'finishedAt', 'rows', 'success', 'error', 'skipped', 'calls', 'retries', 'rateLimited', 'plannedCalls', 'pausedUntil']);
 type Counter = 'success' | 'error' | 'skipped' | 'calls' | 'retries' | 'rateLimited';
 
 // KEYS[1] outcomes hash, KEYS[2] import hash; ARGV triples: row, packed outcome, status counter.

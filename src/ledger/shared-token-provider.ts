@@ -13,7 +13,7 @@
 import { createCipheriv, createDecipheriv, createHash, hkdfSync, randomBytes, randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import type { AccessToken, TokenProvider } from '../zoho/oauth-client.js';
-import { RelsyncError } from '../errors.js';
+import { ErrorCodes, RelsyncError, isErrorCode } from '../errors.js';
 
 export interface SharedTokenProviderOptions {
   redis: Redis;
@@ -93,7 +93,7 @@ export class SharedTokenProvider implements TokenProvider {
           await this.#o.redis.eval(RELEASE_LUA, 1, this.#lockKey, lock);
         }
       }
-      if (this.#o.now() > deadline) throw new RelsyncError('TOKEN_WAIT_TIMEOUT', 'timed out waiting for another worker to refresh the Zoho access token', { isRetryable: true });
+      if (this.#o.now() > deadline) throw new RelsyncError(ErrorCodes.TOKEN_WAIT_TIMEOUT, 'timed out waiting for another worker to refresh the Zoho access token', { isRetryable: true });
       await new Promise((resolve) => setTimeout(resolve, this.#o.pollMs));
     }
   }
@@ -149,7 +149,8 @@ export class SharedTokenProvider implements TokenProvider {
     const raw = await this.#o.redis.get(this.#failureKey);
     if (!raw) return;
     const failure = JSON.parse(raw) as StoredFailure;
-    throw new RelsyncError(failure.code, failure.message, { isRetryable: failure.isRetryable });
+    // Stored by this class from a thrown RelsyncError; anything else in that key is an accounts failure.
+    throw new RelsyncError(isErrorCode(failure.code) ? failure.code : ErrorCodes.ACCOUNTS_ERROR, failure.message, { isRetryable: failure.isRetryable });
   }
 }
 

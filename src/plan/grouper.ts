@@ -1,41 +1,35 @@
 /**
  * Groups valid rows per base record into calls of at most 100 entries, keeping only the last row of a
  * (base, related) pair. A million-row file must group in a bounded heap, so rows are stored packed
- * (see packed-store.ts) and chunk objects are only built while the chunks are iterated.
+ * (see packed-store.ts) and call objects are only built while the calls are iterated.
  */
+import { MAX_ENTRIES_PER_CALL, type CallEntry, type SyncCall } from '../../jobs/sync-calls.job.js';
 import { OutcomeCodes, type RowOutcome } from '../domain/row-outcome.js';
 import type { Profile } from '../profile/profile.js';
 import { FieldSetTable, type FieldValues } from './field-set-table.js';
 import { StringArena, Uint32Column } from './packed-store.js';
 
-/** Zoho takes at most 100 records in `data` per related-list update. */
-export const MAX_ENTRIES_PER_CALL = 100;
-
 /** Rows of one base up to which duplicates are found by comparing every pair (at most 120 byte compares). */
 const SMALL_GROUP = 16;
 
-export interface SyncEntry {
-  row: number;
-  related: string;
-  /** Shared between entries and frozen: read it, copy it, never modify it. */
-  fields: Record<string, string>;
-}
+/** An entry as planned: `fields` always there (shared between entries and frozen, maybe empty). */
+export type PlannedEntry = Required<CallEntry>;
 
-export interface Chunk {
-  base: string;
+/** A call as planned, before ingest packs calls into jobs. */
+export interface PlannedCall extends SyncCall {
   /** 0-based position in emission order; the same file always gives the same numbering. */
   seq: number;
   /** In input order. */
-  entries: SyncEntry[];
+  entries: PlannedEntry[];
 }
 
 export interface GroupPlan {
-  /** Base records in order of first appearance, each in chunks of at most maxEntriesPerCall. Re-iterable. */
-  chunks: Iterable<Chunk>;
+  /** Base records in order of first appearance, each in calls of at most maxEntriesPerCall. Re-iterable. */
+  calls: Iterable<PlannedCall>;
   /** Rows not sent because a later row has the same pair: status skipped, code DUPLICATE_PAIR, by row. */
   superseded: RowOutcome[];
   baseRecords: number;
-  chunkCount: number;
+  callCount: number;
 }
 
 export interface GrouperOptions {
@@ -93,9 +87,9 @@ export class Grouper {
     this.baseIds.clear();
     this.fieldSets.seal();
     const { order, starts } = this.orderByGroup();
-    const { sent, superseded, chunkCount } = this.dropSuperseded(order, starts);
-    const chunks = { [Symbol.iterator]: () => this.emit(order, starts, sent) };
-    this.plan = { chunks, superseded, baseRecords: this.bases.length, chunkCount };
+    const { sent, superseded, callCount } = this.dropSuperseded(order, starts);
+    const calls = { [Symbol.iterator]: () => this.emit(order, starts, sent) };
+    this.plan = { calls, superseded, baseRecords: this.bases.length, callCount };
     return this.plan;
   }
 
@@ -124,15 +118,15 @@ export class Grouper {
   private dropSuperseded(order: Uint32Array, starts: Uint32Array) {
     const sent = new Uint8Array(order.length).fill(1);
     const superseded: RowOutcome[] = [];
-    let chunkCount = 0;
+    let callCount = 0;
     for (let g = 0; g + 1 < starts.length; g++) {
       const start = starts[g] as number;
       const end = starts[g + 1] as number;
       const dropped = end - start > 1 ? this.dropInGroup(order.subarray(start, end), sent, superseded) : 0;
-      chunkCount += Math.ceil((end - start - dropped) / this.maxEntries);
+      callCount += Math.ceil((end - start - dropped) / this.maxEntries);
     }
     superseded.sort((a, b) => a.row - b.row);
-    return { sent, superseded, chunkCount };
+    return { sent, superseded, callCount };
   }
 
   /**
@@ -180,11 +174,11 @@ export class Grouper {
     };
   }
 
-  private *emit(order: Uint32Array, starts: Uint32Array, sent: Uint8Array): Generator<Chunk> {
+  private *emit(order: Uint32Array, starts: Uint32Array, sent: Uint8Array): Generator<PlannedCall> {
     let seq = 0;
     for (let g = 0; g + 1 < starts.length; g++) {
       const base = this.bases.at(g);
-      let entries: SyncEntry[] = [];
+      let entries: PlannedEntry[] = [];
       for (let k = starts[g] as number; k < (starts[g + 1] as number); k++) {
         const index = order[k] as number;
         if (sent[index] === 0) continue;
@@ -198,7 +192,7 @@ export class Grouper {
     }
   }
 
-  private entryAt(index: number): SyncEntry {
+  private entryAt(index: number): PlannedEntry {
     const fields: FieldValues = this.fieldSets.get(this.fieldIds.at(index));
     return { row: this.rows.at(index), related: this.related.at(index), fields: fields as Record<string, string> };
   }

@@ -8,15 +8,14 @@ import { DelayedError, UnrecoverableError, WaitingChildrenError, type Job, type 
 import type { Logger } from 'pino';
 import { validateImportPayload, type ImportJobPayload, type ImportSummary } from '../../jobs/import.job.js';
 import { JobName } from '../../jobs/queues.js';
-import { syncBatchJobId, syncBatchJobOptions, type SyncBatchPayload } from '../../jobs/sync-batch.job.js';
+import { syncCallsJobId, syncCallsJobOptions, type SyncCallsPayload } from '../../jobs/sync-calls.job.js';
 import type { Config } from '../config/config.js';
 import { ErrorCodes, isUserError, oneLine, UserError } from '../errors.js';
 import type { RunLedger } from '../ledger/run-ledger.js';
 import { finalizeImport } from '../usecases/finalize-import.js';
-import { csvOptionsFor, ingestImport } from '../usecases/ingest-import.js';
-import { isFinished, summaryOf } from '../usecases/dedup.js';
-import { importIdOf, startImport } from '../usecases/start-import.js';
-import { loadStoredProfile } from '../usecases/resolve-source.js';
+import { csvOptionsFor, importIdOf, isFinished, requireStoredProfile, summaryOf } from '../usecases/import-record.js';
+import { ingestImport } from '../usecases/ingest-import.js';
+import { startImport } from '../usecases/start-import.js';
 
 /** `duplicate`: an earlier import of the same content does the work; this job waits for its summary. */
 export type ImportStep = 'start' | 'ingest' | 'sync' | 'report' | 'duplicate';
@@ -28,7 +27,7 @@ const DUPLICATE_POLL_MS = 1_000;
 export interface ImportProcessorDeps {
   config: Config;
   ledger: RunLedger;
-  syncQueue: Queue<SyncBatchPayload>;
+  syncQueue: Queue<SyncCallsPayload>;
   log: Logger;
 }
 
@@ -66,7 +65,7 @@ async function runSteps(deps: ImportProcessorDeps, job: Job<ImportJobData, Impor
     }
   }
   if (step === 'duplicate') return awaitDuplicate(deps.ledger, job, token);
-  const profile = await loadStoredProfile(deps.ledger, importId);
+  const profile = await requireStoredProfile(deps.ledger, importId);
   const sourcePath = job.data.sourcePath!;
   if (step === 'ingest') {
     await deps.ledger.setState(importId, 'ingesting', { startedAt: Date.now() });
@@ -121,11 +120,11 @@ async function awaitDuplicate(ledger: RunLedger, job: Job<ImportJobData, ImportS
 
 
 /** Add the batch jobs as children of the import job; deterministic ids make a re-add a no-op. */
-async function addBatches(queue: Queue<SyncBatchPayload>, parent: Job, batches: SyncBatchPayload[], maxAttempts: number): Promise<void> {
+async function addBatches(queue: Queue<SyncCallsPayload>, parent: Job, batches: SyncCallsPayload[], maxAttempts: number): Promise<void> {
   const parentRef = { id: parent.id!, queue: parent.queueQualifiedName };
   await queue.addBulk(batches.map((batch) => ({
-    name: JobName.syncBatch,
+    name: JobName.syncCalls,
     data: batch,
-    opts: { ...syncBatchJobOptions(maxAttempts, batch.calls.length), jobId: syncBatchJobId(batch.importId, batch.seq), parent: parentRef },
+    opts: { ...syncCallsJobOptions(maxAttempts, batch.calls.length), jobId: syncCallsJobId(batch.importId, batch.seq), parent: parentRef },
   })));
 }

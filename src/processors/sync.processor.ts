@@ -1,5 +1,5 @@
 /**
- * The `sync-batch` job at the worker edge: runs the use case and turns its answer into BullMQ terms.
+ * The `sync-calls` job at the worker edge: runs the use case and turns its answer into BullMQ terms.
  * - done: complete (the ledger has every row's outcome);
  * - retry: throw, so BullMQ retries with the Zoho backoff (this spends an attempt);
  * - 429: rate-limit the WHOLE queue (every worker backs off, not just this job) and hand the job back
@@ -8,38 +8,43 @@
  */
 import { RateLimitError, type Job, type Queue } from 'bullmq';
 import type { Logger } from 'pino';
-import type { SyncBatchPayload } from '../../jobs/sync-batch.job.js';
+import type { SyncCallsPayload } from '../../jobs/sync-calls.job.js';
 import type { Config } from '../config/config.js';
+import { ErrorCodes, RelsyncError } from '../errors.js';
 import type { RunLedger } from '../ledger/run-ledger.js';
 import type { Profile } from '../profile/profile.js';
-import { loadStoredProfile } from '../usecases/resolve-source.js';
-import { syncBatch, type CreditGate, type RelatedRecordsClient, type SyncStep } from '../usecases/sync-batch.js';
+import { requireStoredProfile } from '../usecases/import-record.js';
+import { syncCall, type CreditGate, type RelatedRecordsClient, type SyncStep } from '../usecases/sync-call.js';
 import { backoffDelayMs } from '../zoho/backoff.js';
 import { ConcurrencyGovernor } from './concurrency-governor.js';
 
 /** The payload plus what the worker keeps across tries: failed tries per call, and when 429s began. */
-export type SyncJobData = SyncBatchPayload & { rateLimitedSinceMs?: number; tries?: number[] };
+export type SyncJobData = SyncCallsPayload & { rateLimitedSinceMs?: number; tries?: number[] };
 
 export interface SyncProcessorDeps {
   config: Config;
   ledger: RunLedger;
   client: RelatedRecordsClient;
   budget?: CreditGate;
-  syncQueue: Queue<SyncBatchPayload>;
+  syncQueue: Queue<SyncCallsPayload>;
   log: Logger;
   now?: () => number;
 }
 
-/** A retryable failure; carries the failing call's try number and Zoho's Retry-After to the backoff. */
-export class RetryableSyncError extends Error {
-  readonly code: string;
+/**
+ * A call that got no usable answer and will be tried again: carries Zoho's (or the network's) code, the
+ * failing call's try number and Zoho's Retry-After to the backoff strategy.
+ */
+export class RetryableSyncError extends RelsyncError {
+  /** Zoho's code, or the network error's (`UND_ERR_SOCKET`, `ECONNREFUSED`, …). */
+  readonly zohoCode: string;
   readonly retryAfterMs: number | undefined;
   /** How many times the failing call has failed (a job's attempts count all its calls). */
   readonly tries: number | undefined;
-  constructor(code: string, message: string, retryAfterMs?: number, tries?: number) {
-    super(`${code}: ${message}`);
+  constructor(zohoCode: string, message: string, retryAfterMs?: number, tries?: number) {
+    super(ErrorCodes.SYNC_CALL_FAILED, `${zohoCode}: ${message}`);
     this.name = 'RetryableSyncError';
-    this.code = code;
+    this.zohoCode = zohoCode;
     this.retryAfterMs = retryAfterMs;
     this.tries = tries;
   }
@@ -62,7 +67,7 @@ export function createSyncProcessor(deps: SyncProcessorDeps) {
   const profileFor = async (importId: string): Promise<Profile> => {
     const cached = profiles.get(importId);
     if (cached) return cached;
-    const profile = await loadStoredProfile(deps.ledger, importId);
+    const profile = await requireStoredProfile(deps.ledger, importId);
     if (profiles.size > 100) profiles.clear();
     profiles.set(importId, profile);
     return profile;
@@ -113,7 +118,7 @@ export function createSyncProcessor(deps: SyncProcessorDeps) {
     // In order; calls whose rows already have outcomes (done before a retry or a crash) are skipped.
     for (let call = 0; call < calls.length; call += 1) {
       const attempt = (job.data.tries?.[call] ?? 0) + 1;
-      const step = await syncBatch({ ledger: deps.ledger, client: deps.client, budget: deps.budget, now }, { importId, ...calls[call]! }, {
+      const step = await syncCall({ ledger: deps.ledger, client: deps.client, budget: deps.budget, now }, { importId, ...calls[call]! }, {
         profile, attempt, maxAttempts: deps.config.zoho.maxAttempts, signal,
       });
       if (step.kind !== 'done') return setback(job, call, step, log);
@@ -140,7 +145,7 @@ function waitFor(step: Extract<SyncStep, { kind: 'rate-limited' | 'paused' }>, c
 async function recordWait(deps: SyncProcessorDeps, importId: string, step: Extract<SyncStep, { kind: 'rate-limited' | 'paused' }>, waitMs: number, now: number): Promise<void> {
   if (step.kind === 'rate-limited') await deps.ledger.increment(importId, 'rateLimited');
   const reason = step.kind === 'paused'
-    ? (step.code === 'CREDIT_BUDGET' ? step.message : `cannot get a Zoho access token: ${step.message}`)
+    ? (step.code === ErrorCodes.CREDIT_BUDGET ? step.message : `cannot get a Zoho access token: ${step.message}`)
     : step.reason === 'credits'
       ? `Zoho API credits exhausted (429): waiting for the rolling 24-hour window to free credits`
       : `Zoho answered 429 TOO_MANY_REQUESTS (${step.reason}): backing off`;

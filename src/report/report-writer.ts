@@ -11,7 +11,7 @@ import { once } from 'node:events';
 import { finished } from 'node:stream/promises';
 import { openCsv, type CsvReadOptions, type CsvRecord } from '../csv/csv-reader.js';
 import type { RowOutcome } from '../domain/row-outcome.js';
-import { RelsyncError } from '../errors.js';
+import { ErrorCodes, RelsyncError } from '../errors.js';
 import { cellFormatter, formatCsvRow } from './csv-format.js';
 
 /** Outcomes of the given rows, in the same order; undefined where a row has none. */
@@ -180,7 +180,7 @@ async function writeBatch(
 function alignOutcomes(batch: CsvRecord[], found: Array<RowOutcome | undefined>): Array<RowOutcome | undefined> {
   if (!Array.isArray(found) || found.length !== batch.length) {
     const got = Array.isArray(found) ? found.length : typeof found;
-    throw new RelsyncError('LOOKUP_INVALID', `outcome lookup: expected ${batch.length} results, got ${got}`);
+    throw new RelsyncError(ErrorCodes.LOOKUP_INVALID, `outcome lookup: expected ${batch.length} results, got ${got}`);
   }
   if (found.every((outcome, i) => outcome === undefined || outcome.row === batch[i]?.row)) return found;
   const byRow = new Map<number, RowOutcome>();

@@ -22,7 +22,7 @@ import type { Queues } from '../app/queues.js';
 import type { Config } from '../config/config.js';
 import { ErrorCodes, UserError } from '../errors.js';
 import type { RunLedger } from '../ledger/run-ledger.js';
-import { newImportId } from '../usecases/register-import.js';
+import { newImportId } from '../usecases/import-record.js';
 import { exists, newHolder, registerClaim, stemOf, sweepClaims, type WatchContext } from './watch-claims.js';
 
 export interface WatchFolderDeps {

@@ -12,9 +12,8 @@
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { setTimeout as delay } from 'node:timers/promises';
-import type { ImportSummary } from '../../jobs/import.job.js';
 import type { Config } from '../config/config.js';
-import type { ImportRecord, RunLedger } from '../ledger/run-ledger.js';
+import type { RunLedger } from '../ledger/run-ledger.js';
 import type { Profile } from '../profile/profile.js';
 
 export interface DedupDeps {
@@ -65,23 +64,6 @@ export async function claimContent(deps: DedupDeps, input: { importId: string; s
     owner = await deps.ledger.claimContent(key, input.importId, ttlS, owner);
   }
   return { importId: input.importId, contentKey: key, duplicate: false };
-}
-
-/** The summary of a finished import, as its `import` job returned it. */
-export function summaryOf(record: ImportRecord): ImportSummary {
-  return {
-    importId: record.id,
-    status: record.state === 'done' ? 'done' : 'failed',
-    rows: record.rows ?? 0,
-    success: record.success,
-    error: record.error,
-    skipped: record.skipped,
-    reportPath: record.reportPath ?? null,
-  };
-}
-
-export function isFinished(record: ImportRecord | undefined): record is ImportRecord {
-  return record?.state === 'done' || record?.state === 'failed';
 }
 
 /** JSON with object keys sorted at every level, so equal profiles hash equal. */

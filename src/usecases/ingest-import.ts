@@ -1,19 +1,20 @@
 /**
- * Ingest: stream the CSV once, validate each row, group valid rows per base record into batches of at
- * most 100, record outcomes for rows that will never be sent, and hand the batches to `enqueue`.
- * Runs again from the start after a crash: outcomes are recorded at most once and batch job ids are
- * deterministic, so a second run adds nothing new.
+ * Ingest: stream the CSV once, validate each row, group valid rows per base record into calls of at
+ * most 100 entries, record outcomes for rows that will never be sent, pack the calls into `sync-calls`
+ * jobs and hand them to `enqueue`. Runs again from the start after a crash: outcomes are recorded at
+ * most once and job ids are deterministic, so a second run adds nothing new.
  */
 import type { Logger } from 'pino';
-import { callsPerJob, type SyncBatchPayload } from '../../jobs/sync-batch.job.js';
-import { openCsv, type CsvReadOptions } from '../csv/csv-reader.js';
+import { callsPerJob, type SyncCallsPayload } from '../../jobs/sync-calls.job.js';
+import { openCsv } from '../csv/csv-reader.js';
 import type { RowOutcome } from '../domain/row-outcome.js';
 import { ErrorCodes, UserError } from '../errors.js';
 import type { RunLedger } from '../ledger/run-ledger.js';
 import { mapColumns } from '../plan/column-map.js';
-import { Grouper, pairNameOf } from '../plan/grouper.js';
+import { Grouper, pairNameOf, type PlannedCall } from '../plan/grouper.js';
 import { checkRow } from '../plan/row-check.js';
 import type { Profile } from '../profile/profile.js';
+import { csvOptionsFor } from './import-record.js';
 
 export interface IngestDeps {
   /** Where outcomes go: the run ledger, or an in-memory sink for `--dry-run`. */
@@ -28,23 +29,15 @@ export interface IngestInput {
   /** The name shown in messages (the user's file name). */
   sourceName: string;
   profile: Profile;
-  /** Adds the batches' jobs (idempotently); called with groups of about `enqueueCalls` calls. */
-  enqueue: (batches: SyncBatchPayload[]) => Promise<void>;
+  /** Adds the jobs (idempotently); called with groups of about `enqueueCalls` calls. */
+  enqueue: (jobs: SyncCallsPayload[]) => Promise<void>;
   /** Calls per `enqueue` (default 500): bounds the payloads held in memory at once, whatever the packing. */
   enqueueCalls?: number;
 }
 
-export interface IngestResult { rows: number; invalid: number; superseded: number; batches: number; baseRecords: number }
+export interface IngestResult { rows: number; invalid: number; superseded: number; plannedCalls: number; baseRecords: number }
 
 const OUTCOME_FLUSH = 1_000;
-
-/**
- * How an import's CSV is read. Ingest, the report, retry and dry runs must all read it the same way,
- * or their row numbers would disagree.
- */
-export function csvOptionsFor(profile: Profile, limits: { maxFieldBytes: number }): CsvReadOptions {
-  return { delimiter: profile.csv?.delimiter, encoding: profile.csv?.encoding, maxFieldBytes: limits.maxFieldBytes };
-}
 
 export async function ingestImport(deps: IngestDeps, input: IngestInput): Promise<IngestResult> {
   const { ledger } = deps;
@@ -54,7 +47,7 @@ export async function ingestImport(deps: IngestDeps, input: IngestInput): Promis
   const pending: RowOutcome[] = [];
   let rows = 0;
   let invalid = 0;
-  // By batch (one per read of the file), not by record: a promise per row costs more than checking it.
+  // By read (csv.batches: the records of one read of the file), not by record: a promise per row costs more than checking it.
   for await (const records of csv.batches) {
     for (const record of records) {
       rows = record.row;
@@ -76,22 +69,20 @@ export async function ingestImport(deps: IngestDeps, input: IngestInput): Promis
   for (let i = 0; i < plan.superseded.length; i += OUTCOME_FLUSH) {
     await ledger.recordOutcomes(input.importId, plan.superseded.slice(i, i + OUTCOME_FLUSH));
   }
-  const batches = await enqueueChunks(input, plan.chunks, plan.chunkCount);
-  await ledger.update(input.importId, { rows, batches });
-  deps.log.info({ rows, invalid, superseded: plan.superseded.length, batches, baseRecords: plan.baseRecords }, 'ingest finished');
-  return { rows, invalid, superseded: plan.superseded.length, batches, baseRecords: plan.baseRecords };
+  const plannedCalls = await enqueueCalls(input, plan.calls, plan.callCount);
+  await ledger.update(input.importId, { rows, plannedCalls });
+  deps.log.info({ rows, invalid, superseded: plan.superseded.length, plannedCalls, baseRecords: plan.baseRecords }, 'ingest finished');
+  return { rows, invalid, superseded: plan.superseded.length, plannedCalls, baseRecords: plan.baseRecords };
 }
 
-type PlannedChunk = { base: string; entries: Array<{ row: number; related: string; fields: Record<string, string> }> };
-
 /** Packs the calls into jobs of `callsPerJob(total)` calls, in order; returns the number of calls. */
-async function enqueueChunks(input: IngestInput, chunks: Iterable<PlannedChunk>, totalCalls: number): Promise<number> {
+async function enqueueCalls(input: IngestInput, calls: Iterable<PlannedCall>, totalCalls: number): Promise<number> {
   const size = input.enqueueCalls ?? 500;
   const perJob = callsPerJob(totalCalls);
-  let group: SyncBatchPayload[] = [];
-  let job: SyncBatchPayload | undefined;
+  let group: SyncCallsPayload[] = [];
+  let job: SyncCallsPayload | undefined;
   let count = 0;
-  for (const chunk of chunks) {
+  for (const call of calls) {
     if (!job || job.calls.length >= perJob) {
       if (group.length * perJob >= size) {
         await input.enqueue(group);
@@ -101,7 +92,7 @@ async function enqueueChunks(input: IngestInput, chunks: Iterable<PlannedChunk>,
       group.push(job);
     }
     // The grouper's entries are fresh objects: sent as they are, or without an empty `fields`.
-    job.calls.push({ base: chunk.base, entries: chunk.entries.map((e) => (hasFields(e.fields) ? e : { row: e.row, related: e.related })) });
+    job.calls.push({ base: call.base, entries: call.entries.map((e) => (hasFields(e.fields) ? e : { row: e.row, related: e.related })) });
     count += 1;
   }
   if (group.length > 0) await input.enqueue(group);

@@ -1,10 +1,9 @@
 /**
- * Register an import from this machine (CLI `import`, `retry`, the watched folder, schedules): check
+ * Register an import from this machine (CLI `import`, `retry`, the watched folder, the demo): check
  * what can be checked before any work starts — the file exists, the profile is valid, the header has
- * the profile's columns — so a mistake is one clear line now, not a failed job later. Then create the
- * ledger record and enqueue the `import` job under the new import id.
+ * the profile's columns — so a mistake is one clear line now, not a failed job later. Then record the
+ * import (import-record.ts) and enqueue its `import` job. The worker finds the record and uses it.
  */
-import { randomBytes } from 'node:crypto';
 import { basename, resolve } from 'node:path';
 import type { ImportJobPayload } from '../../jobs/import.job.js';
 import type { Config } from '../config/config.js';
@@ -12,10 +11,8 @@ import { openCsv } from '../csv/csv-reader.js';
 import type { RunLedger } from '../ledger/run-ledger.js';
 import { mapColumns } from '../plan/column-map.js';
 import type { Profile } from '../profile/profile.js';
-import { claimContent } from './dedup.js';
-import { csvOptionsFor } from './ingest-import.js';
+import { csvOptionsFor, newImportId, recordImport, type RecordedImport } from './import-record.js';
 import { checkFile, resolveProfile } from './resolve-source.js';
-import { defaultReportPath } from './start-import.js';
 
 export interface RegisterDeps {
   config: Config;
@@ -42,18 +39,7 @@ export interface RegisterRequest {
   force?: boolean;
 }
 
-export interface Registered {
-  importId: string;
-  reportPath: string;
-  /** The content was registered earlier (within RELSYNC_DEDUP_WINDOW_S): `importId` is that import. */
-  duplicate: boolean;
-}
-
-/** `imp-20261127-041502-k3x9`: sortable by time, unique enough to never collide in one Redis. */
-export function newImportId(now: number = Date.now()): string {
-  const stamp = new Date(now).toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
-  return `imp-${stamp}-${randomBytes(3).toString('hex')}`;
-}
+export type Registered = RecordedImport;
 
 /** Check the file and its header against the profile; returns the absolute path. */
 export async function preflight(file: string, profile: Profile, config: Config, cwd: string): Promise<string> {
@@ -69,38 +55,28 @@ export async function preflight(file: string, profile: Profile, config: Config, 
 }
 
 export async function registerImport(deps: RegisterDeps, request: RegisterRequest): Promise<Registered> {
-  const { config } = deps;
   const resolved = typeof request.profile === 'string' ? await resolveProfile(request.profile, request.cwd) : request.profile;
-  const source = await preflight(request.file, resolved.profile, config, request.cwd);
-  // A retry re-sends on purpose what failed before: never folded into an earlier import.
-  const claim = await claimContent(deps, {
-    importId: request.importId ?? newImportId(deps.now?.()), sourcePath: source, profile: resolved.profile, force: request.force || request.origin === 'retry',
-  });
-  const importId = claim.importId;
-  if (claim.duplicate) {
-    const earlier = await deps.ledger.getImport(importId);
-    return { importId, reportPath: earlier?.reportPath ?? defaultReportPath(config, importId), duplicate: true };
-  }
-  const reportPath = request.reportPath ? resolve(request.cwd, request.reportPath) : defaultReportPath(config, importId);
-  await deps.ledger.createImport({
-    id: importId,
+  const source = await preflight(request.file, resolved.profile, deps.config, request.cwd);
+  const recorded = await recordImport(deps, {
+    id: request.importId ?? newImportId(deps.now?.()),
     origin: request.origin,
     source,
     sourceName: request.sourceName ?? basename(source),
-    profileName: resolved.name,
-    profileJson: JSON.stringify(resolved.profile),
-    reportPath,
+    profile: resolved,
+    reportPath: request.reportPath ? resolve(request.cwd, request.reportPath) : undefined,
     retryOf: request.retryOf,
     idempotencyKey: request.idempotencyKey,
-    contentHash: claim.contentKey,
+    force: request.force,
   });
+  if (recorded.duplicate) return recorded;
+  // The record holds the resolved profile, the source and the report path; the payload only names
+  // them (the contract's shape) so that the job reads well in the dashboard.
   await deps.enqueue({
-    importId,
+    importId: recorded.importId,
     source: { path: source },
-    profile: resolved.profile as unknown as Record<string, unknown>,
+    profile: resolved.name,
     origin: request.origin,
-    reportPath,
     ...(request.retryOf ? { retryOf: request.retryOf } : {}),
   });
-  return { importId, reportPath, duplicate: false };
+  return recorded;
 }

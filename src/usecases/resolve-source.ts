@@ -8,7 +8,6 @@ import { basename, dirname, isAbsolute, join, relative, resolve, sep } from 'nod
 import type { ImportSource } from '../../jobs/import.job.js';
 import { ErrorCodes, UserError } from '../errors.js';
 import { BUILTIN_PROFILES, loadProfile, parseProfile, type Profile } from '../profile/profile.js';
-import type { ImportRecord, RunLedger } from '../ledger/run-ledger.js';
 
 export interface SourceLimits { maxFileBytes: number; maxInlineCsvBytes: number }
 
@@ -96,18 +95,6 @@ export async function materializeSource(source: ImportSource, options: { importI
   const path = options.confine ? await confinedPath(source.path, options.importRoot) : resolve(options.importRoot, source.path);
   await checkFile(path, options.limits);
   return path;
-}
-
-/** The profile an import was registered with (resolved then, stored as JSON in its record). */
-export function storedProfile(record: ImportRecord): Profile {
-  return parseProfile(JSON.parse(record.profileJson), `import ${record.id} profile`);
-}
-
-/** The stored profile of an import that must exist (a worker's job refers to it). */
-export async function loadStoredProfile(ledger: RunLedger, importId: string): Promise<Profile> {
-  const record = await ledger.getImport(importId);
-  if (!record) throw new Error(`import ${importId} has no ledger record`);
-  return storedProfile(record);
 }
 
 /** A built-in name, a JSON file (relative to `cwd`), or a profile object from a payload. */

@@ -9,17 +9,16 @@ import { join } from 'node:path';
 import { once } from 'node:events';
 import { finished } from 'node:stream/promises';
 import { openCsv, type CsvReadOptions } from '../csv/csv-reader.js';
-import { csvOptionsFor } from './ingest-import.js';
+import { csvOptionsFor, storedProfile } from './import-record.js';
 import { ErrorCodes, UserError } from '../errors.js';
-import { storedProfile } from './resolve-source.js';
 import { formatCsvRow } from '../report/csv-format.js';
 import { registerImport, type RegisterDeps } from './register-import.js';
 
 export async function retryImport(deps: RegisterDeps, importId: string, cwd: string): Promise<{ importId: string; reportPath: string; rows: number }> {
   const record = await deps.ledger.requireImport(importId);
-  if (record.state !== 'done') throw new UserError(ErrorCodes.IMPORT_NOT_FOUND, `${importId}: expected a finished import, got one that is ${record.state}`);
+  if (record.state !== 'done') throw new UserError(ErrorCodes.IMPORT_NOT_FINISHED, `${importId}: expected a finished import, got one that is ${record.state}`);
   const rows = await deps.ledger.rowsWithStatus(importId, 'error');
-  if (rows.length === 0) throw new UserError(ErrorCodes.FILE_INVALID, `${importId}: no rows ended in error; nothing to retry`);
+  if (rows.length === 0) throw new UserError(ErrorCodes.NOTHING_TO_RETRY, `${importId}: no rows ended in error; nothing to retry`);
   const profile = storedProfile(record);
   const dir = join(deps.config.reportDir, 'retries');
   await mkdir(dir, { recursive: true });

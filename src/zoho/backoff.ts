@@ -8,7 +8,7 @@
  * and Jitter"). Zoho documents no backoff algorithm and sends no Retry-After (fact sheet §2.4); when a
  * Retry-After does arrive, the verdict carries it and it wins over this function.
  */
-import { RelsyncError } from '../errors.js';
+import { ErrorCodes, RelsyncError } from '../errors.js';
 
 export interface BackoffOptions {
   /** Delay ceiling of the first retry, in ms (>= 0). */
@@ -39,5 +39,5 @@ function validate(attempt: number, { baseMs, maxMs, factor = 2 }: BackoffOptions
   if (!Number.isFinite(baseMs) || baseMs < 0) problems.push(`baseMs: expected a number >= 0, got ${baseMs}`);
   if (!Number.isFinite(maxMs) || maxMs < baseMs) problems.push(`maxMs: expected a number >= baseMs (${baseMs}), got ${maxMs}`);
   if (!Number.isFinite(factor) || factor < 1) problems.push(`factor: expected a number >= 1, got ${factor}`);
-  if (problems.length > 0) throw new RelsyncError('INVALID_OPTION', `backoffDelayMs: ${problems.join('; ')}`);
+  if (problems.length > 0) throw new RelsyncError(ErrorCodes.INVALID_OPTION, `backoffDelayMs: ${problems.join('; ')}`);
 }

@@ -7,7 +7,7 @@
  * §7), so tokens are cached, minted single-flight, and refreshed a little ahead of expiry.
  */
 import { request, type Dispatcher } from 'undici';
-import { RelsyncError } from '../errors.js';
+import { ErrorCodes, RelsyncError } from '../errors.js';
 import { classifyNetworkError } from './call-verdict.js';
 import { httpUrl, nonNegativeNumber, positiveNumber, presentSecret, throwIfProblems } from './option-checks.js';
 import { redactSecrets, snippet } from './redact.js';
@@ -40,7 +40,7 @@ export class AccountsError extends RelsyncError {
   readonly httpStatus: number | undefined;
 
   constructor(message: string, options: AccountsErrorOptions) {
-    super('ACCOUNTS_ERROR', message, { cause: options.cause, isRetryable: options.isRetryable });
+    super(ErrorCodes.ACCOUNTS_ERROR, message, { cause: options.cause, isRetryable: options.isRetryable });
     this.name = 'AccountsError';
     this.zohoError = options.zohoError;
     this.httpStatus = options.httpStatus;

@@ -2,14 +2,14 @@
  * Validation of constructor options, "expected X, got Y", every problem at once (STYLE Code 9).
  * Secrets are checked for presence only and never echoed.
  */
-import { RelsyncError } from '../errors.js';
+import { ErrorCodes, RelsyncError } from '../errors.js';
 
 export type Problem = string | undefined;
 
 /** Throw one INVALID_OPTION error naming every problem, or return when there is none. */
 export function throwIfProblems(owner: string, problems: readonly Problem[]): void {
   const found = problems.filter((p): p is string => p !== undefined);
-  if (found.length > 0) throw new RelsyncError('INVALID_OPTION', `${owner}: ${found.join('; ')}`);
+  if (found.length > 0) throw new RelsyncError(ErrorCodes.INVALID_OPTION, `${owner}: ${found.join('; ')}`);
 }
 
 export function positiveNumber(name: string, value: number | undefined): Problem {

@@ -5,13 +5,11 @@
  * retries, backoff and rate limits to the worker edge. Only getting a token may throw (AccountsError).
  */
 import { Pool, type Dispatcher } from 'undici';
+import { MAX_ENTRIES_PER_CALL } from '../../jobs/sync-calls.job.js';
 import { ErrorCodes, RelsyncError } from '../errors.js';
 import { classifyNetworkError, classifyResponse, type CallVerdict } from './call-verdict.js';
 import type { AccessToken, TokenProvider } from './oauth-client.js';
 import { httpUrl, positiveInteger, positiveNumber, throwIfProblems } from './option-checks.js';
-
-/** Zoho's limit per call (fact sheet §1.3). */
-export const MAX_ENTRIES_PER_CALL = 100;
 
 export interface RelatedUpdateRequest {
   /** Module API name of the base record, e.g. 'Contacts'. */
@@ -201,7 +199,7 @@ export function relatedRecordsPath(apiVersion: string, module: string, base: str
   const empty = Object.entries(segments).filter(([, value]) => typeof value !== 'string' || value === '');
   if (empty.length > 0) {
     const names = empty.map(([name]) => name).join(', ');
-    throw new RelsyncError('INVALID_REQUEST', `relatedRecordsPath: expected non-empty strings for ${names}`);
+    throw new RelsyncError(ErrorCodes.INVALID_REQUEST, `relatedRecordsPath: expected non-empty strings for ${names}`);
   }
   return `/crm/${encodeSegment(apiVersion)}/${encodeSegment(module)}/${encodeSegment(base)}/${encodeSegment(relatedList)}`;
 }
@@ -244,7 +242,7 @@ function validateRequest(request: RelatedUpdateRequest): void {
   const count = Array.isArray(request.entries) ? request.entries.length : -1;
   if (count < 1 || count > MAX_ENTRIES_PER_CALL) {
     throw new RelsyncError(
-      'INVALID_REQUEST',
+      ErrorCodes.INVALID_REQUEST,
       `updateRelated: entries: expected 1..${MAX_ENTRIES_PER_CALL} related records, got ${count < 0 ? 'no array' : count}`,
     );
   }

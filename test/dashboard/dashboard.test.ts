@@ -46,8 +46,8 @@ describe('relsync dashboard', () => {
     lifecycle.add('redis', () => redis.quit());
     queues = openQueues(redis, prefix, lifecycle);
     await queues.imports.add(JobName.import, { source: { csv: 'contact_ext_id,deal_ext_id\nc1,d1\n' }, profile: 'contacts-deals', importId: 'imp-dash' }, { jobId: 'imp-dash' });
-    await queues.sync.add(JobName.syncBatch, { importId: 'imp-dash', seq: 0, calls: [{ base: 'c1', entries: [{ row: 1, related: 'd1' }] }] }, { jobId: 'imp-dash-b0' });
-    await queues.sync.add(JobName.syncBatch, { importId: 'imp-dash', seq: 1, calls: [{ base: 'c2', entries: [{ row: 2, related: 'd2' }] }] }, { jobId: 'imp-dash-b1' });
+    await queues.sync.add(JobName.syncCalls, { importId: 'imp-dash', seq: 0, calls: [{ base: 'c1', entries: [{ row: 1, related: 'd1' }] }] }, { jobId: 'imp-dash-b0' });
+    await queues.sync.add(JobName.syncCalls, { importId: 'imp-dash', seq: 1, calls: [{ base: 'c2', entries: [{ row: 2, related: 'd2' }] }] }, { jobId: 'imp-dash-b1' });
     dashboard = await startDashboard({ config: { prefix }, queues }, { port: 0 });
     // launchPersistentContext: Playwright's way to give Chromium a fresh --user-data-dir.
     profileDir = await mkdtemp(join(tmpdir(), 'relsync-chromium-'));

@@ -12,7 +12,7 @@ import { IMPORT_JOB_OPTIONS } from '../../jobs/import.job.js';
 import { JobName, QueueName } from '../../jobs/queues.js';
 import type { ImportRecord } from '../../src/ledger/run-ledger.js';
 import { BUILTIN_PROFILES, type Profile } from '../../src/profile/profile.js';
-import { importIdOf } from '../../src/usecases/start-import.js';
+import { importIdOf } from '../../src/usecases/import-record.js';
 import type { Harness } from '../helpers/harness.js';
 
 export const HOSTILE_FIXTURES = join(import.meta.dirname, '../fixtures/hostile');

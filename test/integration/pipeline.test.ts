@@ -4,7 +4,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { callsPerJob, syncBatchJobId } from '../../jobs/sync-batch.job.js';
+import { callsPerJob, syncCallsJobId } from '../../jobs/sync-calls.job.js';
 import { JobName, QueueName } from '../../jobs/queues.js';
 import { QueueEvents } from 'bullmq';
 import { reportPaths } from '../../src/report/report-writer.js';
@@ -93,7 +93,7 @@ describe('import pipeline', () => {
     const deals = h.sim.dataset.deals.filter((d) => /^D-\d+$/.test(d.External_Deal_ID)).slice(0, 250);
     const file = await h.writeCsv('many.csv', [HEADER, ...deals.map((d) => [contact.External_Contact_ID, d.External_Deal_ID, '', ''])]);
     const record = await h.waitDone(await h.importFile(file));
-    expect(record).toMatchObject({ state: 'done', success: 250, error: 0, calls: 3, batches: 3 });
+    expect(record).toMatchObject({ state: 'done', success: 250, error: 0, calls: 3, plannedCalls: 3 });
     expect(h.sim.counters.calls).toBe(3);
     expect(h.sim.associations().filter((a) => a.contactId === contact.id)).toHaveLength(250);
   });
@@ -109,7 +109,7 @@ describe('import pipeline', () => {
     const batch = { importId: first.id, seq: 0, calls: [{ base: c.External_Contact_ID, entries: deals.map((d, i) => ({ row: i + 1, related: d.External_Deal_ID })) }] };
     const events = new QueueEvents(QueueName.sync, { connection: { url: h.config.redisUrl }, prefix: h.config.prefix });
     await events.waitUntilReady();
-    const again = await h.runtime.queues.sync.add(JobName.syncBatch, batch, { jobId: `${syncBatchJobId(first.id, 0)}-replay` });
+    const again = await h.runtime.queues.sync.add(JobName.syncCalls, batch, { jobId: `${syncCallsJobId(first.id, 0)}-replay` });
     await again.waitUntilFinished(events);
     await events.close();
     expect(await h.runtime.ledger.getImport(first.id)).toMatchObject({ success: 3, error: 0, calls: 1 });
@@ -128,7 +128,7 @@ describe('import pipeline', () => {
     expect(callsPerJob(600)).toBe(2);
     h.sim.enqueueFaults(['500', '503', '500', '502', '500']);
     const record = await h.waitDone(await h.importFile(file.path));
-    expect(record).toMatchObject({ state: 'done', success: 600, error: 0, batches: 600, retries: 5 });
+    expect(record).toMatchObject({ state: 'done', success: 600, error: 0, plannedCalls: 600, retries: 5 });
     expect(h.sim.counters.calls).toBe(605); // each failure costs exactly one more call
     expect(associationsOf(h.sim)).toEqual(file.associations);
   });

@@ -1,33 +1,34 @@
 import { describe, expect, it } from 'vitest';
 import { FieldSetTable } from '../../src/plan/field-set-table.js';
-import { Grouper, MAX_ENTRIES_PER_CALL, pairNameOf, type Chunk } from '../../src/plan/grouper.js';
+import { MAX_ENTRIES_PER_CALL } from '../../jobs/sync-calls.job.js';
+import { Grouper, pairNameOf, type PlannedCall } from '../../src/plan/grouper.js';
 import { BUILTIN_PROFILES, type Profile } from '../../src/profile/profile.js';
 
 const role = (value: string): Array<[string, string]> => [['Contact_Role', value]];
 
-function chunksOf(grouper: Grouper): Chunk[] {
-  return [...grouper.finish().chunks];
+function callsOf(grouper: Grouper): PlannedCall[] {
+  return [...grouper.finish().calls];
 }
 
 describe('Grouper', () => {
-  it('splits a base with 250 related rows into chunks of 100, 100 and 50 in input order', () => {
+  it('splits a base with 250 related rows into calls of 100, 100 and 50 in input order', () => {
     const grouper = new Grouper();
     for (let row = 1; row <= 250; row++) grouper.add(row, 'C-1', `D-${row}`, []);
     const plan = grouper.finish();
-    const chunks = [...plan.chunks];
+    const calls = [...plan.calls];
     expect(MAX_ENTRIES_PER_CALL).toBe(100);
-    expect(chunks.map((c) => [c.base, c.seq, c.entries.length])).toEqual([['C-1', 0, 100], ['C-1', 1, 100], ['C-1', 2, 50]]);
-    expect(chunks.flatMap((c) => c.entries.map((e) => e.row))).toEqual(Array.from({ length: 250 }, (_, i) => i + 1));
-    expect(plan).toMatchObject({ baseRecords: 1, chunkCount: 3, superseded: [] });
+    expect(calls.map((c) => [c.base, c.seq, c.entries.length])).toEqual([['C-1', 0, 100], ['C-1', 1, 100], ['C-1', 2, 50]]);
+    expect(calls.flatMap((c) => c.entries.map((e) => e.row))).toEqual(Array.from({ length: 250 }, (_, i) => i + 1));
+    expect(plan).toMatchObject({ baseRecords: 1, callCount: 3, superseded: [] });
   });
 
-  it('keeps separate bases in separate chunks, in order of first appearance', () => {
+  it('keeps separate bases in separate calls, in order of first appearance', () => {
     const grouper = new Grouper();
     grouper.add(1, 'C-2', 'D-1', role('Buyer'));
     grouper.add(2, 'C-1', 'D-2', []);
     grouper.add(3, 'C-2', 'D-3', role('Buyer'));
     grouper.add(5, 'C-3', 'D-1', role('Seller'));
-    expect(chunksOf(grouper)).toEqual([
+    expect(callsOf(grouper)).toEqual([
       { base: 'C-2', seq: 0, entries: [{ row: 1, related: 'D-1', fields: { Contact_Role: 'Buyer' } }, { row: 3, related: 'D-3', fields: { Contact_Role: 'Buyer' } }] },
       { base: 'C-1', seq: 1, entries: [{ row: 2, related: 'D-2', fields: {} }] },
       { base: 'C-3', seq: 2, entries: [{ row: 5, related: 'D-1', fields: { Contact_Role: 'Seller' } }] },
@@ -46,38 +47,38 @@ describe('Grouper', () => {
       { row: 2, status: 'skipped', code: 'DUPLICATE_PAIR', message: 'superseded by row 17 (same contact and deal)' },
       { row: 9, status: 'skipped', code: 'DUPLICATE_PAIR', message: 'superseded by row 17 (same contact and deal)' },
     ]);
-    expect([...plan.chunks]).toEqual([
+    expect([...plan.calls]).toEqual([
       { base: 'C-1', seq: 0, entries: [{ row: 3, related: 'D-2', fields: {} }, { row: 17, related: 'D-1', fields: { Contact_Role: 'Owner' } }] },
       { base: 'C-2', seq: 1, entries: [{ row: 5, related: 'D-1', fields: {} }] },
     ]);
-    expect(plan.chunkCount).toBe(2);
+    expect(plan.callCount).toBe(2);
   });
 
-  it('counts chunks after dropping duplicates', () => {
+  it('counts calls after dropping duplicates', () => {
     const grouper = new Grouper();
     for (let row = 1; row <= 101; row++) grouper.add(row, 'C-1', row === 101 ? 'D-1' : `D-${row}`, []);
     const plan = grouper.finish();
-    expect(plan.chunkCount).toBe(1);
-    expect([...plan.chunks].map((c) => c.entries.length)).toEqual([100]);
+    expect(plan.callCount).toBe(1);
+    expect([...plan.calls].map((c) => c.entries.length)).toEqual([100]);
   });
 
-  it('gives the same chunks and numbering on every iteration and for the same input', () => {
+  it('gives the same calls and numbering on every iteration and for the same input', () => {
     const build = (): Grouper => {
       const grouper = new Grouper({ maxEntriesPerCall: 3 });
       for (let row = 1; row <= 40; row++) grouper.add(row, `C-${row % 4}`, `D-${row % 11}`, role(`r${row % 2}`));
       return grouper;
     };
     const grouper = build();
-    const first = chunksOf(grouper);
-    expect([...grouper.finish().chunks]).toEqual(first);
-    expect(chunksOf(build())).toEqual(first);
+    const first = callsOf(grouper);
+    expect([...grouper.finish().calls]).toEqual(first);
+    expect(callsOf(build())).toEqual(first);
     expect(first.map((c) => c.seq)).toEqual(first.map((_, i) => i));
   });
 
   it('keeps unicode ids and field values intact', () => {
     const grouper = new Grouper();
     grouper.add(1, 'Zoë', 'Dëal ✓ 😀', role('Décideur'));
-    expect(chunksOf(grouper)).toEqual([{ base: 'Zoë', seq: 0, entries: [{ row: 1, related: 'Dëal ✓ 😀', fields: { Contact_Role: 'Décideur' } }] }]);
+    expect(callsOf(grouper)).toEqual([{ base: 'Zoë', seq: 0, entries: [{ row: 1, related: 'Dëal ✓ 😀', fields: { Contact_Role: 'Décideur' } }] }]);
   });
 
   it('refuses rows out of input order, and adds after finish', () => {
@@ -93,7 +94,7 @@ describe('Grouper', () => {
   });
 
   it('plans nothing for no rows', () => {
-    expect(new Grouper().finish()).toMatchObject({ superseded: [], baseRecords: 0, chunkCount: 0 });
+    expect(new Grouper().finish()).toMatchObject({ superseded: [], baseRecords: 0, callCount: 0 });
   });
 });
 

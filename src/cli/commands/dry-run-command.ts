@@ -5,9 +5,10 @@
  */
 import { resolve } from 'node:path';
 import type { Config } from '../../config/config.js';
-import type { RowOutcome } from '../../domain/row-outcome.js';
+import { OutcomeCodes, type RowOutcome } from '../../domain/row-outcome.js';
 import { writeReport } from '../../report/report-writer.js';
-import { csvOptionsFor, ingestImport } from '../../usecases/ingest-import.js';
+import { csvOptionsFor } from '../../usecases/import-record.js';
+import { ingestImport } from '../../usecases/ingest-import.js';
 import { preflight } from '../../usecases/register-import.js';
 import { resolveProfile } from '../../usecases/resolve-source.js';
 import { ExitCode, type CliIO } from '../cli-io.js';
@@ -30,8 +31,8 @@ export async function runDryRun(io: CliIO, config: Config, file: string, options
   };
   const plan = await ingestImport({ ledger: sink, log: silentLogger(), limits: config.limits }, {
     importId: 'dry-run', sourcePath: source, sourceName: file, profile,
-    enqueue: async (batches) => {
-      for (const job of batches) {
+    enqueue: async (jobs) => {
+      for (const job of jobs) {
         calls += job.calls.length;
         entries += job.calls.reduce((sum, call) => sum + call.entries.length, 0);
       }
@@ -40,7 +41,7 @@ export async function runDryRun(io: CliIO, config: Config, file: string, options
   const reportPath = resolve(io.cwd, options.report ?? `${source.replace(/\.csv$/i, '')}.dry-run.csv`);
   const counts = await writeReport({
     input: source, csv: csvOptionsFor(profile, config.limits), reportPath,
-    lookup: async (rows) => rows.map((row) => outcomes.get(row) ?? { row, status: 'skipped', code: 'DRY_RUN', message: 'valid: would be sent (dry run)' }),
+    lookup: async (rows) => rows.map((row) => outcomes.get(row) ?? { row, status: 'skipped', code: OutcomeCodes.DRY_RUN, message: 'valid: would be sent (dry run)' }),
     summaryExtra: { dryRun: true, calls },
   });
   const seconds = Math.ceil((calls * TYPICAL_CALL_MS) / 1000 / config.zoho.concurrency);

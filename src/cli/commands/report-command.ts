@@ -2,9 +2,7 @@
 import { resolve } from 'node:path';
 import type { Config } from '../../config/config.js';
 import { writeReportFor } from '../../usecases/finalize-import.js';
-import { defaultReportPath } from '../../usecases/start-import.js';
-import { storedProfile } from '../../usecases/resolve-source.js';
-import { csvOptionsFor } from '../../usecases/ingest-import.js';
+import { csvOptionsFor, defaultReportPath, storedProfile } from '../../usecases/import-record.js';
 import { ExitCode, type CliIO } from '../cli-io.js';
 import { openCliRuntime } from '../cli-runtime.js';
 import { silentLogger } from '../silent-logger.js';

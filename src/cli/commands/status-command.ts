@@ -9,7 +9,7 @@ export function statusJson(record: ImportRecord): Record<string, unknown> {
   return {
     importId: record.id, state: record.state, origin: record.origin, source: record.sourceName, profile: record.profileName,
     rows: record.rows ?? null, done: doneRows(record), success: record.success, error: record.error, skipped: record.skipped,
-    calls: record.calls, retries: record.retries, rateLimited: record.rateLimited, batches: record.batches ?? null,
+    calls: record.calls, retries: record.retries, rateLimited: record.rateLimited, plannedCalls: record.plannedCalls ?? null,
     paused: record.pausedReason ? { reason: record.pausedReason, until: record.pausedUntil ? new Date(record.pausedUntil).toISOString() : null } : null,
     failedReason: record.failedReason ?? null, reportPath: record.reportPath ?? null, retryOf: record.retryOf ?? null,
     createdAt: new Date(record.createdAt).toISOString(), finishedAt: record.finishedAt ? new Date(record.finishedAt).toISOString() : null,

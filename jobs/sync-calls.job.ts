@@ -1,28 +1,36 @@
 /**
- * The `sync-batch` job: one or more Zoho calls of one import, made one after another, each for at
- * most 100 rows that share a base record. Its id is derived from what it is (import id and batch
- * number), so enqueueing it twice is a no-op, and the run ledger records each row's outcome at most
- * once, so a retried job cannot give a row a second one (calls already done are skipped).
+ * The `sync-calls` job: up to 16 Zoho calls of one import, made one after another. The words, as in
+ * docs/architecture.md#glossary: a **row** of the CSV becomes an **entry**; a **call** is one PUT of at
+ * most 100 entries that share a base record; a **job** carries up to 16 calls of one import.
+ *
+ * A job's id is derived from what it is (import id and job number), so enqueueing it twice is a
+ * no-op, and the run ledger records each row's outcome at most once, so a retried job cannot give a
+ * row a second one (calls already done are skipped).
  */
-export interface SyncEntry {
+
+/** Zoho takes at most 100 records in `data` per related-list update (docs/zoho.md). */
+export const MAX_ENTRIES_PER_CALL = 100;
+
+/** One related record in a call's `data`, from one input row. */
+export interface CallEntry {
   /** 1-based input data row this entry comes from. */
   row: number;
   /** The related record: an external value, or a Zoho id when the profile has no related external field. */
   related: string;
-  /** Relation fields (Zoho API name → value); empty cells are left out. */
+  /** Relation fields (Zoho API name → value); empty cells are left out. Never modify: shared between entries. */
   fields?: Record<string, string>;
 }
 
-/** One Zoho call: ≤100 related records of one base record. */
+/** One Zoho call: at most MAX_ENTRIES_PER_CALL related records of one base record. */
 export interface SyncCall {
   /** The base record: an external value, or a Zoho id when the profile has no base external field. */
   base: string;
-  entries: SyncEntry[];
+  entries: CallEntry[];
 }
 
-export interface SyncBatchPayload {
+export interface SyncCallsPayload {
   importId: string;
-  /** Batch number within the import, 0-based, deterministic for a given file and profile. */
+  /** Job number within the import, 0-based, deterministic for a given file and profile. */
   seq: number;
   /** The calls, made in order; a job is active (holds one concurrency slot) for all of them. */
   calls: SyncCall[];
@@ -38,7 +46,8 @@ export function callsPerJob(totalCalls: number): number {
   return Math.min(16, Math.max(1, Math.floor(totalCalls / 256)));
 }
 
-export function syncBatchJobId(importId: string, seq: number): string {
+/** `<import id>-b<seq>`: the `b` stays from the first naming, so jobs already queued keep their ids. */
+export function syncCallsJobId(importId: string, seq: number): string {
   return `${importId}-b${seq}`;
 }
 
@@ -46,14 +55,14 @@ export function syncBatchJobId(importId: string, seq: number): string {
 export const ZOHO_BACKOFF = 'zoho';
 
 /** `maxAttempts` is per call; tries are counted per call in the job's data, so the job may fail as often as all its calls together. */
-export function syncBatchJobOptions(maxAttempts: number, calls = 1) {
+export function syncCallsJobOptions(maxAttempts: number, calls = 1) {
   return {
     attempts: maxAttempts * calls,
     backoff: { type: ZOHO_BACKOFF },
-    // Outcomes live in the run ledger; a finished batch job has nothing more to say.
+    // Outcomes live in the run ledger; a finished job has nothing more to say.
     removeOnComplete: true,
     removeOnFail: { age: 7 * 86_400 },
-    // A batch that fails for good must not block its import: the import then reports its rows.
+    // A job that fails for good must not block its import: the import then reports its rows.
     ignoreDependencyOnFailure: true,
   } as const;
 }

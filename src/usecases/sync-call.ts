@@ -1,12 +1,13 @@
 /**
- * Sync one call: ≤100 rows of one base record, and an outcome for every row.
+ * Sync one call: at most 100 entries of one base record, and an outcome for the row behind every entry.
  *
  * What to do next is decided here and returned as a `SyncStep`; the worker edge turns it into BullMQ
  * terms (complete, retry with backoff, rate-limit the whole queue, pause). Rows that already have an
  * outcome (a re-run after a crash, a duplicate job) are not sent again.
  */
-import type { SyncCall, SyncEntry } from '../../jobs/sync-batch.job.js';
+import type { SyncCall, CallEntry } from '../../jobs/sync-calls.job.js';
 import { OutcomeCodes, type RowOutcome } from '../domain/row-outcome.js';
+import { ErrorCodes } from '../errors.js';
 import type { RunLedger } from '../ledger/run-ledger.js';
 import { xExternalHeader, type Profile } from '../profile/profile.js';
 import type { CallVerdict, EntryResult } from '../zoho/call-verdict.js';
@@ -47,16 +48,16 @@ export type SyncStep =
 /** One call of a job, with its import. */
 export type ImportCall = SyncCall & { importId: string };
 
-export async function syncBatch(deps: SyncDeps, batch: ImportCall, ctx: SyncContext): Promise<SyncStep> {
-  const known = await deps.ledger.getOutcomes(batch.importId, batch.entries.map((e) => e.row));
-  const entries = batch.entries.filter((_, i) => known[i] === undefined);
+export async function syncCall(deps: SyncDeps, call: ImportCall, ctx: SyncContext): Promise<SyncStep> {
+  const known = await deps.ledger.getOutcomes(call.importId, call.entries.map((e) => e.row));
+  const entries = call.entries.filter((_, i) => known[i] === undefined);
   if (entries.length === 0) return { kind: 'done', sent: 0, recorded: 0 };
   if (deps.budget) {
     const take = await deps.budget.tryTake(1);
     if (!take.ok) {
       const now = (deps.now ?? Date.now)();
       return {
-        kind: 'paused', code: 'CREDIT_BUDGET', retryAfterMs: take.retryAtMs - now,
+        kind: 'paused', code: ErrorCodes.CREDIT_BUDGET, retryAfterMs: take.retryAtMs - now,
         message: `ZOHO_DAILY_CREDITS budget of ${deps.budget.limit} credits per 24 h is used up; the next credit frees at ${new Date(take.retryAtMs).toISOString()}`,
       };
     }
@@ -64,19 +65,19 @@ export async function syncBatch(deps: SyncDeps, batch: ImportCall, ctx: SyncCont
 
   let verdict: CallVerdict;
   try {
-    verdict = await deps.client.updateRelated(buildRequest(ctx.profile, batch.base, entries), { signal: ctx.signal });
+    verdict = await deps.client.updateRelated(buildRequest(ctx.profile, call.base, entries), { signal: ctx.signal });
   } catch (error) {
     return fromThrown(error);
   }
-  await deps.ledger.increment(batch.importId, 'calls');
+  await deps.ledger.increment(call.importId, 'calls');
   const outcomes = outcomesFor(verdict, entries, ctx);
   if (!outcomes) return nextStep(verdict);
-  const recorded = await deps.ledger.recordOutcomes(batch.importId, outcomes);
+  const recorded = await deps.ledger.recordOutcomes(call.importId, outcomes);
   return { kind: 'done', sent: entries.length, recorded, httpStatus: 'httpStatus' in verdict ? verdict.httpStatus : undefined };
 }
 
 /** The request for these entries: related by external field (or `id`), relation fields as mapped. */
-export function buildRequest(profile: Profile, base: string, entries: readonly SyncEntry[]): RelatedUpdateRequest {
+export function buildRequest(profile: Profile, base: string, entries: readonly CallEntry[]): RelatedUpdateRequest {
   const relatedKey = profile.related.externalField ?? 'id';
   return {
     module: profile.module,
@@ -88,7 +89,7 @@ export function buildRequest(profile: Profile, base: string, entries: readonly S
 }
 
 /** Outcomes when the verdict settles the rows; undefined when it calls for another try. */
-function outcomesFor(verdict: CallVerdict, entries: readonly SyncEntry[], ctx: SyncContext): RowOutcome[] | undefined {
+function outcomesFor(verdict: CallVerdict, entries: readonly CallEntry[], ctx: SyncContext): RowOutcome[] | undefined {
   switch (verdict.kind) {
     case 'results':
       return entries.map((e, i) => fromEntryResult(e.row, verdict.entries[i], ctx.attempt));
@@ -109,7 +110,7 @@ function outcomesFor(verdict: CallVerdict, entries: readonly SyncEntry[], ctx: S
 }
 
 /**
- * Zoho does not document its answer to a pair that already exists (fact sheet Unknown #2): `relation
+ * Zoho does not document its answer to a pair that already exists (docs/zoho.md#unknowns): `relation
  * added`, `relation updated`, or a per-entry duplicate error are all plausible. On a re-sent call
  * (an earlier attempt's answer was lost, so it may have applied), a duplicate error means our own
  * earlier send made the association: the row succeeded. On a first attempt it stays an error (the
@@ -138,7 +139,7 @@ function nextStep(verdict: CallVerdict): SyncStep {
 /** A token could not be had: the accounts server refused or throttled us, or a refresh is stuck. */
 function fromThrown(error: unknown): SyncStep {
   const code = (error as { code?: unknown }).code;
-  if (code === 'ACCOUNTS_ERROR' || code === 'TOKEN_WAIT_TIMEOUT') {
+  if (code === ErrorCodes.ACCOUNTS_ERROR || code === ErrorCodes.TOKEN_WAIT_TIMEOUT) {
     return { kind: 'paused', code, message: (error as Error).message };
   }
   throw error;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { callsPerJob, syncBatchJobId, syncBatchJobOptions } from '../../jobs/sync-batch.job.js';
+import { callsPerJob, syncCallsJobId, syncCallsJobOptions } from '../../jobs/sync-calls.job.js';
 
 describe('sync-batch job', () => {
   it('packs up to 16 calls into a job, keeping at least 256 jobs for the concurrency slots', () => {
@@ -7,8 +7,8 @@ describe('sync-batch job', () => {
   });
 
   it('derives its id from the import and batch number, and allows every call its attempts', () => {
-    expect(syncBatchJobId('imp-1', 7)).toBe('imp-1-b7');
-    expect(syncBatchJobOptions(8, 16).attempts).toBe(128);
-    expect(syncBatchJobOptions(8).attempts).toBe(8);
+    expect(syncCallsJobId('imp-1', 7)).toBe('imp-1-b7');
+    expect(syncCallsJobOptions(8, 16).attempts).toBe(128);
+    expect(syncCallsJobOptions(8).attempts).toBe(8);
   });
 });

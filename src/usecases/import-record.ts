@@ -1,0 +1,111 @@
+/**
+ * What an import is: its id, its ledger record (with the profile it was registered with), where its
+ * report goes, how its CSV is read, and its summary. `recordImport` is the one path that records an
+ * import, whoever starts it — the CLI, the watched folder, a schedule, another service's queue job or
+ * `retry` (see docs/architecture.md#the-life-of-one-row).
+ */
+import { randomBytes } from 'node:crypto';
+import { join } from 'node:path';
+import type { ImportJobPayload, ImportSummary } from '../../jobs/import.job.js';
+import type { Config } from '../config/config.js';
+import type { CsvReadOptions } from '../csv/csv-reader.js';
+import type { ImportRecord, NewImport, RunLedger } from '../ledger/run-ledger.js';
+import { parseProfile, type Profile } from '../profile/profile.js';
+import { claimContent, type DedupDeps } from './dedup.js';
+
+/** `imp-20261127-041502-k3x9`: sortable by time, unique enough to never collide in one Redis. */
+export function newImportId(now: number = Date.now()): string {
+  return `imp-${timeStamp(now)}-${randomBytes(3).toString('hex')}`;
+}
+
+/**
+ * The import id of an `import` job. Our producers set it. A schedule's tick (job id
+ * `repeat:<scheduler id>:<due ms>`, BullMQ's documented form) gets `sch-<name>-<due time>`; anything
+ * else `job-<job id>`. Derived from the job, never random, so a retried job keeps its import.
+ */
+export function importIdOf(jobId: string | undefined, data: Pick<ImportJobPayload, 'importId' | 'schedule'>): string {
+  if (data.importId) return data.importId;
+  const due = data.schedule ? /:(\d{10,})$/.exec(jobId ?? '')?.[1] : undefined;
+  if (data.schedule && due) return `sch-${data.schedule.name}-${timeStamp(Number(due))}`;
+  return `job-${jobId}`;
+}
+
+function timeStamp(ms: number): string {
+  return new Date(ms).toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
+}
+
+export function defaultReportPath(config: Pick<Config, 'reportDir'>, importId: string): string {
+  return join(config.reportDir, `${importId}.report.csv`);
+}
+
+/**
+ * How an import's CSV is read. Ingest, the report, retry and dry runs must all read it the same way,
+ * or their row numbers would disagree.
+ */
+export function csvOptionsFor(profile: Profile, limits: { maxFieldBytes: number }): CsvReadOptions {
+  return { delimiter: profile.csv?.delimiter, encoding: profile.csv?.encoding, maxFieldBytes: limits.maxFieldBytes };
+}
+
+/** The profile an import was registered with (resolved then, stored as JSON in its record). */
+export function storedProfile(record: ImportRecord): Profile {
+  return parseProfile(JSON.parse(record.profileJson), `import ${record.id} profile`);
+}
+
+/** The stored profile of an import that must exist (a worker's job refers to it). */
+export async function requireStoredProfile(ledger: Pick<RunLedger, 'getImport'>, importId: string): Promise<Profile> {
+  const record = await ledger.getImport(importId);
+  if (!record) throw new Error(`import ${importId} has no ledger record`);
+  return storedProfile(record);
+}
+
+/** The summary of a finished import, as its `import` job returns it. */
+export function summaryOf(record: ImportRecord): ImportSummary {
+  return {
+    importId: record.id,
+    status: record.state === 'done' ? 'done' : 'failed',
+    rows: record.rows ?? 0,
+    success: record.success,
+    error: record.error,
+    skipped: record.skipped,
+    reportPath: record.reportPath ?? null,
+  };
+}
+
+export function isFinished(record: ImportRecord | undefined): record is ImportRecord {
+  return record?.state === 'done' || record?.state === 'failed';
+}
+
+export interface ImportToRecord extends Omit<NewImport, 'profileName' | 'profileJson' | 'contentHash' | 'reportPath'> {
+  /** The profile, resolved: stored with the import so every later step reads the same one. */
+  profile: { name: string; profile: Profile };
+  /** Where the report goes; default `<REPORT_DIR>/<id>.report.csv`. */
+  reportPath?: string;
+  /** A new import even when the same content and profile were recorded within the dedup window. */
+  force?: boolean;
+}
+
+export interface RecordedImport {
+  /** The import that does the work: the one asked for, or an earlier import of the same content. */
+  importId: string;
+  reportPath: string;
+  /** An earlier import of the same content and profile (RELSYNC_DEDUP_WINDOW_S) does the work. */
+  duplicate: boolean;
+}
+
+/**
+ * Record an import: claim its content for the dedup window, then write its ledger record. A retry
+ * re-sends on purpose what failed before, so it is never folded into an earlier import.
+ */
+export async function recordImport(deps: DedupDeps & { config: Pick<Config, 'reportDir' | 'dedupWindowS'>; ledger: Pick<RunLedger, 'createImport'> }, input: ImportToRecord): Promise<RecordedImport> {
+  const { profile, force, ...record } = input;
+  const claim = await claimContent(deps, { importId: input.id, sourcePath: input.source, profile: profile.profile, force: force || input.origin === 'retry' });
+  if (claim.duplicate) {
+    const earlier = await deps.ledger.getImport(claim.importId);
+    return { importId: claim.importId, reportPath: earlier?.reportPath ?? defaultReportPath(deps.config, claim.importId), duplicate: true };
+  }
+  const reportPath = input.reportPath ?? defaultReportPath(deps.config, input.id);
+  await deps.ledger.createImport({
+    ...record, reportPath, profileName: profile.name, profileJson: JSON.stringify(profile.profile), contentHash: claim.contentKey,
+  });
+  return { importId: input.id, reportPath, duplicate: false };
+}
