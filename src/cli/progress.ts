@@ -17,7 +17,7 @@ export function doneRows(record: ImportRecord): number {
 }
 
 /** Poll the ledger until the import is done or failed. */
-export async function waitForImport(ledger: RunLedger, importId: string, options: { pollMs?: number; onUpdate?: (record: ImportRecord) => void } = {}): Promise<ImportRecord> {
+export async function waitForImport(ledger: Pick<RunLedger, 'getImport'>, importId: string, options: { pollMs?: number; onUpdate?: (record: ImportRecord) => void } = {}): Promise<ImportRecord> {
   for (;;) {
     const record = await ledger.getImport(importId);
     if (!record) throw new Error(`import ${importId} disappeared from the ledger`);
@@ -34,7 +34,7 @@ export function summaryLine(record: ImportRecord): string {
 }
 
 /** Follow an import to its end on stderr: live progress, then the summary line. */
-export async function followImport(io: CliIO, ledger: RunLedger, importId: string, options: { json?: boolean; lineEveryMs?: number; pollMs?: number } = {}): Promise<ImportRecord> {
+export async function followImport(io: CliIO, ledger: Pick<RunLedger, 'getImport'>, importId: string, options: { json?: boolean; lineEveryMs?: number; pollMs?: number } = {}): Promise<ImportRecord> {
   const progress = createProgressReporter(io, { json: options.json, lineEveryMs: options.lineEveryMs });
   try {
     const record = await waitForImport(ledger, importId, { pollMs: options.pollMs, onUpdate: (r) => progress.update(r) });

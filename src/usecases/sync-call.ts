@@ -23,7 +23,7 @@ export interface CreditGate {
 }
 
 export interface SyncDeps {
-  ledger: RunLedger;
+  ledger: Pick<RunLedger, 'getOutcomes' | 'increment' | 'recordOutcomes'>;
   client: RelatedRecordsClient;
   /** Our own ZOHO_DAILY_CREDITS budget, when set: a call is made only with a credit in hand. */
   budget?: CreditGate;

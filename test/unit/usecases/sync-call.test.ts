@@ -1,0 +1,131 @@
+/**
+ * The sync call's outcome rules, without Redis or HTTP: which verdicts settle rows (and how), which
+ * ask for another try, and which pause. The ledger and the client are in-memory stand-ins for the two
+ * narrow interfaces syncCall uses; the real ones are covered by test/integration and test/faults.
+ */
+import { describe, expect, it } from 'vitest';
+import type { RowOutcome } from '../../../src/domain/row-outcome.js';
+import { ErrorCodes } from '../../../src/errors.js';
+import { parseProfile } from '../../../src/profile/profile.js';
+import { syncCall, type CreditGate, type SyncDeps } from '../../../src/usecases/sync-call.js';
+import type { CallVerdict } from '../../../src/zoho/call-verdict.js';
+import type { RelatedUpdateRequest } from '../../../src/zoho/zoho-client.js';
+
+const profile = parseProfile({
+  module: 'Contacts', relatedList: 'Deals',
+  base: { column: 'contact_ext_id', externalField: 'External_Contact_ID' },
+  related: { column: 'deal_ext_id', externalField: 'External_Deal_ID', module: 'Deals' },
+  fields: { Contact_Role: 'contact_role' },
+}, 'test');
+
+const call = { importId: 'imp-1', base: 'C-1', entries: [{ row: 1, related: 'D-1', fields: { Contact_Role: 'R1' } }, { row: 2, related: 'D-2' }] };
+
+function memoryLedger(known: RowOutcome[] = []) {
+  const outcomes = new Map(known.map((o) => [o.row, o]));
+  const counters: Record<string, number> = {};
+  const ledger: SyncDeps['ledger'] = {
+    getOutcomes: async (_id, rows) => rows.map((row) => outcomes.get(row)),
+    increment: async (_id, counter, by = 1) => void (counters[counter] = (counters[counter] ?? 0) + by),
+    recordOutcomes: async (_id, list) => list.filter((o) => !outcomes.has(o.row) && outcomes.set(o.row, o)).length,
+  };
+  return { ledger, outcomes, counters };
+}
+
+function answering(verdict: CallVerdict | Error) {
+  const sent: RelatedUpdateRequest[] = [];
+  return {
+    sent,
+    client: {
+      updateRelated: async (request: RelatedUpdateRequest) => {
+        sent.push(request);
+        if (verdict instanceof Error) throw verdict;
+        return verdict;
+      },
+    },
+  };
+}
+
+const ctx = (attempt = 1, maxAttempts = 3) => ({ profile, attempt, maxAttempts });
+
+describe('syncCall', () => {
+  it('sends one PUT for the base with each entry keyed by the external field, and records each result on its row', async () => {
+    const { ledger, outcomes, counters } = memoryLedger();
+    const { client, sent } = answering({ kind: 'results', httpStatus: 207, entries: [
+      { status: 'success', code: 'SUCCESS', message: 'relation added', zohoId: '900' },
+      { status: 'error', code: 'INVALID_DATA', message: 'the related id given seems to be invalid' },
+    ] });
+    const step = await syncCall({ ledger, client }, call, ctx());
+    expect(step).toMatchObject({ kind: 'done', sent: 2, recorded: 2 });
+    expect(sent).toEqual([{ module: 'Contacts', base: 'C-1', relatedList: 'Deals', xExternal: 'Contacts.External_Contact_ID,Deals.External_Deal_ID', entries: [{ Contact_Role: 'R1', External_Deal_ID: 'D-1' }, { External_Deal_ID: 'D-2' }] }]);
+    expect(outcomes.get(1)).toEqual({ row: 1, status: 'success', code: 'SUCCESS', message: 'relation added', zohoId: '900' });
+    expect(outcomes.get(2)).toMatchObject({ row: 2, status: 'error', code: 'INVALID_DATA' });
+    expect(counters.calls).toBe(1);
+  });
+
+  it('sends only the rows without an outcome, and makes no call when all have one', async () => {
+    const done: RowOutcome = { row: 1, status: 'success', code: 'SUCCESS', message: 'relation added' };
+    const partly = answering({ kind: 'results', httpStatus: 200, entries: [{ status: 'success', code: 'SUCCESS', message: 'relation added' }] });
+    await syncCall({ ledger: memoryLedger([done]).ledger, client: partly.client }, call, ctx());
+    expect(partly.sent[0]!.entries).toEqual([{ External_Deal_ID: 'D-2' }]);
+
+    const none = answering(new Error('must not be called'));
+    const all = memoryLedger([done, { ...done, row: 2 }]);
+    expect(await syncCall({ ledger: all.ledger, client: none.client }, call, ctx())).toEqual({ kind: 'done', sent: 0, recorded: 0 });
+    expect(none.sent).toHaveLength(0);
+  });
+
+  it('gives every row the whole-request error', async () => {
+    const { ledger, outcomes } = memoryLedger();
+    const { client } = answering({ kind: 'request-error', httpStatus: 404, code: 'INVALID_URL_PATTERN', message: 'the request URL is incorrect' });
+    await syncCall({ ledger, client }, call, ctx());
+    expect([...outcomes.values()].map((o) => [o.row, o.status, o.code])).toEqual([[1, 'error', 'INVALID_URL_PATTERN'], [2, 'error', 'INVALID_URL_PATTERN']]);
+  });
+
+  it('asks for another try while attempts remain, then gives every row RETRIES_EXHAUSTED', async () => {
+    const verdict: CallVerdict = { kind: 'retry', httpStatus: 500, code: 'INTERNAL_ERROR', message: 'try later', retryAfterMs: 2_000 };
+    const early = memoryLedger();
+    expect(await syncCall({ ledger: early.ledger, client: answering(verdict).client }, call, ctx(2, 3))).toEqual({ kind: 'retry', code: 'INTERNAL_ERROR', message: 'try later', retryAfterMs: 2_000 });
+    expect(early.outcomes.size).toBe(0);
+
+    const last = memoryLedger();
+    await syncCall({ ledger: last.ledger, client: answering(verdict).client }, call, ctx(3, 3));
+    expect([...last.outcomes.values()].map((o) => o.code)).toEqual(['RETRIES_EXHAUSTED', 'RETRIES_EXHAUSTED']);
+    expect(last.outcomes.get(1)!.message).toContain('INTERNAL_ERROR');
+  });
+
+  it('never settles a row on a 429, whatever the attempt', async () => {
+    const { ledger, outcomes } = memoryLedger();
+    const { client } = answering({ kind: 'rate-limited', code: 'TOO_MANY_REQUESTS', message: 'too many', reason: 'concurrency' });
+    expect(await syncCall({ ledger, client }, call, ctx(3, 3))).toMatchObject({ kind: 'rate-limited', reason: 'concurrency' });
+    expect(outcomes.size).toBe(0);
+  });
+
+  it('counts a duplicate answer as success only on a re-sent call (the first answer may have been lost)', async () => {
+    const duplicate: CallVerdict = { kind: 'results', httpStatus: 400, entries: [
+      { status: 'error', code: 'DUPLICATE_DATA', message: 'duplicate data' }, { status: 'error', code: 'DUPLICATE_DATA', message: 'duplicate data' },
+    ] };
+    const first = memoryLedger();
+    await syncCall({ ledger: first.ledger, client: answering(duplicate).client }, call, ctx(1));
+    expect(first.outcomes.get(1)).toMatchObject({ status: 'error', code: 'DUPLICATE_DATA' });
+    const resent = memoryLedger();
+    await syncCall({ ledger: resent.ledger, client: answering(duplicate).client }, call, ctx(2));
+    expect(resent.outcomes.get(1)).toMatchObject({ status: 'success', code: 'SUCCESS' });
+  });
+
+  it('gives a row NO_RESULT when Zoho answers fewer results than entries', async () => {
+    const { ledger, outcomes } = memoryLedger();
+    await syncCall({ ledger, client: answering({ kind: 'results', httpStatus: 200, entries: [{ status: 'success', code: 'SUCCESS', message: 'relation added' }] }).client }, call, ctx());
+    expect(outcomes.get(2)).toMatchObject({ status: 'error', code: 'NO_RESULT' });
+  });
+
+  it('pauses without a call when the credit budget is spent, and when no token can be had', async () => {
+    const budget: CreditGate = { limit: 10, tryTake: async () => ({ ok: false, retryAtMs: 61_000, used: 10 }) };
+    const none = answering(new Error('must not be called'));
+    const paused = await syncCall({ ledger: memoryLedger().ledger, client: none.client, budget, now: () => 1_000 }, call, ctx());
+    expect(paused).toMatchObject({ kind: 'paused', code: ErrorCodes.CREDIT_BUDGET, retryAfterMs: 60_000 });
+    expect(none.sent).toHaveLength(0);
+
+    const accounts = Object.assign(new Error('Access Denied'), { code: ErrorCodes.ACCOUNTS_ERROR });
+    expect(await syncCall({ ledger: memoryLedger().ledger, client: answering(accounts).client }, call, ctx())).toMatchObject({ kind: 'paused', code: 'ACCOUNTS_ERROR' });
+  });
+});
