@@ -44,6 +44,8 @@ export interface ImportSummary {
   error: number;
   skipped: number;
   reportPath: string | null;
+  /** Set when every row has its outcome but the report could not be written (`relsync report <id>` writes it). */
+  reportError?: string;
 }
 
 const nonEmpty = z.string().trim().min(1);

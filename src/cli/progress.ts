@@ -30,6 +30,7 @@ export async function waitForImport(ledger: Pick<RunLedger, 'getImport'>, import
 export function summaryLine(record: ImportRecord): string {
   if (record.state === 'failed') return `${record.id} failed: ${record.failedReason ?? 'unknown reason'}`;
   const counts = `${record.rows ?? 0} rows: ${record.success} success, ${record.error} error, ${record.skipped} skipped; ${record.calls} Zoho calls`;
+  if (record.reportError) return `${record.id} ${record.state}: ${counts}\nreport not written: ${record.reportError}; run 'relsync report ${record.id}' once the disk is fixed`;
   return `${record.id} ${record.state}: ${counts}${record.reportPath ? `\nreport: ${record.reportPath}` : ''}`;
 }
 

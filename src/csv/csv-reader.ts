@@ -46,6 +46,11 @@ export interface CsvReadOptions {
    * otherwise swallow the rest of the file into one field; a longer record fails the whole read.
    */
   maxFieldBytes?: number;
+  /**
+   * How messages name the file. Default: its path. An import reads its own copy of the input
+   * (usecases/input-snapshot.ts) but names the file the user gave.
+   */
+  shownAs?: string;
 }
 
 export const DEFAULT_MAX_FIELD_BYTES = 1024 * 1024;
@@ -56,17 +61,24 @@ export const DEFAULT_MAX_FIELD_BYTES = 1024 * 1024;
  */
 const READ_CHUNK_BYTES = 64 * 1024;
 
+/** The file read, and the name messages give it. */
+interface SourceFile {
+  path: string;
+  name: string;
+}
+
 export async function openCsv(path: string, options: CsvReadOptions = {}): Promise<CsvSource> {
   const requested = normalizeOptions(options);
-  const sniffed = await sniffFile(path, requested);
+  const file: SourceFile = { path, name: options.shownAs ?? path };
+  const sniffed = await sniffFile(file, requested);
   const settings = { ...requested, delimiter: requested.delimiter ?? sniffed.delimiter };
-  const header = await readHeader(path, settings);
+  const header = await readHeader(file, settings);
   return {
     header,
     delimiter: settings.delimiter,
     encoding: sniffed.encoding,
-    records: { [Symbol.asyncIterator]: () => dataRecords(path, settings, header) },
-    batches: { [Symbol.asyncIterator]: () => dataBatches(path, settings, header) },
+    records: { [Symbol.asyncIterator]: () => dataRecords(file, settings, header) },
+    batches: { [Symbol.asyncIterator]: () => dataBatches(file, settings, header) },
   };
 }
 
@@ -92,12 +104,12 @@ function normalizeOptions(options: CsvReadOptions): Omit<Settings, 'delimiter'> 
 }
 
 /** Encoding and delimiter from the first chunk (the delimiter from the header line in it). */
-async function sniffFile(path: string, settings: Pick<Settings, 'encoding'>): Promise<{ delimiter: string; encoding: FoundEncoding }> {
-  const handle = await openFile(path);
+async function sniffFile(file: SourceFile, settings: Pick<Settings, 'encoding'>): Promise<{ delimiter: string; encoding: FoundEncoding }> {
+  const handle = await openFile(file);
   try {
     const decoder = new ChunkDecoder(settings.encoding);
-    const chunk = await readChunk(handle, path);
-    const bytes = chunk === undefined ? undefined : await decodeChunk(decoder, chunk, path);
+    const chunk = await readChunk(handle, file);
+    const bytes = chunk === undefined ? undefined : await decodeChunk(decoder, chunk, file);
     return { delimiter: bytes === undefined ? ',' : detectDelimiter(bytes), encoding: decoder.encoding ?? 'UTF-8' };
   } finally {
     await handle.close();
@@ -105,38 +117,38 @@ async function sniffFile(path: string, settings: Pick<Settings, 'encoding'>): Pr
 }
 
 /** The chunk as UTF-8 bytes for the parser (undefined at the end of the file); bad bytes fail the read. */
-async function decodeChunk(decoder: ChunkDecoder, chunk: Buffer | undefined, path: string): Promise<Buffer | undefined> {
+async function decodeChunk(decoder: ChunkDecoder, chunk: Buffer | undefined, file: SourceFile): Promise<Buffer | undefined> {
   try {
     if (chunk !== undefined) return decoder.decode(chunk);
     const rest = decoder.end(); // bytes held back to tell a BOM by, in a file shorter than 4 bytes
     return rest !== undefined && rest.length > 0 ? rest : undefined;
   } catch (error) {
     if (!(error instanceof EncodingProblem)) throw error;
-    const line = await lineAtOffset(path, error.offset, error.found);
-    throw new UserError(ErrorCodes.FILE_INVALID, `${path}: line ${line}: ${error.detail}`, { cause: error });
+    const line = await lineAtOffset(file.path, error.offset, error.found);
+    throw new UserError(ErrorCodes.FILE_INVALID, `${file.name}: line ${line}: ${error.detail}`, { cause: error });
   }
 }
 
-async function readHeader(path: string, settings: Settings): Promise<string[]> {
-  for await (const batch of parseFile(path, settings)) {
+async function readHeader(file: SourceFile, settings: Settings): Promise<string[]> {
+  for await (const batch of parseFile(file, settings)) {
     const header = batch.cells[0];
     if (header !== undefined) return header; // leaving the loop closes the file
-    if (batch.failure) throw fileInvalid(path, batch.failure);
+    if (batch.failure) throw fileInvalid(file, batch.failure);
   }
-  throw new UserError(ErrorCodes.FILE_INVALID, `${path}: the file is empty; expected a header line`);
+  throw new UserError(ErrorCodes.FILE_INVALID, `${file.name}: the file is empty; expected a header line`);
 }
 
-async function* dataRecords(path: string, settings: Settings, header: string[]): AsyncGenerator<CsvRecord> {
-  for await (const batch of dataBatches(path, settings, header)) yield* batch;
+async function* dataRecords(file: SourceFile, settings: Settings, header: string[]): AsyncGenerator<CsvRecord> {
+  for await (const batch of dataBatches(file, settings, header)) yield* batch;
 }
 
-async function* dataBatches(path: string, settings: Settings, header: string[]): AsyncGenerator<CsvRecord[]> {
+async function* dataBatches(file: SourceFile, settings: Settings, header: string[]): AsyncGenerator<CsvRecord[]> {
   let row = 0;
   let headerSeen = false;
-  for await (const { cells, lines, failure } of parseFile(path, settings)) {
+  for await (const { cells, lines, failure } of parseFile(file, settings)) {
     let first = 0;
     if (!headerSeen && cells.length > 0) {
-      assertSameHeader(path, header, cells[0] as string[]);
+      assertSameHeader(file, header, cells[0] as string[]);
       headerSeen = true;
       first = 1;
     }
@@ -145,7 +157,7 @@ async function* dataBatches(path: string, settings: Settings, header: string[]):
       records.push({ row: ++row, cells: cells[i] as string[], line: lines[i] as number });
     }
     if (failure !== undefined) {
-      if (!headerSeen) throw fileInvalid(path, failure);
+      if (!headerSeen) throw fileInvalid(file, failure);
       const error = { code: OutcomeCodes.MALFORMED_ROW, message: failure.message };
       records.push({ row: ++row, cells: [], line: failure.line, error });
     }
@@ -153,9 +165,9 @@ async function* dataBatches(path: string, settings: Settings, header: string[]):
   }
 }
 
-function assertSameHeader(path: string, expected: string[], actual: string[]): void {
+function assertSameHeader(file: SourceFile, expected: string[], actual: string[]): void {
   if (actual.length === expected.length && actual.every((cell, i) => cell === expected[i])) return;
-  throw new UserError(ErrorCodes.FILE_INVALID, `${path}: the header changed while the file was being read`);
+  throw new UserError(ErrorCodes.FILE_INVALID, `${file.name}: the header changed while the file was being read`);
 }
 
 /** Where parsing had to stop, as the rest of the file seen from the record that was being read. */
@@ -171,17 +183,17 @@ interface ParsedBatch {
 }
 
 /** Parses the whole file (header included) in batches, one per chunk read; closes it on every exit. */
-async function* parseFile(path: string, settings: Settings): AsyncGenerator<ParsedBatch> {
-  const handle = await openFile(path);
+async function* parseFile(file: SourceFile, settings: Settings): AsyncGenerator<ParsedBatch> {
+  const handle = await openFile(file);
   try {
     const parser = new RecordCapture(settings);
     const decoder = new ChunkDecoder(settings.encoding);
     for (;;) {
-      const chunk = await decodeChunk(decoder, await readChunk(handle, path), path);
+      const chunk = await decodeChunk(decoder, await readChunk(handle, file), file);
       const error = chunk === undefined ? await endParser(parser) : await writeParser(parser, chunk);
       const batch = parser.takeRecords();
       if (error !== undefined) {
-        yield { ...batch, failure: describeFailure(error, parser, path, settings) };
+        yield { ...batch, failure: describeFailure(error, parser, file, settings) };
         return;
       }
       if (batch.cells.length > 0) yield batch;
@@ -192,37 +204,37 @@ async function* parseFile(path: string, settings: Settings): AsyncGenerator<Pars
   }
 }
 
-async function openFile(path: string): Promise<FileHandle> {
+async function openFile(file: SourceFile): Promise<FileHandle> {
   try {
-    return await open(path, 'r');
+    return await open(file.path, 'r');
   } catch (error) {
-    throw fileError(path, error);
+    throw fileError(file, error);
   }
 }
 
-async function readChunk(handle: FileHandle, path: string): Promise<Buffer | undefined> {
+async function readChunk(handle: FileHandle, file: SourceFile): Promise<Buffer | undefined> {
   // A fresh buffer each time: csv-parse keeps a view of the unparsed tail between writes.
   const buffer = Buffer.allocUnsafe(READ_CHUNK_BYTES);
   try {
     const { bytesRead } = await handle.read(buffer, 0, READ_CHUNK_BYTES, null);
     return bytesRead === 0 ? undefined : buffer.subarray(0, bytesRead);
   } catch (error) {
-    throw fileError(path, error);
+    throw fileError(file, error);
   }
 }
 
-function fileError(path: string, error: unknown): UserError {
+function fileError(file: SourceFile, error: unknown): UserError {
   const code = (error as NodeJS.ErrnoException).code;
-  if (code === 'ENOENT') return new UserError(ErrorCodes.FILE_NOT_FOUND, `${path}: no such file`, { cause: error });
+  if (code === 'ENOENT') return new UserError(ErrorCodes.FILE_NOT_FOUND, `${file.name}: no such file`, { cause: error });
   const what =
     code === 'EISDIR' ? 'is a directory, not a CSV file'
     : code === 'EACCES' || code === 'EPERM' ? 'permission denied'
     : `cannot be read (${code ?? String(error)})`;
-  return new UserError(ErrorCodes.FILE_INVALID, `${path}: ${what}`, { cause: error });
+  return new UserError(ErrorCodes.FILE_INVALID, `${file.name}: ${what}`, { cause: error });
 }
 
-function fileInvalid(path: string, failure: Failure): UserError {
-  return new UserError(ErrorCodes.FILE_INVALID, `${path}: line ${failure.line}: ${failure.message}`);
+function fileInvalid(file: SourceFile, failure: Failure): UserError {
+  return new UserError(ErrorCodes.FILE_INVALID, `${file.name}: line ${failure.line}: ${failure.message}`);
 }
 
 /**
@@ -232,7 +244,7 @@ function fileInvalid(path: string, failure: Failure): UserError {
  * silently drop, so the whole read fails, naming the line and the setting. Anything else means we
  * are not reading CSV at all.
  */
-function describeFailure(error: Error, parser: RecordCapture, path: string, settings: Settings): Failure {
+function describeFailure(error: Error, parser: RecordCapture, file: SourceFile, settings: Settings): Failure {
   const line = parser.pendingLine();
   const code = error instanceof CsvError ? error.code : undefined;
   if (code === 'CSV_QUOTE_NOT_CLOSED') {
@@ -241,11 +253,11 @@ function describeFailure(error: Error, parser: RecordCapture, path: string, sett
   }
   if (code === 'CSV_MAX_RECORD_SIZE') {
     const message =
-      `${path}: line ${line}: expected a row of at most ${settings.maxFieldBytes} bytes (RELSYNC_MAX_FIELD_BYTES), ` +
+      `${file.name}: line ${line}: expected a row of at most ${settings.maxFieldBytes} bytes (RELSYNC_MAX_FIELD_BYTES), ` +
       'got a longer one: a field that long, or a quote opened here and never closed; fix the file or raise RELSYNC_MAX_FIELD_BYTES';
     throw new UserError(ErrorCodes.FILE_INVALID, message, { cause: error });
   }
-  throw new UserError(ErrorCodes.FILE_INVALID, `${path}: line ${line}: ${error.message}`, { cause: error });
+  throw new UserError(ErrorCodes.FILE_INVALID, `${file.name}: line ${line}: ${error.message}`, { cause: error });
 }
 
 function writeParser(parser: RecordCapture, chunk: Buffer): Promise<Error | undefined> {

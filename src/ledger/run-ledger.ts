@@ -21,8 +21,12 @@ export interface ImportRecord {
   id: string;
   state: ImportState;
   origin: string;
-  /** Absolute path of the CSV being imported. */
+  /** Absolute path of the import's own copy of its input (input-snapshot.ts): what every step reads. */
   source: string;
+  /** Where the input was when the import was recorded (the user's file, the watched folder's claim…). */
+  originalPath?: string;
+  /** Hex SHA-256 of the input's content. */
+  inputSha256?: string;
   /** What the user called it (file name, or "inline CSV"). */
   sourceName: string;
   profileName: string;
@@ -45,6 +49,8 @@ export interface ImportRecord {
   plannedCalls?: number;
   reportPath?: string;
   failedReason?: string;
+  /** The import is done, but its report could not be written (full or read-only disk); `relsync report` clears it. */
+  reportError?: string;
   /** Set while the import waits on something outside it (429 storm, credits, accounts server). */
   pausedReason?: string;
   pausedUntil?: number;
@@ -54,7 +60,7 @@ export interface ImportRecord {
 }
 
 export type NewImport = Pick<ImportRecord, 'id' | 'origin' | 'source' | 'sourceName' | 'profileName' | 'profileJson'> &
-  Partial<Pick<ImportRecord, 'reportPath' | 'retryOf' | 'idempotencyKey' | 'contentHash'>>;
+  Partial<Pick<ImportRecord, 'reportPath' | 'retryOf' | 'idempotencyKey' | 'contentHash' | 'originalPath' | 'inputSha256'>>;
 
 const NUMBER_FIELDS = new Set(['createdAt', 'updatedAt', 'startedAt', 'finishedAt', 'rows', 'success', 'error', 'skipped', 'calls', 'retries', 'rateLimited', 'plannedCalls', 'pausedUntil']);
 type Counter = 'success' | 'error' | 'skipped' | 'calls' | 'retries' | 'rateLimited';

@@ -61,18 +61,19 @@ async function runSteps(deps: ImportProcessorDeps, job: Job<ImportJobData, Impor
       log.info({ duplicateOf: started.duplicateOf }, 'same content and profile as an earlier import; waiting for its summary');
       step = await saveStep(job, 'duplicate', { duplicateOf: started.duplicateOf });
     } else {
-      step = await saveStep(job, 'ingest', { importId, sourcePath: started.sourcePath, reportPath: started.reportPath });
+      step = await saveStep(job, 'ingest', { importId, reportPath: started.reportPath });
     }
   }
   if (step === 'duplicate') return awaitDuplicate(deps.ledger, job, token);
   const profile = await requireStoredProfile(deps.ledger, importId);
-  const sourcePath = job.data.sourcePath!;
+  // The import's own copy of its input (input-snapshot.ts), whatever happened to the file since.
+  const record = await deps.ledger.requireImport(importId);
+  const sourcePath = record.source;
   if (step === 'ingest') {
     await deps.ledger.setState(importId, 'ingesting', { startedAt: Date.now() });
-    const record = await deps.ledger.getImport(importId);
-    log.info({ source: record?.sourceName, profile: record?.profileName, origin: record?.origin }, 'import started: reading the file');
+    log.info({ source: record.sourceName, profile: record.profileName, origin: record.origin }, 'import started: reading the file');
     await ingestImport({ ledger: deps.ledger, log, limits: deps.config.limits }, {
-      importId, sourcePath, sourceName: record?.sourceName ?? sourcePath, profile,
+      importId, sourcePath, sourceName: record.sourceName, shownAs: record.originalPath, profile,
       enqueue: (batches) => addBatches(deps.syncQueue, job, batches, deps.config.zoho.maxAttempts),
     });
     await deps.ledger.setState(importId, 'syncing');
@@ -82,7 +83,7 @@ async function runSteps(deps: ImportProcessorDeps, job: Job<ImportJobData, Impor
     if (await job.moveToWaitingChildren(token)) throw new WaitingChildrenError();
     step = await saveStep(job, 'report');
   }
-  return finalizeImport({ ledger: deps.ledger, log }, { importId, sourcePath, profile, reportPath: job.data.reportPath!, csv: csvOptionsFor(profile, deps.config.limits) });
+  return finalizeImport({ ledger: deps.ledger, log }, { importId, sourcePath, profile, reportPath: job.data.reportPath!, csv: { ...csvOptionsFor(profile, deps.config.limits), shownAs: record.originalPath } });
 }
 
 async function saveStep(job: Job<ImportJobData>, step: ImportStep, extra: Partial<ImportJobData> = {}): Promise<ImportStep> {

@@ -166,7 +166,7 @@ export async function finishClaim(ctx: WatchContext, claim: Claim, outcome: Clai
     for (const file of [...files.filter((f) => f !== claim.name), claim.name]) await moveQuietly(join(claim.dir, file), join(target, targetName(file)));
     if (claim.importId === claim.id && (await ctx.ledger.getImport(claim.id))) {
       // Where the files are now, for `relsync status` and `relsync report`.
-      await ctx.ledger.update(claim.id, { source: join(target, targetName(claim.name)), reportPath: join(target, targetName(`${stem}.report.csv`)) });
+      await ctx.ledger.update(claim.id, { originalPath: join(target, targetName(claim.name)), reportPath: join(target, targetName(`${stem}.report.csv`)) });
     }
     await rm(claim.dir, { recursive: true, force: true });
     ctx.log.info({ file: claim.name, importId: claim.importId, to: join(target, targetName(claim.name)) }, `watched file ${outcome}`);

@@ -4,13 +4,12 @@
  * unless forced — a file dropped twice, or sent by two services, is synced once and every trigger
  * learns the one import's id.
  *
- * The key is the SHA-256 of the file (streamed, never read whole) and of the profile (canonical JSON
+ * The key is the SHA-256 of the file (taken while its snapshot is copied) and of the profile (canonical JSON
  * without its display name, so `contacts-deals` by name and the same object inline are one profile).
  * The first import to set the key owns it until the TTL ends. An owner that failed is replaced, so a
  * failed attempt never blocks the next one.
  */
 import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
 import { setTimeout as delay } from 'node:timers/promises';
 import type { Config } from '../config/config.js';
 import type { RunLedger } from '../ledger/run-ledger.js';
@@ -34,22 +33,21 @@ export interface DedupClaim {
 const OWNER_GRACE_MS = 10_000;
 const OWNER_POLL_MS = 100;
 
-export async function contentKey(path: string, profile: Profile): Promise<string> {
-  const file = createHash('sha256');
-  for await (const chunk of createReadStream(path)) file.update(chunk as Buffer);
+/** `<sha256 of content>.<sha256 of profile>`; the content's hash comes from the import's snapshot. */
+export function contentKey(contentSha256: string, profile: Profile): string {
   const { name: _name, ...shape } = profile;
   const profileHash = createHash('sha256').update(canonicalJson(shape)).digest('hex');
-  return `${file.digest('hex')}.${profileHash}`;
+  return `${contentSha256}.${profileHash}`;
 }
 
 /**
  * Claim the content for `importId`, or learn which import already has it. Call before writing the
  * ledger record, and write it right after (an owner without a record is taken for one registering).
  */
-export async function claimContent(deps: DedupDeps, input: { importId: string; sourcePath: string; profile: Profile; force?: boolean }): Promise<DedupClaim> {
+export async function claimContent(deps: DedupDeps, input: { importId: string; contentSha256: string; profile: Profile; force?: boolean }): Promise<DedupClaim> {
   const ttlS = deps.config.dedupWindowS;
   if (ttlS === 0 || input.force) return { importId: input.importId, duplicate: false };
-  const key = await contentKey(input.sourcePath, input.profile);
+  const key = contentKey(input.contentSha256, input.profile);
   let owner = await deps.ledger.claimContent(key, input.importId, ttlS);
   let waitedMs = 0;
   while (owner !== input.importId) {

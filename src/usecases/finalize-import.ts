@@ -1,16 +1,28 @@
 /**
- * Finalize: every row without an outcome gets one (a batch that failed for good in BullMQ terms), the
- * report is written from the input file and the stored outcomes, and the import is marked done.
+ * Finalize: every row without an outcome gets one (a job that failed for good in BullMQ terms), the
+ * report is written from the import's snapshot and the stored outcomes, and the import is marked done.
+ * Writing the report is its own retried step: a full or read-only disk is tried again with backoff,
+ * then the import is `done` with `reportError` (its rows were all sent; `relsync report` writes it).
  */
 import type { Logger } from 'pino';
 import type { ImportSummary } from '../../jobs/import.job.js';
 import { OutcomeCodes } from '../domain/row-outcome.js';
 import type { RunLedger } from '../ledger/run-ledger.js';
 import type { Profile } from '../profile/profile.js';
-import { writeReport } from '../report/report-writer.js';
+import { writeReport, type ReportCounts } from '../report/report-writer.js';
+import { setTimeout as delay } from 'node:timers/promises';
+import { isDiskError, reportProblem } from './report-target.js';
 import type { CsvReadOptions } from '../csv/csv-reader.js';
 
-export interface FinalizeDeps { ledger: RunLedger; log: Logger; now?: () => number }
+export interface FinalizeDeps {
+  ledger: RunLedger;
+  log: Logger;
+  now?: () => number;
+  /** Waits between tries of a report write that hit a disk error (ms). Default 1 s, 5 s, 15 s. */
+  reportRetryDelaysMs?: readonly number[];
+}
+
+const REPORT_RETRY_DELAYS_MS = [1_000, 5_000, 15_000];
 
 export interface ReportInput { importId: string; sourcePath: string; profile: Profile; reportPath: string; csv: CsvReadOptions }
 
@@ -19,10 +31,32 @@ export async function finalizeImport(deps: FinalizeDeps, input: ReportInput): Pr
   const { importId, reportPath } = input;
   await ledger.setState(importId, 'reporting', { pausedReason: undefined, pausedUntil: undefined });
   await markRowsWithoutOutcome(deps, importId);
-  const counts = await writeReportFor(deps, input);
-  await ledger.setState(importId, 'done', { finishedAt: (deps.now ?? Date.now)(), reportPath });
+  const written = await writeReportWithRetries(deps, input);
+  if ('problem' in written) {
+    await ledger.setState(importId, 'done', { finishedAt: (deps.now ?? Date.now)(), reportPath, reportError: written.problem });
+    const record = await ledger.requireImport(importId);
+    deps.log.error({ reason: written.problem }, 'import done, but its report could not be written; `relsync report` writes it');
+    return { importId, status: 'done', rows: record.rows ?? 0, success: record.success, error: record.error, skipped: record.skipped, reportPath: null, reportError: written.problem };
+  }
+  const counts = written.counts;
+  await ledger.setState(importId, 'done', { finishedAt: (deps.now ?? Date.now)(), reportPath, reportError: undefined });
   deps.log.info({ ...counts, reportPath }, 'import done');
   return { importId, status: 'done', rows: counts.rows, success: counts.success, error: counts.error, skipped: counts.skipped, reportPath };
+}
+
+async function writeReportWithRetries(deps: FinalizeDeps, input: ReportInput): Promise<{ counts: ReportCounts } | { problem: string }> {
+  const delays = deps.reportRetryDelaysMs ?? REPORT_RETRY_DELAYS_MS;
+  for (let attempt = 0; ; attempt += 1) {
+    try {
+      return { counts: await writeReportFor(deps, input) };
+    } catch (error) {
+      if (!isDiskError(error)) throw error;
+      const problem = reportProblem(input.reportPath, error);
+      if (attempt >= delays.length) return { problem };
+      deps.log.warn({ reason: problem, retryInMs: delays[attempt] }, 'could not write the report; trying again');
+      await delay(delays[attempt]);
+    }
+  }
 }
 
 /** Every row ends with exactly one outcome: one whose call failed for good (in BullMQ terms) gets SYNC_FAILED. */

@@ -12,6 +12,7 @@ import type { CsvReadOptions } from '../csv/csv-reader.js';
 import type { ImportRecord, NewImport, RunLedger } from '../ledger/run-ledger.js';
 import { parseProfile, type Profile } from '../profile/profile.js';
 import { claimContent, type DedupDeps } from './dedup.js';
+import { dropSnapshot, takeSnapshot } from './input-snapshot.js';
 
 /** `imp-20261127-041502-k3x9`: sortable by time, unique enough to never collide in one Redis. */
 export function newImportId(now: number = Date.now()): string {
@@ -75,7 +76,9 @@ export function isFinished(record: ImportRecord | undefined): record is ImportRe
   return record?.state === 'done' || record?.state === 'failed';
 }
 
-export interface ImportToRecord extends Omit<NewImport, 'profileName' | 'profileJson' | 'contentHash' | 'reportPath'> {
+export interface ImportToRecord extends Omit<NewImport, 'profileName' | 'profileJson' | 'contentHash' | 'reportPath' | 'originalPath' | 'inputSha256'> {
+  /** The input as it is now: the import takes its own copy of it (input-snapshot.ts). */
+  source: string;
   /** The profile, resolved: stored with the import so every later step reads the same one. */
   profile: { name: string; profile: Profile };
   /** Where the report goes; default `<REPORT_DIR>/<id>.report.csv`. */
@@ -92,20 +95,37 @@ export interface RecordedImport {
   duplicate: boolean;
 }
 
+type RecordDeps = DedupDeps & { config: Pick<Config, 'reportDir' | 'dedupWindowS'>; ledger: Pick<RunLedger, 'createImport'> };
+
 /**
- * Record an import: claim its content for the dedup window, then write its ledger record. A retry
- * re-sends on purpose what failed before, so it is never folded into an earlier import.
+ * Record an import: take its own copy of the input, claim the content for the dedup window, then write
+ * its ledger record. A retry re-sends on purpose what failed before, so it is never folded into an
+ * earlier import.
  */
-export async function recordImport(deps: DedupDeps & { config: Pick<Config, 'reportDir' | 'dedupWindowS'>; ledger: Pick<RunLedger, 'createImport'> }, input: ImportToRecord): Promise<RecordedImport> {
-  const { profile, force, ...record } = input;
-  const claim = await claimContent(deps, { importId: input.id, sourcePath: input.source, profile: profile.profile, force: force || input.origin === 'retry' });
+export async function recordImport(deps: RecordDeps, input: ImportToRecord): Promise<RecordedImport> {
+  const { profile, force, source, ...record } = input;
+  const snapshot = await takeSnapshot(source, { reportDir: deps.config.reportDir, importId: input.id, shownAs: input.sourceName });
+  const claim = await claimContent(deps, { importId: input.id, contentSha256: snapshot.sha256, profile: profile.profile, force: force || input.origin === 'retry' });
   if (claim.duplicate) {
+    await dropSnapshot(deps.config.reportDir, input.id);
     const earlier = await deps.ledger.getImport(claim.importId);
     return { importId: claim.importId, reportPath: earlier?.reportPath ?? defaultReportPath(deps.config, claim.importId), duplicate: true };
   }
   const reportPath = input.reportPath ?? defaultReportPath(deps.config, input.id);
   await deps.ledger.createImport({
-    ...record, reportPath, profileName: profile.name, profileJson: JSON.stringify(profile.profile), contentHash: claim.contentKey,
+    ...record, source: snapshot.path, originalPath: source, inputSha256: snapshot.sha256, reportPath,
+    profileName: profile.name, profileJson: JSON.stringify(profile.profile), contentHash: claim.contentKey,
   });
   return { importId: input.id, reportPath, duplicate: false };
+}
+
+/**
+ * Record an import that was refused before it had an input (a schedule whose pattern matched no file),
+ * as failed with its reason, so that `list` and `status` show what happened.
+ */
+export async function recordRefusedImport(deps: { ledger: Pick<RunLedger, 'createImport' | 'setState'> }, input: Pick<NewImport, 'id' | 'origin' | 'sourceName'> & { profile: { name: string; profile: Profile }; reason: string }): Promise<void> {
+  await deps.ledger.createImport({
+    id: input.id, origin: input.origin, source: '', sourceName: input.sourceName, profileName: input.profile.name, profileJson: JSON.stringify(input.profile.profile),
+  });
+  await deps.ledger.setState(input.id, 'failed', { failedReason: input.reason, finishedAt: Date.now() });
 }

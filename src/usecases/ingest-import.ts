@@ -28,6 +28,8 @@ export interface IngestInput {
   sourcePath: string;
   /** The name shown in messages (the user's file name). */
   sourceName: string;
+  /** How the CSV reader's messages name the file (the user's path, not the snapshot's). Default: sourcePath. */
+  shownAs?: string;
   profile: Profile;
   /** Adds the jobs (idempotently); called with groups of about `enqueueCalls` calls. */
   enqueue: (jobs: SyncCallsPayload[]) => Promise<void>;
@@ -41,7 +43,7 @@ const OUTCOME_FLUSH = 1_000;
 
 export async function ingestImport(deps: IngestDeps, input: IngestInput): Promise<IngestResult> {
   const { ledger } = deps;
-  const csv = await openCsv(input.sourcePath, csvOptionsFor(input.profile, deps.limits));
+  const csv = await openCsv(input.sourcePath, { ...csvOptionsFor(input.profile, deps.limits), shownAs: input.shownAs });
   const columns = mapColumns(input.profile, csv.header, input.sourceName);
   const grouper = new Grouper({ pairName: pairNameOf(input.profile) });
   const pending: RowOutcome[] = [];

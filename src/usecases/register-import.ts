@@ -11,7 +11,8 @@ import { openCsv } from '../csv/csv-reader.js';
 import type { RunLedger } from '../ledger/run-ledger.js';
 import { mapColumns } from '../plan/column-map.js';
 import type { Profile } from '../profile/profile.js';
-import { csvOptionsFor, newImportId, recordImport, type RecordedImport } from './import-record.js';
+import { csvOptionsFor, defaultReportPath, newImportId, recordImport, type RecordedImport } from './import-record.js';
+import { checkReportTarget } from './report-target.js';
 import { checkFile, resolveProfile } from './resolve-source.js';
 
 export interface RegisterDeps {
@@ -57,13 +58,16 @@ export async function preflight(file: string, profile: Profile, config: Config, 
 export async function registerImport(deps: RegisterDeps, request: RegisterRequest): Promise<Registered> {
   const resolved = typeof request.profile === 'string' ? await resolveProfile(request.profile, request.cwd) : request.profile;
   const source = await preflight(request.file, resolved.profile, deps.config, request.cwd);
+  const importId = request.importId ?? newImportId(deps.now?.());
+  const reportPath = request.reportPath ? resolve(request.cwd, request.reportPath) : defaultReportPath(deps.config, importId);
+  await checkReportTarget(reportPath);
   const recorded = await recordImport(deps, {
-    id: request.importId ?? newImportId(deps.now?.()),
+    id: importId,
     origin: request.origin,
     source,
     sourceName: request.sourceName ?? basename(source),
     profile: resolved,
-    reportPath: request.reportPath ? resolve(request.cwd, request.reportPath) : undefined,
+    reportPath,
     retryOf: request.retryOf,
     idempotencyKey: request.idempotencyKey,
     force: request.force,

@@ -11,8 +11,9 @@ import type { Config } from '../config/config.js';
 import { ErrorCodes, UserError } from '../errors.js';
 import type { RunLedger } from '../ledger/run-ledger.js';
 import type { Profile } from '../profile/profile.js';
-import { defaultReportPath, recordImport } from './import-record.js';
+import { defaultReportPath, recordImport, recordRefusedImport } from './import-record.js';
 import { newestMatch } from './newest-match.js';
+import { checkReportTarget } from './report-target.js';
 import { confinedReportPath, materializeSource, resolveProfile } from './resolve-source.js';
 
 export interface StartedImport {
@@ -32,6 +33,7 @@ export async function startImport(deps: StartDeps, importId: string, payload: Im
   const reportPath = chosen ?? existing?.reportPath ?? defaultReportPath(config, importId);
   if (existing) return { sourcePath: existing.source, reportPath };
   const resolved = await resolveProfile(payload.profile, config.importRoot, { confine: true });
+  await checkReportTarget(reportPath);
   const source = await scheduledSource(deps, importId, payload, resolved);
   const sourcePath = await materializeSource(source, {
     importId,
@@ -53,11 +55,11 @@ export async function startImport(deps: StartDeps, importId: string, payload: Im
     idempotencyKey: payload.idempotencyKey,
     force: payload.force,
   });
-  if (recorded.duplicate) {
-    if ('csv' in source) await rm(sourcePath, { force: true });
-    return { sourcePath, reportPath, duplicateOf: recorded.importId };
-  }
-  return { sourcePath, reportPath };
+  // Inline CSV was spooled only to be copied: the import's snapshot is its input now.
+  if ('csv' in source) await rm(sourcePath, { force: true });
+  if (recorded.duplicate) return { sourcePath, reportPath, duplicateOf: recorded.importId };
+  const record = await ledger.getImport(importId);
+  return { sourcePath: record?.source ?? sourcePath, reportPath };
 }
 
 /**
@@ -68,8 +70,7 @@ async function scheduledSource(deps: StartDeps, importId: string, payload: Impor
   if (!payload.schedule || !('path' in payload.source)) return payload.source;
   const found = await newestMatch(payload.source.path, deps.config.importRoot);
   if (found) return { path: found };
-  await recordImport(deps, {
-    id: importId, origin: 'schedule', source: payload.source.path, sourceName: basename(payload.source.path), profile: resolved, force: true,
-  });
-  throw new UserError(ErrorCodes.FILE_NOT_FOUND, `schedule ${payload.schedule.name}: no file matches '${payload.source.path}' (looked at ${new Date().toISOString()})`);
+  const reason = `schedule ${payload.schedule.name}: no file matches '${payload.source.path}' (looked at ${new Date().toISOString()})`;
+  await recordRefusedImport(deps, { id: importId, origin: 'schedule', sourceName: basename(payload.source.path), profile: resolved, reason });
+  throw new UserError(ErrorCodes.FILE_NOT_FOUND, reason);
 }

@@ -62,7 +62,7 @@ describe('watched folder', () => {
     expect(h.sim.counters.calls).toBe(3);
     const imports = await watchImports();
     expect(imports).toHaveLength(1);
-    expect(imports[0]).toMatchObject({ state: 'done', rows: 6, success: 6, source: join(inbox, 'done', 'slow.csv'), reportPath: join(inbox, 'done', 'slow.report.csv') });
+    expect(imports[0]).toMatchObject({ state: 'done', rows: 6, success: 6, originalPath: join(inbox, 'done', 'slow.csv'), reportPath: join(inbox, 'done', 'slow.report.csv') });
     expect(await exists(join(inbox, 'slow.csv'))).toBe(false);
     const companions = reportPaths(join(inbox, 'done', 'slow.report.csv'));
     expect(await Promise.all([companions.errors, companions.summary].map(exists))).toEqual([true, true]);
@@ -105,8 +105,8 @@ describe('watched folder', () => {
     await writeFile(join(inbox, 'same.csv'), csvText(validRows(h, 1, 1, 10)));
     await arrived('done', 'same.csv');
     await writeFile(join(inbox, 'same.csv'), csvText(validRows(h, 1, 1, 11)));
-    const second = await waitFor('a second watch import, done', async () => (await watchImports()).find((r) => r.state === 'done' && !r.source.endsWith('/done/same.csv') && r.source.includes('/done/')));
-    expect(second.source).toBe(join(inbox, 'done', `same.${second.id}.csv`));
+    const second = await waitFor('a second watch import, done', async () => (await watchImports()).find((r) => r.state === 'done' && !r.originalPath?.endsWith('/done/same.csv') && r.originalPath?.includes('/done/')));
+    expect(second.originalPath).toBe(join(inbox, 'done', `same.${second.id}.csv`));
     expect(await exists(join(inbox, 'done', `same.${second.id}.report.csv`))).toBe(true);
     expect(await exists(join(inbox, 'done', 'same.report.csv'))).toBe(true);
   });

@@ -37,6 +37,7 @@ export async function runImport(io: CliIO, config: Config, file: string, options
 
 export function exitCodeFor(record: ImportRecord): number {
   if (record.state === 'failed') return ExitCode.couldNotRun;
-  return record.error > 0 ? ExitCode.rowsInError : ExitCode.ok;
+  // Every row was sent, but the report is missing: not "could not run", and not a clean 0 either.
+  return record.error > 0 || record.reportError ? ExitCode.rowsInError : ExitCode.ok;
 }
 

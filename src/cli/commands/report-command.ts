@@ -1,7 +1,9 @@
 /** `relsync report <id> [--out path]`: write an import's report from its stored outcomes. */
 import { resolve } from 'node:path';
 import type { Config } from '../../config/config.js';
+import { ErrorCodes, UserError } from '../../errors.js';
 import { writeReportFor } from '../../usecases/finalize-import.js';
+import { isDiskError, reportProblem } from '../../usecases/report-target.js';
 import { csvOptionsFor, defaultReportPath, storedProfile } from '../../usecases/import-record.js';
 import { ExitCode, type CliIO } from '../cli-io.js';
 import { openCliRuntime } from '../cli-runtime.js';
@@ -13,7 +15,13 @@ export async function runReport(io: CliIO, config: Config, importId: string, opt
     const record = await runtime.ledger.requireImport(importId);
     const reportPath = options.out ? resolve(io.cwd, options.out) : (record.reportPath ?? defaultReportPath(config, importId));
     const profile = storedProfile(record);
-    const counts = await writeReportFor({ ledger: runtime.ledger, log: silentLogger() }, { importId, sourcePath: record.source, profile, reportPath, csv: csvOptionsFor(profile, config.limits) });
+    const counts = await writeReportFor({ ledger: runtime.ledger, log: silentLogger() }, { importId, sourcePath: record.source, profile, reportPath, csv: csvOptionsFor(profile, config.limits) })
+      .catch((error: unknown) => {
+        if (isDiskError(error)) throw new UserError(ErrorCodes.REPORT_NOT_WRITABLE, reportProblem(reportPath, error), { cause: error });
+        throw error;
+      });
+    // The report the worker could not write is written now: the import no longer says it is missing.
+    if (record.reportError && reportPath === record.reportPath) await runtime.ledger.update(importId, { reportError: undefined });
     io.stdout.write(`${reportPath}\n`);
     io.stderr.write(`${counts.rows} rows: ${counts.success} success, ${counts.error} error, ${counts.skipped} skipped${record.state !== 'done' ? ` (import is ${record.state}: rows without an outcome yet are reported as errors NO_OUTCOME)` : ''}\n`);
     return counts.error > 0 ? ExitCode.rowsInError : ExitCode.ok;

@@ -1,0 +1,50 @@
+/**
+ * Where an import's report goes must be writable before the first call is made: finding out after a
+ * 200,000-row sync that REPORT_DIR is read-only, or on a full disk, wastes the night. And a report that
+ * cannot be written after the sync is not a failed import: every row was sent and has its outcome in
+ * the ledger; the import is `done` with `reportError` set, and `relsync report <id>` writes it later.
+ */
+import { randomUUID } from 'node:crypto';
+import { mkdir, rm, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { ErrorCodes, UserError } from '../errors.js';
+
+/** File-system answers that say "this place cannot take the report now" (not a bug of ours). */
+const DISK_ERRORS: Record<string, string> = {
+  ENOSPC: 'no space left on the device',
+  EDQUOT: 'disk quota exceeded',
+  EACCES: 'permission denied',
+  EPERM: 'operation not permitted',
+  EROFS: 'read-only file system',
+  EIO: 'input/output error',
+  ENOTDIR: 'a part of the path is not a folder',
+  EISDIR: 'the path is a folder',
+  ENAMETOOLONG: 'the path is too long',
+};
+
+export function isDiskError(error: unknown): boolean {
+  const code = (error as NodeJS.ErrnoException | undefined)?.code;
+  return typeof code === 'string' && Object.hasOwn(DISK_ERRORS, code);
+}
+
+/** "cannot write the report /r/x.report.csv: no space left on the device (ENOSPC)": never a temp file's name. */
+export function reportProblem(reportPath: string, error: unknown): string {
+  const code = (error as NodeJS.ErrnoException | undefined)?.code;
+  const why = code && Object.hasOwn(DISK_ERRORS, code) ? `${DISK_ERRORS[code]} (${code})` : 'an unexpected error (see the worker log)';
+  return `cannot write the report ${reportPath}: ${why}`;
+}
+
+/** Create the report's folder and prove it takes a file; a user's mistake (exit 1) when it does not. */
+export async function checkReportTarget(reportPath: string): Promise<void> {
+  const dir = dirname(reportPath);
+  const probe = join(dir, `.relsync-probe-${randomUUID().slice(0, 8)}.tmp`);
+  try {
+    await mkdir(dir, { recursive: true });
+    await writeFile(probe, 'relsync\n');
+  } catch (error) {
+    if (!isDiskError(error)) throw error;
+    throw new UserError(ErrorCodes.REPORT_NOT_WRITABLE, `${reportProblem(reportPath, error)}; nothing was sent (choose --report or REPORT_DIR elsewhere)`, { cause: error });
+  } finally {
+    await rm(probe, { force: true }).catch(() => undefined);
+  }
+}
