@@ -10,7 +10,7 @@ import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { JobName, QueueName } from '../jobs/queues.js';
 import { syncBatchJobId, syncBatchJobOptions, type SyncBatchPayload } from '../jobs/sync-batch.job.js';
-import { startPrivateRedis } from '../src/app/private-redis.js';
+import { startPrivateRedis } from '../src/dev/private-redis.js';
 import { RunLedger } from '../src/ledger/run-ledger.js';
 import { loadProfile } from '../src/profile/profile.js';
 import { startSimulator, type RunningSimulator, type SimulatorDataset } from '../src/simulator/index.js';
