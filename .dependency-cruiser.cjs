@@ -39,7 +39,7 @@ module.exports = {
     },
     {
       name: 'edges-below-use-cases',
-      comment: 'The Zoho client, the ledger and the simulator do not know about use cases, processors or the CLI.',
+      comment: 'The edges (the Zoho client with its limits kept in Redis, the run ledger, the simulator) may use ioredis and undici but know nothing of use cases, processors or the CLI.',
       severity: 'error',
       from: { path: '^src/(zoho|ledger|simulator)/' },
       to: { path: '^src/(usecases|processors|app|cli|triggers|dashboard|dev)/' },
