@@ -6,12 +6,11 @@ import { defaultReportPath } from '../../usecases/start-import.js';
 import { storedProfile } from '../../usecases/resolve-source.js';
 import { csvOptionsFor } from '../../usecases/ingest-import.js';
 import { ExitCode, type CliIO } from '../cli-io.js';
-import { openCliRuntime } from '../cli-runtime.js';
+import { withCliRuntime } from '../cli-runtime.js';
 import { silentLogger } from '../silent-logger.js';
 
 export async function runReport(io: CliIO, config: Config, importId: string, options: { out?: string }): Promise<number> {
-  const runtime = await openCliRuntime(config, { persistent: false });
-  try {
+  return withCliRuntime(config, { persistent: false }, async (runtime) => {
     const record = await runtime.ledger.requireImport(importId);
     const reportPath = options.out ? resolve(io.cwd, options.out) : (record.reportPath ?? defaultReportPath(config, importId));
     const profile = storedProfile(record);
@@ -19,7 +18,5 @@ export async function runReport(io: CliIO, config: Config, importId: string, opt
     io.stdout.write(`${reportPath}\n`);
     io.stderr.write(`${counts.rows} rows: ${counts.success} success, ${counts.error} error, ${counts.skipped} skipped${record.state !== 'done' ? ` (import is ${record.state}: rows without an outcome yet are reported as errors NO_OUTCOME)` : ''}\n`);
     return counts.error > 0 ? ExitCode.rowsInError : ExitCode.ok;
-  } finally {
-    await runtime.close();
-  }
+  });
 }
