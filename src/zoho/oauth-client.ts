@@ -49,7 +49,7 @@ export class AccountsError extends RelsyncError {
 }
 
 export interface OAuthClientOptions {
-  /** Accounts server of the org's data centre, e.g. https://accounts.zoho.eu (DATA_CENTRES[dc].accountsUrl). */
+  /** Accounts server of the org's data centre, e.g. https://accounts.zoho.eu (DATA_CENTRES[dc].accountsUrl in config/data-centres.ts). */
   accountsUrl: string;
   clientId: string;
   clientSecret: string;
