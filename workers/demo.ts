@@ -21,7 +21,7 @@ import { reportPaths } from '../src/report/report-writer.js';
 import { startSimulator } from '../src/simulator/index.js';
 import { registerImport } from '../src/usecases/register-import.js';
 
-export interface DemoOptions { rows?: number; keep?: boolean }
+export interface DemoOptions { rows?: number }
 
 export async function runDemo(io: CliIO, options: DemoOptions, env: NodeJS.ProcessEnv): Promise<number> {
   const lifecycle = new Lifecycle();

@@ -13,7 +13,6 @@ import pLimit from 'p-limit';
 import type { Logger } from 'pino';
 import type { ImportSummary } from '../../jobs/import.job.js';
 import { QueueName } from '../../jobs/queues.js';
-import type { SyncBatchPayload } from '../../jobs/sync-batch.job.js';
 import { requireZohoCredentials, type Config } from '../config/config.js';
 import { DATA_CENTRES } from '../config/data-centres.js';
 import { connectRedis, createRedis } from '../ledger/redis-connection.js';
@@ -102,5 +101,3 @@ function createZohoClient(config: Config, credentials: ReturnType<typeof require
     onEvent: (event) => log.debug(event, 'zoho call'),
   });
 }
-
-export type { SyncBatchPayload };

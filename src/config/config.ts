@@ -1,8 +1,8 @@
 /**
  * Configuration is read once: `loadConfig(process.env)` validates every variable, reports all problems
  * at once naming each variable ("ZOHO_CONCURRENCY: expected an integer 1-25, got 'ten'"), and returns a
- * frozen object. Nothing else reads process.env. Precedence: defaults < environment < CLI flags
- * (flags are applied by the CLI with `withOverrides`).
+ * frozen object. Nothing else reads process.env. Precedence: defaults < environment; a command-line
+ * flag is an option of its command, passed beside the config and never written into it.
  */
 import { resolve } from 'node:path';
 import { UserError, ErrorCodes } from '../errors.js';
@@ -218,11 +218,6 @@ export function requireZohoCredentials(config: Config): Required<Pick<Config['zo
     throw new UserError(ErrorCodes.CONFIG_INVALID, `${missing.join(', ')}: expected a value (see .env.example), got nothing`);
   }
   return { clientId, clientSecret, refreshToken };
-}
-
-/** Defaults < env < CLI flags: returns a new frozen config with the overrides applied. */
-export function withOverrides(config: Config, patch: { zoho?: Partial<Config['zoho']> } & Partial<Omit<Config, 'zoho'>>): Config {
-  return deepFreeze({ ...structuredClone(config), ...patch, zoho: { ...config.zoho, ...patch.zoho } });
 }
 
 /** A URL safe to print: any password (and user) replaced by '***'. */
