@@ -2,6 +2,8 @@
  * The dependency direction (README "How it works"): jobs/ is a contract with no I/O; src/ leaves
  * first (config, errors, logger, domain), then the pure domain folders, the edges, use cases,
  * processors, app wiring and the CLI; workers/ are entry points nothing imports. No cycles.
+ * src/dev/ (a private redis-server, its installer, the demo's sample CSV) sits beside the CLI: only the
+ * CLI, workers/, test/ and bench/ use it.
  */
 /** @type {import('dependency-cruiser').IConfiguration} */
 module.exports = {
@@ -26,7 +28,7 @@ module.exports = {
       comment: 'CSV, profiles, planning and reports touch no Redis, no network, no queue.',
       severity: 'error',
       from: { path: '^src/(csv|profile|plan|report|domain)/' },
-      to: { path: '^src/(zoho|ledger|simulator|usecases|processors|app|cli|triggers|dashboard|demo)/|node_modules/(ioredis|bullmq|undici)/' },
+      to: { path: '^src/(zoho|ledger|simulator|usecases|processors|app|cli|triggers|dashboard|dev)/|node_modules/(ioredis|bullmq|undici)/' },
     },
     {
       name: 'leaves-stay-leaves',
@@ -37,17 +39,24 @@ module.exports = {
     },
     {
       name: 'edges-below-use-cases',
-      comment: 'The Zoho client, the ledger and the simulator do not know about use cases, processors or the CLI.',
+      comment: 'The edges (the Zoho client with its limits kept in Redis, the run ledger, the simulator) may use ioredis and undici but know nothing of use cases, processors or the CLI.',
       severity: 'error',
       from: { path: '^src/(zoho|ledger|simulator)/' },
-      to: { path: '^src/(usecases|processors|app|cli|triggers|dashboard|demo)/' },
+      to: { path: '^src/(usecases|processors|app|cli|triggers|dashboard|dev)/' },
     },
     {
       name: 'use-cases-below-wiring',
       comment: 'Use cases take their dependencies injected; they do not reach up to the wiring or the CLI.',
       severity: 'error',
       from: { path: '^src/usecases/' },
-      to: { path: '^src/(processors|app|cli|triggers|dashboard|demo)/' },
+      to: { path: '^src/(processors|app|cli|triggers|dashboard|dev)/' },
+    },
+    {
+      name: 'dev-tooling-out-of-the-library',
+      comment: 'src/dev/ starts redis-server, may run apt-get, and builds the sample rows of the demo: the worker wiring and the library never reach it; only the CLI, workers/ and the tests do.',
+      severity: 'error',
+      from: { path: '^(src|jobs)/', pathNot: '^src/(cli|dev)/' },
+      to: { path: '^src/dev/' },
     },
   ],
   options: {

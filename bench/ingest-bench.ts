@@ -5,7 +5,7 @@
  */
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
-import { startPrivateRedis, type PrivateRedis } from '../src/app/private-redis.js';
+import { startPrivateRedis, type PrivateRedis } from '../src/dev/private-redis.js';
 import { runChild, type Cleanup } from './bench-process.js';
 import type { CeilingChildInput, CeilingChildResult } from './ceiling-child.js';
 import { generateCsv, type GeneratedFile } from './generate-csv.js';

@@ -16,7 +16,7 @@ import { cpus, loadavg, release, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
-import { startPrivateRedis } from '../src/app/private-redis.js';
+import { startPrivateRedis } from '../src/dev/private-redis.js';
 import { Cleanup, compileForChildren } from './bench-process.js';
 import { benchIngest, type IngestBench } from './ingest-bench.js';
 import { summarizeProfile, type SelfTime } from './profile-summary.js';

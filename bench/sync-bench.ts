@@ -10,7 +10,7 @@ import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { JobName, QueueName } from '../jobs/queues.js';
 import { syncCallsJobId, syncCallsJobOptions, type SyncCallsPayload } from '../jobs/sync-calls.job.js';
-import { startPrivateRedis } from '../src/app/private-redis.js';
+import { startPrivateRedis } from '../src/dev/private-redis.js';
 import { RunLedger } from '../src/ledger/run-ledger.js';
 import { loadProfile } from '../src/profile/profile.js';
 import { startSimulator, type RunningSimulator, type SimulatorDataset } from '../src/simulator/index.js';

@@ -97,11 +97,6 @@ function describeValue(value: unknown): string {
   return typeof value === 'object' ? 'an object' : String(value);
 }
 
-/** Our producers use the import id as the job id, so registering the same import twice is a no-op. */
-export function importJobId(importId: string): string {
-  return importId;
-}
-
 /**
  * The import job retries only on infrastructure faults (a user's mistake fails it at once). Keep it
  * after completion a week so `waitUntilFinished` callers and the dashboard can read the summary.

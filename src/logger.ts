@@ -6,8 +6,6 @@
 import { pino, type Logger, type DestinationStream } from 'pino';
 import type { LogLevel } from './config/config.js';
 
-export type { Logger };
-
 /** Keys whose values are secrets wherever they appear (two levels deep covers our log objects). */
 export const REDACTED_KEYS = [
   'accessToken', 'access_token', 'refreshToken', 'refresh_token', 'clientSecret', 'client_secret',

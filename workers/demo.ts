@@ -9,19 +9,19 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { Lifecycle } from '../src/app/lifecycle.js';
 import { registrationFor } from '../src/app/queues.js';
-import { providePrivateRedis } from '../src/app/redis-provider.js';
 import { startWorkerRuntime } from '../src/app/worker-runtime.js';
 import { ExitCode, type CliIO } from '../src/cli/cli-io.js';
 import { followImport } from '../src/cli/progress.js';
 import { loadConfig } from '../src/config/config.js';
-import { sampleRows, SAMPLE_HEADER } from '../src/demo/sample-csv.js';
+import { providePrivateRedis } from '../src/dev/redis-provider.js';
+import { sampleRows, SAMPLE_HEADER } from '../src/dev/sample-csv.js';
 import { createLogger } from '../src/logger.js';
 import { formatCsvRow } from '../src/report/csv-format.js';
 import { reportPaths } from '../src/report/report-writer.js';
 import { startSimulator } from '../src/simulator/index.js';
 import { registerImport } from '../src/usecases/register-import.js';
 
-export interface DemoOptions { rows?: number; keep?: boolean }
+export interface DemoOptions { rows?: number }
 
 export async function runDemo(io: CliIO, options: DemoOptions, env: NodeJS.ProcessEnv): Promise<number> {
   const lifecycle = new Lifecycle();

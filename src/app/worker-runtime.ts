@@ -13,16 +13,15 @@ import pLimit from 'p-limit';
 import type { Logger } from 'pino';
 import type { ImportSummary } from '../../jobs/import.job.js';
 import { QueueName } from '../../jobs/queues.js';
-import type { SyncCallsPayload } from '../../jobs/sync-calls.job.js';
 import { requireZohoCredentials, type Config } from '../config/config.js';
+import { DATA_CENTRES } from '../config/data-centres.js';
 import { connectRedis, createRedis } from '../ledger/redis-connection.js';
 import { RunLedger } from '../ledger/run-ledger.js';
-import { CreditBudget } from '../ledger/credit-budget.js';
-import { SharedTokenProvider } from '../ledger/shared-token-provider.js';
 import { createImportProcessor, type ImportJobData } from '../processors/import.processor.js';
 import { createSyncProcessor, zohoBackoffStrategy, type SyncJobData } from '../processors/sync.processor.js';
-import { DATA_CENTRES } from '../zoho/data-centres.js';
+import { CreditBudget } from '../zoho/credit-budget.js';
 import { OAuthClient } from '../zoho/oauth-client.js';
+import { SharedTokenProvider } from '../zoho/shared-token-provider.js';
 import { ZohoClient } from '../zoho/zoho-client.js';
 import { Lifecycle } from './lifecycle.js';
 import { openQueues, type Queues } from './queues.js';
@@ -102,5 +101,3 @@ function createZohoClient(config: Config, credentials: ReturnType<typeof require
     onEvent: (event) => log.debug(event, 'zoho call'),
   });
 }
-
-export type { SyncCallsPayload };

@@ -13,11 +13,30 @@ export interface CliRuntime {
   close(): Promise<void>;
 }
 
+export interface CliRuntimeOptions {
+  /**
+   * Keep retrying through a Redis restart (for `import --wait`, which may run for hours, and the
+   * dashboard); otherwise fail fast with one line naming REDIS_URL.
+   */
+  persistent: boolean;
+}
+
 /**
- * `persistent`: keep retrying through a Redis restart (for `import --wait`, which may run for hours);
- * otherwise fail fast with one line naming REDIS_URL.
+ * Opens the runtime, runs `command` with it, and closes it however the command ends. Errors are not
+ * caught: a failed open or a failed command reaches workers/relsync.ts, which maps it to one line
+ * and exit 1, after the runtime is closed.
  */
-export async function openCliRuntime(config: Config, options: { persistent: boolean }): Promise<CliRuntime> {
+export async function withCliRuntime<T>(config: Config, options: CliRuntimeOptions, command: (runtime: CliRuntime) => Promise<T>): Promise<T> {
+  const runtime = await openCliRuntime(config, options);
+  try {
+    return await command(runtime);
+  } finally {
+    await runtime.close();
+  }
+}
+
+/** The runtime left open for the caller to close: for tests that hold one across many steps. */
+export async function openCliRuntime(config: Config, options: CliRuntimeOptions): Promise<CliRuntime> {
   const lifecycle = new Lifecycle();
   const redis = await connectRedis(createRedis(config.redisUrl, options), config.redisUrl);
   lifecycle.add('redis', () => redis.quit());

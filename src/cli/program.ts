@@ -12,7 +12,7 @@ export interface CommandHandlers {
   report(id: string, options: { out?: string }): Promise<number>;
   retry(id: string, options: { wait?: boolean; json?: boolean }): Promise<number>;
   simulator(argv: string[]): Promise<number>;
-  demo(options: { rows?: number; keep?: boolean }): Promise<number>;
+  demo(options: { rows?: number }): Promise<number>;
   dashboard(options: { host?: string; port?: number; allowActions?: boolean }): Promise<number>;
   check(options: { profile: string }): Promise<number>;
   schedule: {
@@ -64,7 +64,6 @@ export function buildProgram(handlers: CommandHandlers, setExitCode: (code: numb
     .action(run((flags: string[]) => handlers.simulator(flags)));
   program.command('demo').description('the whole pipeline on this machine against the simulator')
     .addOption(new Option('--rows <n>', 'rows in the sample CSV').argParser(positiveInt))
-    .option('--keep', 'keep the demo folder (CSV and report) after it ends')
     .action(run((options) => handlers.demo(options)));
   program.command('dashboard').description('Bull Board for the imports and sync queues until SIGINT/SIGTERM (read-only, 127.0.0.1 by default)')
     .option('--host <address>', 'interface to listen on; the board has no authentication, keep it on loopback', '127.0.0.1')

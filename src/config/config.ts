@@ -1,14 +1,13 @@
 /**
  * Configuration is read once: `loadConfig(process.env)` validates every variable, reports all problems
  * at once naming each variable ("ZOHO_CONCURRENCY: expected an integer 1-25, got 'ten'"), and returns a
- * frozen object. Nothing else reads process.env. Precedence: defaults < environment < CLI flags
- * (flags are applied by the CLI with `withOverrides`).
+ * frozen object. Nothing else reads process.env. Precedence: defaults < environment; a command-line
+ * flag is an option of its command, passed beside the config and never written into it.
  */
 import { resolve } from 'node:path';
 import { UserError, ErrorCodes } from '../errors.js';
+import { DATA_CENTRES, type DataCentre } from './data-centres.js';
 
-export const DATA_CENTRE_NAMES = ['us', 'eu', 'in', 'au', 'jp', 'ca', 'cn', 'sa'] as const;
-export type DataCentreName = (typeof DATA_CENTRE_NAMES)[number];
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
 
@@ -18,7 +17,7 @@ export interface Config {
   /** Key prefix for every queue and ledger key. */
   prefix: string;
   zoho: {
-    dc: DataCentreName;
+    dc: DataCentre;
     /** Overrides the data centre's accounts server. */
     accountsUrl?: string;
     /** Overrides the API domain; when unset the token reply's `api_domain` is used. */
@@ -150,7 +149,7 @@ function zohoConfig(r: Reader): Config['zoho'] {
   const version = text(r, 'ZOHO_API_VERSION', 'v8');
   if (!/^v\d+(\.\d+)?$/.test(version)) r.problems.push(`ZOHO_API_VERSION: expected like 'v8', got '${version}'`);
   return {
-    dc: oneOf(r, 'ZOHO_DC', DATA_CENTRE_NAMES, 'us'),
+    dc: oneOf(r, 'ZOHO_DC', Object.keys(DATA_CENTRES) as DataCentre[], 'us'),
     accountsUrl: url(r, 'ZOHO_ACCOUNTS_URL', ['https:', 'http:']),
     apiDomain: url(r, 'ZOHO_API_DOMAIN', ['https:', 'http:']),
     apiVersion: version,
@@ -219,11 +218,6 @@ export function requireZohoCredentials(config: Config): Required<Pick<Config['zo
     throw new UserError(ErrorCodes.CONFIG_INVALID, `${missing.join(', ')}: expected a value (see .env.example), got nothing`);
   }
   return { clientId, clientSecret, refreshToken };
-}
-
-/** Defaults < env < CLI flags: returns a new frozen config with the overrides applied. */
-export function withOverrides(config: Config, patch: { zoho?: Partial<Config['zoho']> } & Partial<Omit<Config, 'zoho'>>): Config {
-  return deepFreeze({ ...structuredClone(config), ...patch, zoho: { ...config.zoho, ...patch.zoho } });
 }
 
 /** A URL safe to print: any password (and user) replaced by '***'. */

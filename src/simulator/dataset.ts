@@ -60,7 +60,6 @@ export const SAMPLE_DEAL: Readonly<DealRecord> = Object.freeze({
   Deal_Name: 'Zylker Renewal',
   Stage: 'Qualification',
 });
-export const SAMPLE_CONTACT_ROLE_ID = '111111000000026002';
 
 /** External ids a client must percent-encode as one path segment (`/ # ? % + & =`, space, non-ASCII). */
 export const ODD_CONTACT_EXTERNAL_IDS: readonly string[] = ['C/odd 1', 'C#2?x', 'C%3', 'Ünïcødé-4', 'C+5', 'C&6=x'];

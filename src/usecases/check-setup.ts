@@ -18,8 +18,8 @@
  */
 import { Agent, type Dispatcher } from 'undici';
 import type { Config } from '../config/config.js';
+import { DATA_CENTRES } from '../config/data-centres.js';
 import type { Profile } from '../profile/profile.js';
-import { DATA_CENTRES } from '../zoho/data-centres.js';
 import { getModuleFields, getRelatedLists, type MetadataAnswer, type MetadataRequest, type ZohoField, type ZohoRelatedList } from '../zoho/metadata-client.js';
 import { AccountsError, OAuthClient, type AccessToken } from '../zoho/oauth-client.js';
 

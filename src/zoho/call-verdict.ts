@@ -25,8 +25,6 @@
 import { entryMessage } from './entry-message.js';
 import { redactSecrets, snippet } from './redact.js';
 
-export { entryMessage };
-
 export interface EntryResult {
   status: 'success' | 'error';
   /** Zoho's code: SUCCESS, INVALID_DATA, MANDATORY_NOT_FOUND, … (BAD_RESPONSE when the entry was not an object). */

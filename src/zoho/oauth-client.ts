@@ -1,6 +1,7 @@
 /**
  * Access tokens for the Zoho CRM API: minting from a refresh token (OAuthClient) and sharing one token
- * per process (MemoryTokenProvider). A Redis-shared provider implements the same TokenProvider.
+ * per process (MemoryTokenProvider). The provider shared by every worker through Redis
+ * (shared-token-provider.ts) implements the same TokenProvider.
  *
  * Why care: the accounts server allows 10 tokens per refresh token per 10 minutes and then blocks for
  * 10–30 minutes (https://www.zoho.com/crm/developer/docs/api/v3/token-validity.html, fact sheet §3.1,
@@ -48,7 +49,7 @@ export class AccountsError extends RelsyncError {
 }
 
 export interface OAuthClientOptions {
-  /** Accounts server of the org's data centre, e.g. https://accounts.zoho.eu (DATA_CENTRES[dc].accountsUrl). */
+  /** Accounts server of the org's data centre, e.g. https://accounts.zoho.eu (DATA_CENTRES[dc].accountsUrl in config/data-centres.ts). */
   accountsUrl: string;
   clientId: string;
   clientSecret: string;

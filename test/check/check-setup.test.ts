@@ -10,7 +10,7 @@ import { PassThrough } from 'node:stream';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { runCheck } from '../../src/cli/commands/check-command.js';
 import { loadConfig } from '../../src/config/config.js';
-import { freePort } from '../../src/app/private-redis.js';
+import { freePort } from '../../src/dev/private-redis.js';
 import { startSimulator, type RunningSimulator, type SimulatorOptions } from '../../src/simulator/index.js';
 
 const SECRET = 'check-client-secret-value';

@@ -1,3 +1,3 @@
 /** Tests use the same private redis-server as the demo. */
-export { freePort, startPrivateRedis as startTestRedis } from '../../src/app/private-redis.js';
-export type { PrivateRedis as TestRedis } from '../../src/app/private-redis.js';
+export { freePort, startPrivateRedis as startTestRedis } from '../../src/dev/private-redis.js';
+export type { PrivateRedis as TestRedis } from '../../src/dev/private-redis.js';

@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
-import { loadConfig, redactUrl, requireZohoCredentials, withOverrides } from '../../src/config/config.js';
+import { loadConfig, redactUrl, requireZohoCredentials } from '../../src/config/config.js';
 
 describe('config', () => {
   it('has a default for every variable and returns a frozen object', () => {
@@ -33,12 +33,6 @@ describe('config', () => {
 
   it('names every missing Zoho credential', () => {
     expect(() => requireZohoCredentials(loadConfig({ ZOHO_CLIENT_ID: 'x' }))).toThrowError('ZOHO_CLIENT_SECRET, ZOHO_REFRESH_TOKEN: expected a value (see .env.example), got nothing');
-  });
-
-  it('lets flags override the environment', () => {
-    const config = withOverrides(loadConfig({ ZOHO_CONCURRENCY: '5' }), { zoho: { concurrency: 7 } });
-    expect(config.zoho.concurrency).toBe(7);
-    expect(Object.isFrozen(config.zoho)).toBe(true);
   });
 
   it('lists every variable it reads in .env.example', async () => {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { classifyNetworkError, classifyResponse, entryMessage, parseRetryAfterMs } from '../../src/zoho/call-verdict.js';
+import { classifyNetworkError, classifyResponse, parseRetryAfterMs } from '../../src/zoho/call-verdict.js';
+import { entryMessage } from '../../src/zoho/entry-message.js';
 
 const envelope = (code: string, message: string, details: Record<string, unknown> = {}): string =>
   JSON.stringify({ code, details, message, status: 'error' });

@@ -3,7 +3,7 @@ import { onShutdownSignals } from '../../app/lifecycle.js';
 import type { Config } from '../../config/config.js';
 import { startDashboard, type DashboardOptions } from '../../dashboard/dashboard-server.js';
 import { ExitCode, type CliIO } from '../cli-io.js';
-import { openCliRuntime } from '../cli-runtime.js';
+import { withCliRuntime } from '../cli-runtime.js';
 
 export type DashboardCommandOptions = DashboardOptions;
 
@@ -21,8 +21,7 @@ export async function runDashboard(io: CliIO, config: Config, options: Dashboard
   // stops as soon as it has started, closing what it opened. A second Ctrl-C exits at once.
   const signal = hooks.untilStopped ? undefined : shutdownSignal();
   try {
-    const runtime = await openCliRuntime(config, { persistent: true });
-    try {
+    return await withCliRuntime(config, { persistent: true }, async (runtime) => {
       const dashboard = await startDashboard({ config, queues: runtime.queues }, options);
       try {
         io.stdout.write(`${dashboard.url}\n`);
@@ -32,9 +31,7 @@ export async function runDashboard(io: CliIO, config: Config, options: Dashboard
         await dashboard.close();
       }
       return ExitCode.ok;
-    } finally {
-      await runtime.close();
-    }
+    });
   } finally {
     signal?.remove();
   }

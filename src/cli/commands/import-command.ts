@@ -4,7 +4,7 @@ import type { ImportRecord } from '../../ledger/run-ledger.js';
 import { registerImport } from '../../usecases/register-import.js';
 import { registrationFor } from '../../app/queues.js';
 import { ExitCode, type CliIO } from '../cli-io.js';
-import { openCliRuntime } from '../cli-runtime.js';
+import { withCliRuntime } from '../cli-runtime.js';
 import { followImport } from '../progress.js';
 import { runDryRun } from './dry-run-command.js';
 
@@ -20,8 +20,7 @@ export interface ImportOptions {
 
 export async function runImport(io: CliIO, config: Config, file: string, options: ImportOptions): Promise<number> {
   if (options.dryRun) return runDryRun(io, config, file, options);
-  const runtime = await openCliRuntime(config, { persistent: Boolean(options.wait) });
-  try {
+  return withCliRuntime(config, { persistent: Boolean(options.wait) }, async (runtime) => {
     const { importId, duplicate } = await registerImport(
       registrationFor(config, runtime),
       { file, profile: options.profile, origin: 'cli', cwd: io.cwd, reportPath: options.report, force: options.force },
@@ -30,9 +29,7 @@ export async function runImport(io: CliIO, config: Config, file: string, options
     io.stdout.write(`${importId}\n`);
     if (!options.wait) return ExitCode.ok;
     return exitCodeFor(await followImport(io, runtime.ledger, importId, { json: options.json }));
-  } finally {
-    await runtime.close();
-  }
+  });
 }
 
 export function exitCodeFor(record: ImportRecord): number {

@@ -6,16 +6,15 @@ import { writeReportFor } from '../../usecases/finalize-import.js';
 import { isDiskError, reportProblem } from '../../usecases/report-target.js';
 import { csvOptionsFor, defaultReportPath, storedProfile } from '../../usecases/import-record.js';
 import { ExitCode, type CliIO } from '../cli-io.js';
-import { openCliRuntime } from '../cli-runtime.js';
+import { withCliRuntime } from '../cli-runtime.js';
 import { silentLogger } from '../silent-logger.js';
 
 export async function runReport(io: CliIO, config: Config, importId: string, options: { out?: string }): Promise<number> {
-  const runtime = await openCliRuntime(config, { persistent: false });
-  try {
+  return withCliRuntime(config, { persistent: false }, async (runtime) => {
     const record = await runtime.ledger.requireImport(importId);
     const reportPath = options.out ? resolve(io.cwd, options.out) : (record.reportPath ?? defaultReportPath(config, importId));
     const profile = storedProfile(record);
-    const counts = await writeReportFor({ ledger: runtime.ledger, log: silentLogger() }, { importId, sourcePath: record.source, profile, reportPath, csv: csvOptionsFor(profile, config.limits) })
+    const counts = await writeReportFor({ ledger: runtime.ledger, log: silentLogger() }, { importId, sourcePath: record.source, profile, reportPath, csv: { ...csvOptionsFor(profile, config.limits), shownAs: record.originalPath } })
       .catch((error: unknown) => {
         if (isDiskError(error)) throw new UserError(ErrorCodes.REPORT_NOT_WRITABLE, reportProblem(reportPath, error), { cause: error });
         throw error;
@@ -25,7 +24,5 @@ export async function runReport(io: CliIO, config: Config, importId: string, opt
     io.stdout.write(`${reportPath}\n`);
     io.stderr.write(`${counts.rows} rows: ${counts.success} success, ${counts.error} error, ${counts.skipped} skipped${record.state !== 'done' ? ` (import is ${record.state}: rows without an outcome yet are reported as errors NO_OUTCOME)` : ''}\n`);
     return counts.error > 0 ? ExitCode.rowsInError : ExitCode.ok;
-  } finally {
-    await runtime.close();
-  }
+  });
 }

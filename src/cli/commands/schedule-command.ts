@@ -13,7 +13,7 @@ import { ErrorCodes, UserError } from '../../errors.js';
 import { BUILTIN_PROFILES, loadProfile } from '../../profile/profile.js';
 import { addSchedule, checkScheduleSpec, listSchedules, removeSchedule, type ScheduleInfo, type ScheduleSpec } from '../../triggers/schedules.js';
 import { ExitCode, type CliIO } from '../cli-io.js';
-import { openCliRuntime } from '../cli-runtime.js';
+import { withCliRuntime } from '../cli-runtime.js';
 import { isInside } from '../../usecases/resolve-source.js';
 
 /** As typed on the command line: `file` and `profile` are still relative to the working directory. */
@@ -24,41 +24,32 @@ export async function runScheduleAdd(io: CliIO, config: Config, options: Schedul
   checkScheduleSpec(spec);
   await checkUnderImportRoot(spec.file, config.importRoot, '--file');
   if (!Object.hasOwn(BUILTIN_PROFILES, spec.profile)) await checkUnderImportRoot(spec.profile, config.importRoot, '--profile');
-  const runtime = await openCliRuntime(config, { persistent: false });
-  try {
+  return withCliRuntime(config, { persistent: false }, async (runtime) => {
     const replaced = (await listSchedules(runtime.queues.imports)).some((s) => s.name === spec.name);
     const added = await addSchedule(runtime.queues.imports, spec);
     io.stdout.write(`${replaced ? 'replaced' : 'added'} ${describeSchedule(added)}\n`);
     return ExitCode.ok;
-  } finally {
-    await runtime.close();
-  }
+  });
 }
 
 export async function runScheduleList(io: CliIO, config: Config, options: { json?: boolean }): Promise<number> {
-  const runtime = await openCliRuntime(config, { persistent: false });
-  try {
+  return withCliRuntime(config, { persistent: false }, async (runtime) => {
     const schedules = await listSchedules(runtime.queues.imports);
     if (options.json) io.stdout.write(`${JSON.stringify(schedules.map((s) => ({ ...s, tz: s.tz ?? null, nextRunAt: s.nextRunAt?.toISOString() ?? null })))}\n`);
     else if (schedules.length === 0) io.stdout.write('no schedules\n');
     else for (const s of schedules) io.stdout.write(`${describeSchedule(s)}\n`);
     return ExitCode.ok;
-  } finally {
-    await runtime.close();
-  }
+  });
 }
 
 export async function runScheduleRemove(io: CliIO, config: Config, name: string): Promise<number> {
-  const runtime = await openCliRuntime(config, { persistent: false });
-  try {
+  return withCliRuntime(config, { persistent: false }, async (runtime) => {
     if (!(await removeSchedule(runtime.queues.imports, name))) {
       throw new UserError(ErrorCodes.CONFIG_INVALID, `schedule ${name}: no such schedule (see 'relsync schedule list')`);
     }
     io.stdout.write(`removed schedule ${name}\n`);
     return ExitCode.ok;
-  } finally {
-    await runtime.close();
-  }
+  });
 }
 
 /** `nightly  '0 2 * * *' Europe/Paris  next 2026-11-28T01:00:00.000Z  newest of /data/*.csv  profile contacts-deals` */

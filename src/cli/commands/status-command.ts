@@ -2,7 +2,7 @@
 import type { Config } from '../../config/config.js';
 import type { ImportRecord } from '../../ledger/run-ledger.js';
 import { ExitCode, type CliIO } from '../cli-io.js';
-import { openCliRuntime } from '../cli-runtime.js';
+import { withCliRuntime } from '../cli-runtime.js';
 import { doneRows } from '../progress.js';
 
 export function statusJson(record: ImportRecord): Record<string, unknown> {
@@ -31,25 +31,19 @@ export function statusText(record: ImportRecord): string {
 }
 
 export async function runStatus(io: CliIO, config: Config, importId: string, options: { json?: boolean }): Promise<number> {
-  const runtime = await openCliRuntime(config, { persistent: false });
-  try {
+  return withCliRuntime(config, { persistent: false }, async (runtime) => {
     const record = await runtime.ledger.requireImport(importId);
     io.stdout.write(options.json ? `${JSON.stringify(statusJson(record))}\n` : statusText(record));
     return ExitCode.ok;
-  } finally {
-    await runtime.close();
-  }
+  });
 }
 
 export async function runList(io: CliIO, config: Config, options: { json?: boolean; limit?: number }): Promise<number> {
-  const runtime = await openCliRuntime(config, { persistent: false });
-  try {
+  return withCliRuntime(config, { persistent: false }, async (runtime) => {
     const records = await runtime.ledger.listImports(options.limit ?? 20);
     if (options.json) io.stdout.write(`${JSON.stringify(records.map(statusJson))}\n`);
     else for (const r of records) io.stdout.write(`${r.id}  ${r.state.padEnd(9)}  ${`${doneRows(r)}/${r.rows ?? '?'}`.padStart(15)} rows  ${String(r.error).padStart(6)} errors  ${r.sourceName}\n`);
     if (!options.json && records.length === 0) io.stdout.write('no imports yet\n');
     return ExitCode.ok;
-  } finally {
-    await runtime.close();
-  }
+  });
 }

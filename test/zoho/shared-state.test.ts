@@ -1,9 +1,9 @@
-/** Redis-backed shared state on a real Redis: the access token all workers share, and the credit budget. */
+/** Redis-backed limits of the Zoho edge on a real Redis: the access token all workers share, and the credit budget. */
 import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { afterEach, describe, expect, inject, it } from 'vitest';
-import { CreditBudget } from '../../src/ledger/credit-budget.js';
-import { SharedTokenProvider } from '../../src/ledger/shared-token-provider.js';
+import { CreditBudget } from '../../src/zoho/credit-budget.js';
+import { SharedTokenProvider } from '../../src/zoho/shared-token-provider.js';
 import type { AccessToken } from '../../src/zoho/oauth-client.js';
 
 describe('shared Redis state', () => {

@@ -1,5 +1,6 @@
 /**
- * Zoho data centres: where to mint tokens (accounts server) and where to call the CRM API.
+ * Zoho data centres: where to mint tokens (accounts server) and where to call the CRM API. The one
+ * list: its names are what ZOHO_DC accepts (config.ts), its URLs what the Zoho edge uses.
  * Source: fact sheet §4 (Zoho SDK `routes/dc/*.ts`, https://www.zoho.com/crm/developer/docs/api/v8/multi-dc.html).
  * UK and AE exist in Zoho Accounts' list but are not in the v8 SDKs (Unknown #10), so they are left out;
  * such orgs set ZOHO_ACCOUNTS_URL / ZOHO_API_DOMAIN explicitly. The token reply's `api_domain` wins over
@@ -25,8 +26,3 @@ export const DATA_CENTRES: Readonly<Record<DataCentre, DataCentreUrls>> = Object
   cn: Object.freeze({ accountsUrl: 'https://accounts.zoho.com.cn', apiDomain: 'https://www.zohoapis.com.cn' }),
   sa: Object.freeze({ accountsUrl: 'https://accounts.zoho.sa', apiDomain: 'https://www.zohoapis.sa' }),
 });
-
-/** Type guard for configuration parsing: `isDataCentre(process.env.ZOHO_DC)`. */
-export function isDataCentre(value: unknown): value is DataCentre {
-  return typeof value === 'string' && Object.hasOwn(DATA_CENTRES, value);
-}

@@ -12,8 +12,8 @@
  */
 import { createCipheriv, createDecipheriv, createHash, hkdfSync, randomBytes, randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
-import type { AccessToken, TokenProvider } from '../zoho/oauth-client.js';
 import { ErrorCodes, RelsyncError, isErrorCode } from '../errors.js';
+import type { AccessToken, TokenProvider } from './oauth-client.js';
 
 export interface SharedTokenProviderOptions {
   redis: Redis;

@@ -1,6 +1,7 @@
 /**
  * A private redis-server on a free loopback port in a temporary folder: the demo's Redis when
- * REDIS_URL is unset, and the tests' (which also stop and restart it for real in the fault tests).
+ * REDIS_URL is unset, the benchmark's, and the tests' (which also stop and restart it for real in the
+ * fault tests).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';

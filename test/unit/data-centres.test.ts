@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { DATA_CENTRES, isDataCentre } from '../../src/zoho/data-centres.js';
+import { loadConfig } from '../../src/config/config.js';
+import { DATA_CENTRES } from '../../src/config/data-centres.js';
 
 describe('DATA_CENTRES', () => {
   it('lists the eight CRM data centres with https accounts and API hosts', () => {
@@ -12,10 +13,9 @@ describe('DATA_CENTRES', () => {
     expect(DATA_CENTRES.eu.apiDomain).toBe('https://www.zohoapis.eu');
   });
 
-  it('is frozen and guards unknown names', () => {
+  it('is frozen, and is the list ZOHO_DC accepts', () => {
     expect(Object.isFrozen(DATA_CENTRES)).toBe(true);
-    expect(isDataCentre('eu')).toBe(true);
-    expect(isDataCentre('uk')).toBe(false);
-    expect(isDataCentre('toString')).toBe(false);
+    for (const dc of Object.keys(DATA_CENTRES)) expect(loadConfig({ ZOHO_DC: dc }).zoho.dc).toBe(dc);
+    expect(() => loadConfig({ ZOHO_DC: 'uk' })).toThrowError("ZOHO_DC: expected one of us eu in au jp ca cn sa, got 'uk'");
   });
 });
