@@ -1,7 +1,7 @@
 /**
- * The dependency direction (README "How it works"): jobs/ is a contract with no I/O; src/ leaves
- * first (config, errors, logger, domain), then the pure domain folders, the edges, use cases,
- * processors, app wiring and the CLI; workers/ are entry points nothing imports. No cycles.
+ * The dependency direction (docs/architecture.md#direction-of-dependencies): jobs/ is a contract with no
+ * I/O; src/ leaves first (config, errors, logger, domain), then the pure domain folders, the edges,
+ * use cases, processors, app wiring and the CLI; workers/ are entry points nothing imports. No cycles.
  * src/dev/ (a private redis-server, its installer, the demo's sample CSV) sits beside the CLI: only the
  * CLI, workers/, test/ and bench/ use it.
  */

@@ -9,7 +9,7 @@ import { z } from 'zod';
 
 export type ImportSource = { path: string } | { csv: string };
 
-/** A profile object as in CONTRACT.md "Profile"; validated fully by the worker. */
+/** A profile object as in docs/contract.md#profiles; validated fully by the worker. */
 export type ProfileInput = Record<string, unknown>;
 
 export interface ImportJobPayload {

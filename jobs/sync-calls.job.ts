@@ -8,7 +8,7 @@
  * row a second one (calls already done are skipped).
  */
 
-/** Zoho takes at most 100 records in `data` per related-list update (docs/zoho.md). */
+/** Zoho takes at most 100 records in `data` per related-list update (docs/zoho.md#request-body). */
 export const MAX_ENTRIES_PER_CALL = 100;
 
 /** One related record in a call's `data`, from one input row. */

@@ -9,7 +9,10 @@ export interface CliIO {
   isTTY: boolean;
 }
 
-/** Exit codes (CONTRACT.md): 0 all rows success/skipped; 2 finished with rows in error; 1 could not run. */
+/**
+ * Exit codes (docs/contract.md#exit-codes): 0 all rows success/skipped; 2 finished with rows in error;
+ * 1 could not run.
+ */
 export const ExitCode = { ok: 0, couldNotRun: 1, rowsInError: 2 } as const;
 
 export function processIO(): CliIO {

@@ -1,9 +1,10 @@
 /**
  * Zoho data centres: where to mint tokens (accounts server) and where to call the CRM API. The one
  * list: its names are what ZOHO_DC accepts (config.ts), its URLs what the Zoho edge uses.
- * Source: fact sheet §4 (Zoho SDK `routes/dc/*.ts`, https://www.zoho.com/crm/developer/docs/api/v8/multi-dc.html).
- * UK and AE exist in Zoho Accounts' list but are not in the v8 SDKs (Unknown #10), so they are left out;
- * such orgs set ZOHO_ACCOUNTS_URL / ZOHO_API_DOMAIN explicitly. The token reply's `api_domain` wins over
+ * Source: docs/zoho.md#data-centres (Zoho SDK `routes/dc/*.ts`,
+ * https://www.zoho.com/crm/developer/docs/api/v8/multi-dc.html). UK and AE exist in Zoho Accounts' list
+ * but are not in the v8 SDKs (docs/zoho.md#unknown-uk-and-ae-data-centres), so they are left out; such
+ * orgs set ZOHO_ACCOUNTS_URL / ZOHO_API_DOMAIN explicitly. The token reply's `api_domain` wins over
  * `apiDomain` here anyway (see zoho-client.ts).
  */
 export type DataCentre = 'us' | 'eu' | 'in' | 'au' | 'jp' | 'ca' | 'cn' | 'sa';

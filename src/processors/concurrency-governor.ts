@@ -1,10 +1,11 @@
 /**
- * Adapts the sync queue's global concurrency to what the org really allows. ZOHO_CONCURRENCY is the
- * most we ever use, but an org's concurrency limit is shared with its other integrations (fact sheet
- * §2.2), so a concurrency 429 means "fewer, for now": cut the shared limit multiplicatively (once per
- * cool-down, however many calls hit the 429 together), and add one back after a run of successes
- * without a 429 (AIMD, as TCP does). The limit lives in Redis (BullMQ global concurrency), so every
- * worker process follows it.
+ * Adapts the sync queue's global concurrency to what Zoho really allows. ZOHO_CONCURRENCY is the most
+ * we ever use, but Zoho's limit is shared with every other process using the same client and user, and
+ * may be narrower than the edition's for some calls (docs/zoho.md#concurrency,
+ * docs/zoho.md#unknown-sub-concurrency), so a concurrency 429 means "fewer, for now": cut the shared
+ * limit multiplicatively (once per cool-down, however many calls hit the 429 together), and add one
+ * back after a run of successes without a 429 (AIMD, as TCP does). The limit lives in Redis (BullMQ
+ * global concurrency), so every worker process follows it.
  */
 export interface GlobalConcurrencyStore {
   getGlobalConcurrency(): Promise<number | null>;

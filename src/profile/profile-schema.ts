@@ -6,7 +6,7 @@
 import { CSV_ENCODINGS, type CsvEncoding } from '../csv/encoding.js';
 import { ErrorCodes, UserError } from '../errors.js';
 
-/** How CSV columns map to one Zoho related-list call (see CONTRACT.md, "Profile"). */
+/** How CSV columns map to one Zoho related-list call (see docs/contract.md#profiles). */
 export interface Profile {
   /** Where the profile came from (built-in name or file path), for messages. Optional, informative only. */
   name?: string;

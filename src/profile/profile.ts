@@ -18,7 +18,7 @@ function deepFreeze<T extends object>(value: T): Readonly<T> {
   return Object.freeze(value);
 }
 
-/** Exactly the profiles of CONTRACT.md. Frozen: loadProfile hands out copies. */
+/** Exactly the built-in profiles of docs/contract.md#profiles. Frozen: loadProfile hands out copies. */
 export const BUILTIN_PROFILES: Readonly<Record<string, Profile>> = deepFreeze({
   'contacts-deals': {
     module: 'Contacts',

@@ -1,7 +1,8 @@
 /**
- * Who is calling, and may they? `Authorization: Zoho-oauthtoken <token>` (§1.1): no usable header is
- * 401 AUTHENTICATION_FAILURE, an unknown, expired or evicted token 401 INVALID_TOKEN (§1.6), a token
- * without the scope 401 OAUTH_SCOPE_MISMATCH, a module in `denyModules` 403 NO_PERMISSION.
+ * Who is calling, and may they? `Authorization: Zoho-oauthtoken <token>`
+ * (docs/zoho.md#endpoint-and-headers): no usable header is 401 AUTHENTICATION_FAILURE, an unknown,
+ * expired or evicted token 401 INVALID_TOKEN (docs/zoho.md#whole-request-errors), a token without the
+ * scope 401 OAUTH_SCOPE_MISMATCH, a module in `denyModules` 403 NO_PERMISSION.
  */
 import { errorReply, type Reply } from './http-io.js';
 import type { SimulatorState } from './simulator-state.js';
@@ -29,7 +30,10 @@ function hasAnyScope(granted: readonly string[], accepted: readonly string[]): b
   return accepted.some((scope) => lower.has(scope.toLowerCase()));
 }
 
-/** `ZohoCRM.modules.ALL` or `ZohoCRM.modules.{module}.{ALL|WRITE|UPDATE}`, case-insensitive (§1.1). */
+/**
+ * `ZohoCRM.modules.ALL` or `ZohoCRM.modules.{module}.{ALL|WRITE|UPDATE}`, case-insensitive
+ * (docs/zoho.md#endpoint-and-headers).
+ */
 export function canUpdateModule(token: AccessToken, module: string): boolean {
   return hasAnyScope(token.scopes, [
     'ZohoCRM.modules.ALL',

@@ -19,7 +19,7 @@ import { now, simulateLatency, type SimulatorState } from './simulator-state.js'
 
 type CrmRoute = { kind: 'metadata'; resource: MetadataResource } | { kind: 'related-records'; path: RelatedRecordsPath };
 
-/** v2, v2.1 and v3…v8 all document this API (§1.1). */
+/** v2, v2.1 and v3…v8 all document this API (docs/zoho.md#endpoint-and-headers). */
 const VERSION = /^v(2(\.1)?|[3-8])$/;
 
 /** `{version}/settings/{fields|related_lists}` or `{version}/{module}/{record}/{related list}`; else null. */
@@ -39,7 +39,8 @@ export function invalidUrl(): Reply {
 
 export function tooManyRequests(state: SimulatorState, cause: TooManyRequestsCause): Reply {
   state.counters.tooManyRequests[cause] += 1;
-  // Unknown #4: the real texts are unconfirmed; clients must branch on the code, never on these.
+  // The real texts are unconfirmed (docs/zoho.md#unknown-what-a-429-says): clients must branch on the
+  // code, never on these.
   const message =
     cause === 'concurrency'
       ? `too many requests: the concurrency limit of ${state.options.concurrency} calls in progress is exceeded`
@@ -77,7 +78,10 @@ export function routeCrm(state: SimulatorState, call: CrmCall): Reply {
   return withOrgHeaders(state, auth.token.expiresAt, reply);
 }
 
-/** Headers of an authenticated call: token expiry (seen on real replies, §2.3) and credits left (§2.1). */
+/**
+ * Headers of an authenticated call: token expiry (seen on real replies, docs/zoho.md#response-headers)
+ * and credits left (docs/zoho.md#credits).
+ */
 function withOrgHeaders(state: SimulatorState, tokenExpiresAt: number, reply: Reply): Reply {
   const headers: Record<string, string> = { ...reply.headers, 'X-ACCESSTOKEN-RESET': new Date(tokenExpiresAt).toISOString() };
   const remaining = state.credits.remainingHeader(now(state), state.options);

@@ -1,7 +1,7 @@
 /**
  * OAuth parameters as Zoho's accounts server takes them: in the query string (as the docs show), as a
- * urlencoded body, or as multipart form data (as the official SDKs send them, §3.1). Body values win
- * over query values of the same name.
+ * urlencoded body, or as multipart form data (as the official SDKs send them, docs/zoho.md#access-tokens).
+ * Body values win over query values of the same name.
  */
 import type { IncomingHttpHeaders } from 'node:http';
 

@@ -1,7 +1,8 @@
 /**
  * The HTTP edge of the simulator: reading bodies, writing replies the way Zoho's servers do
- * (`application/json;charset=UTF-8`, `Server: ZGS`, §2.3) and the error envelope
- * `{"code","details","message","status":"error"}` (§1.5, §1.6).
+ * (`application/json;charset=UTF-8`, `Server: ZGS`: docs/zoho.md#response-headers) and the error envelope
+ * `{"code","details","message","status":"error"}` (docs/zoho.md#one-result-per-entry,
+ * docs/zoho.md#whole-request-errors).
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 

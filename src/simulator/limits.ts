@@ -1,7 +1,8 @@
 /**
- * Zoho's limits as the simulator enforces them: a concurrency cap on CRM calls in progress (§2.2), a
- * credit budget over a rolling window (§2.1: "each spend is freed 24 h after it was made") and, reused
- * by the token store, the rolling count of mints (§3.1).
+ * Zoho's limits as the simulator enforces them: a concurrency cap on CRM calls in progress
+ * (docs/zoho.md#concurrency), a credit budget over a rolling window (docs/zoho.md#credits: each spend is
+ * freed 24 h after it was made) and, reused by the token store, the rolling count of mints
+ * (docs/zoho.md#access-tokens).
  */
 import type { SimulatorCounters } from './counters.js';
 
@@ -92,7 +93,7 @@ export class CreditLedger {
 
   /**
    * Value of X-API-CREDITS-REMAINING, or null while under half the budget is used: Zoho sends the header
-   * only once ≥50 % of the day's credits are spent (§2.1, [S]).
+   * only once ≥50 % of the day's credits are spent (docs/zoho.md#credits; known from secondary copies).
    */
   remainingHeader(now: number, settings: CreditSettings): string | null {
     const used = this.used(now, settings);

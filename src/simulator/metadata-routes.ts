@@ -1,6 +1,7 @@
 /**
  * `GET /crm/{version}/settings/fields?module=X` and `…/settings/related_lists?module=X`: the metadata
- * a client reads to check a profile (the SDK fetches the same two, §6). They need a settings scope.
+ * a client reads to check a profile (the SDK fetches the same two: docs/zoho.md#metadata). They need a
+ * settings scope.
  */
 import { canReadSettings, scopeMismatch } from './crm-auth.js';
 import type { CrmCall } from './crm-call.js';

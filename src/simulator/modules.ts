@@ -1,7 +1,8 @@
 /**
  * The CRM modules the simulator knows, their external fields and related lists. Names are matched
- * case-sensitively (Unknown #6: Zoho's SDK rewrites paths to canonical casing, so canonical is what is
- * known to work; a client that sends `contacts` fails here rather than in production).
+ * case-sensitively (docs/zoho.md#unknown-case-of-module-and-list-names: Zoho's SDK rewrites paths to
+ * canonical casing, so canonical is what is known to work; a client that sends `contacts` fails here
+ * rather than in production).
  */
 export type ModuleName = 'Contacts' | 'Deals';
 
@@ -53,7 +54,8 @@ const CONTACTS: ModuleSpec = {
   apiName: 'Contacts',
   id: '111111000000000057',
   externalField: 'External_Contact_ID',
-  // Contacts → Deals, the list of the API page's sample; entries may carry Contact_Role (§1.3).
+  // Contacts → Deals, the list of the API page's sample; entries may carry Contact_Role
+  // (docs/zoho.md#relation-fields).
   relatedLists: [{ apiName: 'Deals', displayLabel: 'Deals', id: '111111000000002155', relatedModule: 'Deals', relationField: 'Contact_Role' }],
   fields: [
     field('First_Name', 'First Name', 'text', '111111000000000551', { length: 40 }),

@@ -1,5 +1,6 @@
 /**
- * The accounts server's token endpoint, `POST /oauth/v2/token`, refresh-token grant only (§3.1).
+ * The accounts server's token endpoint, `POST /oauth/v2/token`, refresh-token grant only
+ * (docs/zoho.md#access-tokens).
  * Like Zoho it answers most mistakes with HTTP 200 and an `error` key, so a client must check the
  * body, not the status; only the mint rate limit is an HTTP 400.
  */
@@ -9,7 +10,10 @@ import { now } from './simulator-state.js';
 
 export const TOKEN_PATH = '/oauth/v2/token';
 
-/** Zoho's documented body for minting too fast (§3.1); practitioners report HTTP 400. */
+/**
+ * Zoho's documented body for minting too fast (docs/zoho.md#errors-from-the-accounts-server);
+ * practitioners report HTTP 400.
+ */
 export const MINT_DENIED_BODY = Object.freeze({
   error: 'Access Denied',
   error_description: 'You have made too many requests continuously. Please try again after some time.',

@@ -1,6 +1,7 @@
 /**
  * In-memory state of the simulated org: record lookups by id and by external value (exact,
- * case-sensitive match: Unknown #7), and the Contacts↔Deals associations keyed by (contact, deal).
+ * case-sensitive match: docs/zoho.md#unknown-encoding-and-case-of-external-values), and the
+ * Contacts↔Deals associations keyed by (contact, deal).
  */
 import type { Association, SimulatorDataset } from './dataset.js';
 import type { ModuleName } from './modules.js';

@@ -1,6 +1,7 @@
 /**
- * The entries of one PUT's `data`, answered one by one in order (§1.4, §1.5). Each successful entry is
- * applied at once, so a later entry sees an earlier one's pair (`duplicateInBatch: 'last-wins'`).
+ * The entries of one PUT's `data`, answered one by one in order (docs/zoho.md#one-result-per-entry).
+ * Each successful entry is applied at once, so a later entry sees an earlier one's pair
+ * (`duplicateInBatch: 'last-wins'`).
  */
 import { zohoError, type ZohoError } from './http-io.js';
 import { toPair, type ModuleSpec, type RelatedListSpec } from './modules.js';
@@ -65,7 +66,7 @@ function resolveRelated(state: SimulatorState, batch: EntryBatch, entry: Record<
 /**
  * The relation field (Contact_Role): undefined when not sent (an existing role is kept), null to clear,
  * else the id of a known Contact Role. A role *name*, a number or an unknown id is INVALID_DATA
- * (Unknown #8: only the id form is documented).
+ * (only the id form is documented: docs/zoho.md#unknown-contact-role-by-name).
  */
 function resolveRelationField(state: SimulatorState, batch: EntryBatch, entry: Record<string, unknown>, index: number): string | null | undefined | ZohoError {
   const field = batch.list.relationField;

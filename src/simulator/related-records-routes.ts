@@ -1,7 +1,8 @@
 /**
  * `PUT /crm/{version}/{module}/{record}/{relatedList}`: Update Related Records, by record id or by
- * external id (EXT8, §1). Whole-request problems answer one error object; otherwise each entry of
- * `data` is answered in order and the HTTP status says how many succeeded (§1.7).
+ * external id (docs/zoho.md#the-api-we-call). Whole-request problems answer one error object; otherwise
+ * each entry of `data` is answered in order and the HTTP status says how many succeeded
+ * (docs/zoho.md#unknown-status-of-a-partly-failed-call).
  */
 import { canUpdateModule, denyPermission, scopeMismatch } from './crm-auth.js';
 import type { CrmCall, ParsedBody } from './crm-call.js';
@@ -18,14 +19,18 @@ export interface RelatedRecordsPath {
   relatedList: string;
 }
 
-/** Most entries per call (§1.3: "a maximum of 100 related records per API call"; SDK max_length 100). */
+/**
+ * Most entries per call (docs/zoho.md#request-body: "a maximum of 100 related records per API call";
+ * SDK max_length 100).
+ */
 export const MAX_ENTRIES = 100;
 
 const HEADER_ITEM = /^([A-Za-z][A-Za-z0-9_]*)\.([A-Za-z][A-Za-z0-9_]*)$/;
 
 /**
- * `X-EXTERNAL: {Module}.{field}[,{Module}.{field}]` in any order (§1.2). Each item must name the base
- * or the related module, once, with that module's external field; else 400 INVALID_DATA.
+ * `X-EXTERNAL: {Module}.{field}[,{Module}.{field}]` in any order (docs/zoho.md#endpoint-and-headers).
+ * Each item must name the base or the related module, once, with that module's external field; else
+ * 400 INVALID_DATA.
  */
 export function parseExternalHeader(value: string | undefined, base: ModuleSpec, related: ModuleSpec): ExternalFields | Reply {
   const fields: ExternalFields = { base: null, related: null };
@@ -48,7 +53,8 @@ export function parseExternalHeader(value: string | undefined, base: ModuleSpec,
 /**
  * The `data` array of the body, or the whole-request 400. Our choice where Zoho's is undocumented:
  * INVALID_DATA for a body that is not a JSON object, a `data` that is not an array, 0 entries or over
- * 100 (not LIMIT_EXCEEDED); MANDATORY_NOT_FOUND when `data` is missing (a required key, §1.5).
+ * 100 (not LIMIT_EXCEEDED); MANDATORY_NOT_FOUND when `data` is missing (a required key,
+ * docs/zoho.md#one-result-per-entry).
  */
 export function readEntries(body: ParsedBody): unknown[] | Reply {
   if (body.kind !== 'json') {

@@ -1,6 +1,6 @@
 /**
- * Every knob of the simulator, with its unit, default and the Zoho fact behind it
- * (/work/shared/reference/zoho-api-facts.md, cited as §n). Defaults model a Standard-edition org.
+ * Every knob of the simulator, with its unit, default and the Zoho fact behind it (docs/zoho.md, cited
+ * by section). Defaults model a Standard-edition org.
  */
 import { ErrorCodes, UserError } from '../errors.js';
 
@@ -20,46 +20,54 @@ export interface SimulatorOptions {
   latencyMs: number;
   /** Uniform ± spread added to `latencyMs`, in ms (never below 0). Default 50. */
   jitterMs: number;
-  /** Most CRM calls in progress at once; the next one gets 429 TOO_MANY_REQUESTS. Default 10 (Standard, §2.2). */
+  /** Most CRM calls in progress at once; the next one gets 429 TOO_MANY_REQUESTS. Default 10 (Standard,
+   *  docs/zoho.md#concurrency). */
   concurrency: number;
-  /** API credits per rolling window. Default 50_000 (Standard base allowance, §2.1). */
+  /** API credits per rolling window. Default 50_000 (Standard base allowance, docs/zoho.md#credits). */
   credits: number;
-  /** Length of the rolling credit window, in ms. Default 86_400_000 (24 h, §2.1). */
+  /** Length of the rolling credit window, in ms. Default 86_400_000 (24 h, docs/zoho.md#credits). */
   creditWindowMs: number;
-  /** Credits charged per authenticated CRM call. Default 1 ("all other APIs = 1", §2.1). */
+  /** Credits charged per authenticated CRM call. Default 1 ("all other APIs = 1", docs/zoho.md#credits). */
   creditsPerCall: number;
-  /** Extra credits per started block of 10 entries in a PUT, for the pessimistic reading of Unknown #3
-   *  ("1 per 10 records"). Default 0. */
+  /** Extra credits per started block of 10 entries in a PUT, for the pessimistic reading of
+   *  docs/zoho.md#unknown-credit-cost-of-a-call ("1 per 10 records"). Default 0. */
   creditsPerTenEntries: number;
-  /** The one refresh token the accounts server accepts. Default 'simulator-refresh-token' (CONTRACT). */
+  /** The one refresh token the accounts server accepts. Default 'simulator-refresh-token'
+   *  (docs/contract.md#simulator-defaults). */
   refreshToken: string;
   /** When set, the only client_id accepted (else `invalid_client`). Default null: any. */
   clientId: string | null;
   /** When set, the only client_secret accepted (else `invalid_client_secret`). Default null: any. */
   clientSecret: string | null;
-  /** Access-token lifetime, in seconds (fractions allowed, for tests). Default 3600 (§3.1). */
+  /** Access-token lifetime, in seconds (fractions allowed, for tests). Default 3600 (docs/zoho.md#access-tokens). */
   tokenTtlS: number;
-  /** Most tokens minted per refresh token per `mintWindowMs`; the next mint is denied. Default 10 (§3.1). */
+  /** Most tokens minted per refresh token per `mintWindowMs`; the next mint is denied. Default 10
+   *  (docs/zoho.md#access-tokens). */
   mintLimit: number;
-  /** Rolling window of `mintLimit`, in ms. Default 600_000 (10 min, §3.1). */
+  /** Rolling window of `mintLimit`, in ms. Default 600_000 (10 min, docs/zoho.md#access-tokens). */
   mintWindowMs: number;
-  /** Most live access tokens per refresh token; a new mint invalidates the oldest. Default 15 (§3.1, [P] CRM page). */
+  /** Most live access tokens per refresh token; a new mint invalidates the oldest. Default 15 (the CRM
+   *  page's figure; docs/zoho.md#unknown-live-tokens-per-refresh-token). */
   maxActiveTokens: number;
   /** Scopes granted to minted tokens (space-joined in the token reply). Default
    *  ['ZohoCRM.modules.ALL', 'ZohoCRM.settings.ALL']: modules for the PUT, settings for the metadata calls. */
   scopes: string[];
   /** Modules whose calls answer 403 NO_PERMISSION (a user lacking the profile permission). Default []. */
   denyModules: string[];
-  /** HTTP status of a PUT whose entries partly fail. Default 207 (§1.7, Unknown #1). */
+  /** HTTP status of a PUT whose entries partly fail. Default 207
+   *  (docs/zoho.md#unknown-status-of-a-partly-failed-call). */
   mixedStatus: MixedStatus;
-  /** HTTP status of a PUT whose entries all fail. Default 400 (§1.7, Unknown #1). */
+  /** HTTP status of a PUT whose entries all fail. Default 400
+   *  (docs/zoho.md#unknown-status-of-a-partly-failed-call). */
   allFailedStatus: AllFailedStatus;
-  /** Answer for an entry whose pair already exists. Default 'relation updated' (Unknown #2; the
-   *  Contact Roles API's wording), so a client that insists on 'relation added' fails here;
+  /** Answer for an entry whose pair already exists. Default 'relation updated'
+   *  (docs/zoho.md#unknown-answer-to-a-pair-that-already-exists; the Contact Roles API's wording), so a
+   *  client that insists on 'relation added' fails here;
    *  'DUPLICATE_DATA' models the third plausible answer: a per-entry error, nothing changed. */
   repeatMessage: RepeatMessage;
   /** The same related record twice in one `data`: 'last-wins' (each answered, applied in order) or
-   *  'error' (later copies get DUPLICATE_DATA). Default 'last-wins' (Unknown #2). */
+   *  'error' (later copies get DUPLICATE_DATA). Default 'last-wins'
+   *  (docs/zoho.md#unknown-the-same-pair-twice-in-one-call). */
   duplicateInBatch: DuplicateInBatch;
   /** Probability (0..1) that a CRM call is answered 500/502/503 without being applied. Default 0. */
   failRate: number;

@@ -1,7 +1,8 @@
 /**
- * Access tokens of the simulated accounts server (§3.1): at most `mintLimit` mints per refresh token
- * per rolling `mintWindowMs` (the rest of the window is blocked), at most `maxActiveTokens` live tokens
- * per refresh token (a new one invalidates the oldest), each valid for `tokenTtlS`.
+ * Access tokens of the simulated accounts server (docs/zoho.md#access-tokens): at most `mintLimit` mints
+ * per refresh token per rolling `mintWindowMs` (the rest of the window is blocked), at most
+ * `maxActiveTokens` live tokens per refresh token (a new one invalidates the oldest), each valid for
+ * `tokenTtlS`.
  */
 import { randomBytes } from 'node:crypto';
 import { RollingWindow } from './limits.js';

@@ -1,5 +1,5 @@
 /**
- * The watched folder (CONTRACT.md "Watched folder"): each `*.csv` that appears in WATCH_DIR — written
+ * The watched folder (docs/contract.md#watched-folder): each `*.csv` that appears in WATCH_DIR — written
  * there, renamed in, or already there at start — is imported once it is completely written, i.e. its
  * size has not changed for `stabilityMs` (chokidar's awaitWriteFinish). Names starting with `.` or
  * ending in `.part`/`.tmp` are ignored: write under such a name and rename when done, and the file

@@ -1,6 +1,6 @@
 /**
  * `relsync check`: is this configuration and profile ready to import? Mints one access token the way
- * workers do, then reads Zoho's metadata (fact sheet §1.1) to verify, for the profile:
+ * workers do, then reads Zoho's metadata (docs/zoho.md#metadata) to verify, for the profile:
  *   the module exists (`GET /crm/{v}/settings/fields?module=X`: 200 with fields, else INVALID_MODULE),
  *   the related list exists on it (`GET /crm/{v}/settings/related_lists?module=X`, by `api_name`) and
  *   holds records of `related.module`, `related.module` exists, and each side's `externalField` is a
@@ -124,7 +124,10 @@ function tokenProblem(config: Config, error: unknown): string {
   }
 }
 
-/** CONTRACT: ZOHO_API_DOMAIN, else the token reply's api_domain; the data centre's when Zoho sent none. */
+/**
+ * ZOHO_API_DOMAIN, else the token reply's api_domain (docs/contract.md#environment); the data centre's
+ * when Zoho sent none.
+ */
 function apiDomainOf(config: Config, token: AccessToken): string {
   return config.zoho.apiDomain ?? (token.apiDomain || DATA_CENTRES[config.zoho.dc].apiDomain);
 }
@@ -222,7 +225,7 @@ function checkExternalField(ctx: Context, side: 'base' | 'related', module: stri
 
 function relationFieldNote(ctx: Context, name: string): string {
   const { profile, api } = ctx;
-  // Contacts↔Deals' Contact_Role takes the id of a Contact Role definition (fact sheet §1.8).
+  // Contacts↔Deals' Contact_Role takes the id of a Contact Role definition (docs/zoho.md#relation-fields).
   const roles = name === 'Contact_Role' ? ` (its values are Contact Role ids: GET /crm/${api.apiVersion}/Contacts/roles)` : '';
   return `${ctx.label}: fields.${name} is a field of the ${profile.module}→${profile.relatedList} relation, which Zoho's metadata does not describe; Zoho checks it on each call${roles}`;
 }

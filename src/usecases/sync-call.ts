@@ -110,10 +110,11 @@ function outcomesFor(verdict: CallVerdict, entries: readonly CallEntry[], ctx: S
 }
 
 /**
- * Zoho does not document its answer to a pair that already exists (docs/zoho.md#unknowns): `relation
- * added`, `relation updated`, or a per-entry duplicate error are all plausible. On a re-sent call
- * (an earlier attempt's answer was lost, so it may have applied), a duplicate error means our own
- * earlier send made the association: the row succeeded. On a first attempt it stays an error (the
+ * Zoho does not document its answer to a pair that already exists
+ * (docs/zoho.md#unknown-answer-to-a-pair-that-already-exists): `relation added`, `relation updated`, or a
+ * per-entry duplicate error are all plausible. On a re-sent call (an earlier attempt's answer was lost,
+ * so it may have applied), a duplicate error means our own earlier send made the association: the row
+ * succeeded. On a first attempt it stays an error (the
  * pair existed before and, for example, its role was not changed).
  */
 const ALREADY_ASSOCIATED_CODES = new Set(['DUPLICATE_DATA', 'ALREADY_USED']);

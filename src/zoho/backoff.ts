@@ -5,8 +5,9 @@
  * Why full rather than equal jitter: the failures we retry are correlated — a 429 on concurrency or a
  * Zoho hiccup hits every worker at once — and full jitter spreads the retries over the whole window,
  * which minimises the number of calls that collide again (AWS Architecture Blog, "Exponential Backoff
- * and Jitter"). Zoho documents no backoff algorithm and sends no Retry-After (fact sheet §2.4); when a
- * Retry-After does arrive, the verdict carries it and it wins over this function.
+ * and Jitter"). Zoho documents no backoff algorithm and no Retry-After
+ * (docs/zoho.md#unknown-what-a-429-says); when a Retry-After does arrive, the verdict carries it and it
+ * wins over this function.
  */
 import { ErrorCodes, RelsyncError } from '../errors.js';
 

@@ -3,14 +3,16 @@
  * request is wrong", "try again later" and "get a new token". Pure: no I/O, no clock except when a
  * Retry-After carries an HTTP date. The worker edge maps verdicts to BullMQ; nothing here knows BullMQ.
  *
- * Sources: fact sheet §1.5–1.7, §2.4, §3.1, and the API page
+ * Sources: docs/zoho.md#one-result-per-entry, docs/zoho.md#whole-request-errors,
+ * docs/zoho.md#when-a-limit-is-exceeded, docs/zoho.md#access-tokens, and the API page
  * https://www.zoho.com/crm/developer/docs/api/v8/update-related-records-ext.html ("Possible Errors").
  *
  * Order of the checks (first match wins):
  *  1. HTTP 429, or a body whose code is TOO_MANY_REQUESTS       → rate-limited (even if it had `data`:
  *     a throttled call must never turn into final per-row errors)
  *  2. 2xx or 4xx with a `data` array                             → results (mixed status is undocumented:
- *     200, 207 or 400 — Unknown #1 — so the status is not trusted, the array is)
+ *     200, 207 or 400: docs/zoho.md#unknown-status-of-a-partly-failed-call — so the status is not
+ *     trusted, the array is)
  *  3. an error envelope `{code, message, details, status}`:
  *     INVALID_TOKEN / INVALID_OAUTHTOKEN                          → token-invalid
  *     INTERNAL_ERROR, or any 5xx, or 408                         → retry
@@ -20,7 +22,8 @@
  *
  * AUTHENTICATION_FAILURE ("no usable token was sent") is a request-error, not token-invalid: a fresh
  * token minted from the same refresh token for the same domain would fail the same way, and treating it
- * as token-invalid would mint on every call and run into the 10-tokens-per-10-minutes lockout (§3.1).
+ * as token-invalid would mint on every call and run into the 10-tokens-per-10-minutes lockout
+ * (docs/zoho.md#access-tokens).
  */
 import { entryMessage } from './entry-message.js';
 import { redactSecrets, snippet } from './redact.js';
@@ -64,7 +67,10 @@ interface ErrorEnvelope {
   details?: Record<string, unknown>;
 }
 
-/** TOKV names the same condition INVALID_OAUTHTOKEN; the API answers INVALID_TOKEN (fact sheet §1.6, §3.1). */
+/**
+ * Zoho's token pages name the same condition INVALID_OAUTHTOKEN; the API answers INVALID_TOKEN
+ * (docs/zoho.md#whole-request-errors).
+ */
 const TOKEN_INVALID_CODES = new Set(['INVALID_TOKEN', 'INVALID_OAUTHTOKEN']);
 /** Zoho codes that say "our side failed", whatever the HTTP status. */
 const RETRYABLE_ZOHO_CODES = new Set(['INTERNAL_ERROR']);
@@ -110,8 +116,9 @@ function classifyUnreadable(httpStatus: number, headers: ResponseHeaders, body: 
 
 /**
  * Zoho sends the same TOO_MANY_REQUESTS for the 24-hour credit quota, concurrency and sub-concurrency,
- * and their message texts are undocumented (Unknown #4). The reason is a hint read from the text only;
- * callers must treat 'unknown' as the normal case. No Retry-After is documented, but one is honoured.
+ * and their message texts are undocumented (docs/zoho.md#unknown-what-a-429-says). The reason is a hint
+ * read from the text only; callers must treat 'unknown' as the normal case. No Retry-After is
+ * documented, but one is honoured.
  */
 function rateLimited(httpStatus: number, headers: ResponseHeaders, envelope?: ErrorEnvelope): CallVerdict {
   const message = envelope ? entryMessage(envelope) : `Zoho answered HTTP ${httpStatus}: too many requests`;
@@ -170,7 +177,7 @@ export function parseRetryAfterMs(value: string | undefined, nowMs: number = Dat
   return Number.isNaN(dateMs) ? undefined : Math.max(0, dateMs - nowMs);
 }
 
-/** `X-API-CREDITS-REMAINING` appears only after half of the day's credits are used (fact sheet §2.1). */
+/** `X-API-CREDITS-REMAINING` appears only after half of the day's credits are used (docs/zoho.md#credits). */
 function parseCredits(value: string | undefined): number | undefined {
   if (value === undefined || !/^\s*-?\d+\s*$/.test(value)) return undefined;
   return Number(value);
@@ -208,7 +215,8 @@ const is4xx = (status: number): boolean => status >= 400 && status < 500;
 /**
  * undici and Node error codes (https://github.com/nodejs/undici/blob/main/docs/docs/api/Errors.md) → why.
  * All of these may succeed when tried again. A PUT that failed after it was sent may have been applied;
- * resending is safe because re-associating the same pair is an update, not a duplicate (Unknown #2).
+ * resending is safe because re-associating the same pair is an update, not a duplicate
+ * (docs/zoho.md#unknown-answer-to-a-pair-that-already-exists).
  */
 const RETRYABLE_NETWORK_CODES: Readonly<Record<string, string>> = {
   ECONNRESET: 'the connection to Zoho was reset',

@@ -1,8 +1,8 @@
 /**
  * Our own credit budget (ZOHO_DAILY_CREDITS) over a rolling 24 hours, shared by every worker through
  * Redis. Zoho counts credits over a rolling 24-hour window and frees each spend 24 h after it was
- * made (fact sheet §2.1); we keep per-minute buckets and sum the last 24 h in one Lua script, so two
- * workers can never both take the last credit.
+ * made (docs/zoho.md#credits); we keep per-minute buckets and sum the last 24 h in one Lua script, so
+ * two workers can never both take the last credit.
  */
 import type { Redis } from 'ioredis';
 

@@ -1,7 +1,8 @@
 /**
  * Zoho result objects → one human sentence for the report's `_message`.
- * Every Zoho error object has `code`, `message`, `details` (fact sheet §1.5); `details` says *which*
- * field failed (`api_name`, `json_path`, `expected_data_type`, …), which is what a user needs to fix a row.
+ * Every Zoho error object has `code`, `message`, `details` (docs/zoho.md#one-result-per-entry); `details`
+ * says *which* field failed (`api_name`, `json_path`, `expected_data_type`, …), which is what a user
+ * needs to fix a row.
  */
 import { redactSecrets, snippet } from './redact.js';
 

@@ -1,7 +1,7 @@
 /**
  * Zoho CRM's metadata reads, for `relsync check`: `GET /crm/{v}/settings/fields?module=X` and
  * `GET /crm/{v}/settings/related_lists?module=X` (the two the official SDK fetches before its calls,
- * fact sheet §1.1 and §6). They need the scopes ZohoCRM.settings.fields.READ and
+ * docs/zoho.md#metadata). They need the scopes ZohoCRM.settings.fields.READ and
  * ZohoCRM.settings.related_lists.READ (or ZohoCRM.settings.ALL), which imports themselves do not.
  *
  * Like ZohoClient it never throws for HTTP or network problems: it answers `{ ok: false, code }` with

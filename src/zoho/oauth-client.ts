@@ -4,8 +4,9 @@
  * (shared-token-provider.ts) implements the same TokenProvider.
  *
  * Why care: the accounts server allows 10 tokens per refresh token per 10 minutes and then blocks for
- * 10–30 minutes (https://www.zoho.com/crm/developer/docs/api/v3/token-validity.html, fact sheet §3.1,
- * §7), so tokens are cached, minted single-flight, and refreshed a little ahead of expiry.
+ * 10–30 minutes (https://www.zoho.com/crm/developer/docs/api/v3/token-validity.html,
+ * docs/zoho.md#access-tokens, docs/zoho.md#unknown-how-long-a-mint-lockout-lasts), so tokens are cached,
+ * minted single-flight, and refreshed a little ahead of expiry.
  */
 import { request, type Dispatcher } from 'undici';
 import { ErrorCodes, RelsyncError } from '../errors.js';
@@ -62,7 +63,7 @@ export interface OAuthClientOptions {
   now?: () => number;
 }
 
-/** Documented access-token lifetime, used when a reply carries no expiry (fact sheet §3.1). */
+/** Documented access-token lifetime, used when a reply carries no expiry (docs/zoho.md#access-tokens). */
 const DEFAULT_LIFETIME_SECONDS = 3600;
 
 /** Actionable hints, keyed by Zoho's `error` value. */
@@ -100,8 +101,8 @@ export class OAuthClient {
   }
 
   async #post(): Promise<{ statusCode: number; text: string }> {
-    // A form body, not the query string the docs show: both work (§3.1), and secrets stay out of URLs
-    // that proxies and access logs record.
+    // A form body, not the query string the docs show: both work (docs/zoho.md#access-tokens), and
+    // secrets stay out of URLs that proxies and access logs record.
     const form = new URLSearchParams({
       grant_type: 'refresh_token',
       client_id: this.#options.clientId,
@@ -126,7 +127,8 @@ export class OAuthClient {
 
   #parse(statusCode: number, text: string, startedAtMs: number): AccessToken {
     const json = parseJsonObject(text);
-    // The accounts server reports errors with HTTP 200 and an `error` key (§3.1): check the body first.
+    // The accounts server reports errors with HTTP 200 and an `error` key
+    // (docs/zoho.md#errors-from-the-accounts-server): check the body first.
     if (json?.error !== undefined) throw this.#bodyError(statusCode, json);
     const accessToken = json?.access_token;
     if (json === undefined || typeof accessToken !== 'string' || accessToken === '') {
@@ -163,7 +165,7 @@ export class OAuthClient {
 
 /**
  * `expires_in` is seconds; an older reply shape gives `expires_in` in ms plus `expires_in_sec`
- * (accepted by Zoho's SDK, fact sheet §3.1), so `expires_in_sec` wins when present.
+ * (accepted by Zoho's SDK, docs/zoho.md#access-tokens), so `expires_in_sec` wins when present.
  */
 function lifetimeSeconds(json: Record<string, unknown>): number {
   const seconds = toNumber(json.expires_in_sec) ?? toNumber(json.expires_in);
@@ -198,7 +200,10 @@ export interface MemoryTokenProviderOptions {
   now?: () => number;
 }
 
-/** Below this much life left a token is not handed out at all (Zoho's SDK uses the same 5 s, §3.2). */
+/**
+ * Below this much life left a token is not handed out at all (Zoho's SDK uses the same 5 s,
+ * docs/zoho.md#access-tokens).
+ */
 const MIN_VALIDITY_MS = 5_000;
 /** After a failed early refresh, keep serving the still-valid token this long before minting again. */
 const EARLY_REFRESH_COOLDOWN_MS = 30_000;

@@ -2,7 +2,7 @@
  * An access token shared by every process through Redis, refreshed by one process at a time.
  *
  * Why: Zoho's accounts server mints at most 10 access tokens per refresh token per 10 minutes and then
- * blocks for the rest of the window (fact sheet §3.1, §7). Twenty workers starting together, or a
+ * blocks for the rest of the window (docs/zoho.md#access-tokens). Twenty workers starting together, or a
  * token expiring under many workers, must mint one token, not twenty. So: the token lives in Redis;
  * a process that finds it missing or near expiry takes a short lock, re-checks, mints, stores; the
  * others wait for the stored token. A failed mint is remembered briefly so the others do not retry it.

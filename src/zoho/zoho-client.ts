@@ -44,7 +44,7 @@ export interface ZohoClientOptions {
   apiDomain?: string;
   /** Default 'v8'. */
   apiVersion?: string;
-  /** undici Pool connections per origin. Default 10: Zoho's smallest paid edition allows 10 calls in flight (§2.2). */
+  /** undici Pool connections per origin. Default 10: Zoho's smallest paid edition allows 10 calls in flight (docs/zoho.md#concurrency). */
   connections?: number;
   /** TCP+TLS connect, in ms. Default 10 000 (undici's default). */
   connectTimeoutMs?: number;
@@ -102,7 +102,7 @@ export class ZohoClient {
     const token = await this.#options.tokens.getToken();
     const first = await this.#send(token, { request, path, isTokenRetry: false }, signal);
     if (first.kind !== 'token-invalid') return first;
-    // Expired or revoked (fact sheet §3.1): drop it; the provider mints or loads a new one.
+    // Expired or revoked (docs/zoho.md#access-tokens): drop it; the provider mints or loads a new one.
     await this.#options.tokens.invalidate(token.accessToken);
     const fresh = await this.#options.tokens.getToken();
     return this.#send(fresh, { request, path, isTokenRetry: true }, signal);
@@ -189,10 +189,11 @@ export class ZohoClient {
 
 /**
  * '/crm/v8/Contacts/C%2Fodd%201/Deals'. Each segment goes through encodeURIComponent, so `/ ? # %`,
- * spaces and non-ASCII (as UTF-8) cannot change the path's shape; Zoho documents no encoding rules
- * (Unknown #7) and its SDK does not encode at all (fact sheet §6). Not '+' for space: in a path '+' is
- * a literal plus, only form decoders read it as a space — '%20' is unambiguous everywhere. The
- * segments '.' and '..' are written as '%2E' so that no proxy can resolve them as dot segments.
+ * spaces and non-ASCII (as UTF-8) cannot change the path's shape; Zoho documents no encoding rules and
+ * its SDK does not encode at all (docs/zoho.md#unknown-encoding-and-case-of-external-values). Not '+'
+ * for space: in a path '+' is a literal plus, only form decoders read it as a space — '%20' is
+ * unambiguous everywhere. The segments '.' and '..' are written as '%2E' so that no proxy can resolve
+ * them as dot segments.
  */
 export function relatedRecordsPath(apiVersion: string, module: string, base: string, relatedList: string): string {
   const segments = { apiVersion, module, base, relatedList };

@@ -1,6 +1,7 @@
 /**
  * The command line as a user runs it: real `relsync` processes against a real Redis, a worker and the
- * simulator. Exit codes, stdout (ids, JSON) and stderr (progress, one-line errors) are the contract.
+ * simulator. Exit codes, stdout (ids, JSON) and stderr (progress, one-line errors) are the contract
+ * (docs/contract.md#commands, docs/contract.md#exit-codes).
  */
 import { once } from 'node:events';
 import { readFile } from 'node:fs/promises';

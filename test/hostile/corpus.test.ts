@@ -2,7 +2,7 @@
  * Every bad file of the corpus (test/fixtures/hostile) through ONE worker runtime, as another service
  * would send it (a job on the `imports` queue): each either gives every row its exact outcome in the
  * report, or fails the import with one exact line and sends nothing. The same runtime then still
- * imports a good file. The README's table of bad input says the same in words.
+ * imports a good file. The table in docs/contract.md#bad-input says the same in words.
  */
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';

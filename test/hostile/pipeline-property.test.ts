@@ -56,7 +56,10 @@ const file = fc.record({
 
 interface Predicted { status: 'success' | 'error' | 'skipped'; code: string; pair?: [string, string, string] }
 
-/** The contract's rules, written again independently of src/plan. */
+/**
+ * The contract's rules (docs/contract.md#the-call, docs/contract.md#report), written again independently
+ * of src/plan.
+ */
 function predict(h: Harness, rows: string[][]): Predicted[] {
   const contactIds = new Map(h.sim.dataset.contacts.map((c) => [c.External_Contact_ID, c.id]));
   const dealIds = new Map(h.sim.dataset.deals.map((d) => [d.External_Deal_ID, d.id]));

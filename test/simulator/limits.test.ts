@@ -63,7 +63,7 @@ describe('simulator: credits', () => {
     expect(freed.headers['x-api-credits-remaining']).toBe('0');
   });
 
-  it('charges creditsPerTenEntries per started block of 10 entries (Unknown #3, pessimistic reading)', async () => {
+  it('charges creditsPerTenEntries per started block of 10 entries (docs/zoho.md#unknown-credit-cost-of-a-call, pessimistic reading)', async () => {
     const sim = await startTestSimulator({ deals: 30, creditsPerCall: 0, creditsPerTenEntries: 1 });
     const token = await mintToken(sim);
     const data = Array.from({ length: 21 }, (_, index) => ({ External_Deal_ID: `D-${String(index + 1).padStart(4, '0')}` }));

@@ -1,5 +1,5 @@
 /**
- * The queue trigger (CONTRACT.md "Queue trigger"): another service adds an `import` job and gets the
+ * The queue trigger (docs/contract.md#queue-trigger): another service adds an `import` job and gets the
  * summary back as the job's return value; bad payloads and paths outside IMPORT_ROOT fail the job
  * with a reason that says what is wrong.
  */

@@ -12,7 +12,7 @@ import {
   type Profile,
 } from '../../src/profile/profile.js';
 
-/** The built-in as CONTRACT.md prints it. */
+/** The built-in as docs/contract.md#profiles prints it. */
 const CONTRACT_CONTACTS_DEALS = {
   module: 'Contacts',
   relatedList: 'Deals',

@@ -18,7 +18,7 @@ const mixedBody = JSON.stringify({
 });
 
 describe('classifyResponse: per-entry results', () => {
-  it.each([200, 207, 400])('HTTP %i with a data array → results, whatever the status (Unknown #1)', (status) => {
+  it.each([200, 207, 400])('HTTP %i with a data array → results, whatever the status (docs/zoho.md#unknown-status-of-a-partly-failed-call)', (status) => {
     const verdict = classifyResponse(status, {}, mixedBody);
     expect(verdict).toEqual({
       kind: 'results',
@@ -50,7 +50,7 @@ describe('classifyResponse: per-entry results', () => {
     ['LIMIT_REACHED', 'limit reached', {}],
     ['NOT_ALLOWED', 'not allowed', {}],
     ['ALREADY_USED', 'already used', {}],
-  ])('per-entry %s stays an entry result (fact sheet §1.5)', (code, message, details) => {
+  ])('per-entry %s stays an entry result (docs/zoho.md#one-result-per-entry)', (code, message, details) => {
     const body = JSON.stringify({ data: [{ code, details, message, status: 'error' }] });
     const verdict = classifyResponse(400, {}, body);
     const [entry] = (verdict as { entries: Array<{ message: string }> }).entries;
@@ -76,7 +76,7 @@ describe('classifyResponse: per-entry results', () => {
   });
 });
 
-describe('classifyResponse: whole-request errors (fact sheet §1.6)', () => {
+describe('classifyResponse: whole-request errors (docs/zoho.md#whole-request-errors)', () => {
   it.each([
     [400, 'INVALID_DATA', 'the id given seems to be invalid'],
     [400, 'INVALID_MODULE', 'the module name given seems to be invalid'],
@@ -111,7 +111,7 @@ describe('classifyResponse: whole-request errors (fact sheet §1.6)', () => {
   });
 });
 
-describe('classifyResponse: rate limits (fact sheet §2.4, Unknown #4)', () => {
+describe('classifyResponse: rate limits (docs/zoho.md#unknown-what-a-429-says)', () => {
   it('429 → rate-limited, honouring Retry-After in seconds', () => {
     const verdict = classifyResponse(429, { 'retry-after': '7' }, envelope('TOO_MANY_REQUESTS', 'Too many requests'));
     expect(verdict).toEqual({ kind: 'rate-limited', code: 'TOO_MANY_REQUESTS', message: 'Too many requests', reason: 'unknown', retryAfterMs: 7000 });

@@ -14,7 +14,10 @@ import { resolveProfile } from '../../usecases/resolve-source.js';
 import { ExitCode, type CliIO } from '../cli-io.js';
 import { silentLogger } from '../silent-logger.js';
 
-/** Zoho answers a call in about 100-300 ms (fact sheet); the estimate uses the middle. */
+/**
+ * Zoho answers a call in about 100-300 ms (our working figure, not Zoho's:
+ * docs/zoho.md#unknown-how-long-a-call-takes); the estimate uses the middle.
+ */
 const TYPICAL_CALL_MS = 200;
 
 export interface DryRunOptions { profile: string; report?: string }
