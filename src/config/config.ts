@@ -65,6 +65,11 @@ export interface Config {
   };
   /** Longest graceful shutdown on SIGINT/SIGTERM before in-flight work is handed back. */
   shutdownTimeoutMs: number;
+  /**
+   * First wait before a report that hit a disk error (full, read-only) is written again, in ms; the
+   * next waits are 5x and 15x it. Then the import is done with `reportError`. Default 1 s.
+   */
+  reportRetryMs: number;
   queue: {
     /**
      * How long a worker's claim on a job lasts without renewal (renewed every half of it). A worker
@@ -193,6 +198,7 @@ export function loadConfig(env: Env, options: { cwd?: string } = {}): Config {
     logLevel: oneOf(r, 'LOG_LEVEL', LOG_LEVELS, 'info'),
     limits: limits(r),
     shutdownTimeoutMs: integer(r, 'RELSYNC_SHUTDOWN_TIMEOUT_MS', 30_000, 100, 3_600_000),
+    reportRetryMs: integer(r, 'RELSYNC_REPORT_RETRY_MS', 1_000, 1, 600_000),
     queue: {
       lockDurationMs: integer(r, 'RELSYNC_LOCK_DURATION_MS', 30_000, 1_000, 600_000),
       stalledIntervalMs: integer(r, 'RELSYNC_STALLED_INTERVAL_MS', 30_000, 500, 600_000),

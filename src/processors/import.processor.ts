@@ -83,7 +83,7 @@ async function runSteps(deps: ImportProcessorDeps, job: Job<ImportJobData, Impor
     if (await job.moveToWaitingChildren(token)) throw new WaitingChildrenError();
     step = await saveStep(job, 'report');
   }
-  return finalizeImport({ ledger: deps.ledger, log }, { importId, sourcePath, profile, reportPath: job.data.reportPath!, csv: { ...csvOptionsFor(profile, deps.config.limits), shownAs: record.originalPath } });
+  return finalizeImport({ ledger: deps.ledger, log, reportRetryMs: deps.config.reportRetryMs }, { importId, sourcePath, profile, reportPath: job.data.reportPath!, csv: { ...csvOptionsFor(profile, deps.config.limits), shownAs: record.originalPath } });
 }
 
 async function saveStep(job: Job<ImportJobData>, step: ImportStep, extra: Partial<ImportJobData> = {}): Promise<ImportStep> {

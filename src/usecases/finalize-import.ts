@@ -18,11 +18,9 @@ export interface FinalizeDeps {
   ledger: RunLedger;
   log: Logger;
   now?: () => number;
-  /** Waits between tries of a report write that hit a disk error (ms). Default 1 s, 5 s, 15 s. */
-  reportRetryDelaysMs?: readonly number[];
+  /** First wait before a report write that hit a disk error is tried again (ms); then 5x and 15x it. Default 1 s. */
+  reportRetryMs?: number;
 }
-
-const REPORT_RETRY_DELAYS_MS = [1_000, 5_000, 15_000];
 
 export interface ReportInput { importId: string; sourcePath: string; profile: Profile; reportPath: string; csv: CsvReadOptions }
 
@@ -45,7 +43,8 @@ export async function finalizeImport(deps: FinalizeDeps, input: ReportInput): Pr
 }
 
 async function writeReportWithRetries(deps: FinalizeDeps, input: ReportInput): Promise<{ counts: ReportCounts } | { problem: string }> {
-  const delays = deps.reportRetryDelaysMs ?? REPORT_RETRY_DELAYS_MS;
+  const base = deps.reportRetryMs ?? 1_000;
+  const delays = [base, 5 * base, 15 * base];
   for (let attempt = 0; ; attempt += 1) {
     try {
       return { counts: await writeReportFor(deps, input) };
