@@ -41,9 +41,14 @@ describe('relsync commands', () => {
     expect(run.code).toBe(2);
     const importId = run.stdout.trim();
     expect(importId).toMatch(/^imp-\d{8}-\d{6}-[0-9a-f]{6}$/);
-    expect(run.stderr).toMatch(new RegExp(`${importId} (queued|ingesting|syncing|done): `));
-    expect(run.stderr).toContain(`${importId} done: 3 rows: 1 success, 2 error, 0 skipped; 1 Zoho calls`);
-    expect(run.stderr).toContain(`report: ${join(h.dir, 'reports', `${importId}.report.csv`)}`);
+    // stderr: progress lines ("<id> <state>: <done>/<total> rows…"), then the summary and the report path.
+    const lines = run.stderr.trimEnd().split('\n');
+    const summaryAt = lines.indexOf(`${importId} done: 3 rows: 1 success, 2 error, 0 skipped; 1 Zoho calls`);
+    expect(summaryAt).toBeGreaterThan(0); // progress came first
+    expect(lines.slice(summaryAt + 1)).toEqual([`report: ${join(h.dir, 'reports', `${importId}.report.csv`)}`]);
+    const progress = lines.slice(0, summaryAt);
+    for (const line of progress) expect(line).toMatch(new RegExp(`^${importId} (queued|ingesting|syncing|reporting|done): \\d+/(\\d+|\\?) rows`));
+    expect(progress.at(-1)).toMatch(new RegExp(`^${importId} done: 3/3 rows \\(100%\\), 2 errors`));
 
     const status = await relsync(h, ['status', importId, '--json']);
     expect(status.code).toBe(0);
