@@ -1,4 +1,4 @@
-import { readdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { openCsv } from '../../src/csv/csv-reader.js';
@@ -191,6 +191,16 @@ describe('writeReport', () => {
         'redis went away',
       );
       expect(await readdir(out)).toEqual([]);
+    });
+
+    it('names the report, never its temporary file, when the report cannot be put in place', async () => {
+      const out = join(tmp.path, 'blocked');
+      const reportPath = join(out, 'report.csv');
+      await mkdir(join(reportPath, 'taken'), { recursive: true }); // a folder where the report should go
+      const failure = await writeReport({ input: fixture('report-mixed-rows.csv'), reportPath, lookup: lookupFrom(MIXED_OUTCOMES) }).catch((error: unknown) => error);
+      expect(failure).toMatchObject({ code: 'REPORT_WRITE_FAILED', message: `${reportPath}: could not write the report (EISDIR: illegal operation on a directory)` });
+      expect((failure as Error).message).not.toMatch(/\.tmp\b/);
+      expect(await readdir(out)).toEqual(['report.csv']);
     });
   });
 
