@@ -1,28 +1,21 @@
 /** Finalize on a real Redis: rows whose call failed for good still end with exactly one outcome. */
-import { randomBytes } from 'node:crypto';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { Redis } from 'ioredis';
 import { pino } from 'pino';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { RunLedger } from '../../src/ledger/run-ledger.js';
 import { BUILTIN_PROFILES, type Profile } from '../../src/profile/profile.js';
 import { finalizeImport } from '../../src/usecases/finalize-import.js';
+import { testPrefix, useRedis } from '../helpers/redis.js';
 import { readReport } from '../helpers/reports.js';
 import { useTempDir } from '../helpers/temp-dir.js';
 
 describe('finalizeImport', () => {
   const tmp = useTempDir('relsync-finalize-');
-  let redis: Redis;
-  beforeAll(() => {
-    redis = new Redis(inject('redisUrl'));
-  });
-  afterAll(async () => {
-    await redis.quit();
-  });
+  const redis = useRedis();
 
   it('gives rows left without an outcome SYNC_FAILED, writes the report in input order and marks the import done', async () => {
-    const ledger = new RunLedger(redis, `t-${randomBytes(4).toString('hex')}`);
+    const ledger = new RunLedger(redis.client(), testPrefix());
     const source = join(tmp.path, 'in.csv');
     await writeFile(source, 'contact_ext_id,deal_ext_id,contact_role\n' + [1, 2, 3, 4, 5].map((i) => `C-${i},D-${i},`).join('\n') + '\n');
     await ledger.createImport({ id: 'imp-f', origin: 'cli', source, sourceName: 'in.csv', profileName: 'contacts-deals', profileJson: '{}' });
