@@ -2,25 +2,20 @@
  * The command line as a user runs it: real `relsync` processes against a real Redis, a worker and the
  * simulator. Exit codes, stdout (ids, JSON) and stderr (progress, one-line errors) are the contract.
  */
-import { once } from 'node:events';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { reportPaths } from '../../src/report/report-writer.js';
 import { startHarness, type Harness } from '../helpers/harness.js';
 import { writePairs } from '../helpers/pairs.js';
-import { relsyncCommand } from '../helpers/worker-process.js';
+import { startRelsync } from '../helpers/relsync-process.js';
 
-interface Run { code: number | null; stdout: string; stderr: string }
+interface Run { code: number | string; stdout: string; stderr: string }
 
 async function relsync(h: Harness, args: string[], env: Record<string, string> = {}): Promise<Run> {
-  const child = relsyncCommand(args, { ...h.env, LOG_LEVEL: 'warn', ...env });
-  let stdout = '';
-  let stderr = '';
-  child.stdout!.on('data', (c: Buffer) => (stdout += c.toString()));
-  child.stderr!.on('data', (c: Buffer) => (stderr += c.toString()));
-  const [code] = await once(child, 'exit');
-  return { code: code as number | null, stdout, stderr };
+  const run = startRelsync(args, { ...h.env, LOG_LEVEL: 'warn', ...env });
+  const code = await run.exited;
+  return { code, stdout: run.stdout(), stderr: run.stderr() };
 }
 
 describe('relsync commands', () => {
