@@ -1,12 +1,12 @@
 import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { openCsv } from '../../src/csv/csv-reader.js';
-import type { RowOutcome } from '../../src/domain/row-outcome.js';
-import { reportPaths, writeReport, type OutcomeLookup } from '../../src/report/report-writer.js';
-import { useTempDir } from '../helpers/temp-dir.js';
+import { openCsv } from '../../../src/csv/csv-reader.js';
+import type { RowOutcome } from '../../../src/domain/row-outcome.js';
+import { reportPaths, writeReport, type OutcomeLookup } from '../../../src/report/report-writer.js';
+import { useTempDir } from '../../helpers/temp-dir.js';
 
-const fixture = (name: string): string => join(import.meta.dirname, '../fixtures/csv', name);
+const fixture = (name: string): string => join(import.meta.dirname, '../../fixtures/csv', name);
 
 /** A lookup over stored outcomes, like the ledger's: same order as asked, undefined when none. */
 function lookupFrom(outcomes: RowOutcome[]): OutcomeLookup {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { FieldSetTable } from '../../src/plan/field-set-table.js';
-import { Grouper, MAX_ENTRIES_PER_CALL, pairNameOf, type Chunk } from '../../src/plan/grouper.js';
-import { BUILTIN_PROFILES, type Profile } from '../../src/profile/profile.js';
+import { FieldSetTable } from '../../../src/plan/field-set-table.js';
+import { Grouper, MAX_ENTRIES_PER_CALL, pairNameOf, type Chunk } from '../../../src/plan/grouper.js';
+import { BUILTIN_PROFILES, type Profile } from '../../../src/profile/profile.js';
 
 const role = (value: string): Array<[string, string]> => [['Contact_Role', value]];
 

@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
-import { loadConfig, redactUrl, requireZohoCredentials, withOverrides } from '../../src/config/config.js';
+import { loadConfig, redactUrl, requireZohoCredentials, withOverrides } from '../../../src/config/config.js';
 
 describe('config', () => {
   it('has a default for every variable and returns a frozen object', () => {
@@ -40,8 +40,8 @@ describe('config', () => {
   });
 
   it('lists every variable it reads in .env.example', async () => {
-    const source = await readFile(new URL('../../src/config/config.ts', import.meta.url), 'utf8');
-    const example = await readFile(new URL('../../.env.example', import.meta.url), 'utf8');
+    const source = await readFile(new URL('../../../src/config/config.ts', import.meta.url), 'utf8');
+    const example = await readFile(new URL('../../../.env.example', import.meta.url), 'utf8');
     const read = new Set([...source.matchAll(/\(r, '([A-Z][A-Z0-9_]+)'/g)].map((m) => m[1]));
     const listed = new Set([...example.matchAll(/^([A-Z][A-Z0-9_]+)=/gm)].map((m) => m[1]));
     expect(read.size).toBeGreaterThan(20);
