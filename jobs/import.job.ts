@@ -53,7 +53,8 @@ const nonEmpty = z.string().trim().min(1);
 /** A schedule's name: also its BullMQ job scheduler id, and part of the import ids it produces. */
 export const SCHEDULE_NAME = /^[A-Za-z0-9][A-Za-z0-9_-]{0,39}$/;
 
-const payloadSchema = z.strictObject({
+/** The validator's schema, exported so a test can hold its inferred type to ImportJobPayload. */
+export const importPayloadSchema = z.strictObject({
   source: z.union([z.strictObject({ path: nonEmpty }), z.strictObject({ csv: z.string() })]),
   profile: z.union([nonEmpty, z.record(z.string(), z.unknown())]),
   idempotencyKey: z.string().trim().min(1).max(200).optional(),
@@ -69,7 +70,7 @@ export type PayloadCheck = { ok: true; value: ImportJobPayload } | { ok: false; 
 
 /** Check a payload's shape; problems read "<key>: expected X, got Y". */
 export function validateImportPayload(input: unknown): PayloadCheck {
-  const parsed = payloadSchema.safeParse(input);
+  const parsed = importPayloadSchema.safeParse(input);
   if (parsed.success) return { ok: true, value: parsed.data as ImportJobPayload };
   return { ok: false, problems: parsed.error.issues.map((issue) => describeIssue(issue, input)) };
 }

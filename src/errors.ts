@@ -27,6 +27,7 @@ export const ERROR_TABLE = {
   IMPORT_NOT_FINISHED: { retryable: false, meaning: 'the command needs a finished import, and this one is still running or failed' },
   NOTHING_TO_RETRY: { retryable: false, meaning: 'retry of an import none of whose rows ended in error' },
   REPORT_NOT_WRITABLE: { retryable: false, meaning: "the report's folder does not take files (permission, read-only, full disk)" },
+  REPORT_WRITE_FAILED: { retryable: true, meaning: 'a report file could not be written; its cause holds the file-system error (ENOSPC, EROFS…)' },
   REDIS_UNREACHABLE: { retryable: false, meaning: 'Redis does not answer at REDIS_URL (or none can be started for the demo)' },
   // The Zoho edge: waits and pauses, never a row's error by themselves.
   ACCOUNTS_ERROR: { retryable: true, meaning: "Zoho's accounts server would not give an access token (its answer decides retryable)" },

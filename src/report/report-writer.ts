@@ -94,8 +94,20 @@ export async function writeReport(options: WriteReportOptions): Promise<ReportCo
     report.destroy();
     errors.destroy();
     await Promise.all(Object.values(temp).map((path) => rm(path, { force: true })));
-    throw error;
+    throw namingTarget(error, temp, paths);
   }
+}
+
+/**
+ * A file-system failure on a temporary file (open, write, rename) names that hidden file, which the
+ * user never asked for: say which of the report's files could not be written, the cause kept.
+ */
+function namingTarget(error: unknown, temp: ReportPaths, paths: ReportPaths): unknown {
+  const failure = error as NodeJS.ErrnoException;
+  const key = (['report', 'errors', 'summary'] as const).find((k) => failure?.path === temp[k]);
+  if (!(error instanceof Error) || key === undefined) return error;
+  const reason = failure.message.split(', ')[0];
+  return new RelsyncError(ErrorCodes.REPORT_WRITE_FAILED, `${paths[key]}: could not write the ${key === 'report' ? 'report' : `${key} file`} (${reason})`, { cause: error });
 }
 
 /** Beside the target and hidden, ending in .tmp: the watched folder ignores such names. */

@@ -22,14 +22,22 @@ const DISK_ERRORS: Record<string, string> = {
   ENAMETOOLONG: 'the path is too long',
 };
 
+/** The file-system code behind an error (the report writer wraps them, keeping the cause). */
+function diskCode(error: unknown): string | undefined {
+  for (let e = error, depth = 0; e && depth < 5; e = (e as { cause?: unknown }).cause, depth += 1) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (typeof code === 'string' && Object.hasOwn(DISK_ERRORS, code)) return code;
+  }
+  return undefined;
+}
+
 export function isDiskError(error: unknown): boolean {
-  const code = (error as NodeJS.ErrnoException | undefined)?.code;
-  return typeof code === 'string' && Object.hasOwn(DISK_ERRORS, code);
+  return diskCode(error) !== undefined;
 }
 
 /** "cannot write the report /r/x.report.csv: no space left on the device (ENOSPC)": never a temp file's name. */
 export function reportProblem(reportPath: string, error: unknown): string {
-  const code = (error as NodeJS.ErrnoException | undefined)?.code;
+  const code = diskCode(error);
   const why = code && Object.hasOwn(DISK_ERRORS, code) ? `${DISK_ERRORS[code]} (${code})` : 'an unexpected error (see the worker log)';
   return `cannot write the report ${reportPath}: ${why}`;
 }

@@ -3,37 +3,24 @@
  * `settings/fields` and `settings/related_lists` answer the metadata reads. Lines are asserted
  * exactly: they are what a user reads to fix their setup.
  */
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { runCheck } from '../../src/cli/commands/check-command.js';
 import { loadConfig } from '../../src/config/config.js';
 import { freePort } from '../../src/dev/private-redis.js';
-import { startSimulator, type RunningSimulator, type SimulatorOptions } from '../../src/simulator/index.js';
+import type { RunningSimulator, SimulatorOptions } from '../../src/simulator/index.js';
+import { closeSimulators, startTestSimulator } from '../helpers/simulator.js';
+import { useTempDir } from '../helpers/temp-dir.js';
 
 const SECRET = 'check-client-secret-value';
 const REFRESH_PREFIX = 'simulator-refresh-token';
 
-let dir: string;
-const simulators: RunningSimulator[] = [];
+const tmp = useTempDir('relsync-check-');
+afterEach(closeSimulators);
 
-beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'relsync-check-'));
-});
-afterAll(async () => {
-  await rm(dir, { recursive: true, force: true });
-});
-afterEach(async () => {
-  await Promise.all(simulators.splice(0).map((sim) => sim.close()));
-});
-
-async function simulator(options: Partial<SimulatorOptions> = {}): Promise<RunningSimulator> {
-  const sim = await startSimulator({ latencyMs: 0, jitterMs: 0, contacts: 5, deals: 5, ...options });
-  simulators.push(sim);
-  return sim;
-}
+const simulator = (options: Partial<SimulatorOptions> = {}): Promise<RunningSimulator> => startTestSimulator({ contacts: 5, deals: 5, ...options });
 
 function envFor(sim: RunningSimulator, extra: Record<string, string> = {}): Record<string, string> {
   return { ZOHO_ACCOUNTS_URL: sim.url, ZOHO_CLIENT_ID: '1000.CHECKCLIENT', ZOHO_CLIENT_SECRET: SECRET, ZOHO_REFRESH_TOKEN: sim.options.refreshToken, ...extra };
@@ -44,13 +31,13 @@ async function check(env: Record<string, string>, profile = 'contacts-deals'): P
   const err: string[] = [];
   const stdout = new PassThrough().on('data', (chunk: Buffer) => out.push(chunk.toString()));
   const stderr = new PassThrough().on('data', (chunk: Buffer) => err.push(chunk.toString()));
-  const code = await runCheck({ stdout, stderr, cwd: dir, isTTY: false }, loadConfig(env, { cwd: dir }), { profile });
+  const code = await runCheck({ stdout, stderr, cwd: tmp.path, isTTY: false }, loadConfig(env, { cwd: tmp.path }), { profile });
   const lines = (chunks: string[]): string[] => chunks.join('').split('\n').filter((line) => line !== '');
   return { code, stdout: lines(out), stderr: lines(err) };
 }
 
 async function profileFile(name: string, profile: object): Promise<string> {
-  await writeFile(join(dir, name), JSON.stringify(profile));
+  await writeFile(join(tmp.path, name), JSON.stringify(profile));
   return name;
 }
 

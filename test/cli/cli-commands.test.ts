@@ -3,25 +3,20 @@
  * simulator. Exit codes, stdout (ids, JSON) and stderr (progress, one-line errors) are the contract
  * (docs/contract.md#commands, docs/contract.md#exit-codes).
  */
-import { once } from 'node:events';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { reportPaths } from '../../src/report/report-writer.js';
 import { startHarness, type Harness } from '../helpers/harness.js';
 import { writePairs } from '../helpers/pairs.js';
-import { relsyncCommand } from '../helpers/worker-process.js';
+import { startRelsync } from '../helpers/relsync-process.js';
 
-interface Run { code: number | null; stdout: string; stderr: string }
+interface Run { code: number | string; stdout: string; stderr: string }
 
 async function relsync(h: Harness, args: string[], env: Record<string, string> = {}): Promise<Run> {
-  const child = relsyncCommand(args, { ...h.env, LOG_LEVEL: 'warn', ...env });
-  let stdout = '';
-  let stderr = '';
-  child.stdout!.on('data', (c: Buffer) => (stdout += c.toString()));
-  child.stderr!.on('data', (c: Buffer) => (stderr += c.toString()));
-  const [code] = await once(child, 'exit');
-  return { code: code as number | null, stdout, stderr };
+  const run = startRelsync(args, { ...h.env, LOG_LEVEL: 'warn', ...env });
+  const code = await run.exited;
+  return { code, stdout: run.stdout(), stderr: run.stderr() };
 }
 
 describe('relsync commands', () => {
@@ -42,9 +37,14 @@ describe('relsync commands', () => {
     expect(run.code).toBe(2);
     const importId = run.stdout.trim();
     expect(importId).toMatch(/^imp-\d{8}-\d{6}-[0-9a-f]{6}$/);
-    expect(run.stderr).toMatch(new RegExp(`${importId} (queued|ingesting|syncing|done): `));
-    expect(run.stderr).toContain(`${importId} done: 3 rows: 1 success, 2 error, 0 skipped; 1 Zoho calls`);
-    expect(run.stderr).toContain(`report: ${join(h.dir, 'reports', `${importId}.report.csv`)}`);
+    // stderr: progress lines ("<id> <state>: <done>/<total> rows…"), then the summary and the report path.
+    const lines = run.stderr.trimEnd().split('\n');
+    const summaryAt = lines.indexOf(`${importId} done: 3 rows: 1 success, 2 error, 0 skipped; 1 Zoho calls`);
+    expect(summaryAt).toBeGreaterThan(0); // progress came first
+    expect(lines.slice(summaryAt + 1)).toEqual([`report: ${join(h.dir, 'reports', `${importId}.report.csv`)}`]);
+    const progress = lines.slice(0, summaryAt);
+    for (const line of progress) expect(line).toMatch(new RegExp(`^${importId} (queued|ingesting|syncing|reporting|done): \\d+/(\\d+|\\?) rows`));
+    expect(progress.at(-1)).toMatch(new RegExp(`^${importId} done: 3/3 rows \\(100%\\), 2 errors`));
 
     const status = await relsync(h, ['status', importId, '--json']);
     expect(status.code).toBe(0);

@@ -2,13 +2,12 @@
  * The README's first command: `relsync demo` on a machine with no Redis configured provides its own,
  * runs the whole pipeline against the simulator to a report, and leaves nothing running.
  */
-import { once } from 'node:events';
-import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { readdir, readFile } from 'node:fs/promises';
 import { connect } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { relsyncCommand } from '../helpers/worker-process.js';
+import { startRelsync } from '../helpers/relsync-process.js';
+import { useTempDir } from '../helpers/temp-dir.js';
 
 function isListening(port: number): Promise<boolean> {
   return new Promise((resolve) => {
@@ -19,27 +18,22 @@ function isListening(port: number): Promise<boolean> {
 }
 
 describe('relsync demo', () => {
+  const tmp = useTempDir('relsync-demo-test-');
+
   it('runs the pipeline to a report against the simulator and stops everything it started', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'relsync-demo-test-'));
-    try {
-      const child = relsyncCommand(['demo', '--rows', '300'], {}, dir);
-      let stderr = '';
-      child.stderr!.on('data', (c: Buffer) => (stderr += c.toString()));
-      child.stdout!.resume();
-      const [code] = await once(child, 'exit');
-      expect(code).toBe(0);
-      expect(stderr).toMatch(/done: 306 rows: 301 success, 4 error, 1 skipped; \d+ Zoho calls/);
-      const files = await readdir(join(dir, 'relsync-demo'));
-      const report = files.find((f) => f.endsWith('.report.csv'))!;
-      expect(report).toMatch(/^imp-.*\.report\.csv$/);
-      const lines = (await readFile(join(dir, 'relsync-demo', report), 'utf8')).trim().split('\n');
-      expect(lines).toHaveLength(307);
-      const port = Number(/private redis-server on redis:\/\/127\.0\.0\.1:(\d+)/.exec(stderr)![1]);
-      const simPort = Number(/Zoho CRM simulator on http:\/\/127\.0\.0\.1:(\d+)/.exec(stderr)![1]);
-      expect(await isListening(port)).toBe(false);
-      expect(await isListening(simPort)).toBe(false);
-    } finally {
-      await rm(dir, { recursive: true, force: true });
-    }
+    const dir = tmp.path;
+    const demo = startRelsync(['demo', '--rows', '300'], {}, dir);
+    expect(await demo.exited).toBe(0);
+    const stderr = demo.stderr();
+    expect(stderr).toMatch(/done: 306 rows: 301 success, 4 error, 1 skipped; \d+ Zoho calls/);
+    const files = await readdir(join(dir, 'relsync-demo'));
+    const report = files.find((f) => f.endsWith('.report.csv'))!;
+    expect(report).toMatch(/^imp-.*\.report\.csv$/);
+    const lines = (await readFile(join(dir, 'relsync-demo', report), 'utf8')).trim().split('\n');
+    expect(lines).toHaveLength(307);
+    const port = Number(/private redis-server on redis:\/\/127\.0\.0\.1:(\d+)/.exec(stderr)![1]);
+    const simPort = Number(/Zoho CRM simulator on http:\/\/127\.0\.0\.1:(\d+)/.exec(stderr)![1]);
+    expect(await isListening(port)).toBe(false);
+    expect(await isListening(simPort)).toBe(false);
   });
 });

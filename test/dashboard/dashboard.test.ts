@@ -3,12 +3,8 @@
  * headless Chromium (Debian's /usr/bin/chromium, driven by playwright-core). The assertions are taken
  * from the page as Bull Board 9 renders it: one card per queue, its name a link to `/queue/<name>`.
  */
-import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import { existsSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import type { Redis } from 'ioredis';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
@@ -21,6 +17,8 @@ import { runDashboard } from '../../src/cli/commands/dashboard-command.js';
 import { loadConfig } from '../../src/config/config.js';
 import { startDashboard, type RunningDashboard } from '../../src/dashboard/dashboard-server.js';
 import { connectRedis, createRedis } from '../../src/ledger/redis-connection.js';
+import { testPrefix } from '../helpers/redis.js';
+import { useTempDir } from '../helpers/temp-dir.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 const CHROMIUM_ARGS = [
@@ -29,13 +27,13 @@ const CHROMIUM_ARGS = [
 ];
 
 describe('relsync dashboard', () => {
-  const prefix = `t-dash-${randomBytes(4).toString('hex')}`;
+  const prefix = testPrefix('t-dash');
   const lifecycle = new Lifecycle();
   let redis: Redis;
   let queues: Queues;
   let dashboard: RunningDashboard;
   let browser: BrowserContext | undefined;
-  let profileDir: string | undefined;
+  const profileDir = useTempDir('relsync-chromium-');
   let page: Page;
 
   beforeAll(async () => {
@@ -50,14 +48,12 @@ describe('relsync dashboard', () => {
     await queues.sync.add(JobName.syncCalls, { importId: 'imp-dash', seq: 1, calls: [{ base: 'c2', entries: [{ row: 2, related: 'd2' }] }] }, { jobId: 'imp-dash-b1' });
     dashboard = await startDashboard({ config: { prefix }, queues }, { port: 0 });
     // launchPersistentContext: Playwright's way to give Chromium a fresh --user-data-dir.
-    profileDir = await mkdtemp(join(tmpdir(), 'relsync-chromium-'));
-    browser = await chromium.launchPersistentContext(profileDir, { executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS });
+    browser = await chromium.launchPersistentContext(profileDir.path, { executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS });
     page = await browser.newPage();
   });
 
   afterAll(async () => {
     await browser?.close();
-    if (profileDir) await rm(profileDir, { recursive: true, force: true });
     await dashboard?.close();
     if (queues) await Promise.all([queues.imports.obliterate({ force: true }), queues.sync.obliterate({ force: true })]);
     await lifecycle.closeAll(5_000);

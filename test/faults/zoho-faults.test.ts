@@ -5,7 +5,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { startHarness, type Harness } from '../helpers/harness.js';
 import { associationsOf, writePairs } from '../helpers/pairs.js';
-import { eventually } from '../helpers/worker-process.js';
+import { eventually } from '../helpers/eventually.js';
 
 describe('Zoho limits and faults', () => {
   let h: Harness | undefined;

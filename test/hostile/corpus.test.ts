@@ -6,12 +6,14 @@
  */
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { QueueEvents } from 'bullmq';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Profile } from '../../src/profile/profile.js';
 import { reportPaths } from '../../src/report/report-writer.js';
 import { startHarness, type Harness } from '../helpers/harness.js';
-import { CONTACTS_DEALS, dealId, openImportEvents, readRows, ROLE, runImportJob, stageFixture } from './hostile-helpers.js';
+import { runImportJob } from '../helpers/import-jobs.js';
+import { readRows } from '../helpers/reports.js';
+import { dealId, ROLE_ID } from '../helpers/simulator.js';
+import { CONTACTS_DEALS, stageFixture } from './hostile-helpers.js';
 
 interface Expected { cells: string[]; status: 'success' | 'error' | 'skipped'; code: string; message: unknown; zohoId: string }
 
@@ -31,13 +33,13 @@ interface Case {
 }
 
 const ZOHO_SUCCESS = expect.stringMatching(/^relation (added|updated)$/);
-const ok = (h: Harness, cells: string[], deal = cells[1] as string): Expected => ({ cells, status: 'success', code: 'SUCCESS', message: ZOHO_SUCCESS, zohoId: dealId(h, deal) });
+const ok = (h: Harness, cells: string[], deal = cells[1] as string): Expected => ({ cells, status: 'success', code: 'SUCCESS', message: ZOHO_SUCCESS, zohoId: dealId(h.sim, deal) });
 const error = (cells: string[], code: string, message: string): Expected => ({ cells, status: 'error', code, message, zohoId: '' });
 
 const H3 = ['contact_ext_id', 'deal_ext_id', 'contact_role'];
 const H4 = [...H3, 'note'];
 const unicodeRows = (h: Harness): Expected[] => [
-  ok(h, ['Ünïcødé-4', 'Ðéål-4', ROLE, '“smart” quotes €5']),
+  ok(h, ['Ünïcødé-4', 'Ðéål-4', ROLE_ID, '“smart” quotes €5']),
   ok(h, ['C-0001', 'D-0001', '', 'plain']),
 ];
 const NOT_UTF8_FIX = 'save it as UTF-8';
@@ -52,7 +54,7 @@ const CASES: Case[] = [
   },
   {
     file: 'latin1.csv', does: 'converts Windows-1252 when the profile says csv.encoding "latin1"', profile: { ...CONTACTS_DEALS, csv: { encoding: 'latin1' } }, header: H4,
-    rows: (h) => [ok(h, ['C-0001', 'D-0001', '', 'plain']), ok(h, ['Ünïcødé-4', 'Ðéål-4', ROLE, '“smart” quotes €5'])],
+    rows: (h) => [ok(h, ['C-0001', 'D-0001', '', 'plain']), ok(h, ['Ünïcødé-4', 'Ðéål-4', ROLE_ID, '“smart” quotes €5'])],
   },
   { file: 'invalid-utf8.csv', does: 'refuses bytes that are no text encoding it knows', refusedUpFront: true, fatal: ({ path }) => `${path}: line 3: not valid UTF-8 (byte 0x81); ${NOT_UTF8_FIX}` },
   {
@@ -62,15 +64,15 @@ const CASES: Case[] = [
   { file: 'utf32le-bom.csv', does: 'refuses UTF-32', refusedUpFront: true, fatal: ({ path }) => `${path}: line 1: the file is UTF-32 (by its byte-order mark), which relsync does not read; save it as UTF-8` },
   {
     file: 'semicolon.csv', does: 'detects a ; delimiter from the header and writes the report with it', header: H4, delimiter: ';',
-    rows: (h) => [ok(h, ['C-0001', 'D-0001', ROLE, 'Buyer, Senior']), ok(h, ['C-0002', 'D-0002', '', 'a; b'])],
+    rows: (h) => [ok(h, ['C-0001', 'D-0001', ROLE_ID, 'Buyer, Senior']), ok(h, ['C-0002', 'D-0002', '', 'a; b'])],
   },
   {
     file: 'semicolon.csv', does: 'reads ; when the profile says csv.delimiter ";"', profile: { ...CONTACTS_DEALS, csv: { delimiter: ';' } }, header: H4, delimiter: ';',
-    rows: (h) => [ok(h, ['C-0001', 'D-0001', ROLE, 'Buyer, Senior']), ok(h, ['C-0002', 'D-0002', '', 'a; b'])],
+    rows: (h) => [ok(h, ['C-0001', 'D-0001', ROLE_ID, 'Buyer, Senior']), ok(h, ['C-0002', 'D-0002', '', 'a; b'])],
   },
   {
     file: 'tab.csv', does: 'detects a tab delimiter from the header', header: H4, delimiter: '\t',
-    rows: (h) => [ok(h, ['C-0001', 'D-0001', ROLE, 'commas, and; semicolons']), ok(h, ['C-0002', 'D-0002', '', 'tab\tinside'])],
+    rows: (h) => [ok(h, ['C-0001', 'D-0001', ROLE_ID, 'commas, and; semicolons']), ok(h, ['C-0002', 'D-0002', '', 'tab\tinside'])],
   },
   { file: 'empty.csv', does: 'refuses an empty file', refusedUpFront: true, fatal: ({ path }) => `${path}: the file is empty; expected a header line` },
   { file: 'only-blank-lines.csv', does: 'refuses a file of blank lines as empty', refusedUpFront: true, fatal: ({ path }) => `${path}: the file is empty; expected a header line` },
@@ -83,7 +85,7 @@ const CASES: Case[] = [
     file: 'trailing-delimiter-rows.csv', does: 'reads rows with a trailing delimiter; a non-empty surplus cell is MALFORMED_ROW', header: H3,
     rows: (h) => [
       ok(h, ['C-0001', 'D-0001', '']),
-      ok(h, ['C-0002', 'D-0002', ROLE]),
+      ok(h, ['C-0002', 'D-0002', ROLE_ID]),
       error(['C-0003', 'D-0003', ''], 'MALFORMED_ROW', 'expected 3 cells, got 4; surplus cells: "surplus"'),
     ],
   },
@@ -107,7 +109,7 @@ const CASES: Case[] = [
   },
   {
     file: 'extra-columns.csv', does: 'ignores extra columns for sending and keeps them in the report', header: ['note', 'contact_ext_id', 'owner', 'deal_ext_id', 'contact_role', 'region'],
-    rows: (h) => [ok(h, ['hello', 'C-0001', 'ann', 'D-0001', ROLE, 'EU'], 'D-0001')],
+    rows: (h) => [ok(h, ['hello', 'C-0001', 'ann', 'D-0001', ROLE_ID, 'EU'], 'D-0001')],
   },
   {
     file: 'unclosed-quote-at-end.csv', does: 'imports the rows before a quote that is never closed; the rest is one MALFORMED_ROW', header: H3,
@@ -142,13 +144,10 @@ const CASES: Case[] = [
 
 describe('the hostile corpus, through one worker runtime', () => {
   let h: Harness;
-  let events: QueueEvents;
   beforeAll(async () => {
     h = await startHarness();
-    events = await openImportEvents(h);
   });
   afterAll(async () => {
-    await events?.close();
     await h?.close();
   });
 
@@ -157,7 +156,7 @@ describe('the hostile corpus, through one worker runtime', () => {
       const path = await stageFixture(h, c.file);
       const profile = c.profile ? (c.profile as unknown as Record<string, unknown>) : 'contacts-deals';
       const callsBefore = h.sim.counters.calls;
-      const outcome = await runImportJob(h, events, { source: { path: c.file }, profile });
+      const outcome = await runImportJob(h, { source: { path: c.file }, profile });
       if (c.fatal) {
         const line = c.fatal({ path, name: c.file });
         expect(outcome.reason).toBe(line);
@@ -181,7 +180,7 @@ describe('the hostile corpus, through one worker runtime', () => {
 
   it('latin1.csv with csv.encoding "latin1": the report and errors file are UTF-8 with a BOM, so they read back right with the same profile', async () => {
     await stageFixture(h, 'latin1.csv');
-    const outcome = await runImportJob(h, events, { source: { path: 'latin1.csv' }, profile: { ...CONTACTS_DEALS, csv: { encoding: 'latin1' } } });
+    const outcome = await runImportJob(h, { source: { path: 'latin1.csv' }, profile: { ...CONTACTS_DEALS, csv: { encoding: 'latin1' } } });
     const paths = reportPaths(outcome.summary!.reportPath!);
     for (const file of [paths.report, paths.errors]) expect((await readFile(file)).subarray(0, 3)).toEqual(Buffer.from([0xef, 0xbb, 0xbf]));
   });
@@ -190,7 +189,7 @@ describe('the hostile corpus, through one worker runtime', () => {
     const big = 'x'.repeat(5 * 1024 * 1024);
     await writeFile(join(h.dir, 'field-5mb.csv'), `${H4.join(',')}\nC-0001,D-0001,,small\nC-0002,D-0002,,"${big}"\nC-0003,D-0003,,after\n`);
     const callsBefore = h.sim.counters.calls;
-    const failed = await runImportJob(h, events, { source: { path: 'field-5mb.csv' }, profile: 'contacts-deals' });
+    const failed = await runImportJob(h, { source: { path: 'field-5mb.csv' }, profile: 'contacts-deals' });
     const line = `${join(h.dir, 'field-5mb.csv')}: line 3: expected a row of at most 1048576 bytes (RELSYNC_MAX_FIELD_BYTES), got a longer one: a field that long, or a quote opened here and never closed; fix the file or raise RELSYNC_MAX_FIELD_BYTES`;
     expect(failed.reason).toBe(line);
     expect(failed.record).toMatchObject({ state: 'failed', failedReason: line });
@@ -198,13 +197,13 @@ describe('the hostile corpus, through one worker runtime', () => {
 
     const large = 'y'.repeat(1_000_000);
     await writeFile(join(h.dir, 'field-1mb.csv'), `${H4.join(',')}\nC-0001,D-0001,,"${large}"\nC-0002,D-0002,,after\n`);
-    const passed = await runImportJob(h, events, { source: { path: 'field-1mb.csv' }, profile: 'contacts-deals' });
+    const passed = await runImportJob(h, { source: { path: 'field-1mb.csv' }, profile: 'contacts-deals' });
     await expectReport(passed.summary!.reportPath!, H4, [ok(h, ['C-0001', 'D-0001', '', large]), ok(h, ['C-0002', 'D-0002', '', 'after'])]);
   });
 
   it('still imports a good file after all of the above, by the queue and by the CLI', async () => {
-    await writeFile(join(h.dir, 'good.csv'), `${H3.join(',')}\nC-0010,D-0010,${ROLE}\nC-0011,D-0011,\n`);
-    const byQueue = await runImportJob(h, events, { source: { path: 'good.csv' }, profile: 'contacts-deals' });
+    await writeFile(join(h.dir, 'good.csv'), `${H3.join(',')}\nC-0010,D-0010,${ROLE_ID}\nC-0011,D-0011,\n`);
+    const byQueue = await runImportJob(h, { source: { path: 'good.csv' }, profile: 'contacts-deals' });
     expect(byQueue.summary).toMatchObject({ status: 'done', rows: 2, success: 2, error: 0 });
     const byCli = await h.waitDone(await h.importFile(join(h.dir, 'good.csv')));
     expect(byCli).toMatchObject({ state: 'done', rows: 2, success: 2, error: 0 });

@@ -7,10 +7,10 @@
 import { copyFile, readdir, readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { basename, dirname, join } from 'node:path';
-import type { QueueEvents } from 'bullmq';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startHarness, type Harness } from '../helpers/harness.js';
-import { openImportEvents, readRows, runImportJob } from './hostile-helpers.js';
+import { runImportJob } from '../helpers/import-jobs.js';
+import { readRows } from '../helpers/reports.js';
 
 const SPECTRUM = dirname(createRequire(import.meta.url).resolve('csv-spectrum/package.json'));
 
@@ -27,13 +27,10 @@ const cases = (await readdir(join(SPECTRUM, 'csvs'))).filter((name) => name.ends
 
 describe('csv-spectrum, cell for cell through the real pipeline', () => {
   let h: Harness;
-  let events: QueueEvents;
   beforeAll(async () => {
     h = await startHarness();
-    events = await openImportEvents(h);
   });
   afterAll(async () => {
-    await events?.close();
     await h?.close();
   });
 
@@ -49,7 +46,7 @@ describe('csv-spectrum, cell for cell through the real pipeline', () => {
       await copyFile(join(SPECTRUM, 'csvs', `${name}.csv`), join(h.dir, `${name}.csv`));
       // No external fields: the cells are taken for Zoho record ids, which the simulator does not hold.
       const profile = { module: 'Contacts', relatedList: 'Deals', base: { column: columns[0] }, related: { column: columns[1] } };
-      const outcome = await runImportJob(h, events, { source: { path: `${name}.csv` }, profile });
+      const outcome = await runImportJob(h, { source: { path: `${name}.csv` }, profile });
       expect(outcome.summary).toMatchObject({ status: 'done', rows: expected.length });
 
       const [header, ...rows] = await readRows(outcome.summary!.reportPath!);

@@ -5,36 +5,33 @@
  * refused with one line, nothing is written outside the roots, and the same worker carries on.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdir, mkdtemp, readdir, realpath, rm, symlink, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir, readdir, realpath, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { QueueEvents } from 'bullmq';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ImportJobPayload } from '../../jobs/import.job.js';
 import { startHarness, type Harness } from '../helpers/harness.js';
-import { CONTACTS_DEALS, openImportEvents, runImportJob } from './hostile-helpers.js';
+import { runImportJob } from '../helpers/import-jobs.js';
+import { useTempDir } from '../helpers/temp-dir.js';
+import { CONTACTS_DEALS } from './hostile-helpers.js';
 
 const GOOD = 'contact_ext_id,deal_ext_id,contact_role\nC-0201,D-0201,\n';
 
 describe('queue payloads and paths', () => {
   let h: Harness;
-  let events: QueueEvents;
   let root: string;
   let outside: string;
-  const run = (payload: unknown) => runImportJob(h, events, payload as ImportJobPayload);
+  const outsideDir = useTempDir('relsync-outside-');
+  const run = (payload: unknown) => runImportJob(h, payload as ImportJobPayload);
   beforeAll(async () => {
     h = await startHarness();
-    events = await openImportEvents(h);
     root = await realpath(h.dir);
-    outside = await realpath(await mkdtemp(join(tmpdir(), 'relsync-outside-')));
+    outside = await realpath(outsideDir.path);
     await writeFile(join(root, 'good.csv'), GOOD);
     await writeFile(join(outside, 'secret.csv'), GOOD);
     await symlink(outside, join(root, 'linked-folder'));
   });
   afterAll(async () => {
-    await events?.close();
     await h?.close();
-    await rm(outside, { recursive: true, force: true });
   });
 
   it('refuses a reportPath outside REPORT_DIR and IMPORT_ROOT, directly or through a linked folder, and writes nothing there', async () => {

@@ -15,7 +15,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { formatCsvRow } from '../../src/report/csv-format.js';
 import { startHarness, type Harness } from '../helpers/harness.js';
 import { associationKey, associationsOf } from '../helpers/pairs.js';
-import { readRows, ROLE } from './hostile-helpers.js';
+import { readRows } from '../helpers/reports.js';
+import { ROLE_ID } from '../helpers/simulator.js';
 
 const SEED = Number(process.env.FC_SEED ?? 20261127);
 const NUM_RUNS = 20;
@@ -39,7 +40,7 @@ const idCell = (ids: string[], unknown: string) => fc.oneof(
 const goodRow = fc.tuple(
   idCell(CONTACTS, 'C-NOBODY'),
   idCell(DEALS, 'D-NOWHERE'),
-  fc.constantFrom(ROLE, ROLE, OTHER_ROLE, '', '123'),
+  fc.constantFrom(ROLE_ID, ROLE_ID, OTHER_ROLE, '', '123'),
   tricky,
 ).map((cells) => [...cells]);
 /** Wrong widths; a trailing run of empty cells is a trailing delimiter and reads as the row before it. */

@@ -7,37 +7,31 @@
  * summaries, spooled CSV), and the value of every Redis key (job data, return values, failedReason,
  * the ledger, and the shared token cache, which holds the access token sealed, never in clear).
  */
-import { once } from 'node:events';
-import { appendFile, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { appendFile, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { afterAll, describe, expect, it } from 'vitest';
 import { IMPORT_JOB_OPTIONS } from '../../jobs/import.job.js';
 import { JobName } from '../../jobs/queues.js';
-import { openCliRuntime, type CliRuntime } from '../../src/cli/cli-runtime.js';
-import { loadConfig } from '../../src/config/config.js';
-import { startSimulator, type RunningSimulator } from '../../src/simulator/index.js';
-import { harnessEnv } from '../helpers/harness.js';
+import { eventually } from '../helpers/eventually.js';
+import { startProcessHarness } from '../helpers/harness.js';
 import { writePairs } from '../helpers/pairs.js';
 import { startTestRedis, type TestRedis } from '../helpers/redis-server.js';
-import { eventually, relsyncCommand, spawnWorker, type WorkerProcess } from '../helpers/worker-process.js';
+import { startRelsync, type RelsyncProcess } from '../helpers/relsync-process.js';
 
 const REDIS_PASSWORD = 'redis-pass-Zq81nY4vT6';
 const CLIENT_SECRET = 'client-secret-Kp93hX2mR7';
 const REFRESH_TOKEN = 'refresh-token-Wd57tB1cM4';
 
 /** Starts a relsync command at LOG_LEVEL=trace; `output()` is everything it printed so far. */
-function startCommand(args: string[], env: Record<string, string>): { output: () => string; done: Promise<{ code: number | null; output: string }> } {
-  const child = relsyncCommand(args, { ...env, LOG_LEVEL: 'trace' });
-  let output = '';
-  child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  const done = once(child, 'close').then(([code]) => ({ code: code as number | null, output }));
-  return { output: () => output, done };
-}
+const startCommand = (args: string[], env: Record<string, string>): RelsyncProcess => startRelsync(args, { ...env, LOG_LEVEL: 'trace' });
 
-const command = (args: string[], env: Record<string, string>) => startCommand(args, env).done;
+/** A relsync command at LOG_LEVEL=trace, run to its end: its exit code and everything it printed. */
+async function command(args: string[], env: Record<string, string>): Promise<{ code: number | string; output: string }> {
+  const run = startCommand(args, env);
+  const code = await run.exited;
+  return { code, output: run.output() };
+}
 
 /** Every key of the (private) Redis with its value, whatever its type. */
 async function dumpRedis(redis: Redis): Promise<Map<string, string>> {
@@ -73,22 +67,17 @@ describe('secrets', () => {
   it('never appear in logs at trace level, reports, summaries, Redis (job data, results, reasons) or error messages', { timeout: 120_000 }, async () => {
     const redis: TestRedis = await startTestRedis({ password: REDIS_PASSWORD });
     cleanups.push(() => redis.destroy());
-    // The accounts server accepts our refresh token only later: first an accounts error.
-    const sim: RunningSimulator = await startSimulator({ latencyMs: 40, jitterMs: 0, refreshToken: 'accepted-later', clientSecret: CLIENT_SECRET });
-    cleanups.push(() => sim.close());
-    const dir = await mkdtemp(join(tmpdir(), 'relsync-secrets-'));
-    cleanups.push(() => rm(dir, { recursive: true, force: true }));
-    const env = harnessEnv(sim, dir, redis.url, { ZOHO_CLIENT_SECRET: CLIENT_SECRET, ZOHO_REFRESH_TOKEN: REFRESH_TOKEN, RELSYNC_PAUSE_PROBE_MS: '300', ZOHO_CONCURRENCY: '2' });
-    expect(env.REDIS_URL).toContain(REDIS_PASSWORD);
-    const config = loadConfig(env, { cwd: dir });
-    const cli: CliRuntime = await openCliRuntime(config, { persistent: true });
-    cleanups.push(() => cli.close());
-
-    const workers: WorkerProcess[] = await Promise.all([spawnWorker(env, { logLevel: 'trace' }), spawnWorker(env, { logLevel: 'trace' })]);
-    for (const w of workers) cleanups.push(async () => {
-      w.kill('SIGKILL');
-      await w.exited;
+    const h = await startProcessHarness({
+      // The accounts server accepts our refresh token only later: first an accounts error.
+      sim: { latencyMs: 40, refreshToken: 'accepted-later', clientSecret: CLIENT_SECRET },
+      env: { ZOHO_CLIENT_SECRET: CLIENT_SECRET, ZOHO_REFRESH_TOKEN: REFRESH_TOKEN, RELSYNC_PAUSE_PROBE_MS: '300', ZOHO_CONCURRENCY: '2' },
+      redisUrl: redis.url,
     });
+    cleanups.push(() => h.close());
+    const { sim, dir, env, runtime: cli } = h;
+    expect(env.REDIS_URL).toContain(REDIS_PASSWORD);
+
+    const workers = await h.spawnWorkers(2, { logLevel: 'trace' });
 
     const pairs = await writePairs(sim, dir, 60, 2); // 60 calls of 40 ms, 2 at a time: over a second of work
     await appendFile(pairs.path, 'C-NOBODY,D-0001,\nC-0001,,\n'); // rows in error, so errors.csv has lines
@@ -96,9 +85,9 @@ describe('secrets', () => {
     const importId = await eventually('an import id', () => /^(imp-\S+)$/m.exec(importing.output())?.[1]);
     await eventually('the import paused on the accounts error', async () => (await cli.ledger.getImport(importId))?.pausedReason);
     sim.setOptions({ refreshToken: REFRESH_TOKEN }); // the operator fixes it on Zoho's side
-    await eventually('calls under way', () => sim.counters.calls > 2, 30_000, 10);
+    await eventually('calls under way', () => sim.counters.calls > 2, { timeoutMs: 30_000, everyMs: 10 });
     sim.expireTokens(); // an hour passes: the next call answers INVALID_TOKEN and a new token is minted
-    const imported = await importing.done;
+    const imported = { code: await importing.exited, output: importing.output() };
     expect(imported.output).toMatch(/done: 122 rows: 120 success, 2 error, 0 skipped/);
     expect(imported.code).toBe(2);
     expect(sim.mintedTokens().length).toBeGreaterThanOrEqual(2);

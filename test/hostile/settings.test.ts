@@ -1,7 +1,7 @@
 /**
  * Every setting and every profile value, wrong: each answered "<where>: expected X, got Y", all of
  * them in one error, never a stack trace or a half-read configuration. Fills the gaps left by
- * test/unit/config.test.ts and test/unit/profile.test.ts (limits, queue and watch settings, URLs,
+ * test/unit/config/config.test.ts and test/unit/profile/profile.test.ts (limits, queue and watch settings, URLs,
  * csv.encoding, shapes of every profile key).
  */
 import { mkdir } from 'node:fs/promises';

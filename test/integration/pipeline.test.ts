@@ -6,16 +6,15 @@ import { readFile } from 'node:fs/promises';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { callsPerJob, syncCallsJobId } from '../../jobs/sync-calls.job.js';
 import { JobName, QueueName } from '../../jobs/queues.js';
-import { QueueEvents } from 'bullmq';
 import { reportPaths } from '../../src/report/report-writer.js';
 import { startHarness, type Harness } from '../helpers/harness.js';
-import { associationsOf, writePairs } from '../helpers/pairs.js';
+import { associationKey, associationsOf, writePairs } from '../helpers/pairs.js';
+import { openQueueEvents } from '../helpers/queue-events.js';
 
 interface Expect { status: 'success' | 'error' | 'skipped'; code: string; zohoId?: string }
 interface Planned { cells: string[]; expect: Expect; association?: string }
 
 const HEADER = ['contact_ext_id', 'deal_ext_id', 'contact_role', 'note'];
-const key = (contactId: string, dealId: string, role: string | null): string => `${contactId}|${dealId}|${role ?? ''}`;
 
 function plan(h: Harness): Planned[] {
   const contacts = h.sim.dataset.contacts.filter((c) => /^C-\d+$/.test(c.External_Contact_ID));
@@ -23,7 +22,7 @@ function plan(h: Harness): Planned[] {
   const roles = h.sim.dataset.contactRoles;
   const out: Planned[] = [];
   const ok = (c: (typeof contacts)[number], d: (typeof deals)[number], role: string, note: string): Planned =>
-    ({ cells: [c.External_Contact_ID, d.External_Deal_ID, role, note], expect: { status: 'success', code: 'SUCCESS', zohoId: d.id }, association: key(c.id, d.id, role || null) });
+    ({ cells: [c.External_Contact_ID, d.External_Deal_ID, role, note], expect: { status: 'success', code: 'SUCCESS', zohoId: d.id }, association: associationKey(c.id, d.id, role || null) });
   const notes = ['plain', 'comma, inside', 'quote "inside"', 'new\nline', ' padded ', 'ünïcødé ✓'];
   for (let i = 0; i < 880; i += 1) out.push(ok(contacts[Math.floor(i / 5)]!, deals[(i * 3) % deals.length]!, roles[i % roles.length]!.id, notes[i % notes.length]!));
   // Duplicate pairs: the earlier row is skipped, the last is sent (with its own role).
@@ -78,7 +77,7 @@ describe('import pipeline', () => {
       expect(line._message?.length).toBeGreaterThan(0);
     });
     const expected = new Set(planned.flatMap((p) => (p.association ? [p.association] : [])));
-    expect(new Set(h.sim.associations().map((a) => key(a.contactId, a.dealId, a.contactRoleId)))).toEqual(expected);
+    expect(associationsOf(h.sim)).toEqual(expected);
 
     const count = (s: string) => planned.filter((p) => p.expect.status === s).length;
     expect({ success: record.success, error: record.error, skipped: record.skipped, rows: record.rows }).toEqual({ success: count('success'), error: count('error'), skipped: count('skipped'), rows: planned.length });
@@ -107,8 +106,7 @@ describe('import pipeline', () => {
 
     // The same batch job enqueued again (a duplicate producer, a replayed ingest): no call, no second outcome.
     const batch = { importId: first.id, seq: 0, calls: [{ base: c.External_Contact_ID, entries: deals.map((d, i) => ({ row: i + 1, related: d.External_Deal_ID })) }] };
-    const events = new QueueEvents(QueueName.sync, { connection: { url: h.config.redisUrl }, prefix: h.config.prefix });
-    await events.waitUntilReady();
+    const events = await openQueueEvents(h.config, QueueName.sync);
     const again = await h.runtime.queues.sync.add(JobName.syncCalls, batch, { jobId: `${syncCallsJobId(first.id, 0)}-replay` });
     await again.waitUntilFinished(events);
     await events.close();

@@ -1,18 +1,13 @@
 /** The run ledger on a real Redis: a row's outcome is recorded at most once, and counted once. */
-import { randomBytes } from 'node:crypto';
-import { Redis } from 'ioredis';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { RunLedger } from '../../src/ledger/run-ledger.js';
+import { testPrefix, useRedis } from '../helpers/redis.js';
 
 describe('RunLedger', () => {
-  let redis: Redis;
+  const redis = useRedis();
   let ledger: RunLedger;
   beforeAll(() => {
-    redis = new Redis(inject('redisUrl'));
-    ledger = new RunLedger(redis, `t-${randomBytes(4).toString('hex')}`);
-  });
-  afterAll(async () => {
-    await redis.quit();
+    ledger = new RunLedger(redis.client(), testPrefix());
   });
 
   const newImport = (id: string) => ledger.createImport({ id, origin: 'cli', source: '/x.csv', sourceName: 'x.csv', profileName: 'p', profileJson: '{}' });

@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { closeSimulators, crm, mintToken, PAGE_HEADER, ROLE_ID, startTestSimulator } from './simulator-helpers.js';
+import { closeSimulators, ROLE_ID, startTestSimulator } from '../helpers/simulator.js';
+import { crm, mintToken, PAGE_HEADER } from './simulator-helpers.js';
 
 afterEach(closeSimulators);
 

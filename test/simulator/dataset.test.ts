@@ -1,10 +1,11 @@
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { request } from 'undici';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startSimulator } from '../../src/simulator/index.js';
-import { closeSimulators, mintToken, pagePut, ROLE_ID, startTestSimulator } from './simulator-helpers.js';
+import { closeSimulators, ROLE_ID, startTestSimulator } from '../helpers/simulator.js';
+import { useTempDir } from '../helpers/temp-dir.js';
+import { mintToken, pagePut } from './simulator-helpers.js';
 
 afterEach(closeSimulators);
 
@@ -14,6 +15,8 @@ async function getJson(url: string, method: 'GET' | 'POST' = 'GET', body?: unkno
 }
 
 describe('simulator: dataset', () => {
+  const tmp = useTempDir('relsync-sim-');
+
   it('is the same for the same seed and differs for another seed', async () => {
     const a = await startTestSimulator({ seed: 1, contacts: 50, deals: 40 });
     const b = await startTestSimulator({ seed: 1, contacts: 50, deals: 40 });
@@ -37,31 +40,26 @@ describe('simulator: dataset', () => {
   });
 
   it('loads a dataset file, initial associations included', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'relsync-sim-'));
-    try {
-      const file = join(dir, 'dataset.json');
-      await writeFile(
-        file,
-        JSON.stringify({
-          contacts: [{ id: '1001', External_Contact_ID: 'K1' }],
-          deals: [{ id: '2001', External_Deal_ID: 'E1' }, { id: '2002', External_Deal_ID: 'E2' }],
-          associations: [{ contactId: '1001', dealId: '2001', contactRoleId: ROLE_ID }],
-        }),
-      );
-      const sim = await startTestSimulator({ datasetFile: file });
-      expect(sim.dataset.seed).toBeNull();
-      expect(sim.counters.associations).toBe(1);
-      const reply = await pagePut(sim, await mintToken(sim), [{ External_Deal_ID: 'E2' }], 'K1');
-      expect(reply.status).toBe(200);
-      expect(sim.associations().map((a) => a.dealId)).toEqual(['2001', '2002']);
+    const file = join(tmp.path, 'dataset.json');
+    await writeFile(
+      file,
+      JSON.stringify({
+        contacts: [{ id: '1001', External_Contact_ID: 'K1' }],
+        deals: [{ id: '2001', External_Deal_ID: 'E1' }, { id: '2002', External_Deal_ID: 'E2' }],
+        associations: [{ contactId: '1001', dealId: '2001', contactRoleId: ROLE_ID }],
+      }),
+    );
+    const sim = await startTestSimulator({ datasetFile: file });
+    expect(sim.dataset.seed).toBeNull();
+    expect(sim.counters.associations).toBe(1);
+    const reply = await pagePut(sim, await mintToken(sim), [{ External_Deal_ID: 'E2' }], 'K1');
+    expect(reply.status).toBe(200);
+    expect(sim.associations().map((a) => a.dealId)).toEqual(['2001', '2002']);
 
-      await writeFile(file, JSON.stringify({ contacts: [{ id: 'x', External_Contact_ID: 'K1' }], deals: [] }));
-      await expect(startSimulator({ datasetFile: file })).rejects.toThrow(`${file}: contacts.0.id: expected a record id of 1-19 digits`);
-      await writeFile(file, JSON.stringify({ contacts: [], deals: [], associations: [{ contactId: '1', dealId: '2', contactRoleId: null }] }));
-      await expect(startSimulator({ datasetFile: file })).rejects.toThrow(`${file}: associations[0].contactId: no contact 1`);
-    } finally {
-      await rm(dir, { recursive: true, force: true });
-    }
+    await writeFile(file, JSON.stringify({ contacts: [{ id: 'x', External_Contact_ID: 'K1' }], deals: [] }));
+    await expect(startSimulator({ datasetFile: file })).rejects.toThrow(`${file}: contacts.0.id: expected a record id of 1-19 digits`);
+    await writeFile(file, JSON.stringify({ contacts: [], deals: [], associations: [{ contactId: '1', dealId: '2', contactRoleId: null }] }));
+    await expect(startSimulator({ datasetFile: file })).rejects.toThrow(`${file}: associations[0].contactId: no contact 1`);
   });
 });
 

@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { RunningSimulator } from '../../src/simulator/index.js';
-import { closeSimulators, mintToken, pagePut, startTestSimulator } from './simulator-helpers.js';
+import { closeSimulators, startTestSimulator } from '../helpers/simulator.js';
+import { mintToken, pagePut } from './simulator-helpers.js';
 
 afterEach(closeSimulators);
 

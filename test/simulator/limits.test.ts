@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { closeSimulators, dealId, manualClock, mintToken, pagePut, startTestSimulator } from './simulator-helpers.js';
+import { closeSimulators, dealId, startTestSimulator } from '../helpers/simulator.js';
+import { manualClock, mintToken, pagePut } from './simulator-helpers.js';
 
 afterEach(closeSimulators);
 

@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { closeSimulators, crm, mintToken, startTestSimulator } from './simulator-helpers.js';
+import { closeSimulators, startTestSimulator } from '../helpers/simulator.js';
+import { crm, mintToken } from './simulator-helpers.js';
 
 afterEach(closeSimulators);
 

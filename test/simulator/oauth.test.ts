@@ -1,16 +1,7 @@
 import { request } from 'undici';
 import { afterEach, describe, expect, it } from 'vitest';
-import {
-  closeSimulators,
-  crm,
-  manualClock,
-  mintToken,
-  pagePut,
-  refreshParams,
-  ROLE_ID,
-  startTestSimulator,
-  tokenRequest,
-} from './simulator-helpers.js';
+import { closeSimulators, ROLE_ID, startTestSimulator } from '../helpers/simulator.js';
+import { crm, manualClock, mintToken, pagePut, refreshParams, tokenRequest } from './simulator-helpers.js';
 
 afterEach(closeSimulators);
 

@@ -1,16 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { ODD_CONTACT_EXTERNAL_IDS, ODD_DEAL_EXTERNAL_IDS } from '../../src/simulator/index.js';
-import {
-  closeSimulators,
-  contactId,
-  crm,
-  dealId,
-  mintToken,
-  PAGE_HEADER,
-  pagePut,
-  ROLE_ID,
-  startTestSimulator,
-} from './simulator-helpers.js';
+import { closeSimulators, contactId, dealId, ROLE_ID, startTestSimulator } from '../helpers/simulator.js';
+import { crm, mintToken, PAGE_HEADER, pagePut } from './simulator-helpers.js';
 
 afterEach(closeSimulators);
 

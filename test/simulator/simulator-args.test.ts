@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { DEFAULT_SIMULATOR_OPTIONS, parseSimulatorArgs, startSimulator } from '../../src/simulator/index.js';
-import { closeSimulators, startTestSimulator } from './simulator-helpers.js';
+import { closeSimulators, startTestSimulator } from '../helpers/simulator.js';
 
 afterEach(closeSimulators);
 

@@ -1,25 +1,11 @@
 /**
- * Real HTTP against real simulators over loopback. Every simulator started here is closed by
- * `closeSimulators()` (call it in afterEach).
+ * Requests to the simulator over real HTTP, as the simulator tests make them. Simulators themselves
+ * are started with test/helpers/simulator.ts.
  */
 import { request } from 'undici';
-import { startSimulator, type RunningSimulator, type SimulatorOptions } from '../../src/simulator/index.js';
-
-const running: RunningSimulator[] = [];
-
-/** A simulator with no latency and a small dataset unless the test says otherwise. */
-export async function startTestSimulator(options: Partial<SimulatorOptions> = {}): Promise<RunningSimulator> {
-  const sim = await startSimulator({ latencyMs: 0, jitterMs: 0, contacts: 20, deals: 20, ...options });
-  running.push(sim);
-  return sim;
-}
-
-export async function closeSimulators(): Promise<void> {
-  await Promise.all(running.splice(0).map((sim) => sim.close()));
-}
+import type { RunningSimulator } from '../../src/simulator/index.js';
 
 export const PAGE_HEADER = 'Contacts.External_Contact_ID,Deals.External_Deal_ID';
-export const ROLE_ID = '111111000000026002';
 
 export interface JsonReply {
   status: number;
@@ -87,19 +73,6 @@ export async function crm(sim: RunningSimulator, path: string, options: CrmReque
 /** PUT of the API page's first sample, by external ids on both sides. */
 export function pagePut(sim: RunningSimulator, token: string, data: unknown[], base = 'extcontact3'): Promise<JsonReply> {
   return crm(sim, `/crm/v8/Contacts/${encodeURIComponent(base)}/Deals`, { token, external: PAGE_HEADER, body: { data } });
-}
-
-/** The contact/deal ids of external values, from the dataset. */
-export function contactId(sim: RunningSimulator, external: string): string {
-  const found = sim.dataset.contacts.find((contact) => contact.External_Contact_ID === external);
-  if (found === undefined) throw new Error(`no contact ${external}`);
-  return found.id;
-}
-
-export function dealId(sim: RunningSimulator, external: string): string {
-  const found = sim.dataset.deals.find((deal) => deal.External_Deal_ID === external);
-  if (found === undefined) throw new Error(`no deal ${external}`);
-  return found.id;
 }
 
 /** A mutable clock for the `now` option. */

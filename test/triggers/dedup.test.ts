@@ -4,31 +4,27 @@
  */
 import { copyFile, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { QueueEvents } from 'bullmq';
 import { pino } from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { IMPORT_JOB_OPTIONS, type ImportSummary } from '../../jobs/import.job.js';
-import { JobName } from '../../jobs/queues.js';
 import { registrationFor } from '../../src/app/queues.js';
 import { exists } from '../../src/triggers/watch-claims.js';
 import { startWatchFolder, type WatchFolder } from '../../src/triggers/watch-folder.js';
 import { BUILTIN_PROFILES } from '../../src/profile/profile.js';
 import { registerImport } from '../../src/usecases/register-import.js';
+import { eventually } from '../helpers/eventually.js';
 import { startHarness, type Harness } from '../helpers/harness.js';
-import { csvText, openImportEvents, validRows, waitFor } from './trigger-helpers.js';
+import { runImportJob } from '../helpers/import-jobs.js';
+import { csvText, validRows } from './trigger-helpers.js';
 
 describe('same content twice', () => {
   let h: Harness;
-  let events: QueueEvents;
   let watcher: WatchFolder | undefined;
   beforeEach(async () => {
     h = await startHarness({ env: { RELSYNC_DEDUP_WINDOW_S: '3600', WATCH_DIR: 'inbox' } });
-    events = await openImportEvents(h.config);
   });
   afterEach(async () => {
     await watcher?.close();
     watcher = undefined;
-    await events.close();
     await h.close();
   });
 
@@ -44,8 +40,7 @@ describe('same content twice', () => {
     expect(first.duplicate).toBe(false);
     // The same bytes inline, with the same profile given as an object rather than by name.
     const { name: _name, ...profile } = BUILTIN_PROFILES['contacts-deals']!;
-    const job = await h.runtime.queues.imports.add(JobName.import, { source: { csv: await readFile(file, 'utf8') }, profile }, IMPORT_JOB_OPTIONS);
-    const summary: ImportSummary = await job.waitUntilFinished(events);
+    const { summary } = await runImportJob(h, { source: { csv: await readFile(file, 'utf8') }, profile });
     expect(summary).toMatchObject({ importId: first.importId, status: 'done', rows: 6, success: 6 });
     expect(h.sim.counters.calls).toBe(3);
     expect((await h.runtime.ledger.listImports(10)).map((r) => r.id)).toEqual([first.importId]);
@@ -64,15 +59,15 @@ describe('same content twice', () => {
     watcher = await startWatchFolder({ config: h.config, ledger: h.runtime.ledger, queues: h.runtime.queues, log: pino({ level: 'silent' }) }, { stabilityMs: 100, sweepIntervalMs: 100 });
     const content = csvText(validRows(h, 2, 1, 30));
     await writeFile(join(inbox, 'drop.csv'), content);
-    const watched = await waitFor('the watch import', async () => (await h.runtime.ledger.listImports(10)).find((r) => r.origin === 'watch'));
+    const watched = await eventually('the watch import', async () => (await h.runtime.ledger.listImports(10)).find((r) => r.origin === 'watch'));
 
     await writeFile(join(h.dir, 'copy.csv'), content);
     expect(await register(join(h.dir, 'copy.csv'))).toMatchObject({ importId: watched.id, duplicate: true });
 
     // The same file dropped again: not imported again; done/ says which import it was.
-    await waitFor('done/drop.csv', () => exists(join(inbox, 'done', 'drop.csv')));
+    await eventually('done/drop.csv', () => exists(join(inbox, 'done', 'drop.csv')));
     await copyFile(join(h.dir, 'copy.csv'), join(inbox, 'again.csv'));
-    await waitFor('done/again.csv', () => exists(join(inbox, 'done', 'again.csv')));
+    await eventually('done/again.csv', () => exists(join(inbox, 'done', 'again.csv')));
     expect(await readFile(join(inbox, 'done', 'again.duplicate.txt'), 'utf8')).toContain(`same content and profile as import ${watched.id} (drop.csv`);
     expect(h.sim.counters.calls).toBe(2);
     expect((await h.runtime.ledger.listImports(10)).map((r) => r.id)).toEqual([watched.id]);

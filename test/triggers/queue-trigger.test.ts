@@ -5,44 +5,31 @@
  */
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { QueueEvents } from 'bullmq';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { IMPORT_JOB_OPTIONS } from '../../jobs/import.job.js';
-import { JobName } from '../../jobs/queues.js';
+import type { ImportJobPayload } from '../../jobs/import.job.js';
 import { confinedPath } from '../../src/usecases/resolve-source.js';
 import { startHarness, type Harness } from '../helpers/harness.js';
-import { csvText, openImportEvents, validRows } from './trigger-helpers.js';
+import { runImportJob } from '../helpers/import-jobs.js';
+import { useTempDir } from '../helpers/temp-dir.js';
+import { csvText, validRows } from './trigger-helpers.js';
 
 const REPO = fileURLToPath(new URL('../../', import.meta.url));
 
 describe('queue trigger', () => {
   let h: Harness;
-  let events: QueueEvents;
-  let outside: string;
+  const outsideDir = useTempDir('relsync-outside-');
   beforeEach(async () => {
     h = await startHarness({ env: { RELSYNC_MAX_INLINE_CSV_BYTES: '400' } });
-    events = await openImportEvents(h.config);
-    outside = await mkdtemp(join(tmpdir(), 'relsync-outside-'));
   });
   afterEach(async () => {
-    await events.close();
     await h.close();
-    await rm(outside, { recursive: true, force: true });
   });
 
-  /** Add a job as another service would, and return its summary or its failure reason. */
-  const run = async (payload: unknown): Promise<{ summary?: unknown; reason?: string }> => {
-    const job = await h.runtime.queues.imports.add(JobName.import, payload as never, IMPORT_JOB_OPTIONS);
-    try {
-      return { summary: await job.waitUntilFinished(events) };
-    } catch (error) {
-      return { reason: (error as Error).message };
-    }
-  };
+  /** Add a job as another service would; its summary or its failure reason. */
+  const run = (payload: unknown) => runImportJob(h, payload as ImportJobPayload);
 
   it('gives the summary back to a producer in a separate process (examples/enqueue-import.ts)', async () => {
     const file = join(h.dir, 'from-service.csv');
@@ -83,11 +70,11 @@ describe('queue trigger', () => {
   });
 
   it('refuses paths outside IMPORT_ROOT: .., absolute, and through a symlink — whatever origin the payload claims', async () => {
-    await writeFile(join(outside, 'secret.csv'), csvText(validRows(h, 1)));
-    await symlink(join(outside, 'secret.csv'), join(h.dir, 'link.csv'));
-    const relativeOut = join('..', ...outside.split('/').slice(-1), 'secret.csv');
+    await writeFile(join(outsideDir.path, 'secret.csv'), csvText(validRows(h, 1)));
+    await symlink(join(outsideDir.path, 'secret.csv'), join(h.dir, 'link.csv'));
+    const relativeOut = join('..', ...outsideDir.path.split('/').slice(-1), 'secret.csv');
     expect((await run({ source: { path: relativeOut }, profile: 'contacts-deals' })).reason).toBe(`source.path: expected a file under IMPORT_ROOT (${h.dir}), got '${relativeOut}'`);
-    expect((await run({ source: { path: join(outside, 'secret.csv') }, profile: 'contacts-deals', origin: 'cli' })).reason).toMatch(/^source\.path: expected a file under IMPORT_ROOT/);
+    expect((await run({ source: { path: join(outsideDir.path, 'secret.csv') }, profile: 'contacts-deals', origin: 'cli' })).reason).toMatch(/^source\.path: expected a file under IMPORT_ROOT/);
     expect((await run({ source: { path: 'link.csv' }, profile: 'contacts-deals' })).reason).toBe(`source.path: 'link.csv' leads outside IMPORT_ROOT (${h.dir}) through a link`);
     expect(h.sim.counters.calls).toBe(0);
   });

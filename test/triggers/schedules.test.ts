@@ -4,25 +4,21 @@
  */
 import { utimes, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { pino } from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { startWorkerRuntime, type WorkerRuntime } from '../../src/app/worker-runtime.js';
 import { isUserError } from '../../src/errors.js';
 import { addSchedule, checkScheduleSpec, listSchedules, removeSchedule } from '../../src/triggers/schedules.js';
 import { fileNamePattern } from '../../src/usecases/newest-match.js';
+import { eventually } from '../helpers/eventually.js';
 import { startHarness, type Harness } from '../helpers/harness.js';
-import { csvText, validRows, waitFor } from './trigger-helpers.js';
+import { csvText, validRows } from './trigger-helpers.js';
 
 describe('schedules', () => {
   let h: Harness;
-  let second: WorkerRuntime | undefined;
   beforeEach(async () => {
     h = await startHarness();
   });
   afterEach(async () => {
     for (const s of await listSchedules(h.runtime.queues.imports)) await removeSchedule(h.runtime.queues.imports, s.name);
-    await second?.close();
-    second = undefined;
     await h.close();
   });
 
@@ -33,16 +29,16 @@ describe('schedules', () => {
   };
 
   it('fires once per tick with two workers, importing the newest matching file', async () => {
-    second = await startWorkerRuntime(h.config, pino({ level: 'silent' }));
+    await h.startWorkerRuntime(); // a second worker, closed with the harness
     const older = await h.writeCsv('export-2026-11-25.csv', [['contact_ext_id', 'deal_ext_id', 'contact_role'], ...validRows(h, 2, 1, 0)]);
     await utimes(older, new Date(Date.now() - 86_400_000), new Date(Date.now() - 86_400_000));
     await writeFile(join(h.dir, 'export-2026-11-26.csv'), csvText(validRows(h, 1, 1, 5)));
     await writeFile(join(h.dir, 'export-2026-11-27.csv.part'), 'half a file');
 
     await addSchedule(h.runtime.queues.imports, { name: 'every-second', cron: '*/1 * * * * *', file: join(h.dir, 'export-*.csv'), profile: 'contacts-deals' });
-    await waitFor('3 scheduled imports done', async () => (await scheduled()).filter((r) => r.state === 'done').length >= 3);
+    await eventually('3 scheduled imports done', async () => (await scheduled()).filter((r) => r.state === 'done').length >= 3);
     expect(await removeSchedule(h.runtime.queues.imports, 'every-second')).toBe(true);
-    await waitFor('the imports queue to be idle', queueIdle);
+    await eventually('the imports queue to be idle', queueIdle);
 
     const imports = await scheduled();
     const ticks = imports.map((r) => /^sch-every-second-(\d{8}-\d{6})$/.exec(r.id)?.[1]);
@@ -56,7 +52,7 @@ describe('schedules', () => {
 
   it('records a failed import that says so when no file matches at fire time', async () => {
     await addSchedule(h.runtime.queues.imports, { name: 'nothing', cron: '*/1 * * * * *', file: join(h.dir, 'missing-*.csv'), profile: 'contacts-deals' });
-    const failed = await waitFor('a failed scheduled import', async () => (await scheduled()).find((r) => r.state === 'failed'));
+    const failed = await eventually('a failed scheduled import', async () => (await scheduled()).find((r) => r.state === 'failed'));
     await removeSchedule(h.runtime.queues.imports, 'nothing');
     expect(failed.failedReason).toBe(`schedule nothing: no file matches '${join(h.dir, 'missing-*.csv')}'${failed.failedReason!.slice(failed.failedReason!.indexOf(' (looked at'))}`);
     expect(h.sim.counters.calls).toBe(0);

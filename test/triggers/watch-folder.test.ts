@@ -11,8 +11,9 @@ import { registerImport } from '../../src/usecases/register-import.js';
 import { enqueueImport } from '../../src/app/queues.js';
 import { exists } from '../../src/triggers/watch-claims.js';
 import { isCandidate, startWatchFolder, type WatchFolder, type WatchFolderOptions } from '../../src/triggers/watch-folder.js';
+import { eventually } from '../helpers/eventually.js';
 import { startHarness, type Harness } from '../helpers/harness.js';
-import { csvText, validRows, waitFor } from './trigger-helpers.js';
+import { csvText, validRows } from './trigger-helpers.js';
 
 describe('watched folder', () => {
   let h: Harness;
@@ -38,7 +39,7 @@ describe('watched folder', () => {
     return watcher;
   };
   const watchImports = async () => (await h.runtime.ledger.listImports(100)).filter((r) => r.origin === 'watch');
-  const arrived = (folder: string, name: string) => waitFor(`${folder}/${name}`, () => exists(join(inbox, folder, name)));
+  const arrived = (folder: string, name: string) => eventually(`${folder}/${name}`, () => exists(join(inbox, folder, name)));
 
   it('imports a slowly copied file once, after it is complete, with two watchers on the folder', async () => {
     await startWatcher();
@@ -55,7 +56,7 @@ describe('watched folder', () => {
     await file.close();
 
     // Taken too early, it would end in failed/ (half a header) or in done/ with fewer rows.
-    const ended = await waitFor('slow.csv in done/ or failed/', async () => (await exists(join(inbox, 'done', 'slow.csv')) ? 'done' : (await exists(join(inbox, 'failed', 'slow.csv'))) && 'failed'));
+    const ended = await eventually('slow.csv in done/ or failed/', async () => (await exists(join(inbox, 'done', 'slow.csv')) ? 'done' : (await exists(join(inbox, 'failed', 'slow.csv'))) && 'failed'));
     expect(ended).toBe('done');
     const report = await h.readReport(join(inbox, 'done', 'slow.report.csv'));
     expect(report.map((line) => line._status)).toEqual(rows.map(() => 'success'));
@@ -66,7 +67,7 @@ describe('watched folder', () => {
     expect(await exists(join(inbox, 'slow.csv'))).toBe(false);
     const companions = reportPaths(join(inbox, 'done', 'slow.report.csv'));
     expect(await Promise.all([companions.errors, companions.summary].map(exists))).toEqual([true, true]);
-    await waitFor('an empty processing/', async () => (await readdir(join(inbox, 'processing'))).length === 0);
+    await eventually('an empty processing/', async () => (await readdir(join(inbox, 'processing'))).length === 0);
   });
 
   it('moves files that cannot be imported to failed/ with a one-line reason, and honours a profile beside the file', async () => {
@@ -105,7 +106,7 @@ describe('watched folder', () => {
     await writeFile(join(inbox, 'same.csv'), csvText(validRows(h, 1, 1, 10)));
     await arrived('done', 'same.csv');
     await writeFile(join(inbox, 'same.csv'), csvText(validRows(h, 1, 1, 11)));
-    const second = await waitFor('a second watch import, done', async () => (await watchImports()).find((r) => r.state === 'done' && !r.originalPath?.endsWith('/done/same.csv') && r.originalPath?.includes('/done/')));
+    const second = await eventually('a second watch import, done', async () => (await watchImports()).find((r) => r.state === 'done' && !r.originalPath?.endsWith('/done/same.csv') && r.originalPath?.includes('/done/')));
     expect(second.originalPath).toBe(join(inbox, 'done', `same.${second.id}.csv`));
     expect(await exists(join(inbox, 'done', `same.${second.id}.report.csv`))).toBe(true);
     expect(await exists(join(inbox, 'done', 'same.report.csv'))).toBe(true);

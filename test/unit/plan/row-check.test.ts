@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import type { CsvRecord } from '../../src/csv/csv-reader.js';
-import type { ColumnMap } from '../../src/plan/column-map.js';
-import { checkRow } from '../../src/plan/row-check.js';
+import type { CsvRecord } from '../../../src/csv/csv-reader.js';
+import type { ColumnMap } from '../../../src/plan/column-map.js';
+import { checkRow } from '../../../src/plan/row-check.js';
 
 const map: ColumnMap = {
   base: 0,

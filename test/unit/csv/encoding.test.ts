@@ -1,9 +1,9 @@
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { openCsv } from '../../src/csv/csv-reader.js';
-import { ChunkDecoder, EncodingProblem, LineCounter } from '../../src/csv/encoding.js';
-import { useTempDir } from '../helpers/temp-dir.js';
+import { openCsv } from '../../../src/csv/csv-reader.js';
+import { ChunkDecoder, EncodingProblem, LineCounter } from '../../../src/csv/encoding.js';
+import { useTempDir } from '../../helpers/temp-dir.js';
 
 /** Feeds `bytes` cut at `cuts` and returns the UTF-8 text the parser would get. */
 function decodeIn(bytes: Buffer, cuts: number[], decoder = new ChunkDecoder()): string {

@@ -1,12 +1,12 @@
-import { copyFile, readdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { openCsv } from '../../src/csv/csv-reader.js';
-import type { RowOutcome } from '../../src/domain/row-outcome.js';
-import { reportPaths, writeReport, type OutcomeLookup } from '../../src/report/report-writer.js';
-import { useTempDir } from '../helpers/temp-dir.js';
+import { openCsv } from '../../../src/csv/csv-reader.js';
+import type { RowOutcome } from '../../../src/domain/row-outcome.js';
+import { reportPaths, writeReport, type OutcomeLookup } from '../../../src/report/report-writer.js';
+import { useTempDir } from '../../helpers/temp-dir.js';
 
-const fixture = (name: string): string => join(import.meta.dirname, '../fixtures/csv', name);
+const fixture = (name: string): string => join(import.meta.dirname, '../../fixtures/csv', name);
 
 /** A lookup over stored outcomes, like the ledger's: same order as asked, undefined when none. */
 function lookupFrom(outcomes: RowOutcome[]): OutcomeLookup {
@@ -134,26 +134,74 @@ describe('writeReport', () => {
     );
   });
 
-  it('leaves nothing at the final paths, and no temporary files, when the lookup fails', async () => {
-    const out = join(tmp.path, 'failing');
-    const failing: OutcomeLookup = async (rows) => {
-      if ((rows[0] ?? 0) > 2) throw new Error('redis went away');
-      return rows.map(() => undefined);
-    };
-    await expect(writeReport({ input: fixture('report-mixed-rows.csv'), reportPath: join(out, 'report.csv'), lookup: failing, batchSize: 2 })).rejects.toThrow(
-      'redis went away',
-    );
-    expect(await readdir(out)).toEqual([]);
-  });
+  describe('replaces the report atomically (the watched folder and `relsync report` rely on it)', () => {
+    const FINAL_NAMES = ['report.csv', 'report.errors.csv', 'report.summary.json'];
+    /** A hidden temporary file beside its target, as the writer names it: `.report.csv.1a2b3c4d.tmp`. */
+    const TEMP_NAME = /^\.report\.(csv|errors\.csv|summary\.json)\.[0-9a-f]{8}\.tmp$/;
 
-  it('replaces an older report only once the new one is complete', async () => {
-    const out = join(tmp.path, 'replace');
-    const reportPath = join(out, 'report.csv');
-    await writeReport({ input: fixture('report-mixed-rows.csv'), reportPath, lookup: lookupFrom(MIXED_OUTCOMES) });
-    await copyFile(fixture('header-only.csv'), join(out, 'input.csv'));
-    await writeReport({ input: join(out, 'input.csv'), reportPath, lookup: lookupFrom([]) });
-    expect(await readFile(reportPath, 'utf8')).toBe('contact_ext_id,deal_ext_id,_row,_status,_code,_message,_zoho_id\n');
-    expect((await readdir(out)).sort()).toEqual(['input.csv', 'report.csv', 'report.errors.csv', 'report.summary.json']);
+    /** The report, errors file and summary of the MIXED outcomes, written into `out`; returns their text. */
+    async function writeOlderReport(out: string): Promise<string[]> {
+      await writeReport({ input: fixture('report-mixed-rows.csv'), reportPath: join(out, 'report.csv'), lookup: lookupFrom(MIXED_OUTCOMES) });
+      return Promise.all(FINAL_NAMES.map((name) => readFile(join(out, name), 'utf8')));
+    }
+
+    it('lets a reader see the older report whole while the new one is written, never a partial file', async () => {
+      const out = join(tmp.path, 'reader');
+      const older = await writeOlderReport(out);
+      // Rows 1-2 are written when the lookup for rows 3-4 is asked: what would a reader find then?
+      const seen: Array<{ names: string[]; files: string[] }> = [];
+      const lookup: OutcomeLookup = async (rows) => {
+        if (rows[0] === 3) seen.push({ names: await readdir(out), files: await Promise.all(FINAL_NAMES.map((name) => readFile(join(out, name), 'utf8'))) });
+        return rows.map((row): RowOutcome => ({ row, status: 'error', code: 'INVALID_DATA', message: `new ${row}` }));
+      };
+      await writeReport({ input: fixture('report-mixed-rows.csv'), reportPath: join(out, 'report.csv'), lookup, batchSize: 2 });
+
+      expect(seen).toHaveLength(1);
+      expect(seen[0]!.files).toEqual(older);
+      // The new report and errors file are being written beside their targets, under hidden temporary names.
+      expect(seen[0]!.names.filter((name) => TEMP_NAME.test(name)).map((name) => name.replace(/[0-9a-f]{8}/, '*')).sort()).toEqual([
+        '.report.csv.*.tmp', '.report.errors.csv.*.tmp',
+      ]);
+      // Once done: the new report in place, and no temporary file left.
+      expect(await readFile(join(out, 'report.csv'), 'utf8')).toContain('C-1,D-1,Buyer,1,error,INVALID_DATA,new 1,\n');
+      expect((await readdir(out)).sort()).toEqual(FINAL_NAMES);
+    });
+
+    it('leaves the older report, errors file and summary intact, and no temporary file, when writing fails midway', async () => {
+      const out = join(tmp.path, 'midway');
+      const older = await writeOlderReport(out);
+      const failing: OutcomeLookup = async (rows) => {
+        if ((rows[0] ?? 0) > 2) throw new Error('redis went away');
+        return rows.map(() => undefined);
+      };
+      await expect(writeReport({ input: fixture('report-mixed-rows.csv'), reportPath: join(out, 'report.csv'), lookup: failing, batchSize: 2 })).rejects.toThrow(
+        'redis went away',
+      );
+      expect(await Promise.all(FINAL_NAMES.map((name) => readFile(join(out, name), 'utf8')))).toEqual(older);
+      expect((await readdir(out)).sort()).toEqual(FINAL_NAMES);
+    });
+
+    it('leaves nothing at all when writing fails midway and there was no older report', async () => {
+      const out = join(tmp.path, 'failing');
+      const failing: OutcomeLookup = async (rows) => {
+        if ((rows[0] ?? 0) > 2) throw new Error('redis went away');
+        return rows.map(() => undefined);
+      };
+      await expect(writeReport({ input: fixture('report-mixed-rows.csv'), reportPath: join(out, 'report.csv'), lookup: failing, batchSize: 2 })).rejects.toThrow(
+        'redis went away',
+      );
+      expect(await readdir(out)).toEqual([]);
+    });
+
+    it('names the report, never its temporary file, when the report cannot be put in place', async () => {
+      const out = join(tmp.path, 'blocked');
+      const reportPath = join(out, 'report.csv');
+      await mkdir(join(reportPath, 'taken'), { recursive: true }); // a folder where the report should go
+      const failure = await writeReport({ input: fixture('report-mixed-rows.csv'), reportPath, lookup: lookupFrom(MIXED_OUTCOMES) }).catch((error: unknown) => error);
+      expect(failure).toMatchObject({ code: 'REPORT_WRITE_FAILED', message: `${reportPath}: could not write the report (EISDIR: illegal operation on a directory)` });
+      expect((failure as Error).message).not.toMatch(/\.tmp\b/);
+      expect(await readdir(out)).toEqual(['report.csv']);
+    });
   });
 
   it('rejects a lookup that answers with the wrong number of outcomes', async () => {

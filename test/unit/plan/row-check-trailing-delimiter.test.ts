@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import type { CsvRecord } from '../../src/csv/csv-reader.js';
-import type { ColumnMap } from '../../src/plan/column-map.js';
-import { checkRow } from '../../src/plan/row-check.js';
+import type { CsvRecord } from '../../../src/csv/csv-reader.js';
+import type { ColumnMap } from '../../../src/plan/column-map.js';
+import { checkRow } from '../../../src/plan/row-check.js';
 
 const record = (cells: string[]): CsvRecord => ({ row: 3, line: 4, cells });
 const map = (header: string[]): ColumnMap => ({ base: 0, related: 1, fields: [['Contact_Role', 2]], width: header.length, header });

@@ -1,10 +1,10 @@
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { openCsv, type CsvReadOptions, type CsvRecord } from '../../src/csv/csv-reader.js';
-import { useTempDir } from '../helpers/temp-dir.js';
+import { openCsv, type CsvReadOptions, type CsvRecord } from '../../../src/csv/csv-reader.js';
+import { useTempDir } from '../../helpers/temp-dir.js';
 
-const fixture = (name: string): string => join(import.meta.dirname, '../fixtures/csv', name);
+const fixture = (name: string): string => join(import.meta.dirname, '../../fixtures/csv', name);
 
 async function readAll(path: string, options?: CsvReadOptions): Promise<{ header: string[]; records: CsvRecord[] }> {
   const source = await openCsv(path, options);

@@ -1,8 +1,8 @@
 import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import type { CliIO } from '../../src/cli/cli-io.js';
-import { createProgressReporter, describeProgress } from '../../src/cli/progress.js';
-import type { ImportRecord } from '../../src/ledger/run-ledger.js';
+import type { CliIO } from '../../../src/cli/cli-io.js';
+import { createProgressReporter, describeProgress } from '../../../src/cli/progress.js';
+import type { ImportRecord } from '../../../src/ledger/run-ledger.js';
 
 class Capture extends Writable {
   text = '';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { mapColumns } from '../../src/plan/column-map.js';
-import { BUILTIN_PROFILES, type Profile } from '../../src/profile/profile.js';
+import { mapColumns } from '../../../src/plan/column-map.js';
+import { BUILTIN_PROFILES, type Profile } from '../../../src/profile/profile.js';
 
 const contactsDeals = { ...(BUILTIN_PROFILES['contacts-deals'] as Profile), name: 'contacts-deals' };
 

@@ -2,9 +2,9 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { openCsv } from '../../src/csv/csv-reader.js';
-import { formatCsvCell, formatCsvRow } from '../../src/report/csv-format.js';
-import { useTempDir } from '../helpers/temp-dir.js';
+import { openCsv } from '../../../src/csv/csv-reader.js';
+import { formatCsvCell, formatCsvRow } from '../../../src/report/csv-format.js';
+import { useTempDir } from '../../helpers/temp-dir.js';
 
 const tmp = useTempDir('relsync-csv-format-');
 

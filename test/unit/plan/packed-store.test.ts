@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { StringArena, Uint32Column } from '../../src/plan/packed-store.js';
+import { StringArena, Uint32Column } from '../../../src/plan/packed-store.js';
 
 describe('StringArena', () => {
   it('gives back every string as pushed, ASCII or not, before and after the first non-ASCII one', () => {

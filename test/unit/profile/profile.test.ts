@@ -1,8 +1,8 @@
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { jsonErrorPosition } from '../../src/profile/json-position.js';
-import { useTempDir } from '../helpers/temp-dir.js';
+import { jsonErrorPosition } from '../../../src/profile/json-position.js';
+import { useTempDir } from '../../helpers/temp-dir.js';
 import {
   BUILTIN_PROFILES,
   loadProfile,
@@ -10,7 +10,7 @@ import {
   requiredColumns,
   xExternalHeader,
   type Profile,
-} from '../../src/profile/profile.js';
+} from '../../../src/profile/profile.js';
 
 /** The built-in as docs/contract.md#profiles prints it. */
 const CONTRACT_CONTACTS_DEALS = {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ConcurrencyGovernor } from '../../src/processors/concurrency-governor.js';
+import { ConcurrencyGovernor } from '../../../src/processors/concurrency-governor.js';
 
 function store(initial: number | null) {
   const s = { value: initial, async getGlobalConcurrency() { return s.value; }, async setGlobalConcurrency(n: number) { s.value = n; } };

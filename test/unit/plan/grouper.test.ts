@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { FieldSetTable } from '../../src/plan/field-set-table.js';
-import { MAX_ENTRIES_PER_CALL } from '../../jobs/sync-calls.job.js';
-import { Grouper, pairNameOf, type PlannedCall } from '../../src/plan/grouper.js';
-import { BUILTIN_PROFILES, type Profile } from '../../src/profile/profile.js';
+import { MAX_ENTRIES_PER_CALL } from '../../../jobs/sync-calls.job.js';
+import { FieldSetTable } from '../../../src/plan/field-set-table.js';
+import { Grouper, pairNameOf, type PlannedCall } from '../../../src/plan/grouper.js';
+import { BUILTIN_PROFILES, type Profile } from '../../../src/profile/profile.js';
 
 const role = (value: string): Array<[string, string]> => [['Contact_Role', value]];
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { detectDelimiter } from '../../src/csv/delimiter.js';
+import { detectDelimiter } from '../../../src/csv/delimiter.js';
 
 const detect = (text: string): string => detectDelimiter(Buffer.from(text, 'utf8'));
 

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import type { RowOutcome } from '../../src/domain/row-outcome.js';
-import { packOutcome, unpackOutcome } from '../../src/ledger/run-ledger.js';
+import type { RowOutcome } from '../../../src/domain/row-outcome.js';
+import { packOutcome, unpackOutcome } from '../../../src/ledger/run-ledger.js';
 
 describe('packOutcome / unpackOutcome', () => {
   it('gives back the outcome it packed, whatever the text (quotes, backslashes, separators, unicode)', () => {

@@ -1,0 +1,96 @@
+/**
+ * ImportJobPayload (the type another service codes against) and validateImportPayload (what the worker
+ * accepts) must say the same thing. The type-level assertions (`expectTypeOf`) are checked by
+ * `tsc --noEmit` (npm run typecheck), which includes test/; the runtime ones by vitest.
+ */
+import { describe, expect, expectTypeOf, it } from 'vitest';
+import type { z } from 'zod';
+import { importPayloadSchema, validateImportPayload, type ImportJobPayload, type PayloadCheck } from '../../jobs/import.job.js';
+
+type Origin = NonNullable<ImportJobPayload['origin']>;
+
+/** The smallest payload: the two required keys. */
+const MINIMAL: ImportJobPayload = { source: { path: 'in/pairs.csv' }, profile: 'contacts-deals' };
+
+/**
+ * Every key of the type with a valid value. `Required<…>` makes this fail to compile when a key is
+ * added to the type and not here, so the runtime checks below always cover every key.
+ */
+const EVERY_KEY: Required<ImportJobPayload> = {
+  source: { path: 'in/pairs.csv' },
+  profile: 'contacts-deals',
+  idempotencyKey: 'order-export-2026-11-30',
+  importId: 'imp-20261130-120000-abcdef',
+  reportPath: 'out/pairs.report.csv',
+  origin: 'queue',
+  force: true,
+  retryOf: 'imp-20261129-120000-fedcba',
+  schedule: { name: 'nightly' },
+};
+
+/** Every origin the type allows; the type assertion below fails if the two lists drift apart. */
+const ORIGINS = ['cli', 'watch', 'schedule', 'queue', 'retry'] as const;
+
+describe('ImportJobPayload and validateImportPayload', () => {
+  it('have the same type: the schema infers exactly ImportJobPayload, and a valid check returns one', () => {
+    expectTypeOf<z.infer<typeof importPayloadSchema>>().toEqualTypeOf<ImportJobPayload>();
+    expectTypeOf<z.input<typeof importPayloadSchema>>().toEqualTypeOf<ImportJobPayload>();
+    expectTypeOf<Extract<PayloadCheck, { ok: true }>['value']>().toEqualTypeOf<ImportJobPayload>();
+    expectTypeOf<(typeof ORIGINS)[number]>().toEqualTypeOf<Origin>();
+    // Assignable both ways, whatever validateImportPayload returns at run time.
+    const check = validateImportPayload(EVERY_KEY);
+    if (check.ok) {
+      expectTypeOf(check.value).toEqualTypeOf<ImportJobPayload>();
+      const back: ImportJobPayload = check.value;
+      const forth: z.infer<typeof importPayloadSchema> = back;
+      expect(forth).toEqual(EVERY_KEY);
+    }
+  });
+
+  it('name the same keys', () => {
+    expect(Object.keys(importPayloadSchema.shape).sort()).toEqual(Object.keys(EVERY_KEY).sort());
+  });
+
+  it('accept a payload with every key of the type, and give it back unchanged', () => {
+    expect(validateImportPayload(EVERY_KEY)).toEqual({ ok: true, value: EVERY_KEY });
+  });
+
+  it('accept each optional key on its own beside the required ones', () => {
+    for (const key of Object.keys(EVERY_KEY) as Array<keyof ImportJobPayload>) {
+      const payload = { ...MINIMAL, [key]: EVERY_KEY[key] };
+      expect({ key, check: validateImportPayload(payload) }).toEqual({ key, check: { ok: true, value: payload } });
+    }
+  });
+
+  it('accept every form of the union keys: an inline CSV, a profile object, every origin', () => {
+    const variants: ImportJobPayload[] = [
+      { source: { csv: 'contact_ext_id,deal_ext_id\nC-1,D-1\n' }, profile: 'contacts-deals' },
+      { source: { path: 'in/pairs.csv' }, profile: { module: 'Contacts', relatedList: 'Deals' } },
+      ...ORIGINS.map((origin) => ({ ...MINIMAL, origin })),
+    ];
+    for (const payload of variants) expect(validateImportPayload(payload)).toEqual({ ok: true, value: payload });
+  });
+
+  it('refuse what the type refuses: a missing required key', () => {
+    // @ts-expect-error the type requires `profile`
+    const noProfile: ImportJobPayload = { source: { path: 'in/pairs.csv' } };
+    expect(validateImportPayload(noProfile)).toEqual({ ok: false, problems: ['profile: expected a profile name or a profile object, got nothing'] });
+  });
+
+  it('refuse unknown keys, at the top and inside source and schedule, naming them', () => {
+    // @ts-expect-error the type has no `priority`
+    const extra: ImportJobPayload = { ...MINIMAL, priority: 1 };
+    expect(validateImportPayload(extra)).toEqual({ ok: false, problems: ['payload: unknown key(s) priority'] });
+
+    const inSchedule = { ...MINIMAL, schedule: { name: 'nightly', cron: '0 2 * * *' } };
+    // @ts-expect-error a schedule has only a name
+    const scheduleTyped: ImportJobPayload = { ...MINIMAL, schedule: { name: 'nightly', cron: '0 2 * * *' } };
+    expect(scheduleTyped).toEqual(inSchedule);
+    expect(validateImportPayload(inSchedule)).toEqual({ ok: false, problems: ['schedule: unknown key(s) cron'] });
+
+    const inSource = { ...MINIMAL, source: { path: 'in/pairs.csv', csv: 'a,b\n' } };
+    const check = validateImportPayload(inSource);
+    expect(check.ok).toBe(false);
+    expect(check.ok ? [] : check.problems).toEqual(['source: expected { "path": "…" } or { "csv": "…" }, got an object']);
+  });
+});
