@@ -22,8 +22,10 @@ export interface SimulatorCounters {
   mintsDenied: number;
   /** Credits charged since start or the last reset (not only the current window). */
   creditsUsed: number;
-  /** Associations currently held (same as `associations().length`). */
+  /** Contacts↔Deals associations currently held (same as `associations().length`). */
   associations: number;
+  /** Links of every relation currently held, Contacts↔Deals included (same as `links().length`). */
+  links: number;
   /** PUT entries answered SUCCESS / answered with an error code. */
   entries: { success: number; error: number };
   /** Injected faults that fired: connection destroyed before applying, 5xx before applying,
@@ -44,7 +46,9 @@ export function createCounters(): SimulatorCounters {
     mintsDenied: 0,
     creditsUsed: 0,
     associations: 0,
+    links: 0,
     entries: { success: 0, error: 0 },
+
     faults: { reset: 0, serverError: 0, lostResponse: 0 },
     byStatus: {},
   };
@@ -55,9 +59,9 @@ export function snapshotCounters(counters: SimulatorCounters): SimulatorCounters
   return structuredClone(counters);
 }
 
-/** Zeroes everything that counts events; `inFlight` and `associations` describe state and are kept. */
+/** Zeroes everything that counts events; `inFlight`, `associations` and `links` describe state and are kept. */
 export function resetCounters(counters: SimulatorCounters): void {
-  const kept = { inFlight: counters.inFlight, associations: counters.associations };
+  const kept = { inFlight: counters.inFlight, associations: counters.associations, links: counters.links };
   Object.assign(counters, createCounters(), kept, { maxInFlight: kept.inFlight });
 }
 

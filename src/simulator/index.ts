@@ -7,9 +7,16 @@ export { startSimulator } from './simulator-server.js';
 export type { RunningSimulator } from './simulator-server.js';
 export { parseSimulatorArgs, SIMULATOR_FLAGS } from './simulator-args.js';
 export { DEFAULT_SIMULATOR_OPTIONS } from './simulator-options.js';
-export type { SimulatorOptions, MixedStatus, AllFailedStatus, RepeatMessage, DuplicateInBatch } from './simulator-options.js';
+export type {
+  SimulatorOptions,
+  MixedStatus,
+  AllFailedStatus,
+  RepeatMessage,
+  DuplicateInBatch,
+  NumericStrings,
+} from './simulator-options.js';
 export type { SimulatorCounters, TooManyRequestsCause } from './counters.js';
-export type { SimulatorDataset, Association, ContactRecord, DealRecord, ContactRole } from './dataset.js';
+export type { SimulatorDataset, Association, ContactRecord, DealRecord, ContactRole, ModuleRecord, Link, EntryValue } from './dataset.js';
 export {
   SAMPLE_CONTACT,
   SAMPLE_DEAL,
@@ -20,3 +27,7 @@ export {
 export { SCRIPTED_FAULTS } from './faults.js';
 export type { ScriptedFault } from './faults.js';
 export { MAX_ENTRIES } from './related-records-routes.js';
+export { MODULES, MEMBER_STATUSES } from './modules.js';
+export type { ModuleName, ModuleSpec, FieldSpec } from './modules.js';
+export { RELATIONS, relatedListsOf } from './relations.js';
+export type { RelationId, RelationSpec, RelatedListSpec } from './relations.js';

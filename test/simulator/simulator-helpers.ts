@@ -3,13 +3,13 @@
  * `closeSimulators()` (call it in afterEach).
  */
 import { request } from 'undici';
-import { startSimulator, type RunningSimulator, type SimulatorOptions } from '../../src/simulator/index.js';
+import { MODULES, startSimulator, type ModuleName, type RunningSimulator, type SimulatorOptions } from '../../src/simulator/index.js';
 
 const running: RunningSimulator[] = [];
 
 /** A simulator with no latency and a small dataset unless the test says otherwise. */
 export async function startTestSimulator(options: Partial<SimulatorOptions> = {}): Promise<RunningSimulator> {
-  const sim = await startSimulator({ latencyMs: 0, jitterMs: 0, contacts: 20, deals: 20, ...options });
+  const sim = await startSimulator({ latencyMs: 0, jitterMs: 0, contacts: 20, deals: 20, recordsPerModule: 30, ...options });
   running.push(sim);
   return sim;
 }
@@ -100,6 +100,32 @@ export function dealId(sim: RunningSimulator, external: string): string {
   const found = sim.dataset.deals.find((deal) => deal.External_Deal_ID === external);
   if (found === undefined) throw new Error(`no deal ${external}`);
   return found.id;
+}
+
+/** The id of the record of `module` whose `field` holds `value`, from the dataset. */
+export function recordId(sim: RunningSimulator, module: ModuleName, field: string, value: string): string {
+  const spec = MODULES.find((candidate) => candidate.apiName === module);
+  const found = spec === undefined ? undefined : sim.dataset[spec.recordsKey].find((record) => record[field] === value);
+  if (found === undefined) throw new Error(`no ${module} record with ${field} = ${value}`);
+  return found.id;
+}
+
+/** `External_<Singular>_ID` of a module: the field X-EXTERNAL names in most tests. */
+export function primaryExternal(module: ModuleName): string {
+  const field = MODULES.find((candidate) => candidate.apiName === module)?.externalFields[0];
+  if (field === undefined) throw new Error(`no module ${module}`);
+  return field;
+}
+
+/** `X-EXTERNAL` naming the primary external field of both modules. */
+export function bothExternal(base: ModuleName, related: ModuleName): string {
+  return `${base}.${primaryExternal(base)},${related}.${primaryExternal(related)}`;
+}
+
+/** The value of a JSON reply's `data` array (empty when there is none). */
+export function dataOf(reply: JsonReply): Record<string, unknown>[] {
+  const data = (reply.body as { data?: unknown } | undefined)?.data;
+  return Array.isArray(data) ? (data as Record<string, unknown>[]) : [];
 }
 
 /** A mutable clock for the `now` option. */
