@@ -28,6 +28,8 @@ export interface SimulatorCounters {
   links: number;
   /** PUT entries answered SUCCESS / answered with an error code. */
   entries: { success: number; error: number };
+  /** Related records returned by GETs on the related-records path. */
+  recordsRead: number;
   /** Injected faults that fired: connection destroyed before applying, 5xx before applying,
    *  applied then answered 502 or destroyed. */
   faults: { reset: number; serverError: number; lostResponse: number };
@@ -48,7 +50,7 @@ export function createCounters(): SimulatorCounters {
     associations: 0,
     links: 0,
     entries: { success: 0, error: 0 },
-
+    recordsRead: 0,
     faults: { reset: 0, serverError: 0, lostResponse: 0 },
     byStatus: {},
   };

@@ -13,6 +13,8 @@ export type {
   AllFailedStatus,
   RepeatMessage,
   DuplicateInBatch,
+  RoleInList,
+  PerPageOverMax,
   NumericStrings,
 } from './simulator-options.js';
 export type { SimulatorCounters, TooManyRequestsCause } from './counters.js';
@@ -27,6 +29,7 @@ export {
 export { SCRIPTED_FAULTS } from './faults.js';
 export type { ScriptedFault } from './faults.js';
 export { MAX_ENTRIES } from './related-records-routes.js';
+export { MAX_PER_PAGE } from './related-read-routes.js';
 export { MODULES, MEMBER_STATUSES } from './modules.js';
 export type { ModuleName, ModuleSpec, FieldSpec } from './modules.js';
 export { RELATIONS, relatedListsOf } from './relations.js';

@@ -9,6 +9,8 @@ export type AllFailedStatus = 400 | 200;
 /** 'DUPLICATE_DATA': a repeated pair is refused with a per-entry error and left unchanged. */
 export type RepeatMessage = 'relation updated' | 'relation added' | 'DUPLICATE_DATA';
 export type DuplicateInBatch = 'last-wins' | 'error';
+export type RoleInList = 'number' | 'string';
+export type PerPageOverMax = 'error' | 'cap';
 export type NumericStrings = 'reject' | 'accept';
 
 export interface SimulatorOptions {
@@ -62,6 +64,13 @@ export interface SimulatorOptions {
   /** The same related record twice in one `data`: 'last-wins' (each answered, applied in order) or
    *  'error' (later copies get DUPLICATE_DATA). Default 'last-wins' (Unknown #2). */
   duplicateInBatch: DuplicateInBatch;
+  /** How `Contact_Role` is written in a GET of related records (list form). Default 'number': the docs'
+   *  sample shows a bare JSON number with all its digits (above 2^53, so a client must not read it as a
+   *  double); 'string' as the single-record sample shows it. The single-record form is always a string. */
+  roleInList: RoleInList;
+  /** A GET with `per_page` over 200 (docs: "the default and the maximum possible value is 200"; what a
+   *  larger value gets is unknown). Default 'error': 400 INVALID_DATA naming `per_page`; 'cap': 200. */
+  perPageOverMax: PerPageOverMax;
   /** A numeric string (`"12.5"`) sent as `list_price` (unknown whether Zoho converts it). Default
    *  'reject': INVALID_DATA, expected `double`, as for any other non-number; 'accept': read as a number. */
   numericStrings: NumericStrings;
@@ -109,6 +118,8 @@ export const DEFAULT_SIMULATOR_OPTIONS: Readonly<SimulatorOptions> = Object.free
   allFailedStatus: 400,
   repeatMessage: 'relation updated',
   duplicateInBatch: 'last-wins',
+  roleInList: 'number',
+  perPageOverMax: 'error',
   numericStrings: 'reject',
   failRate: 0,
   lostResponseRate: 0,
@@ -164,6 +175,8 @@ const RULES: { [K in keyof SimulatorOptions]: Rule } = {
   allFailedStatus: oneOf(400, 200),
   repeatMessage: oneOf('relation updated', 'relation added', 'DUPLICATE_DATA'),
   duplicateInBatch: oneOf('last-wins', 'error'),
+  roleInList: oneOf('number', 'string'),
+  perPageOverMax: oneOf('error', 'cap'),
   numericStrings: oneOf('reject', 'accept'),
   failRate: rate,
   lostResponseRate: rate,

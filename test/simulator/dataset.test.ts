@@ -75,13 +75,8 @@ describe('simulator: dataset', () => {
       const sim = await startTestSimulator({ datasetFile: file });
       expect(sim.links()).toEqual([{ relation: 'Campaigns-Leads', ids: ['3001', '4001'], value: 'Active' }]);
       expect(sim.counters).toMatchObject({ links: 1, associations: 0 });
-      const reply = await crm(sim, '/crm/v8/Leads/L1/Campaigns', {
-        token: await mintToken(sim),
-        external: 'Leads.External_Lead_ID,Campaigns.External_Campaign_ID',
-        body: { data: [{ External_Campaign_ID: 'K1' }] },
-      });
-      expect(reply.body).toMatchObject({ data: [{ message: 'relation updated' }] });
-      expect(sim.links()).toEqual([{ relation: 'Campaigns-Leads', ids: ['3001', '4001'], value: 'Active' }]);
+      const reply = await crm(sim, '/crm/v8/Leads/L1/Campaigns?fields=External_Campaign_ID', { method: 'GET', token: await mintToken(sim), external: 'Leads.External_Lead_ID' });
+      expect(reply.body).toMatchObject({ data: [{ id: '3001', External_Campaign_ID: 'K1', Member_Status: 'Active' }] });
 
       const refusals: [unknown, string][] = [
         [{ relation: 'Campaigns-Leads', ids: ['3001', '4001'], value: 'Nope' }, 'links[0].value: "Nope" is not a valid Member_Status'],

@@ -59,8 +59,8 @@ const FIRST: Record<ModuleName, string> = {
 };
 
 describe('simulator: every relation, both directions', () => {
-  it.each(CASES)('PUT $base/{ext}/$list links $related records', async ({ base, list, related, entry }) => {
-    const sim = await startTestSimulator();
+  it.each(CASES)('PUT $base/{ext}/$list is seen by GET $related/{ext}/$reverse', async ({ base, list, related, reverse, entry }) => {
+    const sim = await startTestSimulator({ roleInList: 'string' });
     const token = await mintToken(sim);
     const relatedField = primaryExternal(related);
     const put = await crm(sim, `/crm/v8/${base}/${FIRST[base]}/${list}`, {
@@ -73,10 +73,17 @@ describe('simulator: every relation, both directions', () => {
     expect(put.body).toEqual({
       data: [{ code: 'SUCCESS', details: { [relatedField]: FIRST[related], id: relatedId }, message: 'relation added', status: 'success' }],
     });
-    const baseId = recordId(sim, base, primaryExternal(base), FIRST[base]);
-    const [link] = sim.links();
-    expect(link?.ids.slice().sort()).toEqual([baseId, relatedId].sort());
-    expect(sim.links()).toEqual([expect.objectContaining({ value: Object.values(entry)[0] ?? null })]);
+
+    const baseField = primaryExternal(base);
+    const got = await crm(sim, `/crm/v8/${related}/${FIRST[related]}/${reverse}?fields=${baseField}`, {
+      method: 'GET',
+      token,
+      external: `${related}.${relatedField}`,
+    });
+    expect(got.status).toBe(200);
+    const expectedEntry = Object.keys(entry).length === 0 ? {} : entry;
+    expect(dataOf(got)).toEqual([{ id: recordId(sim, base, baseField, FIRST[base]), [baseField]: FIRST[base], ...expectedEntry }]);
+    expect(sim.links()).toHaveLength(1);
   });
 
   it('both sides write the same link: a PUT from the other side updates it', async () => {
