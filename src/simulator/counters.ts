@@ -28,6 +28,8 @@ export interface SimulatorCounters {
   links: number;
   /** PUT entries answered SUCCESS / answered with an error code. */
   entries: { success: number; error: number };
+  /** DELETE ids (or single-record delinks) answered `relation removed` / answered with an error code. */
+  delinks: { success: number; error: number };
   /** Related records returned by GETs on the related-records path. */
   recordsRead: number;
   /** Injected faults that fired: connection destroyed before applying, 5xx before applying,
@@ -50,6 +52,7 @@ export function createCounters(): SimulatorCounters {
     associations: 0,
     links: 0,
     entries: { success: 0, error: 0 },
+    delinks: { success: 0, error: 0 },
     recordsRead: 0,
     faults: { reset: 0, serverError: 0, lostResponse: 0 },
     byStatus: {},

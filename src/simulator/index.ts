@@ -13,6 +13,7 @@ export type {
   AllFailedStatus,
   RepeatMessage,
   DuplicateInBatch,
+  DelinkNotLinked,
   RoleInList,
   PerPageOverMax,
   NumericStrings,
@@ -30,6 +31,7 @@ export { SCRIPTED_FAULTS } from './faults.js';
 export type { ScriptedFault } from './faults.js';
 export { MAX_ENTRIES } from './related-records-routes.js';
 export { MAX_PER_PAGE } from './related-read-routes.js';
+export { MAX_DELINK_IDS } from './related-delink-routes.js';
 export { MODULES, MEMBER_STATUSES } from './modules.js';
 export type { ModuleName, ModuleSpec, FieldSpec } from './modules.js';
 export { RELATIONS, relatedListsOf } from './relations.js';

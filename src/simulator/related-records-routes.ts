@@ -1,7 +1,7 @@
 /**
  * `/crm/{version}/{module}/{record}/{relatedList}[/{related}]`: the related-records API, by record id or
  * by external id (EXT8, §1; docs/zoho.md, "Related records"). PUT links (Update Related Records), GET
- * reads the current links (related-read-routes.ts).
+ * reads the current links (related-read-routes.ts), DELETE delinks (related-delink-routes.ts).
  *
  * PUT: whole-request problems answer one error object; otherwise each entry of `data` is answered in
  * order and the HTTP status says how many succeeded (§1.7).
@@ -9,6 +9,7 @@
 import type { CrmCall, ParsedBody } from './crm-call.js';
 import { errorReply, type Reply } from './http-io.js';
 import { answerEntries } from './related-entries.js';
+import { handleDelink } from './related-delink-routes.js';
 import { handleRead } from './related-read-routes.js';
 import { batchStatus, checkTarget, externalFieldsOf, isReply, resolveBase, type RelatedRecordsPath, type Target } from './related-target.js';
 import type { SimulatorState } from './simulator-state.js';
@@ -66,8 +67,14 @@ function handleUpdate(state: SimulatorState, call: CrmCall, target: Target, path
 }
 
 export function handleRelatedRecords(state: SimulatorState, call: CrmCall, token: AccessToken, path: RelatedRecordsPath): Reply {
-  if (call.method === 'DELETE') return errorReply(400, 'INVALID_REQUEST_METHOD', 'The http request method type is not a valid one');
   const target = checkTarget(state, call, token, path);
   if (isReply(target)) return target;
-  return call.method === 'GET' ? handleRead(state, call, target, path) : handleUpdate(state, call, target, path);
+  switch (call.method) {
+    case 'GET':
+      return handleRead(state, call, target, path);
+    case 'DELETE':
+      return handleDelink(state, call, target, path);
+    default:
+      return handleUpdate(state, call, target, path);
+  }
 }

@@ -35,6 +35,7 @@ const FLAGS: Readonly<Record<string, FlagSpec>> = {
   '--all-failed-status': { option: 'allFailedStatus', kind: 'number' },
   '--repeat-message': { option: 'repeatMessage', kind: 'string' },
   '--duplicate-in-batch': { option: 'duplicateInBatch', kind: 'string' },
+  '--delink-not-linked': { option: 'delinkNotLinked', kind: 'string' },
   '--role-in-list': { option: 'roleInList', kind: 'string' },
   '--per-page-over-max': { option: 'perPageOverMax', kind: 'string' },
   '--numeric-strings': { option: 'numericStrings', kind: 'string' },

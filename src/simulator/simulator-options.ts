@@ -9,6 +9,7 @@ export type AllFailedStatus = 400 | 200;
 /** 'DUPLICATE_DATA': a repeated pair is refused with a per-entry error and left unchanged. */
 export type RepeatMessage = 'relation updated' | 'relation added' | 'DUPLICATE_DATA';
 export type DuplicateInBatch = 'last-wins' | 'error';
+export type DelinkNotLinked = 'relation not found' | 'relation removed';
 export type RoleInList = 'number' | 'string';
 export type PerPageOverMax = 'error' | 'cap';
 export type NumericStrings = 'reject' | 'accept';
@@ -64,6 +65,11 @@ export interface SimulatorOptions {
   /** The same related record twice in one `data`: 'last-wins' (each answered, applied in order) or
    *  'error' (later copies get DUPLICATE_DATA). Default 'last-wins' (Unknown #2). */
   duplicateInBatch: DuplicateInBatch;
+  /** Answer for a DELETE of a related record that exists but is not linked to the base record
+   *  (unknown: the delink pages document only unknown ids). Default 'relation not found': a per-entry
+   *  INVALID_DATA `{ id }`, the answer Zoho's own OpenAPI examples show, so a client cannot take a delink
+   *  of nothing for a success; 'relation removed' models an idempotent delete (SUCCESS, nothing changed). */
+  delinkNotLinked: DelinkNotLinked;
   /** How `Contact_Role` is written in a GET of related records (list form). Default 'number': the docs'
    *  sample shows a bare JSON number with all its digits (above 2^53, so a client must not read it as a
    *  double); 'string' as the single-record sample shows it. The single-record form is always a string. */
@@ -118,6 +124,7 @@ export const DEFAULT_SIMULATOR_OPTIONS: Readonly<SimulatorOptions> = Object.free
   allFailedStatus: 400,
   repeatMessage: 'relation updated',
   duplicateInBatch: 'last-wins',
+  delinkNotLinked: 'relation not found',
   roleInList: 'number',
   perPageOverMax: 'error',
   numericStrings: 'reject',
@@ -175,6 +182,7 @@ const RULES: { [K in keyof SimulatorOptions]: Rule } = {
   allFailedStatus: oneOf(400, 200),
   repeatMessage: oneOf('relation updated', 'relation added', 'DUPLICATE_DATA'),
   duplicateInBatch: oneOf('last-wins', 'error'),
+  delinkNotLinked: oneOf('relation not found', 'relation removed'),
   roleInList: oneOf('number', 'string'),
   perPageOverMax: oneOf('error', 'cap'),
   numericStrings: oneOf('reject', 'accept'),

@@ -86,7 +86,7 @@ describe('simulator: every relation, both directions', () => {
     expect(sim.links()).toHaveLength(1);
   });
 
-  it('both sides write the same link: a PUT from the other side updates it', async () => {
+  it('both sides write the same link: a PUT from the other side updates it, a DELETE from either removes it', async () => {
     const sim = await startTestSimulator();
     const token = await mintToken(sim);
     const fromCampaign = await crm(sim, '/crm/v8/Campaigns/CMP-0002/Leads', {
@@ -104,6 +104,10 @@ describe('simulator: every relation, both directions', () => {
     const campaign = recordId(sim, 'Campaigns', 'External_Campaign_ID', 'CMP-0002');
     const lead = recordId(sim, 'Leads', 'External_Lead_ID', 'L-0003');
     expect(sim.links()).toEqual([{ relation: 'Campaigns-Leads', ids: [campaign, lead], value: 'Responded' }]);
+
+    const removed = await crm(sim, `/crm/v8/Leads/${lead}/Campaigns?ids=${campaign}`, { method: 'DELETE', token });
+    expect(dataOf(removed)).toEqual([{ code: 'SUCCESS', details: { id: campaign }, message: 'relation removed', status: 'success' }]);
+    expect(sim.links()).toEqual([]);
   });
 
   it('the modules have several external fields: either one names the base or the related record', async () => {
@@ -138,13 +142,16 @@ describe('simulator: every relation, both directions', () => {
     const token = await mintToken(sim);
     const unknown = await crm(sim, '/crm/v8/Campaigns/CMP-0001/Deals', { token, external: 'Campaigns.External_Campaign_ID', body: { data: [{ id: '1' }] } });
     expect(unknown.body).toEqual({ code: 'INVALID_DATA', details: {}, message: 'The relation name given seems to be invalid', status: 'error' });
-    const lookup = await crm(sim, '/crm/v8/Accounts/A-0001/Contacts', {
-      token,
-      external: 'Accounts.External_Account_ID',
-      body: { data: [{ id: recordId(sim, 'Contacts', 'External_Contact_ID', 'C-0002') }] },
-    });
-    expect(lookup.status).toBe(400);
-    expect(lookup.body).toEqual({ code: 'INVALID_MODULE', details: {}, message: 'the module name given seems to be invalid', status: 'error' });
+    for (const method of ['PUT', 'DELETE'] as const) {
+      const lookup = await crm(sim, `/crm/v8/Accounts/A-0001/Contacts${method === 'DELETE' ? '?ids=1' : ''}`, {
+        method,
+        token,
+        external: 'Accounts.External_Account_ID',
+        body: method === 'PUT' ? { data: [{ id: recordId(sim, 'Contacts', 'External_Contact_ID', 'C-0002') }] } : undefined,
+      });
+      expect(lookup.status, method).toBe(400);
+      expect(lookup.body).toEqual({ code: 'INVALID_MODULE', details: {}, message: 'the module name given seems to be invalid', status: 'error' });
+    }
     expect(sim.links()).toEqual([]);
   });
 });
