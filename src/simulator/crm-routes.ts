@@ -13,6 +13,7 @@ import { authenticate } from './crm-auth.js';
 import { countStatus, type TooManyRequestsCause } from './counters.js';
 import type { FaultPlan } from './faults.js';
 import { destroyConnection, errorReply, gatewayReply, readBody, writeReply, type Reply } from './http-io.js';
+import { handleContactRoles } from './contact-roles-routes.js';
 import { handleMetadata, type MetadataResource } from './metadata-routes.js';
 import { handleRelatedRecords, type RelatedRecordsPath } from './related-records-routes.js';
 import { now, simulateLatency, syncLinkCounters, type SimulatorState } from './simulator-state.js';
@@ -20,18 +21,23 @@ import type { AccessToken } from './token-store.js';
 
 type CrmRoute =
   | { kind: 'metadata'; resource: MetadataResource }
+  | { kind: 'contact-roles'; id: string | null }
   | { kind: 'related-records'; path: RelatedRecordsPath };
 
 /** v2, v2.1 and v3…v8 all document this API (§1.1). */
 const VERSION = /^v(2(\.1)?|[3-8])$/;
 
-/** `{version}/settings/{fields|related_lists}` or `{version}/{module}/{record}/{related list}[/{related record}]`; else null. */
+/**
+ * `{version}/settings/{fields|related_lists}`, `{version}/Contacts/roles[/{id}]`, or
+ * `{version}/{module}/{record}/{related list}[/{related record}]`; else null.
+ */
 function matchRoute(segments: string[] | null): CrmRoute | null {
   if (segments === null || !VERSION.test(segments[0] ?? '')) return null;
   const [, first, second, third, fourth] = segments;
   if (segments.length === 3 && first === 'settings' && (second === 'fields' || second === 'related_lists')) {
     return { kind: 'metadata', resource: second };
   }
+  if (first === 'Contacts' && second === 'roles' && segments.length <= 4) return { kind: 'contact-roles', id: third ?? null };
   if (segments.length < 4 || segments.length > 5 || first === undefined || second === undefined || third === undefined || fourth === '') return null;
   const path: RelatedRecordsPath = { module: first, record: second, relatedList: third };
   return { kind: 'related-records', path: fourth === undefined ? path : { ...path, related: fourth } };
@@ -69,6 +75,8 @@ function routeAuthenticated(state: SimulatorState, call: CrmCall, token: AccessT
   switch (route.kind) {
     case 'metadata':
       return handleMetadata(call, token, route.resource);
+    case 'contact-roles':
+      return handleContactRoles(state, call, token, route.id);
     case 'related-records': {
       const reply = handleRelatedRecords(state, call, token, route.path);
       syncLinkCounters(state);
