@@ -8,6 +8,8 @@ export type TooManyRequestsCause = 'concurrency' | 'credits';
 export interface SimulatorCounters {
   /** CRM calls received (every request under /crm/, whatever its outcome, 429s included). */
   calls: number;
+  /** The same calls by HTTP method ("GET", "PUT", "DELETE", …). */
+  byMethod: Record<string, number>;
   /** CRM calls holding a concurrency slot right now. */
   inFlight: number;
   /** Highest `inFlight` seen since start or the last reset. */
@@ -42,6 +44,7 @@ export interface SimulatorCounters {
 export function createCounters(): SimulatorCounters {
   return {
     calls: 0,
+    byMethod: {},
     inFlight: 0,
     maxInFlight: 0,
     tooManyRequests: { concurrency: 0, credits: 0 },
@@ -73,4 +76,8 @@ export function resetCounters(counters: SimulatorCounters): void {
 export function countStatus(counters: SimulatorCounters, status: number): void {
   const key = String(status);
   counters.byStatus[key] = (counters.byStatus[key] ?? 0) + 1;
+}
+
+export function countMethod(counters: SimulatorCounters, method: string): void {
+  counters.byMethod[method] = (counters.byMethod[method] ?? 0) + 1;
 }

@@ -10,7 +10,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { parseBody, type CrmCall, type ParsedBody } from './crm-call.js';
 import { authenticate } from './crm-auth.js';
-import { countStatus, type TooManyRequestsCause } from './counters.js';
+import { countMethod, countStatus, type TooManyRequestsCause } from './counters.js';
 import type { FaultPlan } from './faults.js';
 import { destroyConnection, errorReply, gatewayReply, readBody, writeReply, type Reply } from './http-io.js';
 import { handleContactRoles } from './contact-roles-routes.js';
@@ -144,6 +144,7 @@ export async function handleCrmCall(
   segments: string[] | null,
 ): Promise<void> {
   state.counters.calls += 1;
+  countMethod(state.counters, req.method ?? 'GET');
   const fault = state.faults.next(state.options);
   const refusal = fault.kind === 'too-many' ? fault.cause : state.gate.tryAcquire() ? null : 'concurrency';
   if (refusal !== null) {

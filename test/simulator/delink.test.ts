@@ -16,7 +16,7 @@ describe('simulator: DELETE related records (delink)', () => {
     expect(reply.status).toBe(200);
     expect(reply.body).toEqual({ data: [removed(dealId(sim, 'D-0003')), removed(dealId(sim, 'D-0001'))] });
     expect(sim.associations().map((a) => a.dealId)).toEqual([dealId(sim, 'D-0002')]);
-    expect(sim.counters).toMatchObject({ delinks: { success: 2, error: 0 }, associations: 1, links: 1 });
+    expect(sim.counters).toMatchObject({ delinks: { success: 2, error: 0 }, associations: 1, links: 1, byMethod: { PUT: 1, DELETE: 1 } });
   });
 
   it('by record ids without X-EXTERNAL; an unknown id is INVALID_DATA, a record not linked "relation not found"', async () => {
