@@ -1,7 +1,8 @@
 /**
- * The local Zoho CRM stand-in: the accounts server's token endpoint and the CRM's Update Related
- * Records (by record id or external id) with Zoho's limits, errors and faults. Used by the tests, the
- * demo, the benchmark and `relsync simulator`.
+ * The local Zoho CRM stand-in: the accounts server's token endpoint and the CRM's related-records API
+ * (update, read and delink, by record id or external id, for every relation it serves), the contact
+ * roles list and the metadata `relsync check` reads, with Zoho's limits, errors and faults. Used by the
+ * tests, the demo, the benchmark and `relsync simulator`.
  */
 export { startSimulator } from './simulator-server.js';
 export type { RunningSimulator } from './simulator-server.js';

@@ -45,7 +45,10 @@ describe('simulator: GET related records', () => {
     expect((second.body as { info: unknown }).info).toMatchObject({ count: 50, page: 2, more_records: false });
     const small = await get(sim, token, `${path}&per_page=100&page=3`, 'Campaigns.External_Campaign_ID');
     expect((small.body as { info: unknown }).info).toMatchObject({ per_page: 100, count: 50, page: 3, more_records: false });
-    expect(sim.counters.recordsRead).toBe(300);
+    // The last full page: nothing after it, so no more records.
+    const last = await get(sim, token, `${path}&per_page=50&page=5`, 'Campaigns.External_Campaign_ID');
+    expect((last.body as { info: unknown }).info).toMatchObject({ per_page: 50, count: 50, page: 5, more_records: false });
+    expect(sim.counters.recordsRead).toBe(350);
   });
 
   it('per_page over 200 is INVALID_DATA by default, or read as 200 with perPageOverMax "cap"', async () => {

@@ -110,6 +110,27 @@ describe('simulator: every relation, both directions', () => {
     expect(sim.links()).toEqual([]);
   });
 
+  it('single-record form: PUT …/{list}/{related} links the record named in the path, with one entry of fields', async () => {
+    const sim = await startTestSimulator();
+    const token = await mintToken(sim);
+    const priceBook = recordId(sim, 'Price_Books', 'External_Price_Book_ID', 'PB-0003');
+    const byId = await crm(sim, `/crm/v8/Products/P-0001/Price_Books/${priceBook}`, {
+      token,
+      external: 'Products.External_Product_ID',
+      body: { data: [{ list_price: 41.5 }] },
+    });
+    expect(byId.body).toEqual({ data: [{ code: 'SUCCESS', details: { id: priceBook }, message: 'relation added', status: 'success' }] });
+    const byExternal = await crm(sim, '/crm/v8/Contacts/extcontact3/Deals/extdeal3', { token, external: 'Contacts.External_Contact_ID,Deals.External_Deal_ID', body: { data: [{ Contact_Role: ROLE_ID }] } });
+    expect(byExternal.body).toEqual({ data: [{ code: 'SUCCESS', details: { External_Deal_ID: 'extdeal3', id: '111111000000094028' }, message: 'relation added', status: 'success' }] });
+    expect(sim.links().map((link) => link.value)).toEqual([41.5, ROLE_ID]);
+
+    const two = await crm(sim, '/crm/v8/Contacts/extcontact3/Deals/extdeal3', { token, external: 'Contacts.External_Contact_ID,Deals.External_Deal_ID', body: { data: [{}, {}] } });
+    expect(two.body).toMatchObject({ code: 'INVALID_DATA', details: { api_name: 'data', maximum_length: 1 } });
+    const unknown = await crm(sim, '/crm/v8/Contacts/extcontact3/Deals/no-such-deal', { token, external: 'Contacts.External_Contact_ID,Deals.External_Deal_ID', body: { data: [{}] } });
+    expect(unknown.status).toBe(400);
+    expect(dataOf(unknown)).toEqual([{ code: 'INVALID_DATA', details: { api_name: 'External_Deal_ID', json_path: '$.data[0].External_Deal_ID' }, message: 'the related id given seems to be invalid', status: 'error' }]);
+  });
+
   it('the modules have several external fields: either one names the base or the related record', async () => {
     const sim = await startTestSimulator();
     const token = await mintToken(sim);
