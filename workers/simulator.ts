@@ -42,4 +42,13 @@ const SIMULATOR_HELP = `Usage: relsync simulator [flags]
   --lost-response-rate P   share of calls applied, then answered 502 or reset (0-1)
   --reset-rate P           share of calls whose connection is reset before applying (0-1)
   --dataset FILE           load the data set from a JSON file; --seed N for the generated one
+  --records-per-module N   generated records of each module beyond Contacts and Deals (default 300)
+  --delink-not-linked 'relation not found'|'relation removed'
+                           answer to a DELETE of a record that is not linked (default relation not found)
+  --role-in-list number|string
+                           Contact_Role in a GET of related records (default number, as Zoho's sample)
+  --per-page-over-max error|cap
+                           a GET with per_page over 200 (default error)
+  --numeric-strings reject|accept
+                           list_price sent as a numeric string (default reject)
 `;

@@ -6,6 +6,7 @@
  * |---------------------------|-------------------------------------------------------------|
  * | GET  /__sim/dataset       | the dataset (the shape `--dataset` reads)                    |
  * | GET  /__sim/associations  | `{ associations: [{ contactId, dealId, contactRoleId }] }`   |
+ * | GET  /__sim/links         | `{ links: [{ relation, ids, value }] }`, every relation      |
  * | GET  /__sim/counters      | a counters snapshot                                          |
  * | GET  /__sim/options       | the current options (without `now`)                          |
  * | POST /__sim/options       | body: a JSON options patch, as `setOptions`                  |
@@ -16,7 +17,7 @@ import { isUserError } from '../errors.js';
 import { snapshotCounters } from './counters.js';
 import { errorReply, type Reply } from './http-io.js';
 import type { SimulatorOptions } from './simulator-options.js';
-import type { SimulatorState } from './simulator-state.js';
+import { associationsOf, type SimulatorState } from './simulator-state.js';
 
 /** What the admin routes may do to the running simulator. */
 export interface SimulatorControl {
@@ -63,7 +64,9 @@ function read(state: SimulatorState, route: string): Reply | null {
     case 'dataset':
       return { status: 200, body: state.dataset };
     case 'associations':
-      return { status: 200, body: { associations: state.associations.list() } };
+      return { status: 200, body: { associations: associationsOf(state.links) } };
+    case 'links':
+      return { status: 200, body: { links: state.links.list() } };
     case 'counters':
       return { status: 200, body: snapshotCounters(state.counters) };
     case 'options':

@@ -10,27 +10,37 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { parseBody, type CrmCall, type ParsedBody } from './crm-call.js';
 import { authenticate } from './crm-auth.js';
-import { countStatus, type TooManyRequestsCause } from './counters.js';
+import { countMethod, countStatus, type TooManyRequestsCause } from './counters.js';
 import type { FaultPlan } from './faults.js';
 import { destroyConnection, errorReply, gatewayReply, readBody, writeReply, type Reply } from './http-io.js';
+import { handleContactRoles } from './contact-roles-routes.js';
 import { handleMetadata, type MetadataResource } from './metadata-routes.js';
 import { handleRelatedRecords, type RelatedRecordsPath } from './related-records-routes.js';
-import { now, simulateLatency, type SimulatorState } from './simulator-state.js';
+import { now, simulateLatency, syncLinkCounters, type SimulatorState } from './simulator-state.js';
+import type { AccessToken } from './token-store.js';
 
-type CrmRoute = { kind: 'metadata'; resource: MetadataResource } | { kind: 'related-records'; path: RelatedRecordsPath };
+type CrmRoute =
+  | { kind: 'metadata'; resource: MetadataResource }
+  | { kind: 'contact-roles'; id: string | null }
+  | { kind: 'related-records'; path: RelatedRecordsPath };
 
 /** v2, v2.1 and v3…v8 all document this API (docs/zoho.md#endpoint-and-headers). */
 const VERSION = /^v(2(\.1)?|[3-8])$/;
 
-/** `{version}/settings/{fields|related_lists}` or `{version}/{module}/{record}/{related list}`; else null. */
+/**
+ * `{version}/settings/{fields|related_lists}`, `{version}/Contacts/roles[/{id}]`, or
+ * `{version}/{module}/{record}/{related list}[/{related record}]`; else null.
+ */
 function matchRoute(segments: string[] | null): CrmRoute | null {
   if (segments === null || !VERSION.test(segments[0] ?? '')) return null;
-  const [, first, second, third] = segments;
+  const [, first, second, third, fourth] = segments;
   if (segments.length === 3 && first === 'settings' && (second === 'fields' || second === 'related_lists')) {
     return { kind: 'metadata', resource: second };
   }
-  if (segments.length !== 4 || first === undefined || second === undefined || third === undefined) return null;
-  return { kind: 'related-records', path: { module: first, record: second, relatedList: third } };
+  if (first === 'Contacts' && second === 'roles' && segments.length <= 4) return { kind: 'contact-roles', id: third ?? null };
+  if (segments.length < 4 || segments.length > 5 || first === undefined || second === undefined || third === undefined || fourth === '') return null;
+  const path: RelatedRecordsPath = { module: first, record: second, relatedList: third };
+  return { kind: 'related-records', path: fourth === undefined ? path : { ...path, related: fourth } };
 }
 
 export function invalidUrl(): Reply {
@@ -55,9 +65,25 @@ function entryCount(body: ParsedBody): number {
   return Array.isArray(data) ? data.length : 0;
 }
 
+/** Every call costs `creditsPerCall` (GETs and DELETEs too, "all other APIs = 1"); only a PUT's entries add more. */
 function creditCost(state: SimulatorState, call: CrmCall): number {
   const { creditsPerCall, creditsPerTenEntries } = state.options;
-  return creditsPerCall + creditsPerTenEntries * Math.ceil(entryCount(call.body) / 10);
+  const entries = call.method === 'PUT' ? entryCount(call.body) : 0;
+  return creditsPerCall + creditsPerTenEntries * Math.ceil(entries / 10);
+}
+
+function routeAuthenticated(state: SimulatorState, call: CrmCall, token: AccessToken, route: CrmRoute): Reply {
+  switch (route.kind) {
+    case 'metadata':
+      return handleMetadata(call, token, route.resource);
+    case 'contact-roles':
+      return handleContactRoles(state, call, token, route.id);
+    case 'related-records': {
+      const reply = handleRelatedRecords(state, call, token, route.path);
+      syncLinkCounters(state);
+      return reply;
+    }
+  }
 }
 
 /** Step 5 of the pipe: a function of the state and the call (it may apply writes). */
@@ -71,11 +97,7 @@ export function routeCrm(state: SimulatorState, call: CrmCall): Reply {
     return withOrgHeaders(state, auth.token.expiresAt, tooManyRequests(state, 'credits'));
   }
   state.counters.creditsUsed += cost;
-  const reply =
-    route.kind === 'metadata'
-      ? handleMetadata(call, auth.token, route.resource)
-      : handleRelatedRecords(state, call, auth.token, route.path);
-  return withOrgHeaders(state, auth.token.expiresAt, reply);
+  return withOrgHeaders(state, auth.token.expiresAt, routeAuthenticated(state, call, auth.token, route));
 }
 
 /**
@@ -126,6 +148,7 @@ export async function handleCrmCall(
   segments: string[] | null,
 ): Promise<void> {
   state.counters.calls += 1;
+  countMethod(state.counters, req.method ?? 'GET');
   const fault = state.faults.next(state.options);
   const refusal = fault.kind === 'too-many' ? fault.cause : state.gate.tryAcquire() ? null : 'concurrency';
   if (refusal !== null) {

@@ -2,54 +2,21 @@
  * The simulated org's records: a deterministic dataset for a seed. It always holds the API page's own
  * sample records (contact `extcontact3`, deal `extdeal3`, role 111111000000026002) so the page's curl
  * examples work, plus a few external ids that need percent-encoding, then `contacts`/`deals` generated
- * records (`C-0001`, `D-0001`, …).
+ * records (`C-0001`, `D-0001`, …) and `recordsPerModule` records of each other module (see
+ * dataset-modules.ts).
  */
+import { DEAL_STAGES } from './modules.js';
 import { createStream, pick, randomInt, RandomStreams } from './prng.js';
+import { externalId, FIRST_NAMES, generatedId, generateOtherModules, LAST_NAMES, linkContactsToAccounts } from './dataset-modules.js';
+import type { ContactRecord, ContactRole, DealRecord, SimulatorDataset } from './dataset-types.js';
 
-export interface ContactRecord {
-  /** Zoho record id: an 18-digit string (ids exceed 2^53, so they never travel as JSON numbers). */
-  id: string;
-  External_Contact_ID: string;
-  First_Name?: string;
-  Last_Name?: string;
-  Email?: string;
-}
-
-export interface DealRecord {
-  id: string;
-  External_Deal_ID: string;
-  Deal_Name?: string;
-  Stage?: string;
-}
-
-/** A Contact Role definition (`GET /crm/v8/Contacts/roles`); `Contact_Role` in a PUT carries its id. */
-export interface ContactRole {
-  id: string;
-  name: string;
-  sequence_number: number;
-}
-
-/** One Contacts↔Deals association; `contactRoleId` is null when none was ever sent. */
-export interface Association {
-  contactId: string;
-  dealId: string;
-  contactRoleId: string | null;
-}
-
-export interface SimulatorDataset {
-  /** The seed it was generated from; null for a dataset read from a file. */
-  seed: number | null;
-  contacts: ContactRecord[];
-  deals: DealRecord[];
-  contactRoles: ContactRole[];
-  /** Associations present at start (empty for a generated dataset). */
-  associations: Association[];
-}
+export type { Association, ContactRecord, ContactRole, DealRecord, EntryValue, Link, ModuleRecord, SimulatorDataset } from './dataset-types.js';
 
 /** The API page's sample records (EXT8). */
 export const SAMPLE_CONTACT: Readonly<ContactRecord> = Object.freeze({
   id: '111111000000085009',
   External_Contact_ID: 'extcontact3',
+  Billing_Contact_ID: 'billcontact3',
   First_Name: 'Patricia',
   Last_Name: 'Boyle',
   Email: 'p.boyle@zylker.com',
@@ -57,6 +24,7 @@ export const SAMPLE_CONTACT: Readonly<ContactRecord> = Object.freeze({
 export const SAMPLE_DEAL: Readonly<DealRecord> = Object.freeze({
   id: '111111000000094028',
   External_Deal_ID: 'extdeal3',
+  Legacy_Deal_ID: 'legacydeal3',
   Deal_Name: 'Zylker Renewal',
   Stage: 'Qualification',
 });
@@ -79,24 +47,14 @@ export function defaultContactRoles(): ContactRole[] {
   }));
 }
 
-const FIRST_NAMES = ['Ana', 'Bo', 'Chen', 'Dara', 'Emil', 'Fatima', 'Goran', 'Hana', 'Ivo', 'Jun', 'Kemal', 'Lena'];
-const LAST_NAMES = ['Okafor', 'Silva', 'Novak', 'Tanaka', 'Moreau', 'Haddad', 'Larsen', 'Rossi', 'Kowalski', 'Nguyen'];
-const STAGES = ['Qualification', 'Needs Analysis', 'Value Proposition', 'Proposal/Price Quote', 'Negotiation/Review', 'Closed Won', 'Closed Lost'];
 const DEAL_WORDS = ['Renewal', 'Expansion', 'Pilot', 'Migration', 'Upgrade', 'Onboarding', 'Support Plan'];
 
 export interface DatasetSizes {
   seed: number;
   contacts: number;
   deals: number;
-}
-
-/** `111111` + a 3-digit module prefix + 9 digits; a random step keeps ids unique but not guessable. */
-function generatedId(modulePrefix: string, index: number, offset: number): string {
-  return `111111${modulePrefix}${String(index * 100 + offset).padStart(9, '0')}`;
-}
-
-function externalId(prefix: string, index: number, total: number): string {
-  return `${prefix}-${String(index).padStart(Math.max(4, String(total).length), '0')}`;
+  /** Records of each module other than Contacts and Deals. */
+  recordsPerModule: number;
 }
 
 function oddContacts(): ContactRecord[] {
@@ -127,6 +85,7 @@ export function generateDataset(sizes: DatasetSizes): SimulatorDataset {
     contacts.push({
       id: generatedId('001', i, randomInt(random, 100)),
       External_Contact_ID: externalId('C', i, sizes.contacts),
+      Billing_Contact_ID: `bill-${externalId('C', i, sizes.contacts)}`,
       First_Name: first,
       Last_Name: last,
       Email: `${first}.${last}.${i}@example.com`.toLowerCase(),
@@ -137,9 +96,13 @@ export function generateDataset(sizes: DatasetSizes): SimulatorDataset {
     deals.push({
       id: generatedId('002', i, randomInt(random, 100)),
       External_Deal_ID: externalId('D', i, sizes.deals),
+      Legacy_Deal_ID: `legacy-${externalId('D', i, sizes.deals)}`,
       Deal_Name: `${pick(random, LAST_NAMES)} ${pick(random, DEAL_WORDS)}`,
-      Stage: pick(random, STAGES),
+      Stage: pick(random, DEAL_STAGES),
     });
   }
-  return { seed: sizes.seed, contacts, deals, contactRoles: defaultContactRoles(), associations: [] };
+  // The other modules draw from their own stream, so Contacts and Deals stay what they were for a seed.
+  const others = generateOtherModules(sizes.seed, sizes.recordsPerModule);
+  linkContactsToAccounts(contacts, others.accounts);
+  return { seed: sizes.seed, contacts, deals, ...others, contactRoles: defaultContactRoles(), associations: [], links: [] };
 }

@@ -4,6 +4,7 @@
  * `{"code","details","message","status":"error"}` (docs/zoho.md#one-result-per-entry,
  * docs/zoho.md#whole-request-errors).
  */
+import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 
 /** A reply computed by a route, written later (after latency, unless a fault replaces it). */
@@ -62,9 +63,32 @@ export function gatewayReply(status: 502 | 503): Reply {
   return { status, body: GATEWAY_PAGES[status], html: true };
 }
 
+/** 204 No Content: an answer with nothing to list, and no body at all. */
+export function noContent(): Reply {
+  return { status: 204, body: undefined };
+}
+
+/** Marks a BigInt in the serialised text; random per process, so no string value can forge it. */
+const BIGINT_MARK = `bigint-${randomUUID()}`;
+const BIGINT_QUOTED = new RegExp(`"${BIGINT_MARK}(-?\\d+)"`, 'g');
+
+/**
+ * JSON text of a reply body. A BigInt is written as a bare JSON number with every digit, the way Zoho
+ * writes ids above 2^53 where it sends them as numbers (JSON.stringify alone refuses BigInts).
+ */
+export function toJsonText(body: unknown): string {
+  const text = JSON.stringify(body, (_key, value: unknown) => (typeof value === 'bigint' ? `${BIGINT_MARK}${value}` : value)) ?? 'null';
+  return text.replace(BIGINT_QUOTED, '$1');
+}
+
 export function writeReply(res: ServerResponse, reply: Reply): void {
   if (res.destroyed || res.headersSent) return;
-  const text = reply.html === true ? String(reply.body) : JSON.stringify(reply.body);
+  if (reply.status === 204) {
+    res.writeHead(204, { Server: 'ZGS', ...reply.headers });
+    res.end();
+    return;
+  }
+  const text = reply.html === true ? String(reply.body) : toJsonText(reply.body);
   res.writeHead(reply.status, {
     'Content-Type': reply.html === true ? 'text/html' : 'application/json;charset=UTF-8',
     'Content-Length': Buffer.byteLength(text),

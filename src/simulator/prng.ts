@@ -33,6 +33,8 @@ export const RandomStreams = {
   dataset: 0x00000000,
   faults: 0x9e3779b9,
   jitter: 0x85ebca6b,
+  /** The modules beyond Contacts and Deals, drawn apart so adding them left those two unchanged. */
+  otherModules: 0xc2b2ae35,
 } as const;
 
 export function createStream(seed: number, stream: number): Random {

@@ -35,12 +35,17 @@ const FLAGS: Readonly<Record<string, FlagSpec>> = {
   '--all-failed-status': { option: 'allFailedStatus', kind: 'number' },
   '--repeat-message': { option: 'repeatMessage', kind: 'string' },
   '--duplicate-in-batch': { option: 'duplicateInBatch', kind: 'string' },
+  '--delink-not-linked': { option: 'delinkNotLinked', kind: 'string' },
+  '--role-in-list': { option: 'roleInList', kind: 'string' },
+  '--per-page-over-max': { option: 'perPageOverMax', kind: 'string' },
+  '--numeric-strings': { option: 'numericStrings', kind: 'string' },
   '--fail-rate': { option: 'failRate', kind: 'number' },
   '--lost-response-rate': { option: 'lostResponseRate', kind: 'number' },
   '--reset-rate': { option: 'resetRate', kind: 'number' },
   '--seed': { option: 'seed', kind: 'number' },
   '--contacts': { option: 'contacts', kind: 'number' },
   '--deals': { option: 'deals', kind: 'number' },
+  '--records-per-module': { option: 'recordsPerModule', kind: 'number' },
   '--dataset': { option: 'datasetFile', kind: 'nullable' },
 };
 

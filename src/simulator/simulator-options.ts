@@ -9,6 +9,10 @@ export type AllFailedStatus = 400 | 200;
 /** 'DUPLICATE_DATA': a repeated pair is refused with a per-entry error and left unchanged. */
 export type RepeatMessage = 'relation updated' | 'relation added' | 'DUPLICATE_DATA';
 export type DuplicateInBatch = 'last-wins' | 'error';
+export type DelinkNotLinked = 'relation not found' | 'relation removed';
+export type RoleInList = 'number' | 'string';
+export type PerPageOverMax = 'error' | 'cap';
+export type NumericStrings = 'reject' | 'accept';
 
 export interface SimulatorOptions {
   /** Interface to listen on. Default '127.0.0.1': the simulator has no security and must stay local. */
@@ -69,6 +73,21 @@ export interface SimulatorOptions {
    *  'error' (later copies get DUPLICATE_DATA). Default 'last-wins'
    *  (docs/zoho.md#unknown-the-same-pair-twice-in-one-call). */
   duplicateInBatch: DuplicateInBatch;
+  /** Answer for a DELETE of a related record that exists but is not linked to the base record
+   *  (unknown: the delink pages document only unknown ids). Default 'relation not found': a per-entry
+   *  INVALID_DATA `{ id }`, the answer Zoho's own OpenAPI examples show, so a client cannot take a delink
+   *  of nothing for a success; 'relation removed' models an idempotent delete (SUCCESS, nothing changed). */
+  delinkNotLinked: DelinkNotLinked;
+  /** How `Contact_Role` is written in a GET of related records (list form). Default 'number': the docs'
+   *  sample shows a bare JSON number with all its digits (above 2^53, so a client must not read it as a
+   *  double); 'string' as the single-record sample shows it. The single-record form is always a string. */
+  roleInList: RoleInList;
+  /** A GET with `per_page` over 200 (docs: "the default and the maximum possible value is 200"; what a
+   *  larger value gets is unknown). Default 'error': 400 INVALID_DATA naming `per_page`; 'cap': 200. */
+  perPageOverMax: PerPageOverMax;
+  /** A numeric string (`"12.5"`) sent as `list_price` (unknown whether Zoho converts it). Default
+   *  'reject': INVALID_DATA, expected `double`, as for any other non-number; 'accept': read as a number. */
+  numericStrings: NumericStrings;
   /** Probability (0..1) that a CRM call is answered 500/502/503 without being applied. Default 0. */
   failRate: number;
   /** Probability (0..1) that a CRM call is applied and then answered 502 or its socket destroyed. Default 0. */
@@ -81,6 +100,9 @@ export interface SimulatorOptions {
   contacts: number;
   /** Generated deals (beside the page's samples and the odd ids). Default 1000. */
   deals: number;
+  /** Generated records of each other module (Campaigns, Leads, Products, Price_Books, Accounts,
+   *  Appointments__s, Services__s). Default 300. */
+  recordsPerModule: number;
   /** A dataset JSON file (shape of `GET /__sim/dataset`) used instead of generating one. Default null. */
   datasetFile: string | null;
   /** Clock for token expiry and the mint and credit windows, in epoch ms. Default Date.now; tests inject one. */
@@ -110,18 +132,23 @@ export const DEFAULT_SIMULATOR_OPTIONS: Readonly<SimulatorOptions> = Object.free
   allFailedStatus: 400,
   repeatMessage: 'relation updated',
   duplicateInBatch: 'last-wins',
+  delinkNotLinked: 'relation not found',
+  roleInList: 'number',
+  perPageOverMax: 'error',
+  numericStrings: 'reject',
   failRate: 0,
   lostResponseRate: 0,
   resetRate: 0,
   seed: 42,
   contacts: 1000,
   deals: 1000,
+  recordsPerModule: 300,
   datasetFile: null,
   now: Date.now,
 });
 
 /** Options fixed at start (they shape the server or the dataset); `setOptions` refuses them. */
-export const START_ONLY_OPTIONS: readonly (keyof SimulatorOptions)[] = ['host', 'port', 'seed', 'contacts', 'deals', 'datasetFile'];
+export const START_ONLY_OPTIONS: readonly (keyof SimulatorOptions)[] = ['host', 'port', 'seed', 'contacts', 'deals', 'recordsPerModule', 'datasetFile'];
 
 /** Returns what a valid value looks like, or null when `value` is valid. */
 type Rule = (value: unknown) => string | null;
@@ -163,12 +190,17 @@ const RULES: { [K in keyof SimulatorOptions]: Rule } = {
   allFailedStatus: oneOf(400, 200),
   repeatMessage: oneOf('relation updated', 'relation added', 'DUPLICATE_DATA'),
   duplicateInBatch: oneOf('last-wins', 'error'),
+  delinkNotLinked: oneOf('relation not found', 'relation removed'),
+  roleInList: oneOf('number', 'string'),
+  perPageOverMax: oneOf('error', 'cap'),
+  numericStrings: oneOf('reject', 'accept'),
   failRate: rate,
   lostResponseRate: rate,
   resetRate: rate,
   seed: int(0, 0xffff_ffff, 'an integer 0-4294967295'),
   contacts: int(0, 5_000_000, 'an integer 0-5000000'),
   deals: int(0, 5_000_000, 'an integer 0-5000000'),
+  recordsPerModule: int(0, 1_000_000, 'an integer 0-1000000'),
   datasetFile: textOrNull,
   now: (v) => (typeof v === 'function' ? null : 'a function returning epoch ms'),
 };

@@ -10,13 +10,13 @@ import { handleAdmin, publicOptions, type SimulatorControl } from './admin-route
 import { resetCounters, snapshotCounters, type SimulatorCounters } from './counters.js';
 import { handleCrmCall, invalidUrl } from './crm-routes.js';
 import { loadDatasetFile } from './dataset-file.js';
-import { generateDataset, type Association, type SimulatorDataset } from './dataset.js';
+import { generateDataset, type Association, type Link, type SimulatorDataset } from './dataset.js';
 import type { ScriptedFault } from './faults.js';
 import { readFormParams } from './form-params.js';
 import { BodyTooLargeError, decodePathSegments, errorReply, readBody, writeReply } from './http-io.js';
 import { handleTokenRequest, TOKEN_PATH } from './oauth-routes.js';
 import { resolveOptions, START_ONLY_OPTIONS, type SimulatorOptions } from './simulator-options.js';
-import { createState, now, simulateLatency, type SimulatorState } from './simulator-state.js';
+import { associationsOf, createState, initialLinks, now, simulateLatency, syncLinkCounters, type SimulatorState } from './simulator-state.js';
 
 export interface RunningSimulator {
   /** Base URL, e.g. `http://127.0.0.1:54321`: both the accounts server and the API domain. */
@@ -26,18 +26,20 @@ export interface RunningSimulator {
   readonly counters: SimulatorCounters;
   /** The records the simulator holds (do not mutate). */
   readonly dataset: SimulatorDataset;
-  /** The current associations (copies). */
+  /** The current Contacts↔Deals associations (copies). */
   associations(): Association[];
+  /** The current links of every relation, Contacts↔Deals included (copies, oldest first). */
+  links(): Link[];
   /** The current options (a copy; change them with `setOptions`). */
   readonly options: SimulatorOptions;
-  /** Changes options while running (e.g. turn faults on mid-test); host, port, seed, contacts, deals
-   *  and datasetFile are fixed at start. Throws "name: expected X, got Y" on a bad value. */
+  /** Changes options while running (e.g. turn faults on mid-test); host, port, seed, contacts, deals,
+   *  recordsPerModule and datasetFile are fixed at start. Throws "name: expected X, got Y" on a bad value. */
   setOptions(patch: Partial<SimulatorOptions>): void;
   /** Zeroes the event counters (calls, 429s, mints, credits used, …). */
   resetCounters(): void;
   /** Queues faults consumed one per CRM call, in arrival order, before any random fault. */
   enqueueFaults(faults: readonly ScriptedFault[]): void;
-  /** Back to the start: initial associations, no credits spent, mint history and fault queue cleared,
+  /** Back to the start: initial links, no credits spent, mint history and fault queue cleared,
    *  counters zeroed. Issued tokens stay valid. */
   reset(): void;
   /** Expires every issued access token now (their next use answers 401 INVALID_TOKEN). */
@@ -111,12 +113,12 @@ function makeControl(state: SimulatorState): SimulatorControl {
       state.faults.enqueue(faults);
     },
     reset() {
-      state.associations.replaceAll(state.dataset.associations);
+      state.links.replaceAll(initialLinks(state.dataset));
       state.credits.clear();
       state.tokens.clearMintHistory();
       state.faults.clear();
       resetCounters(state.counters);
-      state.counters.associations = state.associations.size;
+      syncLinkCounters(state);
     },
   };
 }
@@ -151,7 +153,8 @@ export async function startSimulator(options: Partial<SimulatorOptions> = {}): P
       return snapshotCounters(state.counters);
     },
     dataset,
-    associations: () => state.associations.list(),
+    associations: () => associationsOf(state.links),
+    links: () => state.links.list(),
     get options() {
       return { ...publicOptions(state.options), now: state.options.now };
     },

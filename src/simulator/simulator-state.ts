@@ -4,11 +4,11 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createCounters, type SimulatorCounters } from './counters.js';
-import type { SimulatorDataset } from './dataset.js';
+import type { Association, Link, SimulatorDataset } from './dataset-types.js';
 import { FaultInjector } from './faults.js';
 import { ConcurrencyGate, CreditLedger } from './limits.js';
 import { createStream, RandomStreams, type Random } from './prng.js';
-import { AssociationStore, RecordIndex } from './record-store.js';
+import { LinkStore, RecordIndex } from './record-store.js';
 import type { SimulatorOptions } from './simulator-options.js';
 import { TokenStore } from './token-store.js';
 
@@ -19,7 +19,8 @@ export interface SimulatorState {
   url: string;
   readonly dataset: SimulatorDataset;
   readonly records: RecordIndex;
-  readonly associations: AssociationStore;
+  /** The links of every relation, Contacts↔Deals included. */
+  readonly links: LinkStore;
   readonly tokens: TokenStore;
   readonly counters: SimulatorCounters;
   readonly gate: ConcurrencyGate;
@@ -30,16 +31,35 @@ export interface SimulatorState {
   readonly signal: AbortSignal;
 }
 
+/** The links a dataset starts with: its Contacts↔Deals `associations`, then its other `links`. */
+export function initialLinks(dataset: SimulatorDataset): Link[] {
+  const associations = dataset.associations.map((a): Link => ({ relation: 'Contacts-Deals', ids: [a.contactId, a.dealId], value: a.contactRoleId }));
+  return [...associations, ...dataset.links];
+}
+
+/** The Contacts↔Deals links in the shape of `Association`. */
+export function associationsOf(links: LinkStore): Association[] {
+  return links.list('Contacts-Deals').map((link) => ({
+    contactId: link.ids[0],
+    dealId: link.ids[1],
+    contactRoleId: typeof link.value === 'string' ? link.value : null,
+  }));
+}
+
+/** Brings the `associations` and `links` counters in line with the store, after a write. */
+export function syncLinkCounters(state: SimulatorState): void {
+  state.counters.associations = state.links.count('Contacts-Deals');
+  state.counters.links = state.links.count();
+}
+
 export function createState(options: SimulatorOptions, dataset: SimulatorDataset, signal: AbortSignal): SimulatorState {
   const counters = createCounters();
-  const associations = new AssociationStore(dataset.associations);
-  counters.associations = associations.size;
   const state: SimulatorState = {
     options,
     url: '',
     dataset,
     records: new RecordIndex(dataset),
-    associations,
+    links: new LinkStore(initialLinks(dataset)),
     tokens: new TokenStore(),
     counters,
     gate: new ConcurrencyGate(counters, () => state.options.concurrency),
@@ -48,6 +68,7 @@ export function createState(options: SimulatorOptions, dataset: SimulatorDataset
     jitter: createStream(options.seed, RandomStreams.jitter),
     signal,
   };
+  syncLinkCounters(state);
   return state;
 }
 

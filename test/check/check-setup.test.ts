@@ -51,10 +51,10 @@ describe('relsync check', () => {
     expect(result.stderr).toEqual([]);
     expect(result.stdout).toEqual([
       `✓ ZOHO_REFRESH_TOKEN: ${sim.url} issued an access token; API domain ${sim.url}`,
-      '✓ profile contacts-deals: module Contacts exists (4 fields)',
+      '✓ profile contacts-deals: module Contacts exists (6 fields)',
       '✓ profile contacts-deals: related list Deals exists on Contacts and holds Deals records',
       '✓ profile contacts-deals: base.externalField External_Contact_ID is an External field of Contacts',
-      '✓ profile contacts-deals: related.module Deals exists (3 fields)',
+      '✓ profile contacts-deals: related.module Deals exists (4 fields)',
       '✓ profile contacts-deals: related.externalField External_Deal_ID is an External field of Deals',
       ROLE_NOTE('profile contacts-deals'),
     ]);
@@ -107,13 +107,13 @@ describe('relsync check', () => {
     const result = await check(envFor(sim), name);
     expect(result.stdout).toEqual([
       `✓ ZOHO_REFRESH_TOKEN: ${sim.url} issued an access token; API domain ${sim.url}`,
-      '✓ profile wrong-names.json: module Contacts exists (4 fields)',
-      '✓ profile wrong-names.json: related.module Deals exists (3 fields)',
+      '✓ profile wrong-names.json: module Contacts exists (6 fields)',
+      '✓ profile wrong-names.json: related.module Deals exists (4 fields)',
     ]);
     expect(result.stderr).toEqual([
-      '✗ profile wrong-names.json: related list \'Deal\' not found on Contacts; available: Deals — set "relatedList" to one of these API names',
-      '✗ profile wrong-names.json: base.externalField \'Email\' is a field of Contacts but not marked External — tick "External field" on it in Setup → Modules and Fields, or use another; External fields of Contacts: External_Contact_ID',
-      '✗ profile wrong-names.json: related.externalField \'External_Deal\' is not a field of Deals — set "related.externalField" to the field\'s API name; External fields of Deals: External_Deal_ID',
+      '✗ profile wrong-names.json: related list \'Deal\' not found on Contacts; available: Deals, Campaigns, Products — set "relatedList" to one of these API names',
+      '✗ profile wrong-names.json: base.externalField \'Email\' is a field of Contacts but not marked External — tick "External field" on it in Setup → Modules and Fields, or use another; External fields of Contacts: External_Contact_ID, Billing_Contact_ID',
+      '✗ profile wrong-names.json: related.externalField \'External_Deal\' is not a field of Deals — set "related.externalField" to the field\'s API name; External fields of Deals: External_Deal_ID, Legacy_Deal_ID',
     ]);
     expect(result.code).toBe(1);
   });
@@ -128,7 +128,7 @@ describe('relsync check', () => {
     });
     const result = await check(envFor(sim), name);
     expect(result.stderr).toEqual([
-      '✗ profile default-module.json: related list \'Deal\' not found on Contacts; available: Deals — set "relatedList" to one of these API names',
+      '✗ profile default-module.json: related list \'Deal\' not found on Contacts; available: Deals, Campaigns, Products — set "relatedList" to one of these API names',
     ]);
     expect(result.code).toBe(1);
   });
@@ -161,7 +161,7 @@ describe('relsync check', () => {
       '✗ profile no-module.json: module \'Contact\' is not a module of this org (Zoho answered INVALID_MODULE) — set "module" to the module\'s API name (Setup → Developer Hub → APIs and SDKs → API names), e.g. Contacts',
     ]);
     expect(result.stdout.slice(1)).toEqual([
-      '✓ profile no-module.json: related.module Deals exists (3 fields)',
+      '✓ profile no-module.json: related.module Deals exists (4 fields)',
       '✓ profile no-module.json: related.externalField External_Deal_ID is an External field of Deals',
     ]);
     expect(result.code).toBe(1);

@@ -11,9 +11,9 @@ export const ROLE_ID = '111111000000026002';
 
 const running: RunningSimulator[] = [];
 
-/** No latency or jitter, and a small data set (20 contacts, 20 deals), unless the test says otherwise. */
+/** No latency or jitter, and a small data set (20 contacts, 20 deals, 30 records of each other module), unless the test says otherwise. */
 export async function startTestSimulator(options: Partial<SimulatorOptions> = {}): Promise<RunningSimulator> {
-  const sim = await startSimulator({ latencyMs: 0, jitterMs: 0, contacts: 20, deals: 20, ...options });
+  const sim = await startSimulator({ latencyMs: 0, jitterMs: 0, contacts: 20, deals: 20, recordsPerModule: 30, ...options });
   running.push(sim);
   return sim;
 }

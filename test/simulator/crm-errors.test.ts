@@ -45,22 +45,33 @@ describe('simulator: whole-request errors', () => {
     expect(reply.body).toEqual(error('NO_PERMISSION', 'permission denied', { permissions: ['Crm_Implied_Edit_Deals'] }));
   });
 
-  it('404 INVALID_URL_PATTERN for paths that are not the API (an unencoded "/" in an external id is one)', async () => {
+  it('404 INVALID_URL_PATTERN for paths that are not the API (an unencoded "/" in an external id can make one)', async () => {
     const sim = await startTestSimulator();
     const token = await mintToken(sim);
-    const paths = ['/crm/v9/Contacts/extcontact3/Deals', '/crm/v8/Contacts/extcontact3', '/crm/v8/Contacts/C/odd%201/Deals', '/crm/v8/Contacts/%E0%A4%A/Deals', '/elsewhere'];
+    const paths = [
+      '/crm/v9/Contacts/extcontact3/Deals',
+      '/crm/v8/Contacts/extcontact3',
+      '/crm/v8/Contacts/C/odd%201/Deals/x',
+      '/crm/v8/Contacts/extcontact3/Deals/',
+      '/crm/v8/Contacts/%E0%A4%A/Deals',
+      '/elsewhere',
+    ];
     for (const path of paths) {
       const reply = await crm(sim, path, { token, external: PAGE_HEADER, body: { data } });
       expect(reply.status, path).toBe(404);
       expect(reply.body).toEqual(error('INVALID_URL_PATTERN', 'Please check if the URL trying to access is a correct one'));
     }
+    // One unencoded "/" makes the single-record path: its third segment is then no related list.
+    const split = await crm(sim, '/crm/v8/Contacts/C/odd%201/Deals', { token, external: PAGE_HEADER, body: { data } });
+    expect(split.status).toBe(400);
+    expect(split.body).toEqual(error('INVALID_DATA', 'The relation name given seems to be invalid'));
   });
 
-  it('400 INVALID_REQUEST_METHOD for any other verb on the related-records path', async () => {
+  it('400 INVALID_REQUEST_METHOD for a verb other than GET, PUT and DELETE on the related-records path', async () => {
     const sim = await startTestSimulator();
     const token = await mintToken(sim);
-    for (const method of ['GET', 'POST', 'DELETE', 'PATCH'] as const) {
-      const reply = await crm(sim, PAGE_PATH, { method, token, external: PAGE_HEADER, body: method === 'GET' ? undefined : { data } });
+    for (const method of ['POST', 'PATCH'] as const) {
+      const reply = await crm(sim, PAGE_PATH, { method, token, external: PAGE_HEADER, body: { data } });
       expect(reply.status, method).toBe(400);
       expect(reply.body).toEqual(error('INVALID_REQUEST_METHOD', 'The http request method type is not a valid one'));
     }

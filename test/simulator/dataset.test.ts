@@ -5,7 +5,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { startSimulator } from '../../src/simulator/index.js';
 import { closeSimulators, ROLE_ID, startTestSimulator } from '../helpers/simulator.js';
 import { useTempDir } from '../helpers/temp-dir.js';
-import { mintToken, pagePut } from './simulator-helpers.js';
+import { crm, mintToken, pagePut } from './simulator-helpers.js';
 
 afterEach(closeSimulators);
 
@@ -37,6 +37,59 @@ describe('simulator: dataset', () => {
     const ids = [...contacts, ...deals, ...contactRoles].map((x) => x.id);
     expect(ids.every((id) => /^\d{18}$/.test(id))).toBe(true);
     expect(new Set(ids).size).toBe(ids.length);
+  });
+
+  it('holds recordsPerModule records of every other module, two external values each, deterministic for a seed', async () => {
+    const sim = await startTestSimulator({ seed: 7, recordsPerModule: 40 });
+    const again = await startTestSimulator({ seed: 7, recordsPerModule: 40 });
+    const keys = ['campaigns', 'leads', 'products', 'priceBooks', 'accounts', 'appointments', 'services'] as const;
+    const prefixes = ['CMP', 'L', 'P', 'PB', 'A', 'AP', 'S'];
+    const fields = ['External_Campaign_ID', 'External_Lead_ID', 'External_Product_ID', 'External_Price_Book_ID', 'External_Account_ID', 'External_Appointment_ID', 'External_Service_ID'];
+    keys.forEach((key, index) => {
+      const records = sim.dataset[key];
+      expect(records, key).toHaveLength(40);
+      expect(records[0]?.[fields[index] ?? '']).toBe(`${prefixes[index]}-0001`);
+      expect(Object.values(records[39] ?? {})).toContain(`legacy-${prefixes[index]}-0040`);
+      expect(records.every((record) => /^\d{18}$/.test(record.id))).toBe(true);
+    });
+    expect(again.dataset).toEqual(sim.dataset);
+    const ids = keys.flatMap((key) => sim.dataset[key].map((record) => record.id));
+    expect(new Set(ids).size).toBe(ids.length);
+    // Contacts and Deals are what they were before the other modules existed: same ids for a seed.
+    const contactsOnly = await startTestSimulator({ seed: 7, recordsPerModule: 0 });
+    expect(contactsOnly.dataset.contacts.map((c) => c.id)).toEqual(sim.dataset.contacts.map((c) => c.id));
+    expect(sim.dataset.contacts.filter((c) => c.Account_Name !== undefined).length).toBeGreaterThan(0);
+    expect(sim.dataset.contacts.find((c) => c.External_Contact_ID === 'C-0001')).toMatchObject({ Billing_Contact_ID: 'bill-C-0001' });
+  });
+
+  it('loads a dataset file with links of other relations, and refuses links that do not fit', async () => {
+    {
+      const file = join(tmp.path, 'links-dataset.json');
+      const base = {
+        contacts: [],
+        deals: [],
+        campaigns: [{ id: '3001', External_Campaign_ID: 'K1' }],
+        leads: [{ id: '4001', External_Lead_ID: 'L1' }],
+        products: [{ id: '5001', External_Product_ID: 'P1' }],
+        priceBooks: [{ id: '6001', External_Price_Book_ID: 'B1' }],
+      };
+      await writeFile(file, JSON.stringify({ ...base, links: [{ relation: 'Campaigns-Leads', ids: ['3001', '4001'], value: 'Active' }] }));
+      const sim = await startTestSimulator({ datasetFile: file });
+      expect(sim.links()).toEqual([{ relation: 'Campaigns-Leads', ids: ['3001', '4001'], value: 'Active' }]);
+      expect(sim.counters).toMatchObject({ links: 1, associations: 0 });
+      const reply = await crm(sim, '/crm/v8/Leads/L1/Campaigns?fields=External_Campaign_ID', { method: 'GET', token: await mintToken(sim), external: 'Leads.External_Lead_ID' });
+      expect(reply.body).toMatchObject({ data: [{ id: '3001', External_Campaign_ID: 'K1', Member_Status: 'Active' }] });
+
+      const refusals: [unknown, string][] = [
+        [{ relation: 'Campaigns-Leads', ids: ['3001', '4001'], value: 'Nope' }, 'links[0].value: "Nope" is not a valid Member_Status'],
+        [{ relation: 'Products-Price_Books', ids: ['5001', '6001'], value: '10' }, 'links[0].value: "10" is not a valid list_price'],
+        [{ relation: 'Products-Leads', ids: ['5001', '4002'], value: null }, 'links[0].ids[1]: no Leads record 4002'],
+      ];
+      for (const [link, message] of refusals) {
+        await writeFile(file, JSON.stringify({ ...base, links: [link] }));
+        await expect(startSimulator({ datasetFile: file })).rejects.toThrow(`${file}: ${message}`);
+      }
+    }
   });
 
   it('loads a dataset file, initial associations included', async () => {
@@ -71,12 +124,13 @@ describe('simulator: /__sim control routes', () => {
 
     expect((await getJson(`${sim.url}/__sim/dataset`)).body).toEqual(JSON.parse(JSON.stringify(sim.dataset)));
     expect((await getJson(`${sim.url}/__sim/associations`)).body).toEqual({ associations: sim.associations() });
+    expect((await getJson(`${sim.url}/__sim/links`)).body).toEqual({ links: [{ relation: 'Contacts-Deals', ids: ['111111000000085009', '111111000000094028'], value: ROLE_ID }] });
     expect((await getJson(`${sim.url}/__sim/counters`)).body).toMatchObject({ calls: 1, creditsUsed: 1, associations: 1, tokensMinted: 1 });
     expect((await getJson(`${sim.url}/__sim/options`)).body).toMatchObject({ latencyMs: 0, concurrency: 10, refreshToken: 'simulator-refresh-token' });
 
     expect((await getJson(`${sim.url}/__sim/reset`, 'POST')).status).toBe(200);
     expect(sim.associations()).toEqual([]);
-    expect(sim.counters).toMatchObject({ calls: 0, creditsUsed: 0, tokensMinted: 0, associations: 0 });
+    expect(sim.counters).toMatchObject({ calls: 0, creditsUsed: 0, tokensMinted: 0, associations: 0, links: 0 });
     expect((await pagePut(sim, token, [{ External_Deal_ID: 'extdeal3' }])).status).toBe(200);
   });
 

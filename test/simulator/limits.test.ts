@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { closeSimulators, dealId, startTestSimulator } from '../helpers/simulator.js';
-import { manualClock, mintToken, pagePut } from './simulator-helpers.js';
+import { crm, manualClock, mintToken, PAGE_HEADER, pagePut } from './simulator-helpers.js';
 
 afterEach(closeSimulators);
 
@@ -34,6 +34,30 @@ describe('simulator: concurrency cap', () => {
     const replies = await Promise.all(['D-0001', 'D-0002'].map((deal) => pagePut(sim, token, [{ External_Deal_ID: deal }])));
     expect(replies.map((reply) => reply.status)).toEqual([200, 200]);
     expect(sim.counters.maxInFlight).toBe(2);
+  });
+});
+
+describe('simulator: limits on reads and delinks', () => {
+  it('GETs and DELETEs take concurrency slots and credits like PUTs, and are counted by method', async () => {
+    const sim = await startTestSimulator({ concurrency: 2, latencyMs: 300 });
+    const token = await mintToken(sim);
+    await pagePut(sim, token, [{ External_Deal_ID: 'extdeal3' }]);
+    sim.resetCounters();
+    const read = () => crm(sim, '/crm/v8/Contacts/extcontact3/Deals?fields=Deal_Name', { method: 'GET', token, external: PAGE_HEADER });
+    const delink = () => crm(sim, '/crm/v8/Contacts/extcontact3/Deals?ids=D-0009', { method: 'DELETE', token, external: PAGE_HEADER });
+    const replies = await Promise.all([read(), delink(), read()]);
+    expect(replies.map((reply) => reply.status).sort()).toEqual([200, 400, 429]);
+    expect(sim.counters).toMatchObject({ calls: 3, maxInFlight: 2, tooManyRequests: { concurrency: 1 }, creditsUsed: 2, byMethod: { GET: 2, DELETE: 1 } });
+  });
+
+  it('a GET is refused 429 when the credits are spent', async () => {
+    const sim = await startTestSimulator({ credits: 1 });
+    const token = await mintToken(sim);
+    const path = '/crm/v8/Contacts/extcontact3/Deals?fields=Deal_Name';
+    expect((await crm(sim, path, { method: 'GET', token, external: PAGE_HEADER })).status).toBe(204);
+    const spent = await crm(sim, path, { method: 'GET', token, external: PAGE_HEADER });
+    expect(spent.status).toBe(429);
+    expect(spent.body).toMatchObject({ code: 'TOO_MANY_REQUESTS' });
   });
 });
 

@@ -163,10 +163,10 @@ describe('simulator: per-entry outcomes and the HTTP status', () => {
     expect(sim.associations()).toEqual([]);
   });
 
-  it('INVALID_DATA for a Contact_Role that is not a known role id (a name, a number, an unknown id)', async () => {
+  it('INVALID_DATA for a Contact_Role that is not a role id (a name, a number, empty), naming the expected type', async () => {
     const sim = await startTestSimulator();
     const token = await mintToken(sim);
-    for (const role of ['Decision Maker', 111111000000026000, '111111000000099999', '']) {
+    for (const role of ['Decision Maker', 111111000000026000, '']) {
       const reply = await pagePut(sim, token, [{ External_Deal_ID: 'extdeal3', Contact_Role: role }]);
       expect(reply.status).toBe(400);
       expect(reply.body).toEqual({
@@ -181,6 +181,19 @@ describe('simulator: per-entry outcomes and the HTTP status', () => {
       });
     }
     expect(sim.associations()).toEqual([]);
+  });
+
+  it('INVALID_DATA { api_name, json_path } for a Contact_Role id that is no Contact Role', async () => {
+    const sim = await startTestSimulator();
+    const reply = await pagePut(sim, await mintToken(sim), [{ External_Deal_ID: 'D-0001' }, { External_Deal_ID: 'extdeal3', Contact_Role: '111111000000099999' }]);
+    expect(reply.status).toBe(207);
+    expect((reply.body as { data: unknown[] }).data[1]).toEqual({
+      code: 'INVALID_DATA',
+      details: { api_name: 'Contact_Role', json_path: '$.data[1].Contact_Role' },
+      message: 'invalid data',
+      status: 'error',
+    });
+    expect(sim.associations()).toHaveLength(1);
   });
 
   it('keeps the role when an update omits Contact_Role, clears it on null', async () => {

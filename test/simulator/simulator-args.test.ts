@@ -17,6 +17,12 @@ describe('parseSimulatorArgs', () => {
     });
   });
 
+  it('reads the flags of the read, delink and entry-field unknowns, and the size of the other modules', () => {
+    const argv = ['--delink-not-linked', 'relation removed', '--role-in-list=string', '--per-page-over-max', 'cap', '--numeric-strings', 'accept', '--records-per-module', '50'];
+    expect(parseSimulatorArgs(argv)).toEqual({ delinkNotLinked: 'relation removed', roleInList: 'string', perPageOverMax: 'cap', numericStrings: 'accept', recordsPerModule: 50 });
+    expect(() => parseSimulatorArgs(['--delink-not-linked', 'ignore'])).toThrow("--delink-not-linked: expected one of relation not found, relation removed, got 'ignore'");
+  });
+
   it('takes --flag=value, lists, and lets a later flag win', () => {
     expect(parseSimulatorArgs(['--port=1', '--port=2', '--scopes=ZohoCRM.modules.ALL, ZohoCRM.settings.ALL', '--repeat-message', 'relation added'])).toEqual({
       port: 2,

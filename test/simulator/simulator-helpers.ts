@@ -3,7 +3,9 @@
  * are started with test/helpers/simulator.ts.
  */
 import { request } from 'undici';
-import type { RunningSimulator } from '../../src/simulator/index.js';
+import { MODULES, type ModuleName, type RunningSimulator } from '../../src/simulator/index.js';
+
+export { closeSimulators, contactId, dealId, ROLE_ID, startTestSimulator } from '../helpers/simulator.js';
 
 export const PAGE_HEADER = 'Contacts.External_Contact_ID,Deals.External_Deal_ID';
 
@@ -73,6 +75,32 @@ export async function crm(sim: RunningSimulator, path: string, options: CrmReque
 /** PUT of the API page's first sample, by external ids on both sides. */
 export function pagePut(sim: RunningSimulator, token: string, data: unknown[], base = 'extcontact3'): Promise<JsonReply> {
   return crm(sim, `/crm/v8/Contacts/${encodeURIComponent(base)}/Deals`, { token, external: PAGE_HEADER, body: { data } });
+}
+
+/** The id of the record of `module` whose `field` holds `value`, from the dataset. */
+export function recordId(sim: RunningSimulator, module: ModuleName, field: string, value: string): string {
+  const spec = MODULES.find((candidate) => candidate.apiName === module);
+  const found = spec === undefined ? undefined : sim.dataset[spec.recordsKey].find((record) => record[field] === value);
+  if (found === undefined) throw new Error(`no ${module} record with ${field} = ${value}`);
+  return found.id;
+}
+
+/** `External_<Singular>_ID` of a module: the field X-EXTERNAL names in most tests. */
+export function primaryExternal(module: ModuleName): string {
+  const field = MODULES.find((candidate) => candidate.apiName === module)?.externalFields[0];
+  if (field === undefined) throw new Error(`no module ${module}`);
+  return field;
+}
+
+/** `X-EXTERNAL` naming the primary external field of both modules. */
+export function bothExternal(base: ModuleName, related: ModuleName): string {
+  return `${base}.${primaryExternal(base)},${related}.${primaryExternal(related)}`;
+}
+
+/** The value of a JSON reply's `data` array (empty when there is none). */
+export function dataOf(reply: JsonReply): Record<string, unknown>[] {
+  const data = (reply.body as { data?: unknown } | undefined)?.data;
+  return Array.isArray(data) ? (data as Record<string, unknown>[]) : [];
 }
 
 /** A mutable clock for the `now` option. */

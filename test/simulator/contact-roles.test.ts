@@ -1,0 +1,36 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { closeSimulators, crm, mintToken, ROLE_ID, startTestSimulator } from './simulator-helpers.js';
+
+afterEach(closeSimulators);
+
+describe('simulator: GET /Contacts/roles', () => {
+  it('lists the contact roles in sequence order, Decision Maker with the API page sample id first', async () => {
+    const sim = await startTestSimulator();
+    const reply = await crm(sim, '/crm/v8/Contacts/roles', { method: 'GET', token: await mintToken(sim) });
+    expect(reply.status).toBe(200);
+    const roles = (reply.body as { contact_roles: { id: string; name: string; sequence_number: number }[] }).contact_roles;
+    expect(roles[0]).toEqual({ id: ROLE_ID, name: 'Decision Maker', sequence_number: 1 });
+    expect(roles.map((role) => role.sequence_number)).toEqual(roles.map((_, index) => index + 1));
+    expect(roles).toEqual(sim.dataset.contactRoles);
+    expect(sim.counters.creditsUsed).toBe(1);
+  });
+
+  it('reads one role by id, 204 for an unknown id', async () => {
+    const sim = await startTestSimulator();
+    const token = await mintToken(sim);
+    const one = await crm(sim, `/crm/v8/Contacts/roles/${ROLE_ID}`, { method: 'GET', token });
+    expect(one.body).toEqual({ contact_roles: [{ id: ROLE_ID, name: 'Decision Maker', sequence_number: 1 }] });
+    expect((await crm(sim, '/crm/v8/Contacts/roles/111111000000099999', { method: 'GET', token })).status).toBe(204);
+  });
+
+  it("needs the Contacts module's read scope and GET", async () => {
+    const sim = await startTestSimulator({ scopes: ['ZohoCRM.modules.Deals.ALL'] });
+    const denied = await crm(sim, '/crm/v8/Contacts/roles', { method: 'GET', token: await mintToken(sim) });
+    expect(denied.status).toBe(401);
+    expect(denied.body).toMatchObject({ code: 'OAUTH_SCOPE_MISMATCH' });
+    const reader = await startTestSimulator({ scopes: ['ZohoCRM.modules.contacts.READ'] });
+    const token = await mintToken(reader);
+    expect((await crm(reader, '/crm/v8/Contacts/roles', { method: 'GET', token })).status).toBe(200);
+    expect((await crm(reader, '/crm/v8/Contacts/roles', { method: 'POST', token, body: { contact_roles: [] } })).body).toMatchObject({ code: 'INVALID_REQUEST_METHOD' });
+  });
+});
