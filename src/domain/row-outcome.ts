@@ -25,6 +25,12 @@ export const OutcomeCodes = {
   SYNC_FAILED: 'SYNC_FAILED',
   /** Zoho answered without a result for this entry (fewer results than entries). */
   NO_RESULT: 'NO_RESULT',
+  /** Not sent: the import stopped sending early (an error every call would get, or the error-rate brake). */
+  ABORTED: 'ABORTED',
+  /** Not sent: `relsync cancel`. */
+  CANCELLED: 'CANCELLED',
+  /** Not sent: the import failed for good (its reason is in the message). */
+  IMPORT_FAILED: 'IMPORT_FAILED',
   /** `--dry-run`: the row is valid and would be sent. */
   DRY_RUN: 'DRY_RUN',
 } as const;

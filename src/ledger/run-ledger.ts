@@ -49,6 +49,13 @@ export interface ImportRecord {
   plannedCalls?: number;
   reportPath?: string;
   failedReason?: string;
+  /**
+   * Set once, by the first that stops the import from sending (fail-fast, `relsync cancel`, the
+   * error-rate brake, the reconciler): every row not yet sent ends `skipped` with this code (or `error`
+   * for IMPORT_FAILED) and this reason; nothing more is sent to Zoho.
+   */
+  stopCode?: StopCode;
+  stopReason?: string;
   /** The import is done, but its report could not be written (full or read-only disk); `relsync report` clears it. */
   reportError?: string;
   /** Set while the import waits on something outside it (429 storm, credits, accounts server). */
@@ -58,6 +65,8 @@ export interface ImportRecord {
   idempotencyKey?: string;
   contentHash?: string;
 }
+
+export type StopCode = 'ABORTED' | 'CANCELLED' | 'IMPORT_FAILED';
 
 export type NewImport = Pick<ImportRecord, 'id' | 'origin' | 'source' | 'sourceName' | 'profileName' | 'profileJson'> &
   Partial<Pick<ImportRecord, 'reportPath' | 'retryOf' | 'idempotencyKey' | 'contentHash' | 'originalPath' | 'inputSha256'>>;
@@ -84,6 +93,13 @@ if (not owner) or (ARGV[3] ~= '' and owner == ARGV[3]) then
   return ARGV[1]
 end
 return owner`;
+
+// KEYS[1] import hash; ARGV: code, reason, now. The first stop wins; code and reason are set together.
+const STOP_IMPORT_LUA = `
+if redis.call('HSETNX', KEYS[1], 'stopCode', ARGV[1]) == 1 then
+  redis.call('HSET', KEYS[1], 'stopReason', ARGV[2], 'updatedAt', ARGV[3])
+end
+return redis.call('HMGET', KEYS[1], 'stopCode', 'stopReason')`;
 
 const RELEASE_LEASE_LUA = `
 if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
@@ -164,6 +180,21 @@ export class RunLedger {
 
   async setState(id: string, state: ImportState, fields: Partial<Omit<ImportRecord, 'id' | 'state' | Counter>> = {}): Promise<void> {
     await this.update(id, { ...fields, state });
+  }
+
+  /**
+   * Stop the import from sending: the first stop wins (a later cancel does not rewrite an abort's
+   * reason). Returns the stop in force. Rows already sent keep their outcomes.
+   */
+  async stopImport(id: string, code: StopCode, reason: string): Promise<{ code: StopCode; reason: string }> {
+    const [storedCode, storedReason] = (await this.#redis.eval(STOP_IMPORT_LUA, 1, this.importKey(id), code, reason, this.#now())) as [string, string];
+    return { code: storedCode as StopCode, reason: storedReason };
+  }
+
+  /** The stop in force, if any: read before every call, so one small read. */
+  async stopOf(id: string): Promise<{ code: StopCode; reason: string } | undefined> {
+    const [code, reason] = await this.#redis.hmget(this.importKey(id), 'stopCode', 'stopReason');
+    return code ? { code: code as StopCode, reason: reason ?? '' } : undefined;
   }
 
   async increment(id: string, counter: 'calls' | 'retries' | 'rateLimited', by = 1): Promise<void> {

@@ -23,7 +23,7 @@ export interface CreditGate {
 }
 
 export interface SyncDeps {
-  ledger: Pick<RunLedger, 'getOutcomes' | 'increment' | 'recordOutcomes'>;
+  ledger: Pick<RunLedger, 'getOutcomes' | 'increment' | 'recordOutcomes' | 'stopOf'>;
   client: RelatedRecordsClient;
   /** Our own ZOHO_DAILY_CREDITS budget, when set: a call is made only with a credit in hand. */
   budget?: CreditGate;
@@ -52,6 +52,13 @@ export async function syncCall(deps: SyncDeps, call: ImportCall, ctx: SyncContex
   const known = await deps.ledger.getOutcomes(call.importId, call.entries.map((e) => e.row));
   const entries = call.entries.filter((_, i) => known[i] === undefined);
   if (entries.length === 0) return { kind: 'done', sent: 0, recorded: 0 };
+  // A stopped import sends nothing more: its unsent rows get the stop's outcome instead of a call.
+  const stop = await deps.ledger.stopOf(call.importId);
+  if (stop) {
+    const status = stop.code === OutcomeCodes.IMPORT_FAILED ? 'error' : 'skipped';
+    const recorded = await deps.ledger.recordOutcomes(call.importId, entries.map((e) => ({ row: e.row, status, code: stop.code, message: stop.reason })));
+    return { kind: 'done', sent: 0, recorded };
+  }
   if (deps.budget) {
     const take = await deps.budget.tryTake(1);
     if (!take.ok) {

@@ -27,6 +27,20 @@ describe('RunLedger', () => {
     expect(await ledger.rowsWithStatus('imp-a', 'error')).toEqual([2]);
   });
 
+  it('stops an import once: the first stop wins, with its reason, whoever stops it later', async () => {
+    // Its own prefix: the listing test below counts this file's imports.
+    const ledger = new RunLedger(redis.client(), testPrefix());
+    await ledger.createImport({ id: 'imp-stop', origin: 'cli', source: '/x.csv', sourceName: 'x.csv', profileName: 'p', profileJson: '{}' });
+    expect(await ledger.stopOf('imp-stop')).toBeUndefined();
+    const stops = await Promise.all([
+      ledger.stopImport('imp-stop', 'ABORTED', 'every call answers INVALID_URL_PATTERN'),
+      ledger.stopImport('imp-stop', 'CANCELLED', 'relsync cancel'),
+    ]);
+    expect(stops[0]).toEqual(stops[1]);
+    expect(await ledger.stopOf('imp-stop')).toEqual(stops[0]);
+    expect(await ledger.getImport('imp-stop')).toMatchObject({ stopCode: stops[0]!.code, stopReason: stops[0]!.reason });
+  });
+
   it('lists recent imports newest first and clears fields set to undefined', async () => {
     await newImport('imp-b');
     await ledger.update('imp-b', { pausedReason: 'waiting', pausedUntil: 5 });

@@ -5,6 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { RowOutcome } from '../../../src/domain/row-outcome.js';
+import type { StopCode } from '../../../src/ledger/run-ledger.js';
 import { ErrorCodes } from '../../../src/errors.js';
 import { parseProfile } from '../../../src/profile/profile.js';
 import { syncCall, type CreditGate, type SyncDeps } from '../../../src/usecases/sync-call.js';
@@ -20,13 +21,14 @@ const profile = parseProfile({
 
 const call = { importId: 'imp-1', base: 'C-1', entries: [{ row: 1, related: 'D-1', fields: { Contact_Role: 'R1' } }, { row: 2, related: 'D-2' }] };
 
-function memoryLedger(known: RowOutcome[] = []) {
+function memoryLedger(known: RowOutcome[] = [], stop?: { code: StopCode; reason: string }) {
   const outcomes = new Map(known.map((o) => [o.row, o]));
   const counters: Record<string, number> = {};
   const ledger: SyncDeps['ledger'] = {
     getOutcomes: async (_id, rows) => rows.map((row) => outcomes.get(row)),
     increment: async (_id, counter, by = 1) => void (counters[counter] = (counters[counter] ?? 0) + by),
     recordOutcomes: async (_id, list) => list.filter((o) => !outcomes.has(o.row) && outcomes.set(o.row, o)).length,
+    stopOf: async () => stop,
   };
   return { ledger, outcomes, counters };
 }
@@ -127,5 +129,17 @@ describe('syncCall', () => {
 
     const accounts = Object.assign(new Error('Access Denied'), { code: ErrorCodes.ACCOUNTS_ERROR });
     expect(await syncCall({ ledger: memoryLedger().ledger, client: answering(accounts).client }, call, ctx())).toMatchObject({ kind: 'paused', code: 'ACCOUNTS_ERROR' });
+  });
+
+  it('sends nothing for a stopped import: its unsent rows get the stop as their outcome', async () => {
+    const none = answering(new Error('must not be called'));
+    const cancelled = memoryLedger([{ row: 1, status: 'success', code: 'SUCCESS', message: 'relation added' }], { code: 'CANCELLED', reason: 'cancelled by relsync cancel' });
+    expect(await syncCall({ ledger: cancelled.ledger, client: none.client }, call, ctx())).toEqual({ kind: 'done', sent: 0, recorded: 1 });
+    expect(none.sent).toHaveLength(0);
+    expect(cancelled.outcomes.get(1)).toMatchObject({ status: 'success' });
+    expect(cancelled.outcomes.get(2)).toEqual({ row: 2, status: 'skipped', code: 'CANCELLED', message: 'cancelled by relsync cancel' });
+    const failed = memoryLedger([], { code: 'IMPORT_FAILED', reason: 'the import job failed: stalled' });
+    await syncCall({ ledger: failed.ledger, client: none.client }, call, ctx());
+    expect(failed.outcomes.get(1)).toMatchObject({ status: 'error', code: 'IMPORT_FAILED' });
   });
 });
