@@ -2,5 +2,5 @@
 export { QueueName, JobName, JOB_QUEUE } from './queues.js';
 export { validateImportPayload, IMPORT_JOB_OPTIONS } from './import.job.js';
 export type { ImportJobPayload, ImportSource, ImportSummary, ProfileInput, PayloadCheck } from './import.job.js';
-export { MAX_ENTRIES_PER_CALL, callsPerJob, syncCallsJobId, syncCallsJobOptions, ZOHO_BACKOFF } from './sync-calls.job.js';
+export { MAX_ENTRIES_PER_CALL, callsPerJob, syncCallsJobId, syncCallsJobOptions, syncCallsPriority, ZOHO_BACKOFF } from './sync-calls.job.js';
 export type { SyncCallsPayload, SyncCall, CallEntry } from './sync-calls.job.js';

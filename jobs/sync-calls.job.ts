@@ -51,6 +51,17 @@ export function syncCallsJobId(importId: string, seq: number): string {
   return `${importId}-b${seq}`;
 }
 
+/**
+ * Fairness between imports that share the org's cap: a sync job's BullMQ priority grows with the
+ * log of its import's size (1 for a one-call import, 22 for four million calls; lower runs first). A
+ * small import started during a huge one has its calls taken first, so it finishes in about its own
+ * time, while the huge one (minutes or hours) barely notices. Imports of the same size class share
+ * the queue first come, first served.
+ */
+export function syncCallsPriority(plannedCalls: number): number {
+  return 1 + Math.ceil(Math.log2(Math.max(1, plannedCalls)));
+}
+
 /** The name of the backoff strategy the sync worker registers (exponential, jittered, capped). */
 export const ZOHO_BACKOFF = 'zoho';
 

@@ -23,8 +23,11 @@ import { CreditBudget } from '../zoho/credit-budget.js';
 import { OAuthClient } from '../zoho/oauth-client.js';
 import { SharedTokenProvider } from '../zoho/shared-token-provider.js';
 import { ZohoClient } from '../zoho/zoho-client.js';
+import { ZohoOutage } from '../processors/zoho-outage.js';
 import { Lifecycle } from './lifecycle.js';
 import { openQueues, type Queues } from './queues.js';
+
+const QUEUE_WIDE_PAUSE_LIMITER = { max: 100_000, duration: 1_000 };
 
 export interface WorkerRuntime {
   lifecycle: Lifecycle;
@@ -63,8 +66,15 @@ export async function startWorkerRuntime(config: Config, log: Logger): Promise<W
     ...common, concurrency: config.queue.importConcurrency,
   });
   const budget = config.zoho.dailyCredits ? new CreditBudget({ redis, prefix: config.prefix, limit: config.zoho.dailyCredits, windowMs: config.zoho.creditWindowMs }) : undefined;
-  const syncWorker = new Worker<SyncJobData>(QueueName.sync, createSyncProcessor({ config, ledger, client, budget, syncQueue: queues.sync, log }), {
-    ...common, concurrency: config.zoho.concurrency, settings: { backoffStrategy: zohoBackoffStrategy },
+  const outage = new ZohoOutage({ redis, prefix: config.prefix, maxWaitMs: config.zoho.outageMaxWaitMs, log });
+  const syncWorker = new Worker<SyncJobData>(QueueName.sync, createSyncProcessor({ config, ledger, client, budget, syncQueue: queues.sync, outage, log }), {
+    ...common,
+    concurrency: config.zoho.concurrency,
+    settings: { backoffStrategy: zohoBackoffStrategy },
+    // BullMQ honours the queue-wide pause (`queue.rateLimit`, set on a 429 or an outage) only in
+    // workers that have a limiter; this one never binds (100,000 jobs a second), it only makes every
+    // worker of every process wait out the pause instead of the one that saw the 429.
+    limiter: QUEUE_WIDE_PAUSE_LIMITER,
   });
   for (const worker of [importWorker, syncWorker]) {
     worker.on('error', (error) => log.error({ err: error, queue: worker.name }, 'worker error'));

@@ -41,6 +41,12 @@ export interface Config {
     pauseProbeMs: number;
     /** The credit budget's rolling window (ms). Zoho's is 24 h; shorter only for tests. */
     creditWindowMs: number;
+    /** How long Zoho may be unreachable before calls spend attempts again (RELSYNC_OUTAGE_MAX_WAIT_S), ms. */
+    outageMaxWaitMs: number;
+    /** Longest wait between probes while Zoho is unreachable, ms. */
+    outageProbeMaxMs: number;
+    /** How long a call that timed out keeps its concurrency slot (Zoho may still be working on it), ms. */
+    timeoutHoldMs: number;
   };
   reportDir: string;
   watchDir?: string;
@@ -167,6 +173,9 @@ function zohoConfig(r: Reader): Config['zoho'] {
     rateLimitMaxWaitMs: integer(r, 'RELSYNC_RATE_LIMIT_MAX_WAIT_MS', 3_600_000, 1_000, 7 * 86_400_000),
     pauseProbeMs: integer(r, 'RELSYNC_PAUSE_PROBE_MS', 60_000, 100, 3_600_000),
     creditWindowMs: integer(r, 'RELSYNC_CREDIT_WINDOW_MS', 86_400_000, 1_000, 7 * 86_400_000),
+    outageMaxWaitMs: integer(r, 'RELSYNC_OUTAGE_MAX_WAIT_S', 1_800, 0, 7 * 86_400) * 1_000,
+    outageProbeMaxMs: integer(r, 'RELSYNC_OUTAGE_PROBE_MAX_MS', 30_000, 100, 600_000),
+    timeoutHoldMs: integer(r, 'RELSYNC_TIMEOUT_HOLD_MS', 30_000, 0, 600_000),
   };
 }
 

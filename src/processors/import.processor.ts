@@ -8,7 +8,7 @@ import { DelayedError, UnrecoverableError, WaitingChildrenError, type Job, type 
 import type { Logger } from 'pino';
 import { validateImportPayload, type ImportJobPayload, type ImportSummary } from '../../jobs/import.job.js';
 import { JobName } from '../../jobs/queues.js';
-import { syncCallsJobId, syncCallsJobOptions, type SyncCallsPayload } from '../../jobs/sync-calls.job.js';
+import { syncCallsJobId, syncCallsJobOptions, syncCallsPriority, type SyncCallsPayload } from '../../jobs/sync-calls.job.js';
 import type { Config } from '../config/config.js';
 import { ErrorCodes, isUserError, oneLine, UserError } from '../errors.js';
 import type { RunLedger } from '../ledger/run-ledger.js';
@@ -74,7 +74,7 @@ async function runSteps(deps: ImportProcessorDeps, job: Job<ImportJobData, Impor
     log.info({ source: record.sourceName, profile: record.profileName, origin: record.origin }, 'import started: reading the file');
     await ingestImport({ ledger: deps.ledger, log, limits: deps.config.limits }, {
       importId, sourcePath, sourceName: record.sourceName, shownAs: record.originalPath, profile,
-      enqueue: (batches) => addBatches(deps.syncQueue, job, batches, deps.config.zoho.maxAttempts),
+      enqueue: (jobs, plannedCalls) => addSyncJobs(deps.syncQueue, job, jobs, { maxAttempts: deps.config.zoho.maxAttempts, priority: syncCallsPriority(plannedCalls) }),
     });
     await deps.ledger.setState(importId, 'syncing');
     step = await saveStep(job, 'sync');
@@ -120,12 +120,12 @@ async function awaitDuplicate(ledger: RunLedger, job: Job<ImportJobData, ImportS
 }
 
 
-/** Add the batch jobs as children of the import job; deterministic ids make a re-add a no-op. */
-async function addBatches(queue: Queue<SyncCallsPayload>, parent: Job, batches: SyncCallsPayload[], maxAttempts: number): Promise<void> {
+/** Add the sync jobs as children of the import job; deterministic ids make a re-add a no-op. */
+async function addSyncJobs(queue: Queue<SyncCallsPayload>, parent: Job, jobs: SyncCallsPayload[], options: { maxAttempts: number; priority: number }): Promise<void> {
   const parentRef = { id: parent.id!, queue: parent.queueQualifiedName };
-  await queue.addBulk(batches.map((batch) => ({
+  await queue.addBulk(jobs.map((data) => ({
     name: JobName.syncCalls,
-    data: batch,
-    opts: { ...syncCallsJobOptions(maxAttempts, batch.calls.length), jobId: syncCallsJobId(batch.importId, batch.seq), parent: parentRef },
+    data,
+    opts: { ...syncCallsJobOptions(options.maxAttempts, data.calls.length), priority: options.priority, jobId: syncCallsJobId(data.importId, data.seq), parent: parentRef },
   })));
 }

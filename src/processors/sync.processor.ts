@@ -4,8 +4,12 @@
  * - retry: throw, so BullMQ retries with the Zoho backoff (this spends an attempt);
  * - 429: rate-limit the WHOLE queue (every worker backs off, not just this job) and hand the job back
  *   without spending an attempt — until 429s have lasted `rateLimitMaxWaitMs`, then they count;
- * - paused (no token can be had): same hand-back, with the import's status saying why.
+ * - paused (no token can be had): same hand-back, with the import's status saying why;
+ * - Zoho unreachable (zoho-outage.ts): the same queue-wide pause, no attempt spent, until
+ *   RELSYNC_OUTAGE_MAX_WAIT_S; a call that timed out first keeps its concurrency slot for
+ *   RELSYNC_TIMEOUT_HOLD_MS, since Zoho may still be working on it.
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import { RateLimitError, type Job, type Queue } from 'bullmq';
 import type { Logger } from 'pino';
 import type { SyncCallsPayload } from '../../jobs/sync-calls.job.js';
@@ -17,9 +21,17 @@ import { requireStoredProfile } from '../usecases/import-record.js';
 import { syncCall, type CreditGate, type RelatedRecordsClient, type SyncStep } from '../usecases/sync-call.js';
 import { backoffDelayMs } from '../zoho/backoff.js';
 import { ConcurrencyGovernor } from './concurrency-governor.js';
+import { outageReason, type ZohoOutage } from './zoho-outage.js';
 
-/** The payload plus what the worker keeps across tries: failed tries per call, and when 429s began. */
-export type SyncJobData = SyncCallsPayload & { rateLimitedSinceMs?: number; tries?: number[] };
+/**
+ * The payload plus what the worker keeps across tries: failed tries per call (they spend attempts),
+ * sends per call that got no answer during an outage (they do not, but the next send is a re-send),
+ * and when 429s began.
+ */
+export type SyncJobData = SyncCallsPayload & { rateLimitedSinceMs?: number; tries?: number[]; unanswered?: number[] };
+
+/** Failures after which Zoho may still be working on the call: it keeps its slot for a while. */
+const TIMED_OUT_CODES = new Set(['UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT', 'TIMEOUT']);
 
 export interface SyncProcessorDeps {
   config: Config;
@@ -27,6 +39,8 @@ export interface SyncProcessorDeps {
   client: RelatedRecordsClient;
   budget?: CreditGate;
   syncQueue: Queue<SyncCallsPayload>;
+  /** Shared outage state; without it every failure spends an attempt (unit tests). */
+  outage?: ZohoOutage;
   log: Logger;
   now?: () => number;
 }
@@ -75,14 +89,36 @@ export function createSyncProcessor(deps: SyncProcessorDeps) {
 
   /** A call that got its answer: give the governor its success, and clear a pause. */
   const afterDone = async (importId: string, step: Extract<SyncStep, { kind: 'done' }>): Promise<void> => {
-    if (step.sent > 0) await governor.onSuccess();
+    if (step.sent > 0) {
+      await governor.onSuccess();
+      await deps.outage?.answered();
+    }
     if (consecutiveWaits > 0) await deps.ledger.update(importId, { pausedReason: undefined, pausedUntil: undefined });
     consecutiveWaits = 0;
   };
 
   /** A call that did not get its answer: retry the job (this call's try counted) or hold the queue. */
-  const setback = async (job: Job<SyncJobData>, call: number, step: Exclude<SyncStep, { kind: 'done' }>, log: Logger): Promise<never> => {
+  const setback = async (job: Job<SyncJobData>, call: number, step: Exclude<SyncStep, { kind: 'done' }>, log: Logger, signal?: AbortSignal): Promise<never> => {
     const { importId } = job.data;
+    if (step.kind === 'retry' && TIMED_OUT_CODES.has(step.code)) {
+      // Zoho may still be processing it: sending more now could exceed its concurrency cap.
+      await sleep(deps.config.zoho.timeoutHoldMs, undefined, { signal }).catch(() => undefined);
+    }
+    if (step.kind === 'retry' && deps.outage?.isOutage(step)) {
+      const outage = await deps.outage.begin(step.code, step.message);
+      if (!deps.outage.hasLastedTooLong(outage)) {
+        const unanswered = [...(job.data.unanswered ?? [])];
+        unanswered[call] = (unanswered[call] ?? 0) + 1;
+        await job.updateData({ ...job.data, unanswered });
+        consecutiveWaits += 1;
+        const probeMaxMs = deps.config.zoho.outageProbeMaxMs;
+        const waitMs = backoffDelayMs(Math.min(consecutiveWaits, 6), { baseMs: Math.min(1_000, probeMaxMs), maxMs: probeMaxMs });
+        await deps.ledger.update(importId, { pausedReason: outageReason(outage), pausedUntil: now() + waitMs });
+        log.debug({ code: step.code, waitMs }, 'Zoho unreachable: the sync queue waits');
+        await deps.syncQueue.rateLimit(waitMs);
+        throw new RateLimitError();
+      }
+    }
     if (step.kind === 'retry') {
       const tries = [...(job.data.tries ?? [])];
       tries[call] = (tries[call] ?? 0) + 1;
@@ -97,7 +133,7 @@ export function createSyncProcessor(deps: SyncProcessorDeps) {
       const since = job.data.rateLimitedSinceMs ?? now();
       if (job.data.rateLimitedSinceMs === undefined) await job.updateData({ ...job.data, rateLimitedSinceMs: since });
       if (now() - since > deps.config.zoho.rateLimitMaxWaitMs) {
-        return setback(job, call, { kind: 'retry', code: 'TOO_MANY_REQUESTS', message: `${step.message} (429s lasted longer than RELSYNC_RATE_LIMIT_MAX_WAIT_MS)` }, log);
+        return setback(job, call, { kind: 'retry', code: 'TOO_MANY_REQUESTS', message: `${step.message} (429s lasted longer than RELSYNC_RATE_LIMIT_MAX_WAIT_MS)`, httpStatus: 429 }, log, signal);
       }
       const limit = await governor.onConcurrencyLimited();
       if (limit !== undefined) log.warn({ globalConcurrency: limit }, 'Zoho concurrency limit reached: fewer calls in flight for now');
@@ -118,10 +154,11 @@ export function createSyncProcessor(deps: SyncProcessorDeps) {
     // In order; calls whose rows already have outcomes (done before a retry or a crash) are skipped.
     for (let call = 0; call < calls.length; call += 1) {
       const attempt = (job.data.tries?.[call] ?? 0) + 1;
+      const resent = attempt > 1 || (job.data.unanswered?.[call] ?? 0) > 0;
       const step = await syncCall({ ledger: deps.ledger, client: deps.client, budget: deps.budget, now }, { importId, ...calls[call]! }, {
-        profile, attempt, maxAttempts: deps.config.zoho.maxAttempts, signal,
+        profile, attempt, resent, maxAttempts: deps.config.zoho.maxAttempts, signal,
       });
-      if (step.kind !== 'done') return setback(job, call, step, log);
+      if (step.kind !== 'done') return setback(job, call, step, log, signal);
       total.sent += step.sent;
       total.recorded += step.recorded;
       await afterDone(importId, step);

@@ -31,8 +31,8 @@ export interface IngestInput {
   /** How the CSV reader's messages name the file (the user's path, not the snapshot's). Default: sourcePath. */
   shownAs?: string;
   profile: Profile;
-  /** Adds the jobs (idempotently); called with groups of about `enqueueCalls` calls. */
-  enqueue: (jobs: SyncCallsPayload[]) => Promise<void>;
+  /** Adds the jobs (idempotently); called with groups of about `enqueueCalls` calls, and the import's planned calls. */
+  enqueue: (jobs: SyncCallsPayload[], plannedCalls: number) => Promise<void>;
   /** Calls per `enqueue` (default 500): bounds the payloads held in memory at once, whatever the packing. */
   enqueueCalls?: number;
 }
@@ -87,7 +87,7 @@ async function enqueueCalls(input: IngestInput, calls: Iterable<PlannedCall>, to
   for (const call of calls) {
     if (!job || job.calls.length >= perJob) {
       if (group.length * perJob >= size) {
-        await input.enqueue(group);
+        await input.enqueue(group, totalCalls);
         group = [];
       }
       job = { importId: input.importId, seq: Math.floor(count / perJob), calls: [] };
@@ -97,7 +97,7 @@ async function enqueueCalls(input: IngestInput, calls: Iterable<PlannedCall>, to
     job.calls.push({ base: call.base, entries: call.entries.map((e) => (hasFields(e.fields) ? e : { row: e.row, related: e.related })) });
     count += 1;
   }
-  if (group.length > 0) await input.enqueue(group);
+  if (group.length > 0) await input.enqueue(group, totalCalls);
   return count;
 }
 

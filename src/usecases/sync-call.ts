@@ -34,13 +34,15 @@ export interface SyncContext {
   profile: Profile;
   /** 1-based number of this call's try, and how many are allowed per call. */
   attempt: number;
+  /** An earlier send of this call may have been applied (its answer never came). Default: attempt > 1. */
+  resent?: boolean;
   maxAttempts: number;
   signal?: AbortSignal;
 }
 
 export type SyncStep =
   | { kind: 'done'; sent: number; recorded: number; httpStatus?: number }
-  | { kind: 'retry'; code: string; message: string; retryAfterMs?: number }
+  | { kind: 'retry'; code: string; message: string; retryAfterMs?: number; httpStatus?: number }
   | { kind: 'rate-limited'; reason: 'concurrency' | 'credits' | 'unknown'; message: string; retryAfterMs?: number }
   /** Cannot call Zoho now (no token can be had, or the credit budget is spent): wait, spend no attempt. */
   | { kind: 'paused'; code: string; message: string; retryAfterMs?: number };
@@ -99,7 +101,7 @@ export function buildRequest(profile: Profile, base: string, entries: readonly C
 function outcomesFor(verdict: CallVerdict, entries: readonly CallEntry[], ctx: SyncContext): RowOutcome[] | undefined {
   switch (verdict.kind) {
     case 'results':
-      return entries.map((e, i) => fromEntryResult(e.row, verdict.entries[i], ctx.attempt));
+      return entries.map((e, i) => fromEntryResult(e.row, verdict.entries[i], ctx.resent ?? ctx.attempt > 1));
     case 'request-error':
       return entries.map((e) => ({ row: e.row, status: 'error', code: verdict.code, message: verdict.message }));
     case 'retry':
@@ -126,9 +128,9 @@ function outcomesFor(verdict: CallVerdict, entries: readonly CallEntry[], ctx: S
  */
 const ALREADY_ASSOCIATED_CODES = new Set(['DUPLICATE_DATA', 'ALREADY_USED']);
 
-function fromEntryResult(row: number, result: EntryResult | undefined, attempt: number): RowOutcome {
+function fromEntryResult(row: number, result: EntryResult | undefined, resent: boolean): RowOutcome {
   if (!result) return { row, status: 'error', code: OutcomeCodes.NO_RESULT, message: 'Zoho answered without a result for this entry' };
-  if (result.status === 'error' && attempt > 1 && ALREADY_ASSOCIATED_CODES.has(result.code)) {
+  if (result.status === 'error' && resent && ALREADY_ASSOCIATED_CODES.has(result.code)) {
     return { row, status: 'success', code: 'SUCCESS', message: `already associated: Zoho answered ${result.code} to a re-sent call whose first answer was lost` };
   }
   if (result.status === 'success') {
@@ -139,8 +141,8 @@ function fromEntryResult(row: number, result: EntryResult | undefined, attempt: 
 
 function nextStep(verdict: CallVerdict): SyncStep {
   if (verdict.kind === 'rate-limited') return { kind: 'rate-limited', reason: verdict.reason, message: verdict.message, retryAfterMs: verdict.retryAfterMs };
-  if (verdict.kind === 'retry') return { kind: 'retry', code: verdict.code, message: verdict.message, retryAfterMs: verdict.retryAfterMs };
-  if (verdict.kind === 'token-invalid') return { kind: 'retry', code: verdict.code, message: verdict.message };
+  if (verdict.kind === 'retry') return { kind: 'retry', code: verdict.code, message: verdict.message, retryAfterMs: verdict.retryAfterMs, httpStatus: verdict.httpStatus };
+  if (verdict.kind === 'token-invalid') return { kind: 'retry', code: verdict.code, message: verdict.message, httpStatus: verdict.httpStatus ?? 401 };
   throw new Error(`unexpected verdict ${verdict.kind}`);
 }
 

@@ -66,7 +66,8 @@ export interface Harness extends BaseHarness<WorkerRuntime> {
 /** Workers are real `relsync worker` processes; `runtime` is the CLI's connections. */
 export interface ProcessHarness extends BaseHarness<CliRuntime> {
   /** `count` worker processes on this harness's environment, killed (SIGKILL) by `close()`. */
-  spawnWorkers(count: number, options?: { logLevel?: string }): Promise<RelsyncProcess[]>;
+  /** `env` is laid over the harness's environment for these workers only. */
+  spawnWorkers(count: number, options?: { logLevel?: string; env?: Record<string, string> }): Promise<RelsyncProcess[]>;
 }
 
 function harnessEnv(sim: RunningSimulator, dir: string, redisUrl: string, extra: Record<string, string> = {}): Record<string, string> {
@@ -170,7 +171,7 @@ export async function startProcessHarness(options: HarnessOptions = {}): Promise
     ...base,
     async spawnWorkers(count, spawnOptions = {}) {
       return Promise.all(Array.from({ length: count }, async () => {
-        const worker = await spawnWorker(base.env, spawnOptions);
+        const worker = await spawnWorker({ ...base.env, ...spawnOptions.env }, { logLevel: spawnOptions.logLevel });
         closers.add(async () => {
           worker.kill('SIGKILL');
           await worker.exited;

@@ -86,7 +86,7 @@ describe('syncCall', () => {
   it('asks for another try while attempts remain, then gives every row RETRIES_EXHAUSTED', async () => {
     const verdict: CallVerdict = { kind: 'retry', httpStatus: 500, code: 'INTERNAL_ERROR', message: 'try later', retryAfterMs: 2_000 };
     const early = memoryLedger();
-    expect(await syncCall({ ledger: early.ledger, client: answering(verdict).client }, call, ctx(2, 3))).toEqual({ kind: 'retry', code: 'INTERNAL_ERROR', message: 'try later', retryAfterMs: 2_000 });
+    expect(await syncCall({ ledger: early.ledger, client: answering(verdict).client }, call, ctx(2, 3))).toEqual({ kind: 'retry', code: 'INTERNAL_ERROR', message: 'try later', retryAfterMs: 2_000, httpStatus: 500 });
     expect(early.outcomes.size).toBe(0);
 
     const last = memoryLedger();

@@ -1,0 +1,107 @@
+/**
+ * An outage is not a row error. When Zoho's API is unreachable (refused, reset, DNS, TLS, timeouts) or
+ * answers 5xx to most recent calls, every worker pauses the sync queue without spending attempts,
+ * probes, and resumes on the first answer. Only after `RELSYNC_OUTAGE_MAX_WAIT_S` do calls spend their
+ * attempts again, so that an outage of hours still ends (rows RETRIES_EXHAUSTED, `retry` re-sends them).
+ *
+ * The outage is shared in Redis (`P:zoho:outage`, JSON `{ sinceMs, code }`): one log line when it
+ * begins (whoever sets the key) and one when it ends (whoever deletes it), and `status` can say
+ * "Zoho unreachable since …" whichever worker noticed.
+ */
+import type { Redis } from 'ioredis';
+import type { Logger } from 'pino';
+
+export interface OutageState {
+  sinceMs: number;
+  code: string;
+}
+
+/** Local failures (our own shutdown or abort) are not Zoho's outage. */
+const NOT_AN_OUTAGE = new Set(['ABORTED', 'UND_ERR_CLOSED', 'UND_ERR_DESTROYED']);
+
+/** Calls looked at for "5xx to most recent calls", and the share of them that makes an outage. */
+const WINDOW = 20;
+const SERVER_ERROR_SHARE = 0.6;
+
+export interface ZohoOutageOptions {
+  redis: Redis;
+  prefix: string;
+  /** After this long, calls spend their attempts again (RELSYNC_OUTAGE_MAX_WAIT_S). */
+  maxWaitMs: number;
+  log: Logger;
+  now?: () => number;
+}
+
+export class ZohoOutage {
+  readonly #o: Required<ZohoOutageOptions>;
+  readonly #key: string;
+  /** The last calls of this process: true for a 5xx or no answer, false for an answer. */
+  readonly #recent: boolean[] = [];
+  #checkedAtMs = 0;
+
+  constructor(options: ZohoOutageOptions) {
+    this.#o = { now: Date.now, ...options };
+    this.#key = `${options.prefix}:zoho:outage`;
+  }
+
+  /**
+   * Whether a call that got no usable answer says "Zoho is down": any network failure (no HTTP status)
+   * does; a 5xx does when most of the recent calls failed too (one 5xx among answers is that call's).
+   */
+  isOutage(failure: { code: string; httpStatus?: number }): boolean {
+    if (NOT_AN_OUTAGE.has(failure.code)) return false;
+    if (failure.httpStatus === undefined || failure.httpStatus === 0) {
+      this.#remember(true);
+      return true;
+    }
+    if (failure.httpStatus < 500) return false;
+    this.#remember(true);
+    const failures = this.#recent.filter(Boolean).length;
+    return this.#recent.length >= WINDOW / 2 && failures / this.#recent.length >= SERVER_ERROR_SHARE;
+  }
+
+  /** Record that an outage is on (first caller logs it); returns when it began. */
+  async begin(code: string, message: string): Promise<OutageState> {
+    const now = this.#o.now();
+    const set = await this.#o.redis.set(this.#key, JSON.stringify({ sinceMs: now, code }), 'NX');
+    if (set === 'OK') {
+      this.#o.log.warn({ code, reason: message }, 'Zoho unreachable: pausing the sync queue (no attempts spent) and probing');
+      return { sinceMs: now, code };
+    }
+    return (await this.current()) ?? { sinceMs: now, code };
+  }
+
+  async current(): Promise<OutageState | undefined> {
+    const raw = await this.#o.redis.get(this.#key);
+    return raw ? (JSON.parse(raw) as OutageState) : undefined;
+  }
+
+  /** Past RELSYNC_OUTAGE_MAX_WAIT_S: calls spend attempts again. */
+  hasLastedTooLong(state: OutageState): boolean {
+    return this.#o.now() - state.sinceMs > this.#o.maxWaitMs;
+  }
+
+  /** A call got an answer: the outage (if one is recorded) is over. Looks at Redis at most once a second. */
+  async answered(): Promise<void> {
+    this.#remember(false);
+    const now = this.#o.now();
+    if (now - this.#checkedAtMs < 1_000) return;
+    this.#checkedAtMs = now;
+    const raw = await this.#o.redis.get(this.#key);
+    if (!raw) return;
+    if ((await this.#o.redis.del(this.#key)) === 1) {
+      const state = JSON.parse(raw) as OutageState;
+      this.#o.log.info({ downForS: Math.round((now - state.sinceMs) / 1000) }, 'Zoho reachable again: the sync queue resumes');
+    }
+  }
+
+  #remember(failed: boolean): void {
+    this.#recent.push(failed);
+    if (this.#recent.length > WINDOW) this.#recent.shift();
+  }
+}
+
+/** "Zoho unreachable since 2026-11-30T02:14:03Z (ECONNREFUSED)": the pause reason status and --wait show. */
+export function outageReason(state: OutageState): string {
+  return `Zoho unreachable since ${new Date(state.sinceMs).toISOString()} (${state.code}): waiting without spending attempts, probing`;
+}
