@@ -10,7 +10,10 @@ import { detectDelimiter } from './delimiter.js';
 import { ChunkDecoder, EncodingProblem, lineAtOffset, type CsvEncoding, type FoundEncoding } from './encoding.js';
 
 export interface CsvRecord {
-  /** 1-based index of the data row: the header is not counted, blank lines are not rows. */
+  /**
+   * 1-based index of the data row: the header is not counted, blank lines are not rows. A line of
+   * only delimiters (`,,,`, Excel's `;;;` leftovers) is a blank line too (see RecordCapture.push).
+   */
   row: number;
   /** The cells exactly as in the file (quotes removed, nothing trimmed); empty for a malformed remainder. */
   cells: string[];
@@ -290,6 +293,12 @@ class RecordCapture extends Parser {
     const line = this.pendingLine();
     this.blankLinesSeen = this.info.empty_lines;
     this.nextLine = line + 1 + lineBreaksIn(cells);
+    // A line of only delimiters (`,,,`; `;;;` that Excel leaves below the data) is a blank line, as an
+    // empty line is: skipped before the header too, not a row (no outcome, not counted), but a line.
+    // csv-parse's skip_records_with_empty_values would also drop cells of spaces (which are rows: their
+    // ids are MISSING_VALUE) and would not count the line. Empty quoted cells read the same as none
+    // (`"",""`); one quoted empty cell alone (`""`) stays a row: it is how formatCsvRow writes one.
+    if (cells.length > 1 && cells.every((cell) => cell === '')) return true;
     this.cells.push(cells);
     this.lines.push(line);
     return true;

@@ -3,7 +3,7 @@
  * simulator. Exit codes, stdout (ids, JSON) and stderr (progress, one-line errors) are the contract.
  */
 import { once } from 'node:events';
-import { readFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { reportPaths } from '../../src/report/report-writer.js';
@@ -99,6 +99,14 @@ describe('relsync commands', () => {
     expect(report[251]).toMatchObject({ _status: 'error', _code: 'MISSING_VALUE' });
     expect(report[250]).toMatchObject({ _status: 'skipped', _code: 'DUPLICATE_PAIR' });
     expect(h.sim.counters.calls).toBe(calls);
+  });
+
+  it('import --wait exits 0 for a file whose only oddity is Excel\'s ;;; leftover lines: they are blank lines, not rows in error', async () => {
+    const file = join(h.dir, 'leftovers.csv');
+    await writeFile(file, 'contact_ext_id;deal_ext_id;contact_role\r\nC-0003;D-0003;\r\n;;\r\nC-0004;D-0004;\r\n;;\r\n;;\r\n');
+    const run = await relsync(h, ['import', file, '--wait']);
+    expect(run.stderr).toContain(': 2 rows: 2 success, 0 error, 0 skipped');
+    expect(run.code).toBe(0);
   });
 
   it('answers a user mistake with one line and exit 1, never a stack trace', async () => {

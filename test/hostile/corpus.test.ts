@@ -80,6 +80,11 @@ const CASES: Case[] = [
     rows: (h) => [ok(h, ['C-0001', 'D-0001', '']), ok(h, ['C-0002', 'D-0002', ''])],
   },
   {
+    file: 'delimiter-only-lines.csv', does: 'skips lines of only delimiters (Excel\'s ;;; leftovers) as blank lines: no outcome, not rows, not errors', header: H3, delimiter: ';',
+    rows: (h) => [ok(h, ['C-0001', 'D-0001', '']), ok(h, ['C-0002', 'D-0002', ROLE])],
+  },
+  { file: 'comma-only-lines.csv', does: 'skips ,,, lines before the header and between rows', header: H3, rows: (h) => [ok(h, ['C-0001', 'D-0001', ''])] },
+  {
     file: 'trailing-delimiter-rows.csv', does: 'reads rows with a trailing delimiter; a non-empty surplus cell is MALFORMED_ROW', header: H3,
     rows: (h) => [
       ok(h, ['C-0001', 'D-0001', '']),
