@@ -33,6 +33,8 @@ export interface CsvSource {
   delimiter: string;
   /** The encoding the file's bytes were read in (its BOM's, else the one asked for). */
   encoding: FoundEncoding;
+  /** The file starts with a byte-order mark (UTF-8 or UTF-16): the report then starts with one too. */
+  bom: boolean;
 }
 
 export interface CsvReadOptions {
@@ -68,6 +70,7 @@ export async function openCsv(path: string, options: CsvReadOptions = {}): Promi
     header,
     delimiter: settings.delimiter,
     encoding: sniffed.encoding,
+    bom: sniffed.bom,
     records: { [Symbol.asyncIterator]: () => dataRecords(path, settings, header) },
     batches: { [Symbol.asyncIterator]: () => dataBatches(path, settings, header) },
   };
@@ -95,13 +98,13 @@ function normalizeOptions(options: CsvReadOptions): Omit<Settings, 'delimiter'> 
 }
 
 /** Encoding and delimiter from the first chunk (the delimiter from the header line in it). */
-async function sniffFile(path: string, settings: Pick<Settings, 'encoding'>): Promise<{ delimiter: string; encoding: FoundEncoding }> {
+async function sniffFile(path: string, settings: Pick<Settings, 'encoding'>): Promise<{ delimiter: string; encoding: FoundEncoding; bom: boolean }> {
   const handle = await openFile(path);
   try {
     const decoder = new ChunkDecoder(settings.encoding);
     const chunk = await readChunk(handle, path);
     const bytes = chunk === undefined ? undefined : await decodeChunk(decoder, chunk, path);
-    return { delimiter: bytes === undefined ? ',' : detectDelimiter(bytes), encoding: decoder.encoding ?? 'UTF-8' };
+    return { delimiter: bytes === undefined ? ',' : detectDelimiter(bytes), encoding: decoder.encoding ?? 'UTF-8', bom: decoder.bom };
   } finally {
     await handle.close();
   }

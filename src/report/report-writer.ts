@@ -75,9 +75,11 @@ export async function writeReport(options: WriteReportOptions): Promise<ReportCo
   try {
     const delimiter = source.delimiter; // as read: detected from the header when the profile names none
     const layout: Layout = { width: source.header.length, delimiter, format: cellFormatter(delimiter) };
-    // Written as UTF-8 always. Input read as Windows-1252 (profile csv.encoding "latin1") gets a BOM,
-    // which wins over that setting, so errors.csv still reads right when fed back with the same profile.
-    const bom = source.encoding === 'Windows-1252' ? '\uFEFF' : '';
+    // Written as UTF-8 always, with a BOM when the input had one (UTF-8 or UTF-16: Excel reads accents
+    // in a CSV right only after a BOM), and none otherwise. Input read as Windows-1252 (profile
+    // csv.encoding "latin1") gets one as well: it wins over that setting, so errors.csv still reads
+    // right when fed back with the same profile.
+    const bom = source.bom || source.encoding === 'Windows-1252' ? '\uFEFF' : '';
     const headerLine = `${bom}${formatCsvRow([...source.header, ...REPORT_COLUMNS], delimiter)}\n`;
     await report.write(headerLine);
     await errors.write(headerLine);

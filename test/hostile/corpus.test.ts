@@ -191,6 +191,18 @@ describe('the hostile corpus, through one worker runtime', () => {
     for (const file of [paths.report, paths.errors]) expect((await readFile(file)).subarray(0, 3)).toEqual(Buffer.from([0xef, 0xbb, 0xbf]));
   });
 
+  it('BOM in, BOM out: a report and errors file start with a UTF-8 BOM exactly when the input had one (UTF-8 or UTF-16)', async () => {
+    const cases = [['utf8-bom.csv', true], ['utf16le-bom.csv', true], ['utf16be-bom.csv', true], ['semicolon.csv', false], ['blank-lines.csv', false]] as const;
+    for (const [file, bom] of cases) {
+      await stageFixture(h, file);
+      const outcome = await runImportJob(h, events, { source: { path: file }, profile: 'contacts-deals' });
+      const paths = reportPaths(outcome.summary!.reportPath!);
+      for (const written of [paths.report, paths.errors]) {
+        expect((await readFile(written)).subarray(0, 3).equals(Buffer.from([0xef, 0xbb, 0xbf])), `${file}: ${written}`).toBe(bom);
+      }
+    }
+  });
+
   it('fails a file with a 5 MB field (over RELSYNC_MAX_FIELD_BYTES, 1 MiB) with one line, and imports a 1,000,000-byte field', async () => {
     const big = 'x'.repeat(5 * 1024 * 1024);
     await writeFile(join(h.dir, 'field-5mb.csv'), `${H4.join(',')}\nC-0001,D-0001,,small\nC-0002,D-0002,,"${big}"\nC-0003,D-0003,,after\n`);

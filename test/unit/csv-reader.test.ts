@@ -75,6 +75,13 @@ describe('openCsv', () => {
     expect((await readAll(semicolons)).records).toEqual([{ row: 1, cells: ['C-1', 'D-1', 'x'], line: 3 }]);
   });
 
+  it('says whether the file started with a byte-order mark', async () => {
+    expect((await openCsv(fixture('bom.csv'))).bom).toBe(true);
+    expect((await openCsv(fixture('crlf.csv'))).bom).toBe(false);
+    const hostile = (name: string): string => join(import.meta.dirname, '../fixtures/hostile', name);
+    for (const name of ['utf16le-bom.csv', 'utf16be-bom.csv']) expect((await openCsv(hostile(name))).bom, name).toBe(true);
+  });
+
   it('keeps cells exactly as written, spaces included, and rows of any length', async () => {
     const path = join(tmp.path, 'ragged.csv');
     await writeFile(path, 'a,b,c\n  x , y\n1,2,3,4\n');

@@ -121,6 +121,21 @@ describe('writeReport', () => {
     );
   });
 
+  it('starts the report and errors file with a BOM exactly when the input had one', async () => {
+    const lookup = lookupFrom([{ row: 1, status: 'error', code: 'INVALID_DATA', message: 'bad' }]);
+    const BOM = Buffer.from([0xef, 0xbb, 0xbf]);
+    const hostile = (name: string): string => join(import.meta.dirname, '../fixtures/hostile', name);
+    for (const [input, bom] of [[fixture('bom.csv'), true], [hostile('utf16le-bom.csv'), true], [hostile('utf16be-bom.csv'), true], [fixture('crlf.csv'), false]] as const) {
+      const reportPath = join(tmp.path, 'bom', `${bom}-${input.split('/').at(-1)}`);
+      await writeReport({ input, reportPath, lookup: async (rows) => (await lookup(rows)).map((o, i) => o ?? { row: rows[i]!, status: 'success', code: 'SUCCESS', message: 'ok' }) });
+      for (const file of [reportPath, reportPaths(reportPath).errors]) {
+        const head = (await readFile(file)).subarray(0, 4);
+        expect(head.subarray(0, 3).equals(BOM), `${file} starts with a BOM`).toBe(bom);
+        expect(head.includes(0xfe) || head.includes(0xff), `${file} is UTF-8`).toBe(false);
+      }
+    }
+  });
+
   it('writes a malformed remainder as a padded row', async () => {
     const reportPath = join(tmp.path, 'unclosed', 'report.csv');
     const message = 'a quote opened in this row (line 3) is never closed, so the rest of the file could not be read as rows';
