@@ -85,6 +85,10 @@ const CASES: Case[] = [
   },
   { file: 'comma-only-lines.csv', does: 'skips ,,, lines before the header and between rows', header: H3, rows: (h) => [ok(h, ['C-0001', 'D-0001', ''])] },
   {
+    file: 'fed-back-errors.csv', does: 'replaces the _row … _zoho_id columns of a fed-back errors file with this run\'s, not repeating them', header: H3,
+    rows: (h) => [ok(h, ['C-0001', 'D-0001', '']), error(['C-0003', '', ''], 'MISSING_VALUE', 'deal_ext_id is empty')],
+  },
+  {
     file: 'trailing-delimiter-rows.csv', does: 'reads rows with a trailing delimiter; a non-empty surplus cell is MALFORMED_ROW', header: H3,
     rows: (h) => [
       ok(h, ['C-0001', 'D-0001', '']),
