@@ -115,6 +115,12 @@ const CASES: Case[] = [
     fatal: ({ name }) => `${name}: missing column(s) contact_ext_id, deal_ext_id, contact_role for profile contacts-deals; the file has: contact, deal, role`,
   },
   {
+    file: 'header-case.csv', does: 'refuses columns that match only by case, with a hint naming what was found', refusedUpFront: true,
+    fatal: ({ name }) =>
+      `${name}: missing column(s) contact_ext_id, deal_ext_id for profile contacts-deals; the file has: Contact_Ext_ID, Deal_Ext_ID, contact_role; ` +
+      "did you mean 'contact_ext_id' (found 'Contact_Ext_ID'), 'deal_ext_id' (found 'Deal_Ext_ID')? Column names must match exactly, case included",
+  },
+  {
     file: 'extra-columns.csv', does: 'ignores extra columns for sending and keeps them in the report', header: ['note', 'contact_ext_id', 'owner', 'deal_ext_id', 'contact_role', 'region'],
     rows: (h) => [ok(h, ['hello', 'C-0001', 'ann', 'D-0001', ROLE, 'EU'], 'D-0001')],
   },
