@@ -45,11 +45,13 @@ describe('relsync commands', () => {
     expect(run.stderr).toContain(`${importId} done: 3 rows: 1 success, 2 error, 0 skipped; 1 Zoho calls`);
     expect(run.stderr).toContain(`report: ${join(h.dir, 'reports', `${importId}.report.csv`)}`);
 
+    // Like import --wait: 2 when the import is done with rows in error (1 failed, 0 otherwise).
     const status = await relsync(h, ['status', importId, '--json']);
-    expect(status.code).toBe(0);
+    expect(status.code).toBe(2);
     expect(JSON.parse(status.stdout)).toMatchObject({ importId, state: 'done', rows: 3, success: 1, error: 2, skipped: 0, calls: 1, paused: null });
     const text = await relsync(h, ['status', importId]);
     expect(text.stdout).toContain('rows     3/3 done: 1 success, 2 error, 0 skipped');
+    expect(text.code).toBe(2);
 
     const out = join(h.dir, 'again.csv');
     const report = await relsync(h, ['report', importId, '--out', out]);
@@ -76,7 +78,24 @@ describe('relsync commands', () => {
     expect(retry.code).toBe(0);
     const retryId = retry.stdout.trim();
     expect(retry.stderr).toContain(`retrying 8 row(s) of ${firstId} as ${retryId}`);
-    expect(JSON.parse((await relsync(h, ['status', retryId, '--json'])).stdout)).toMatchObject({ state: 'done', rows: 8, success: 8, error: 0, retryOf: firstId });
+    const retried = await relsync(h, ['status', retryId, '--json']);
+    expect(JSON.parse(retried.stdout)).toMatchObject({ state: 'done', rows: 8, success: 8, error: 0, retryOf: firstId });
+    expect(retried.code).toBe(0);
+  });
+
+  it('status exits 1 for a failed import, 0 for one still running, and --version prints the package version', async () => {
+    await h.runtime.ledger.createImport({ id: 'imp-status-failed', origin: 'cli', source: join(h.dir, 'x.csv'), sourceName: 'x.csv', profileName: 'contacts-deals', profileJson: '{}' });
+    await h.runtime.ledger.setState('imp-status-failed', 'failed', { failedReason: 'x.csv: line 1: bad', finishedAt: Date.now() });
+    const failed = await relsync(h, ['status', 'imp-status-failed']);
+    expect(failed.stdout).toContain('failed   x.csv: line 1: bad');
+    expect(failed.code).toBe(1);
+    await h.runtime.ledger.createImport({ id: 'imp-status-running', origin: 'cli', source: join(h.dir, 'y.csv'), sourceName: 'y.csv', profileName: 'contacts-deals', profileJson: '{}' });
+    await h.runtime.ledger.setState('imp-status-running', 'syncing');
+    await h.runtime.ledger.recordOutcomes('imp-status-running', [{ row: 1, status: 'error', code: 'MISSING_VALUE', message: 'deal_ext_id is empty' }]);
+    expect((await relsync(h, ['status', 'imp-status-running', '--json'])).code).toBe(0);
+
+    const { version } = JSON.parse(await readFile(join(import.meta.dirname, '../../package.json'), 'utf8')) as { version: string };
+    expect(await relsync(h, ['--version'])).toEqual({ code: 0, stdout: `${version}\n`, stderr: '' });
   });
 
   it('import --dry-run plans without Zoho and writes a report of the rows that would fail', async () => {
