@@ -5,7 +5,7 @@
  */
 export { startSimulator } from './simulator-server.js';
 export type { RunningSimulator } from './simulator-server.js';
-export { parseSimulatorArgs, SIMULATOR_FLAGS } from './simulator-args.js';
+export { parseSimulatorArgs, SIMULATOR_FLAGS, simulatorHelp } from './simulator-args.js';
 export { DEFAULT_SIMULATOR_OPTIONS } from './simulator-options.js';
 export type { SimulatorOptions, MixedStatus, AllFailedStatus, RepeatMessage, DuplicateInBatch } from './simulator-options.js';
 export type { SimulatorCounters, TooManyRequestsCause } from './counters.js';
