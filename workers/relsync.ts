@@ -1,13 +1,15 @@
 #!/usr/bin/env node
 /**
- * The `relsync` binary. Parses the command line, reads the configuration once, runs one command, and
- * maps its outcome to an exit code: a user's mistake is one line on stderr and exit 1, never a stack.
+ * The `relsync` binary. Reads the working folder's `.env` (the environment wins), parses the command
+ * line, reads the configuration once, runs one command, and maps its outcome to an exit code: a user's
+ * mistake is one line on stderr and exit 1, never a stack.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { CommanderError } from 'commander';
 import { loadConfig, type Config } from '../src/config/config.js';
+import { loadEnvFile } from '../src/config/env-file.js';
 import { isUserError, oneLine } from '../src/errors.js';
 import { createLogger } from '../src/logger.js';
 import { ExitCode, processIO } from '../src/cli/cli-io.js';
@@ -46,6 +48,8 @@ async function main(argv: string[]): Promise<number> {
     },
   }, (code) => (exitCode = code), packageVersion());
   try {
+    // Before anything reads the environment; variables already set win over the file's.
+    await loadEnvFile(io.cwd);
     await program.parseAsync(argv);
     return exitCode;
   } catch (error) {
