@@ -11,17 +11,18 @@
  *   queues, and an accidental "obliterate" would lose imports; `allowActions` turns them on.
  * - On a loopback address, requests whose Host header names another host are refused, so that a web
  *   page the operator visits cannot read the board through DNS rebinding.
+ * - The page loads nothing from the internet (local-assets-adapter.ts).
  */
 import { once } from 'node:events';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createBullBoard } from '@bull-board/api';
 import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
-import { ExpressAdapter } from '@bull-board/express';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import type { Queues } from '../app/queues.js';
 import type { Config } from '../config/config.js';
 import { ErrorCodes, UserError } from '../errors.js';
+import { LocalAssetsExpressAdapter } from './local-assets-adapter.js';
 
 export interface DashboardDeps {
   /** Only `prefix` is read (shown in the board's title, so two deployments are told apart). */
@@ -64,7 +65,7 @@ export async function startDashboard(deps: DashboardDeps, options: DashboardOpti
 }
 
 function boardRouter(deps: DashboardDeps, allowActions: boolean): express.Router {
-  const serverAdapter = new ExpressAdapter();
+  const serverAdapter = new LocalAssetsExpressAdapter();
   serverAdapter.setBasePath('/');
   const adapterOptions = { readOnlyMode: !allowActions, allowRetries: allowActions };
   createBullBoard({
