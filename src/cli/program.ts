@@ -68,7 +68,7 @@ export function buildProgram(handlers: CommandHandlers, setExitCode: (code: numb
     .option('--keep', 'keep the demo folder (CSV and report) after it ends')
     .action(run((options) => handlers.demo(options)));
   program.command('dashboard').description('Bull Board for the imports and sync queues until SIGINT/SIGTERM (read-only, 127.0.0.1 by default)')
-    .option('--host <address>', 'interface to listen on; the board has no authentication, keep it on loopback', '127.0.0.1')
+    .option('--host <address>', 'interface to listen on; off loopback, RELSYNC_DASHBOARD_TOKEN is required and asked of every request', '127.0.0.1')
     .addOption(new Option('--port <n>', 'TCP port').argParser(positiveInt).default(3030))
     .option('--allow-actions', 'allow retry, clean, pause, empty … from the board')
     .action(run((options) => handlers.dashboard(options)));

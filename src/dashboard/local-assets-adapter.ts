@@ -3,7 +3,8 @@
  * IBM Plex fonts from fonts.googleapis.com, so every visit would tell Google that someone opened the
  * board (and a machine without internet waits on it). The page is rendered by Bull Board's own
  * template and then loses every <link> or <script> that points at another origin; its CSS falls back
- * to the system's fonts (`--font-sans: "IBM Plex Sans", system-ui, …`).
+ * to the system's fonts (`--font-sans: "IBM Plex Sans", system-ui, …`). The Content-Security-Policy
+ * (dashboard-guard.ts) stops anything that a later version would add.
  */
 import type { AppViewRoute } from '@bull-board/api/typings/app';
 import { ExpressAdapter } from '@bull-board/express';

@@ -3,6 +3,7 @@
  * headless Chromium (Debian's /usr/bin/chromium, driven by playwright-core). The assertions are taken
  * from the page as Bull Board 9 renders it: one card per queue, its name a link to `/queue/<name>`.
  * Every request the page makes is recorded: all must go to the board itself, none to the internet.
+ * CSRF and the token are in dashboard-security.test.ts.
  */
 import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
@@ -18,7 +19,7 @@ import { runDashboard } from '../../src/cli/commands/dashboard-command.js';
 import { loadConfig } from '../../src/config/config.js';
 import { startDashboard, type RunningDashboard } from '../../src/dashboard/dashboard-server.js';
 import { connectRedis, createRedis } from '../../src/ledger/redis-connection.js';
-import { openBrowser, type Browser } from './dashboard-helpers.js';
+import { actionHeaders, openBrowser, xsrfSession, type Browser } from './dashboard-helpers.js';
 
 describe('relsync dashboard', () => {
   const prefix = `t-dash-${randomBytes(4).toString('hex')}`;
@@ -88,6 +89,7 @@ describe('relsync dashboard', () => {
     expect(blocked).toEqual([]); // and nothing tried and was stopped by the policy
     const html = await request(dashboard.url);
     expect(await html.body.text()).not.toMatch(/https?:\/\/|googleapis/);
+    expect(html.headers['content-security-policy']).toContain("default-src 'self'");
   });
 
   it('is read-only unless actions are allowed', async () => {
@@ -97,8 +99,8 @@ describe('relsync dashboard', () => {
       ['imports', true, false],
       ['sync', true, false],
     ]);
-    // Bull Board answers 405 QUEUE_READ_ONLY to every action on a read-only queue.
-    const pause = await request(`${dashboard.url}api/queues/imports/pause`, { method: 'PUT' });
+    // Bull Board answers 405 QUEUE_READ_ONLY to every action on a read-only queue (one that passes the CSRF checks).
+    const pause = await request(`${dashboard.url}api/queues/imports/pause`, { method: 'PUT', headers: actionHeaders(dashboard.url, await xsrfSession(dashboard.url)) });
     await pause.body.dump();
     expect(pause.statusCode).toBe(405);
     expect(await queues.imports.isPaused()).toBe(false);
@@ -107,7 +109,7 @@ describe('relsync dashboard', () => {
   it('lets actions through with allowActions', async () => {
     const writable = await startDashboard({ config: { prefix }, queues }, { port: 0, allowActions: true });
     try {
-      const pause = await request(`${writable.url}api/queues/imports/pause`, { method: 'PUT' });
+      const pause = await request(`${writable.url}api/queues/imports/pause`, { method: 'PUT', headers: actionHeaders(writable.url, await xsrfSession(writable.url)) });
       await pause.body.dump();
       expect(pause.statusCode).toBe(200);
       expect(await queues.imports.isPaused()).toBe(true);
