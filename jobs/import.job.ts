@@ -56,7 +56,8 @@ export const SCHEDULE_NAME = /^[A-Za-z0-9][A-Za-z0-9_-]{0,39}$/;
 /** The validator's schema, exported so a test can hold its inferred type to ImportJobPayload. */
 export const importPayloadSchema = z.strictObject({
   source: z.union([z.strictObject({ path: nonEmpty }), z.strictObject({ csv: z.string() })]),
-  profile: z.union([nonEmpty, z.record(z.string(), z.unknown())]),
+  // Passed on as sent: z.record would drop a "__proto__" key, which the worker must see to refuse it.
+  profile: z.union([nonEmpty, z.custom<Record<string, unknown>>((v) => typeof v === 'object' && v !== null && !Array.isArray(v))]),
   idempotencyKey: z.string().trim().min(1).max(200).optional(),
   importId: z.string().regex(/^[A-Za-z][A-Za-z0-9_-]{0,79}$/).optional(),
   reportPath: nonEmpty.optional(),

@@ -1,10 +1,15 @@
 #!/usr/bin/env node
 /**
- * The `relsync` binary. Parses the command line, reads the configuration once, runs one command, and
- * maps its outcome to an exit code: a user's mistake is one line on stderr and exit 1, never a stack.
+ * The `relsync` binary. Reads the working folder's `.env` (the environment wins), parses the command
+ * line, reads the configuration once, runs one command, and maps its outcome to an exit code: a user's
+ * mistake is one line on stderr and exit 1, never a stack.
  */
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { CommanderError } from 'commander';
 import { loadConfig, type Config } from '../src/config/config.js';
+import { loadEnvFile } from '../src/config/env-file.js';
 import { isUserError, oneLine } from '../src/errors.js';
 import { createLogger } from '../src/logger.js';
 import { ExitCode, processIO } from '../src/cli/cli-io.js';
@@ -41,8 +46,10 @@ async function main(argv: string[]): Promise<number> {
       list: (options) => runScheduleList(io, getConfig(), options),
       remove: (name) => runScheduleRemove(io, getConfig(), name),
     },
-  }, (code) => (exitCode = code));
+  }, (code) => (exitCode = code), packageVersion());
   try {
+    // Before anything reads the environment; variables already set win over the file's.
+    await loadEnvFile(io.cwd);
     await program.parseAsync(argv);
     return exitCode;
   } catch (error) {
@@ -53,6 +60,18 @@ async function main(argv: string[]): Promise<number> {
     }
     io.stderr.write(`relsync: unexpected error: ${oneLine(error)}\n${config?.logLevel === 'debug' || config?.logLevel === 'trace' ? `${(error as Error).stack}\n` : '(set LOG_LEVEL=debug for the stack trace)\n'}`);
     return ExitCode.couldNotRun;
+  }
+}
+
+/**
+ * The version in our package.json: the first one up from this file, which is workers/ in the sources
+ * and dist/workers/ once built (dist has none of its own).
+ */
+function packageVersion(): string {
+  for (let dir = dirname(fileURLToPath(import.meta.url)); ; dir = dirname(dir)) {
+    const file = join(dir, 'package.json');
+    if (existsSync(file)) return (JSON.parse(readFileSync(file, 'utf8')) as { version?: string }).version ?? 'unknown';
+    if (dirname(dir) === dir) return 'unknown';
   }
 }
 

@@ -28,10 +28,11 @@ function positiveInt(value: string): number {
   return n;
 }
 
-/** Builds the program; `setExitCode` receives each command's exit code. */
-export function buildProgram(handlers: CommandHandlers, setExitCode: (code: number) => void): Command {
+/** Builds the program; `setExitCode` receives each command's exit code; `version` is printed by --version. */
+export function buildProgram(handlers: CommandHandlers, setExitCode: (code: number) => void, version = 'unknown'): Command {
   const program = new Command('relsync')
     .description('Sync CSV files of external-ID pairs into Zoho CRM related lists')
+    .version(version, '-V, --version', 'print the version and exit')
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride();
   const run = <A extends unknown[]>(fn: (...args: A) => Promise<number>) => async (...args: A) => setExitCode(await fn(...args));
@@ -47,7 +48,7 @@ export function buildProgram(handlers: CommandHandlers, setExitCode: (code: numb
     .option('--json', 'progress as JSON lines on stderr')
     .option('--force', 'a new import even if the same content and profile were imported within RELSYNC_DEDUP_WINDOW_S')
     .action(run((file: string, options) => handlers.import(file, options)));
-  program.command('status').description('state and counts of one import').argument('<id>')
+  program.command('status').description('state and counts of one import; exits 1 if it failed, 2 if done with rows in error').argument('<id>')
     .option('--json', 'machine-readable output').action(run((id: string, options) => handlers.status(id, options)));
   program.command('list').description('recent imports, newest first')
     .option('--json', 'machine-readable output')
@@ -66,7 +67,7 @@ export function buildProgram(handlers: CommandHandlers, setExitCode: (code: numb
     .addOption(new Option('--rows <n>', 'rows in the sample CSV').argParser(positiveInt))
     .action(run((options) => handlers.demo(options)));
   program.command('dashboard').description('Bull Board for the imports and sync queues until SIGINT/SIGTERM (read-only, 127.0.0.1 by default)')
-    .option('--host <address>', 'interface to listen on; the board has no authentication, keep it on loopback', '127.0.0.1')
+    .option('--host <address>', 'interface to listen on; off loopback, RELSYNC_DASHBOARD_TOKEN is required and asked of every request', '127.0.0.1')
     .addOption(new Option('--port <n>', 'TCP port').argParser(positiveInt).default(3030))
     .option('--allow-actions', 'allow retry, clean, pause, empty … from the board')
     .action(run((options) => handlers.dashboard(options)));

@@ -62,6 +62,12 @@ export interface Config {
   dedupWindowS: number;
   /** Queue-trigger paths must lie under this folder. */
   importRoot: string;
+  /**
+   * RELSYNC_DASHBOARD_TOKEN: when set, every request to `relsync dashboard` must carry it (as
+   * `Authorization: Bearer …`, or the cookie its login page sets); required on a non-loopback host.
+   * At least 16 characters. A secret: never logged or shown.
+   */
+  dashboardToken?: string;
   logLevel: LogLevel;
   limits: {
     maxFileBytes: number;
@@ -148,6 +154,15 @@ function url(r: Reader, name: string, protocols: string[]): string | undefined {
   }
 }
 
+/** A secret: its length is checked, its value never appears in a message. */
+function secret(r: Reader, name: string, minLength: number): string | undefined {
+  const value = text(r, name);
+  if (value !== undefined && value.length < minLength) {
+    r.problems.push(`${name}: expected at least ${minLength} characters (a long random value, e.g. openssl rand -hex 32), got ${value.length}`);
+  }
+  return value;
+}
+
 function prefix(r: Reader): string {
   const value = text(r, 'RELSYNC_PREFIX', 'relsync');
   if (!/^[A-Za-z0-9_.-]{1,64}$/.test(value)) {
@@ -204,6 +219,7 @@ export function loadConfig(env: Env, options: { cwd?: string } = {}): Config {
     watchStabilityMs: integer(r, 'WATCH_STABILITY_MS', 2_000, 50, 600_000),
     dedupWindowS: integer(r, 'RELSYNC_DEDUP_WINDOW_S', 3_600, 0, 30 * 86_400),
     importRoot: resolve(cwd, text(r, 'IMPORT_ROOT', '.')),
+    dashboardToken: secret(r, 'RELSYNC_DASHBOARD_TOKEN', 16),
     logLevel: oneOf(r, 'LOG_LEVEL', LOG_LEVELS, 'info'),
     limits: limits(r),
     shutdownTimeoutMs: integer(r, 'RELSYNC_SHUTDOWN_TIMEOUT_MS', 30_000, 100, 3_600_000),

@@ -10,7 +10,10 @@ import { detectDelimiter } from './delimiter.js';
 import { ChunkDecoder, EncodingProblem, lineAtOffset, type CsvEncoding, type FoundEncoding } from './encoding.js';
 
 export interface CsvRecord {
-  /** 1-based index of the data row: the header is not counted, blank lines are not rows. */
+  /**
+   * 1-based index of the data row: the header is not counted, blank lines are not rows. A line of
+   * only delimiters (`,,,`, Excel's `;;;` leftovers) is a blank line too (see RecordCapture.push).
+   */
   row: number;
   /** The cells exactly as in the file (quotes removed, nothing trimmed); empty for a malformed remainder. */
   cells: string[];
@@ -30,6 +33,8 @@ export interface CsvSource {
   delimiter: string;
   /** The encoding the file's bytes were read in (its BOM's, else the one asked for). */
   encoding: FoundEncoding;
+  /** The file starts with a byte-order mark (UTF-8 or UTF-16): the report then starts with one too. */
+  bom: boolean;
 }
 
 export interface CsvReadOptions {
@@ -77,6 +82,7 @@ export async function openCsv(path: string, options: CsvReadOptions = {}): Promi
     header,
     delimiter: settings.delimiter,
     encoding: sniffed.encoding,
+    bom: sniffed.bom,
     records: { [Symbol.asyncIterator]: () => dataRecords(file, settings, header) },
     batches: { [Symbol.asyncIterator]: () => dataBatches(file, settings, header) },
   };
@@ -104,13 +110,13 @@ function normalizeOptions(options: CsvReadOptions): Omit<Settings, 'delimiter'> 
 }
 
 /** Encoding and delimiter from the first chunk (the delimiter from the header line in it). */
-async function sniffFile(file: SourceFile, settings: Pick<Settings, 'encoding'>): Promise<{ delimiter: string; encoding: FoundEncoding }> {
+async function sniffFile(file: SourceFile, settings: Pick<Settings, 'encoding'>): Promise<{ delimiter: string; encoding: FoundEncoding; bom: boolean }> {
   const handle = await openFile(file);
   try {
     const decoder = new ChunkDecoder(settings.encoding);
     const chunk = await readChunk(handle, file);
     const bytes = chunk === undefined ? undefined : await decodeChunk(decoder, chunk, file);
-    return { delimiter: bytes === undefined ? ',' : detectDelimiter(bytes), encoding: decoder.encoding ?? 'UTF-8' };
+    return { delimiter: bytes === undefined ? ',' : detectDelimiter(bytes), encoding: decoder.encoding ?? 'UTF-8', bom: decoder.bom };
   } finally {
     await handle.close();
   }
@@ -302,6 +308,12 @@ class RecordCapture extends Parser {
     const line = this.pendingLine();
     this.blankLinesSeen = this.info.empty_lines;
     this.nextLine = line + 1 + lineBreaksIn(cells);
+    // A line of only delimiters (`,,,`; `;;;` that Excel leaves below the data) is a blank line, as an
+    // empty line is: skipped before the header too, not a row (no outcome, not counted), but a line.
+    // csv-parse's skip_records_with_empty_values would also drop cells of spaces (which are rows: their
+    // ids are MISSING_VALUE) and would not count the line. Empty quoted cells read the same as none
+    // (`"",""`); one quoted empty cell alone (`""`) stays a row: it is how formatCsvRow writes one.
+    if (cells.length > 1 && cells.every((cell) => cell === '')) return true;
     this.cells.push(cells);
     this.lines.push(line);
     return true;

@@ -56,6 +56,7 @@ export class ChunkDecoder {
   #utf16Carry: Buffer | undefined;
   /** First bytes too few to tell a byte-order mark by (a read shorter than 4 bytes). */
   #head: Buffer | undefined;
+  #bom = false;
   readonly #declared: CsvEncoding;
 
   constructor(declared: CsvEncoding = 'utf-8') {
@@ -65,6 +66,11 @@ export class ChunkDecoder {
   /** Known after the first chunk. */
   get encoding(): FoundEncoding | undefined {
     return this.#mode;
+  }
+
+  /** The file started with a byte-order mark (UTF-8 or UTF-16); known after the first chunk. */
+  get bom(): boolean {
+    return this.#bom;
   }
 
   decode(chunk: Buffer): Buffer {
@@ -87,6 +93,7 @@ export class ChunkDecoder {
     this.#offset += chunk.length;
     const { mode, bomBytes } = sniff(chunk, this.#declared);
     this.#mode = mode;
+    this.#bom = bomBytes > 0;
     const body = chunk.subarray(bomBytes);
     if (mode === 'UTF-8' || mode === 'Windows-1252') checkHeaderLine(body, start + bomBytes);
     // csv-parse drops a UTF-8 BOM itself; a UTF-16 one goes here.

@@ -4,28 +4,36 @@
  * Safety, because Bull Board has no authentication of its own:
  * - It binds to 127.0.0.1 by default. Job data holds CSV values (the `import` job may carry the whole
  *   file inline, `sync-calls` jobs carry external ids and relation fields), so it must not be reachable
- *   from the network unless an operator asks for it with `host` (and puts their own auth in front).
- *   Job data never holds Zoho tokens or the client secret: tokens live only in the token provider, and
- *   failure reasons are redacted (src/zoho/redact.ts).
+ *   from the network unless an operator asks for it with `host`, and then only with
+ *   RELSYNC_DASHBOARD_TOKEN set: it refuses to start without, and asks every request for it
+ *   (dashboard-guard.ts). Job data never holds Zoho tokens or the client secret: tokens live only in
+ *   the token provider, and failure reasons are redacted (src/zoho/redact.ts).
  * - It is read-only by default: retry, clean, pause, empty and obliterate are actions on production
- *   queues, and an accidental "obliterate" would lose imports; `allowActions` turns them on.
+ *   queues, and an accidental "obliterate" would lose imports; `allowActions` turns them on. Every
+ *   action must pass the CSRF checks of dashboard-guard.ts, so a page on another site cannot make the
+ *   operator's browser take one.
  * - On a loopback address, requests whose Host header names another host are refused, so that a web
  *   page the operator visits cannot read the board through DNS rebinding.
+ * - The page loads nothing from the internet (local-assets-adapter.ts; the CSP of dashboard-guard.ts).
  */
 import { once } from 'node:events';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createBullBoard } from '@bull-board/api';
 import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
-import { ExpressAdapter } from '@bull-board/express';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import type { Queues } from '../app/queues.js';
 import type { Config } from '../config/config.js';
 import { ErrorCodes, UserError } from '../errors.js';
+import { dashboardGuard } from './dashboard-guard.js';
+import { LocalAssetsExpressAdapter } from './local-assets-adapter.js';
 
 export interface DashboardDeps {
-  /** Only `prefix` is read (shown in the board's title, so two deployments are told apart). */
-  config: Pick<Config, 'prefix'>;
+  /**
+   * `prefix` is shown in the board's title, so two deployments are told apart; `dashboardToken`
+   * (RELSYNC_DASHBOARD_TOKEN), when set, is asked of every request and is required off loopback.
+   */
+  config: Pick<Config, 'prefix' | 'dashboardToken'>;
   queues: Queues;
 }
 
@@ -52,19 +60,20 @@ export const DEFAULT_DASHBOARD_PORT = 3030;
 export async function startDashboard(deps: DashboardDeps, options: DashboardOptions = {}): Promise<RunningDashboard> {
   const host = options.host ?? DEFAULT_DASHBOARD_HOST;
   const port = options.port ?? DEFAULT_DASHBOARD_PORT;
-  checkOptions(host, port);
+  checkDashboardOptions(deps.config, options);
   const app = express();
   app.disable('x-powered-by');
   const server = createServer(app);
   // Everything is mounted before listening, so no request ever meets a half-built app.
   if (isLoopback(host)) app.use(sameHostOnly(() => (server.address() as AddressInfo).port));
+  app.use(dashboardGuard({ token: deps.config.dashboardToken }));
   app.use('/', boardRouter(deps, options.allowActions ?? false));
   const boundPort = await listen(server, host, port);
   return { url: `http://${formatHost(host)}:${boundPort}/`, close: closer(server) };
 }
 
 function boardRouter(deps: DashboardDeps, allowActions: boolean): express.Router {
-  const serverAdapter = new ExpressAdapter();
+  const serverAdapter = new LocalAssetsExpressAdapter();
   serverAdapter.setBasePath('/');
   const adapterOptions = { readOnlyMode: !allowActions, allowRetries: allowActions };
   createBullBoard({
@@ -75,9 +84,18 @@ function boardRouter(deps: DashboardDeps, allowActions: boolean): express.Router
   return serverAdapter.getRouter() as express.Router;
 }
 
-function checkOptions(host: string, port: number): void {
+/**
+ * Throws one UserError CONFIG_INVALID naming every problem: a bad --host or --port, or a non-loopback
+ * host without RELSYNC_DASHBOARD_TOKEN. Called again by the CLI before it connects to Redis.
+ */
+export function checkDashboardOptions(config: Pick<Config, 'dashboardToken'>, options: DashboardOptions): void {
+  const host = options.host ?? DEFAULT_DASHBOARD_HOST;
+  const port = options.port ?? DEFAULT_DASHBOARD_PORT;
   const problems: string[] = [];
   if (typeof host !== 'string' || host.trim() === '') problems.push(`--host: expected an interface address such as 127.0.0.1, got '${String(host)}'`);
+  else if (!isLoopback(host) && config.dashboardToken === undefined) {
+    problems.push(`RELSYNC_DASHBOARD_TOKEN: required when the dashboard listens on ${host}, which is not a loopback address; set it to a long random value (e.g. openssl rand -hex 32)`);
+  }
   if (!Number.isInteger(port) || port < 0 || port > 65_535) problems.push(`--port: expected an integer 0-65535, got '${String(port)}'`);
   if (problems.length > 0) throw new UserError(ErrorCodes.CONFIG_INVALID, problems.join('; '));
 }

@@ -19,7 +19,8 @@ export interface ColumnMap {
 
 /**
  * Header cells are matched to the profile's columns ignoring surrounding whitespace (a space after a
- * comma in a hand-written header is common and never meant).
+ * comma in a hand-written header is common and never meant), and exactly otherwise; a header that
+ * differs from a missing column only by case is named in a hint.
  * Throws UserError FILE_INVALID naming the missing columns and listing those the file has, or naming
  * a needed column that appears more than once (which one would we read?).
  */
@@ -34,7 +35,7 @@ export function mapColumns(profile: Profile, header: string[], file: string): Co
   if (missing.length > 0) {
     const forProfile = profile.name === undefined ? 'the profile' : `profile ${profile.name}`;
     const has = header.length > 0 ? header.join(', ') : 'no columns';
-    const message = `${file}: missing column(s) ${missing.join(', ')} for ${forProfile}; the file has: ${has}`;
+    const message = `${file}: missing column(s) ${missing.join(', ')} for ${forProfile}; the file has: ${has}${caseHint(missing, header)}`;
     throw new UserError(ErrorCodes.FILE_INVALID, message);
   }
   const indexOf = (column: string): number => {
@@ -53,4 +54,18 @@ export function mapColumns(profile: Profile, header: string[], file: string): Co
     width: header.length,
     header,
   };
+}
+
+/**
+ * "; did you mean 'contact_ext_id' (found 'Contact_Ext_ID')? …" for missing columns that a header cell
+ * matches but for case, or '' when none does. Matching itself stays exact (docs/contract.md#profiles: columns by
+ * name): a hint costs nothing, while a guess could read the wrong column of a file with both.
+ */
+function caseHint(missing: readonly string[], header: readonly string[]): string {
+  const loose = (name: string): string => name.trim().toLowerCase();
+  const hints = missing.flatMap((column) => {
+    const found = header.find((cell) => loose(cell) === loose(column));
+    return found === undefined ? [] : [`'${column}' (found '${found}')`];
+  });
+  return hints.length === 0 ? '' : `; did you mean ${hints.join(', ')}? Column names must match exactly, case included`;
 }

@@ -5,6 +5,7 @@
  */
 import { CSV_ENCODINGS, type CsvEncoding } from '../csv/encoding.js';
 import { ErrorCodes, UserError } from '../errors.js';
+import { keyPath } from './json-position.js';
 
 /** How CSV columns map to one Zoho related-list call (see docs/contract.md#profiles). */
 export interface Profile {
@@ -44,12 +45,44 @@ const KEYS = {
  * Throws UserError PROFILE_INVALID: "<where>: <key>: expected X, got Y; <key>: …".
  */
 export function parseProfile(input: unknown, where: string): Profile {
+  const reserved = reservedKeysIn(input);
+  if (reserved.length > 0) {
+    const message = reserved.map(({ path, key }) => reservedKeyProblem(path, key)).join('; ');
+    throw new UserError(ErrorCodes.PROFILE_INVALID, `${where}: ${message}`);
+  }
   const problems = new Problems();
   const profile = readProfile(problems, input);
   if (problems.list.length > 0 || profile === undefined) {
     throw new UserError(ErrorCodes.PROFILE_INVALID, `${where}: ${problems.list.join('; ')}`);
   }
   return profile;
+}
+
+/**
+ * Keys every JavaScript object answers to. JSON.parse keeps them as plain data, but one spread or
+ * assignment later `__proto__` changes what an object inherits instead (a `fields.__proto__` used to
+ * vanish that way, its column silently never sent). No profile needs them: anywhere in one, they are
+ * an error naming the key and where it is.
+ */
+export const RESERVED_KEYS: readonly string[] = ['__proto__', 'constructor', 'prototype'];
+
+export function isReservedKey(key: string): boolean {
+  return RESERVED_KEYS.includes(key);
+}
+
+/** "<path>: expected a key other than …, got '<key>'" */
+export function reservedKeyProblem(path: string, key: string): string {
+  return `${path}: expected a key other than ${RESERVED_KEYS.slice(0, -1).join(', ')} or ${RESERVED_KEYS.at(-1)}, got ${quote(key)}`;
+}
+
+/** Own reserved keys at any depth of a parsed value, depth first in key order, with their paths. */
+function reservedKeysIn(value: unknown, path: Array<string | number> = [], depth = 0): Array<{ path: string; key: string }> {
+  if (typeof value !== 'object' || value === null || depth > 64) return [];
+  const entries: Array<[string | number, unknown]> = Array.isArray(value) ? value.map((item, i) => [i, item]) : Object.entries(value);
+  return entries.flatMap(([key, inner]) => [
+    ...(typeof key === 'string' && isReservedKey(key) ? [{ path: keyPath([...path, key]), key }] : []),
+    ...reservedKeysIn(inner, [...path, key], depth + 1),
+  ]);
 }
 
 function readProfile(problems: Problems, input: unknown): Profile | undefined {
@@ -106,7 +139,6 @@ function readFields(problems: Problems, input: unknown): Record<string, string> 
     const column = readColumn(problems, `fields.${apiName}`, value, 'a column name');
     if (column !== undefined) entries.push([apiName, column]);
   }
-  // fromEntries defines own properties, so even a key like __proto__ stays data, never a prototype.
   return Object.fromEntries(entries);
 }
 

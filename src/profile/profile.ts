@@ -5,8 +5,8 @@
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { ErrorCodes, UserError } from '../errors.js';
-import { jsonErrorPosition } from './json-position.js';
-import { parseProfile, type Profile } from './profile-schema.js';
+import { findJsonKeys, jsonErrorPosition } from './json-position.js';
+import { isReservedKey, parseProfile, reservedKeyProblem, type Profile } from './profile-schema.js';
 
 export { parseProfile };
 export type { Profile };
@@ -50,6 +50,13 @@ export async function loadProfile(nameOrPath: string, options: { cwd?: string } 
     const what = (error as Error).message.replace(/ in JSON at position \d+.*$|(?<= after JSON) at position \d+.*$|, (?:\.\.\.)?".*"(?:\.\.\.)? is not valid JSON$/s, '');
     const message = `${nameOrPath}: line ${line} column ${column}: invalid JSON: ${what}`;
     throw new UserError(ErrorCodes.PROFILE_INVALID, message, { cause: error });
+  }
+  // Checked on the text too, so each reserved key is named with its line and column (parseProfile,
+  // which sees only the parsed value, can name its path alone).
+  const reserved = findJsonKeys(text, isReservedKey);
+  if (reserved.length > 0) {
+    const problems = reserved.map((k) => `line ${k.line} column ${k.column}: ${reservedKeyProblem(k.path, k.key)}`);
+    throw new UserError(ErrorCodes.PROFILE_INVALID, `${nameOrPath}: ${problems.join('; ')}`);
   }
   const profile = parseProfile(json, nameOrPath);
   return { ...profile, name: profile.name ?? nameOrPath };

@@ -23,7 +23,9 @@ export function cellFormatter(delimiter = ','): (cell: string) => string {
 
 /**
  * One CSV line, without its line ending. A line of a single empty cell is written `""`, because an
- * empty line is read as a blank line and not as a row.
+ * empty line is read as a blank line and not as a row. A row of several empty cells is written as its
+ * delimiters alone, which openCsv reads as a blank line too (see csv-reader.ts); no report line is
+ * one (ours always has `_row` and `_status`).
  */
 export function formatCsvRow(cells: readonly string[], delimiter = ','): string {
   if (cells.length === 1 && cells[0] === '') return '""';

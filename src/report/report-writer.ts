@@ -74,11 +74,14 @@ export async function writeReport(options: WriteReportOptions): Promise<ReportCo
   const errors = new LineSink(temp.errors);
   try {
     const delimiter = source.delimiter; // as read: detected from the header when the profile names none
-    const layout: Layout = { width: source.header.length, delimiter, format: cellFormatter(delimiter) };
-    // Written as UTF-8 always. Input read as Windows-1252 (profile csv.encoding "latin1") gets a BOM,
-    // which wins over that setting, so errors.csv still reads right when fed back with the same profile.
-    const bom = source.encoding === 'Windows-1252' ? '\uFEFF' : '';
-    const headerLine = `${bom}${formatCsvRow([...source.header, ...REPORT_COLUMNS], delimiter)}\n`;
+    const kept = inputColumnsKept(source.header);
+    const layout: Layout = { kept, delimiter, format: cellFormatter(delimiter) };
+    // Written as UTF-8 always, with a BOM when the input had one (UTF-8 or UTF-16: Excel reads accents
+    // in a CSV right only after a BOM), and none otherwise. Input read as Windows-1252 (profile
+    // csv.encoding "latin1") gets one as well: it wins over that setting, so errors.csv still reads
+    // right when fed back with the same profile.
+    const bom = source.bom || source.encoding === 'Windows-1252' ? '\uFEFF' : '';
+    const headerLine = `${bom}${formatCsvRow([...kept.map((i) => source.header[i] as string), ...REPORT_COLUMNS], delimiter)}\n`;
     await report.write(headerLine);
     await errors.write(headerLine);
     const tally = await writeRows(source.batches, { ...options, batchSize }, { layout, report, errors });
@@ -110,6 +113,16 @@ function namingTarget(error: unknown, temp: ReportPaths, paths: ReportPaths): un
   return new RelsyncError(ErrorCodes.REPORT_WRITE_FAILED, `${paths[key]}: could not write the ${key === 'report' ? 'report' : `${key} file`} (${reason})`, { cause: error });
 }
 
+/**
+ * Indexes of the input columns the report repeats: all but those named like ours. A fed-back errors
+ * file (or an earlier report) already has `_row` … `_zoho_id`; they are replaced by this run's, not
+ * written twice. Matched as the column map matches names: exactly, surrounding spaces aside.
+ */
+function inputColumnsKept(header: readonly string[]): number[] {
+  const ours: readonly string[] = REPORT_COLUMNS;
+  return header.flatMap((name, index) => (ours.includes(name.trim()) ? [] : [index]));
+}
+
 /** Beside the target and hidden, ending in .tmp: the watched folder ignores such names. */
 function tempPath(path: string): string {
   return join(dirname(path), `.${basename(path)}.${randomUUID().slice(0, 8)}.tmp`);
@@ -122,7 +135,8 @@ interface Output {
 }
 
 interface Layout {
-  width: number;
+  /** Indexes of the input cells written, in order (all of the header's but columns named like ours). */
+  kept: readonly number[];
   delimiter: string;
   format: (cell: string) => string;
 }
@@ -204,12 +218,12 @@ function noOutcome(row: number): RowOutcome {
   return { row, status: 'error', code: NO_OUTCOME, message: 'no outcome was recorded' };
 }
 
-/** The input's cells cut or padded to the header's width, then ours. */
+/** The input's cells cut or padded to the header's width (less columns named like ours), then ours. */
 function reportLine(record: CsvRecord, outcome: RowOutcome, layout: Layout): string {
   const { cells } = record;
-  const { width, delimiter, format } = layout;
+  const { kept, delimiter, format } = layout;
   let line = '';
-  for (let i = 0; i < width; i++) {
+  for (const i of kept) {
     line += format(cells[i] ?? '');
     line += delimiter;
   }

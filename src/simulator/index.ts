@@ -6,7 +6,7 @@
  */
 export { startSimulator } from './simulator-server.js';
 export type { RunningSimulator } from './simulator-server.js';
-export { parseSimulatorArgs, SIMULATOR_FLAGS } from './simulator-args.js';
+export { parseSimulatorArgs, SIMULATOR_FLAGS, simulatorHelp } from './simulator-args.js';
 export { DEFAULT_SIMULATOR_OPTIONS } from './simulator-options.js';
 export type {
   SimulatorOptions,

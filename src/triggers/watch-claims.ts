@@ -16,7 +16,7 @@
  * `<stem>.error.txt` (one line) when it could not run at all — bad header, bad profile, file too big.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { lstat, mkdir, readdir, readFile, realpath, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { Logger } from 'pino';
 import type { Queues } from '../app/queues.js';
@@ -25,6 +25,7 @@ import type { Config } from '../config/config.js';
 import { isUserError, oneLine } from '../errors.js';
 import type { RunLedger } from '../ledger/run-ledger.js';
 import { BUILTIN_PROFILES } from '../profile/profile.js';
+import { isInside } from '../usecases/resolve-source.js';
 import { registerImport } from '../usecases/register-import.js';
 
 export interface WatchContext {
@@ -33,6 +34,8 @@ export interface WatchContext {
   queues: Queues;
   log: Logger;
   dir: string;
+  /** `dir` with links resolved: what a claimed file's real location must lie under. */
+  realDir: string;
   processing: string;
   /** A claim with no registered import this long after it was made was orphaned by a dead worker. */
   orphanAfterMs: number;
@@ -70,7 +73,13 @@ export function stemOf(name: string): string {
 export async function registerClaim(ctx: WatchContext, claim: Claim): Promise<void> {
   const stem = stemOf(claim.name);
   const sidecar = `${stem}.profile.json`;
-  const profile = (await exists(join(claim.dir, sidecar))) ? sidecar : profileFromConfig(ctx.config.watchProfile);
+  const hasSidecar = await exists(join(claim.dir, sidecar));
+  const refusal = (await linkRefusal(ctx, claim.dir, claim.name)) ?? (hasSidecar ? await linkRefusal(ctx, claim.dir, sidecar) : undefined);
+  if (refusal !== undefined) {
+    ctx.log.warn({ file: claim.name, reason: refusal }, 'refusing a link; moving it to failed/');
+    return finishClaim(ctx, claim, 'failed', refusal);
+  }
+  const profile = hasSidecar ? sidecar : profileFromConfig(ctx.config.watchProfile);
   try {
     const registered = await registerImport(registrationFor(ctx.config, ctx), {
       // Relative to the claim folder, so messages name the file as the user dropped it.
@@ -86,6 +95,27 @@ export async function registerClaim(ctx: WatchContext, claim: Claim): Promise<vo
     ctx.log.warn({ file: claim.name, reason: oneLine(error) }, 'cannot import this file; moving it to failed/');
     await finishClaim(ctx, claim, 'failed', oneLine(error));
   }
+}
+
+/**
+ * Why a claimed file must not be read, or undefined. A link dropped in WATCH_DIR would have the worker
+ * read a file the dropper may not read (a symlink to /etc/passwd, a hard link to a key), and its content
+ * would reach the report, the error line, the logs and Zoho. So the CSV and its profile must be regular
+ * files with one name whose real location lies under WATCH_DIR. Links are refused even when they stay
+ * inside (a link's target can change after this check; a copy cannot). The entry checked is the one in
+ * the claim folder, the very entry the import reads, and it is looked at (lstat), never through.
+ * The line names the file and never its target: nothing of what a link points to is shown.
+ */
+async function linkRefusal(ctx: WatchContext, dir: string, name: string): Promise<string | undefined> {
+  const path = join(dir, name);
+  const info = await lstat(path);
+  const refused = (why: string): string => `${name}: refused: ${why}; links are refused in WATCH_DIR (copy the file itself in)`;
+  if (info.isSymbolicLink()) return refused('a symbolic link');
+  if (!info.isFile()) return `${name}: refused: expected a regular file, got a ${info.isDirectory() ? 'folder' : 'special file'}`;
+  if (info.nlink > 1) return refused(`a hard link (the file has ${info.nlink} names)`);
+  // A folder on the way that is a link (processing/ made one by hand, say) moves the file elsewhere.
+  if (!isInside(await realpath(path), ctx.realDir)) return refused('its real location is outside WATCH_DIR');
+  return undefined;
 }
 
 /** WATCH_PROFILE is a built-in name or a path relative to the worker's working folder. */
@@ -205,6 +235,7 @@ async function moveQuietly(from: string, to: string): Promise<void> {
   }
 }
 
+/** An entry by this name is there (a link counts, even a broken one: it is looked at, not through). */
 export async function exists(path: string): Promise<boolean> {
-  return stat(path).then(() => true, () => false);
+  return lstat(path).then(() => true, () => false);
 }

@@ -11,9 +11,10 @@
  * dead worker left — is in watch-claims.ts.
  *
  * A `<stem>.profile.json` beside the CSV is its profile (moved along with it; put it there before the
- * CSV); otherwise WATCH_PROFILE. One WATCH_DIR per RELSYNC_PREFIX.
+ * CSV); otherwise WATCH_PROFILE. One WATCH_DIR per RELSYNC_PREFIX. Links (symbolic or hard) are moved
+ * to failed/ unread: see linkRefusal in watch-claims.ts.
  */
-import { mkdir, rename, rmdir, stat } from 'node:fs/promises';
+import { lstat, mkdir, realpath, rename, rmdir, stat } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { watch, type FSWatcher } from 'chokidar';
@@ -95,6 +96,8 @@ function openWatcher(dir: string, settings: { stabilityMs: number; usePolling: b
   return watch(dir, {
     depth: 0,
     ignoreInitial: false,
+    // A link is reported as itself, never followed; the claim then refuses it (watch-claims.ts).
+    followSymlinks: false,
     ignored: (path, stats) => resolve(path) !== dir && (stats?.isDirectory() === true || !isCandidate(basename(path))),
     awaitWriteFinish: { stabilityThreshold: settings.stabilityMs, pollInterval: stabilityPollMs(settings.stabilityMs) },
     usePolling: settings.usePolling,
@@ -112,7 +115,8 @@ async function waitUntilStable(path: string, stabilityMs: number, stopping: () =
   let size = -1;
   let since = Date.now();
   while (!stopping()) {
-    const info = await stat(path).catch(() => undefined);
+    // lstat: a link is measured as itself (and then refused), never through.
+    const info = await lstat(path).catch(() => undefined);
     if (!info) return false;
     if (info.size !== size) [size, since] = [info.size, Date.now()];
     else if (Date.now() - since >= stabilityMs) return true;
@@ -136,7 +140,7 @@ async function prepare(deps: WatchFolderDeps, options: WatchFolderOptions): Prom
   return {
     config: deps.config, ledger: deps.ledger, queues: deps.queues,
     log: deps.log.child({ trigger: 'watch' }),
-    dir: resolve(dir), processing: join(resolve(dir), 'processing'),
+    dir: resolve(dir), realDir: await realpath(dir), processing: join(resolve(dir), 'processing'),
     orphanAfterMs: options.orphanAfterMs ?? 60_000,
     holder: newHolder(),
   };

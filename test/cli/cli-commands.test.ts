@@ -3,7 +3,7 @@
  * simulator. Exit codes, stdout (ids, JSON) and stderr (progress, one-line errors) are the contract
  * (docs/contract.md#commands, docs/contract.md#exit-codes).
  */
-import { readFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { reportPaths } from '../../src/report/report-writer.js';
@@ -46,11 +46,13 @@ describe('relsync commands', () => {
     for (const line of progress) expect(line).toMatch(new RegExp(`^${importId} (queued|ingesting|syncing|reporting|done): \\d+/(\\d+|\\?) rows`));
     expect(progress.at(-1)).toMatch(new RegExp(`^${importId} done: 3/3 rows \\(100%\\), 2 errors`));
 
+    // Like import --wait: 2 when the import is done with rows in error (1 failed, 0 otherwise).
     const status = await relsync(h, ['status', importId, '--json']);
-    expect(status.code).toBe(0);
+    expect(status.code).toBe(2);
     expect(JSON.parse(status.stdout)).toMatchObject({ importId, state: 'done', rows: 3, success: 1, error: 2, skipped: 0, calls: 1, paused: null });
     const text = await relsync(h, ['status', importId]);
     expect(text.stdout).toContain('rows     3/3 done: 1 success, 2 error, 0 skipped');
+    expect(text.code).toBe(2);
 
     const out = join(h.dir, 'again.csv');
     const report = await relsync(h, ['report', importId, '--out', out]);
@@ -77,7 +79,24 @@ describe('relsync commands', () => {
     expect(retry.code).toBe(0);
     const retryId = retry.stdout.trim();
     expect(retry.stderr).toContain(`retrying 8 row(s) of ${firstId} as ${retryId}`);
-    expect(JSON.parse((await relsync(h, ['status', retryId, '--json'])).stdout)).toMatchObject({ state: 'done', rows: 8, success: 8, error: 0, retryOf: firstId });
+    const retried = await relsync(h, ['status', retryId, '--json']);
+    expect(JSON.parse(retried.stdout)).toMatchObject({ state: 'done', rows: 8, success: 8, error: 0, retryOf: firstId });
+    expect(retried.code).toBe(0);
+  });
+
+  it('status exits 1 for a failed import, 0 for one still running, and --version prints the package version', async () => {
+    await h.runtime.ledger.createImport({ id: 'imp-status-failed', origin: 'cli', source: join(h.dir, 'x.csv'), sourceName: 'x.csv', profileName: 'contacts-deals', profileJson: '{}' });
+    await h.runtime.ledger.setState('imp-status-failed', 'failed', { failedReason: 'x.csv: line 1: bad', finishedAt: Date.now() });
+    const failed = await relsync(h, ['status', 'imp-status-failed']);
+    expect(failed.stdout).toContain('failed   x.csv: line 1: bad');
+    expect(failed.code).toBe(1);
+    await h.runtime.ledger.createImport({ id: 'imp-status-running', origin: 'cli', source: join(h.dir, 'y.csv'), sourceName: 'y.csv', profileName: 'contacts-deals', profileJson: '{}' });
+    await h.runtime.ledger.setState('imp-status-running', 'syncing');
+    await h.runtime.ledger.recordOutcomes('imp-status-running', [{ row: 1, status: 'error', code: 'MISSING_VALUE', message: 'deal_ext_id is empty' }]);
+    expect((await relsync(h, ['status', 'imp-status-running', '--json'])).code).toBe(0);
+
+    const { version } = JSON.parse(await readFile(join(import.meta.dirname, '../../package.json'), 'utf8')) as { version: string };
+    expect(await relsync(h, ['--version'])).toEqual({ code: 0, stdout: `${version}\n`, stderr: '' });
   });
 
   it('import --dry-run plans without Zoho and writes a report of the rows that would fail', async () => {
@@ -100,6 +119,14 @@ describe('relsync commands', () => {
     expect(report[251]).toMatchObject({ _status: 'error', _code: 'MISSING_VALUE' });
     expect(report[250]).toMatchObject({ _status: 'skipped', _code: 'DUPLICATE_PAIR' });
     expect(h.sim.counters.calls).toBe(calls);
+  });
+
+  it('import --wait exits 0 for a file whose only oddity is Excel\'s ;;; leftover lines: they are blank lines, not rows in error', async () => {
+    const file = join(h.dir, 'leftovers.csv');
+    await writeFile(file, 'contact_ext_id;deal_ext_id;contact_role\r\nC-0003;D-0003;\r\n;;\r\nC-0004;D-0004;\r\n;;\r\n;;\r\n');
+    const run = await relsync(h, ['import', file, '--wait']);
+    expect(run.stderr).toContain(': 2 rows: 2 success, 0 error, 0 skipped');
+    expect(run.code).toBe(0);
   });
 
   it('answers a user mistake with one line and exit 1, never a stack trace', async () => {

@@ -2,12 +2,13 @@
  * `relsync dashboard`: Bull Board over the real queues on the run's private Redis, opened in a real
  * headless Chromium (Debian's /usr/bin/chromium, driven by playwright-core). The assertions are taken
  * from the page as Bull Board 9 renders it: one card per queue, its name a link to `/queue/<name>`.
+ * Every request the page makes is recorded: all must go to the board itself, none to the internet.
+ * CSRF and the token are in dashboard-security.test.ts.
  */
 import { once } from 'node:events';
-import { existsSync } from 'node:fs';
 import { PassThrough } from 'node:stream';
 import type { Redis } from 'ioredis';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { JobName } from '../../jobs/queues.js';
@@ -18,13 +19,7 @@ import { loadConfig } from '../../src/config/config.js';
 import { startDashboard, type RunningDashboard } from '../../src/dashboard/dashboard-server.js';
 import { connectRedis, createRedis } from '../../src/ledger/redis-connection.js';
 import { testPrefix } from '../helpers/redis.js';
-import { useTempDir } from '../helpers/temp-dir.js';
-
-const CHROMIUM = '/usr/bin/chromium';
-const CHROMIUM_ARGS = [
-  '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-  '--disable-background-networking', '--disable-component-update', '--disable-sync',
-];
+import { actionHeaders, openBrowser, xsrfSession, type Browser } from './dashboard-helpers.js';
 
 describe('relsync dashboard', () => {
   const prefix = testPrefix('t-dash');
@@ -32,13 +27,13 @@ describe('relsync dashboard', () => {
   let redis: Redis;
   let queues: Queues;
   let dashboard: RunningDashboard;
-  let browser: BrowserContext | undefined;
-  const profileDir = useTempDir('relsync-chromium-');
+  let browser: Browser | undefined;
   let page: Page;
+  /** Every URL the page asked for, and every console line about a blocked load. */
+  const requested: string[] = [];
+  const blocked: string[] = [];
 
   beforeAll(async () => {
-    // CI installs Chromium; without it this test must fail loudly, never skip.
-    if (!existsSync(CHROMIUM)) throw new Error(`headless Chromium not found at ${CHROMIUM}: install it (apt-get install chromium) to run the dashboard test`);
     const url = inject('redisUrl');
     redis = await connectRedis(createRedis(url, { persistent: false }), url);
     lifecycle.add('redis', () => redis.quit());
@@ -47,9 +42,12 @@ describe('relsync dashboard', () => {
     await queues.sync.add(JobName.syncCalls, { importId: 'imp-dash', seq: 0, calls: [{ base: 'c1', entries: [{ row: 1, related: 'd1' }] }] }, { jobId: 'imp-dash-b0' });
     await queues.sync.add(JobName.syncCalls, { importId: 'imp-dash', seq: 1, calls: [{ base: 'c2', entries: [{ row: 2, related: 'd2' }] }] }, { jobId: 'imp-dash-b1' });
     dashboard = await startDashboard({ config: { prefix }, queues }, { port: 0 });
-    // launchPersistentContext: Playwright's way to give Chromium a fresh --user-data-dir.
-    browser = await chromium.launchPersistentContext(profileDir.path, { executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS });
-    page = await browser.newPage();
+    browser = await openBrowser();
+    page = await browser.context.newPage();
+    page.on('request', (r) => requested.push(r.url()));
+    page.on('console', (m) => {
+      if (/Content Security Policy|Refused to (load|connect|apply|execute)/i.test(m.text())) blocked.push(m.text());
+    });
   });
 
   afterAll(async () => {
@@ -82,6 +80,18 @@ describe('relsync dashboard', () => {
     expect(await page.locator('main').innerText()).toContain('contacts-deals');
   });
 
+  it('loads nothing but from the board itself: no fonts, scripts or anything else from the internet', async () => {
+    // Bull Board's own page links Google Fonts; ours must not, nor anything a later version adds.
+    const own = new URL(dashboard.url).origin;
+    expect(requested.length).toBeGreaterThan(5); // the page, its scripts and styles, the API
+    expect(requested.filter((url) => new URL(url).origin !== own)).toEqual([]);
+    expect(requested.every((url) => url.startsWith('http://127.0.0.1:'))).toBe(true);
+    expect(blocked).toEqual([]); // and nothing tried and was stopped by the policy
+    const html = await request(dashboard.url);
+    expect(await html.body.text()).not.toMatch(/https?:\/\/|googleapis/);
+    expect(html.headers['content-security-policy']).toContain("default-src 'self'");
+  });
+
   it('is read-only unless actions are allowed', async () => {
     const response = await request(`${dashboard.url}api/queues`);
     const body = (await response.body.json()) as { queues: Array<{ name: string; readOnlyMode: boolean; allowRetries: boolean }> };
@@ -89,8 +99,8 @@ describe('relsync dashboard', () => {
       ['imports', true, false],
       ['sync', true, false],
     ]);
-    // Bull Board answers 405 QUEUE_READ_ONLY to every action on a read-only queue.
-    const pause = await request(`${dashboard.url}api/queues/imports/pause`, { method: 'PUT' });
+    // Bull Board answers 405 QUEUE_READ_ONLY to every action on a read-only queue (one that passes the CSRF checks).
+    const pause = await request(`${dashboard.url}api/queues/imports/pause`, { method: 'PUT', headers: actionHeaders(dashboard.url, await xsrfSession(dashboard.url)) });
     await pause.body.dump();
     expect(pause.statusCode).toBe(405);
     expect(await queues.imports.isPaused()).toBe(false);
@@ -99,7 +109,7 @@ describe('relsync dashboard', () => {
   it('lets actions through with allowActions', async () => {
     const writable = await startDashboard({ config: { prefix }, queues }, { port: 0, allowActions: true });
     try {
-      const pause = await request(`${writable.url}api/queues/imports/pause`, { method: 'PUT' });
+      const pause = await request(`${writable.url}api/queues/imports/pause`, { method: 'PUT', headers: actionHeaders(writable.url, await xsrfSession(writable.url)) });
       await pause.body.dump();
       expect(pause.statusCode).toBe(200);
       expect(await queues.imports.isPaused()).toBe(true);

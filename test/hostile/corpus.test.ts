@@ -82,6 +82,15 @@ const CASES: Case[] = [
     rows: (h) => [ok(h, ['C-0001', 'D-0001', '']), ok(h, ['C-0002', 'D-0002', ''])],
   },
   {
+    file: 'delimiter-only-lines.csv', does: 'skips lines of only delimiters (Excel\'s ;;; leftovers) as blank lines: no outcome, not rows, not errors', header: H3, delimiter: ';',
+    rows: (h) => [ok(h, ['C-0001', 'D-0001', '']), ok(h, ['C-0002', 'D-0002', ROLE_ID])],
+  },
+  { file: 'comma-only-lines.csv', does: 'skips ,,, lines before the header and between rows', header: H3, rows: (h) => [ok(h, ['C-0001', 'D-0001', ''])] },
+  {
+    file: 'fed-back-errors.csv', does: 'replaces the _row … _zoho_id columns of a fed-back errors file with this run\'s, not repeating them', header: H3,
+    rows: (h) => [ok(h, ['C-0001', 'D-0001', '']), error(['C-0003', '', ''], 'MISSING_VALUE', 'deal_ext_id is empty')],
+  },
+  {
     file: 'trailing-delimiter-rows.csv', does: 'reads rows with a trailing delimiter; a non-empty surplus cell is MALFORMED_ROW', header: H3,
     rows: (h) => [
       ok(h, ['C-0001', 'D-0001', '']),
@@ -106,6 +115,12 @@ const CASES: Case[] = [
   {
     file: 'missing-columns.csv', does: 'refuses a file without the profile\'s columns, listing the columns it has', refusedUpFront: true,
     fatal: ({ name }) => `${name}: missing column(s) contact_ext_id, deal_ext_id, contact_role for profile contacts-deals; the file has: contact, deal, role`,
+  },
+  {
+    file: 'header-case.csv', does: 'refuses columns that match only by case, with a hint naming what was found', refusedUpFront: true,
+    fatal: ({ name }) =>
+      `${name}: missing column(s) contact_ext_id, deal_ext_id for profile contacts-deals; the file has: Contact_Ext_ID, Deal_Ext_ID, contact_role; ` +
+      "did you mean 'contact_ext_id' (found 'Contact_Ext_ID'), 'deal_ext_id' (found 'Deal_Ext_ID')? Column names must match exactly, case included",
   },
   {
     file: 'extra-columns.csv', does: 'ignores extra columns for sending and keeps them in the report', header: ['note', 'contact_ext_id', 'owner', 'deal_ext_id', 'contact_role', 'region'],
@@ -183,6 +198,18 @@ describe('the hostile corpus, through one worker runtime', () => {
     const outcome = await runImportJob(h, { source: { path: 'latin1.csv' }, profile: { ...CONTACTS_DEALS, csv: { encoding: 'latin1' } } });
     const paths = reportPaths(outcome.summary!.reportPath!);
     for (const file of [paths.report, paths.errors]) expect((await readFile(file)).subarray(0, 3)).toEqual(Buffer.from([0xef, 0xbb, 0xbf]));
+  });
+
+  it('BOM in, BOM out: a report and errors file start with a UTF-8 BOM exactly when the input had one (UTF-8 or UTF-16)', async () => {
+    const cases = [['utf8-bom.csv', true], ['utf16le-bom.csv', true], ['utf16be-bom.csv', true], ['semicolon.csv', false], ['blank-lines.csv', false]] as const;
+    for (const [file, bom] of cases) {
+      await stageFixture(h, file);
+      const outcome = await runImportJob(h, { source: { path: file }, profile: 'contacts-deals' });
+      const paths = reportPaths(outcome.summary!.reportPath!);
+      for (const written of [paths.report, paths.errors]) {
+        expect((await readFile(written)).subarray(0, 3).equals(Buffer.from([0xef, 0xbb, 0xbf])), `${file}: ${written}`).toBe(bom);
+      }
+    }
   });
 
   it('fails a file with a 5 MB field (over RELSYNC_MAX_FIELD_BYTES, 1 MiB) with one line, and imports a 1,000,000-byte field', async () => {

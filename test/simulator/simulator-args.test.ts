@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { DEFAULT_SIMULATOR_OPTIONS, parseSimulatorArgs, startSimulator } from '../../src/simulator/index.js';
+import { DEFAULT_SIMULATOR_OPTIONS, parseSimulatorArgs, SIMULATOR_FLAGS, simulatorHelp, startSimulator } from '../../src/simulator/index.js';
+import { startRelsync } from '../helpers/relsync-process.js';
 import { closeSimulators, startTestSimulator } from '../helpers/simulator.js';
 
 afterEach(closeSimulators);
@@ -77,5 +78,31 @@ describe('startSimulator options', () => {
     const sim = await startSimulator({ latencyMs: 0 });
     await Promise.all([sim.close(), sim.close()]);
     await expect(fetch(`${sim.url}/__sim/counters`)).rejects.toThrow();
+  });
+});
+
+describe('relsync simulator --help', () => {
+  const kebab = (name: string): string => `--${name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
+
+  it('lists every option the simulator has, each with its flag, value and default, from the one table', () => {
+    const help = simulatorHelp({ port: 8080 });
+    const options = Object.keys(DEFAULT_SIMULATOR_OPTIONS).filter((name) => name !== 'now'); // a clock: for tests, not a flag
+    expect(SIMULATOR_FLAGS).toHaveLength(options.length);
+    for (const flag of SIMULATOR_FLAGS) expect(help, flag).toMatch(new RegExp(`^  ${flag} \\S`, 'm'));
+    // Every option, by the flag its name gives (datasetFile is --dataset).
+    for (const name of options) expect(SIMULATOR_FLAGS, name).toContain(name === 'datasetFile' ? '--dataset' : kebab(name));
+    expect(help).toMatch(/^ {2}--port N +.*\(default 8080\)$/m);
+    expect(help).toMatch(/^ {2}--latency-ms MS +.*\(default 150\)$/m);
+    expect(help).toMatch(/^ {2}--scopes LIST +.*\(default ZohoCRM\.modules\.ALL,ZohoCRM\.settings\.ALL\)$/m);
+    // Each flag once, one line each: the text cannot list a flag the parser does not know.
+    const listed = [...help.matchAll(/^ {2}(--[a-z-]+) /gm)].map((m) => m[1]);
+    expect(listed).toEqual([...SIMULATOR_FLAGS]);
+    for (const flag of listed) expect(() => parseSimulatorArgs([`${flag}=x`]), flag).not.toThrow(/unknown flag/);
+  });
+
+  it('is what `relsync simulator --help` prints, exiting 0', async () => {
+    const child = startRelsync(['simulator', '--help'], {});
+    expect(await child.exited).toBe(0);
+    expect(child.stdout()).toBe(simulatorHelp({ port: 8080 }));
   });
 });

@@ -1,7 +1,7 @@
 /** `relsync dashboard [--port N] [--host 127.0.0.1] [--allow-actions]`: Bull Board until SIGINT/SIGTERM. */
 import { onShutdownSignals } from '../../app/lifecycle.js';
 import type { Config } from '../../config/config.js';
-import { startDashboard, type DashboardOptions } from '../../dashboard/dashboard-server.js';
+import { checkDashboardOptions, startDashboard, type DashboardOptions } from '../../dashboard/dashboard-server.js';
 import { ExitCode, type CliIO } from '../cli-io.js';
 import { withCliRuntime } from '../cli-runtime.js';
 
@@ -19,6 +19,7 @@ export interface DashboardRunHooks {
 export async function runDashboard(io: CliIO, config: Config, options: DashboardCommandOptions, hooks: DashboardRunHooks = {}): Promise<number> {
   // Handlers go in first, so that a Ctrl-C during start-up is not the default hard kill: the board then
   // stops as soon as it has started, closing what it opened. A second Ctrl-C exits at once.
+  checkDashboardOptions(config, options); // before connecting: a missing token is said first
   const signal = hooks.untilStopped ? undefined : shutdownSignal();
   try {
     return await withCliRuntime(config, { persistent: true }, async (runtime) => {

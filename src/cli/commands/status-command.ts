@@ -30,11 +30,21 @@ export function statusText(record: ImportRecord): string {
   return `${lines.join('\n')}\n`;
 }
 
+/**
+ * The exit code of `status`, as `import --wait` would have ended: 1 the import failed, 2 it is done and
+ * rows ended in error, 0 otherwise (a running import included, whatever its errors so far), so a
+ * script can check last night's import with `relsync status <id>` alone.
+ */
+export function statusExitCode(record: ImportRecord): number {
+  if (record.state === 'failed') return ExitCode.couldNotRun;
+  return record.state === 'done' && record.error > 0 ? ExitCode.rowsInError : ExitCode.ok;
+}
+
 export async function runStatus(io: CliIO, config: Config, importId: string, options: { json?: boolean }): Promise<number> {
   return withCliRuntime(config, { persistent: false }, async (runtime) => {
     const record = await runtime.ledger.requireImport(importId);
     io.stdout.write(options.json ? `${JSON.stringify(statusJson(record))}\n` : statusText(record));
-    return ExitCode.ok;
+    return statusExitCode(record);
   });
 }
 

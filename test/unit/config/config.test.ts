@@ -29,6 +29,14 @@ describe('config', () => {
     expect(redactUrl('redis://:s3cret@host:6379/0')).toBe('redis://:***@host:6379/0');
   });
 
+  it('takes RELSYNC_DASHBOARD_TOKEN only when long enough, never showing it', () => {
+    expect(loadConfig({}).dashboardToken).toBeUndefined();
+    expect(loadConfig({ RELSYNC_DASHBOARD_TOKEN: 'a-long-enough-token' }).dashboardToken).toBe('a-long-enough-token');
+    expect(() => loadConfig({ RELSYNC_DASHBOARD_TOKEN: 'hunter2' })).toThrowError(
+      'invalid configuration: RELSYNC_DASHBOARD_TOKEN: expected at least 16 characters (a long random value, e.g. openssl rand -hex 32), got 7',
+    );
+  });
+
   it('names every missing Zoho credential', () => {
     expect(() => requireZohoCredentials(loadConfig({ ZOHO_CLIENT_ID: 'x' }))).toThrowError('ZOHO_CLIENT_SECRET, ZOHO_REFRESH_TOKEN: expected a value (see .env.example), got nothing');
   });

@@ -58,6 +58,30 @@ describe('openCsv', () => {
     ]);
   });
 
+  it('skips lines of only delimiters (spreadsheet leftovers) as blank lines: not rows, still lines', async () => {
+    const path = join(tmp.path, 'delimiters-only.csv');
+    await writeFile(path, ',,\r\na,b,c\r\n,,\r\nC-1,D-1,x\r\n,,,,,\r\n"",""\r\n  , ,\r\nC-2,D-2,y\r\n""\r\n,\r\n');
+    const { header, records } = await readAll(path);
+    expect(header).toEqual(['a', 'b', 'c']);
+    // Cells of spaces are not empty, and one quoted empty cell is a row (formatCsvRow writes a row so).
+    expect(records).toEqual([
+      { row: 1, cells: ['C-1', 'D-1', 'x'], line: 4 },
+      { row: 2, cells: ['  ', ' ', ''], line: 7 },
+      { row: 3, cells: ['C-2', 'D-2', 'y'], line: 8 },
+      { row: 4, cells: [''], line: 9 },
+    ]);
+    const semicolons = join(tmp.path, 'excel-leftovers.csv');
+    await writeFile(semicolons, 'a;b;c\n;;\nC-1;D-1;x\n;;\n;;;;;;\n');
+    expect((await readAll(semicolons)).records).toEqual([{ row: 1, cells: ['C-1', 'D-1', 'x'], line: 3 }]);
+  });
+
+  it('says whether the file started with a byte-order mark', async () => {
+    expect((await openCsv(fixture('bom.csv'))).bom).toBe(true);
+    expect((await openCsv(fixture('crlf.csv'))).bom).toBe(false);
+    const hostile = (name: string): string => join(import.meta.dirname, '../../fixtures/hostile', name);
+    for (const name of ['utf16le-bom.csv', 'utf16be-bom.csv']) expect((await openCsv(hostile(name))).bom, name).toBe(true);
+  });
+
   it('keeps cells exactly as written, spaces included, and rows of any length', async () => {
     const path = join(tmp.path, 'ragged.csv');
     await writeFile(path, 'a,b,c\n  x , y\n1,2,3,4\n');

@@ -25,6 +25,21 @@ describe('mapColumns', () => {
     );
   });
 
+  it('hints at a header that matches a needed column only by case, yet keeps matching exact', () => {
+    expect(() => mapColumns(contactsDeals, ['Contact_Ext_ID', ' deal_ext_id', ' CONTACT_ROLE '], 'deals.csv')).toThrow(
+      expect.objectContaining({
+        code: 'FILE_INVALID',
+        message:
+          'deals.csv: missing column(s) contact_ext_id, contact_role for profile contacts-deals; the file has: Contact_Ext_ID,  deal_ext_id,  CONTACT_ROLE ; ' +
+          "did you mean 'contact_ext_id' (found 'Contact_Ext_ID'), 'contact_role' (found ' CONTACT_ROLE ')? Column names must match exactly, case included",
+      }),
+    );
+    // No near match, no hint.
+    expect(() => mapColumns(contactsDeals, ['contact', 'deal_ext_id', 'contact_role'], 'x.csv')).toThrow(
+      expect.objectContaining({ message: 'x.csv: missing column(s) contact_ext_id for profile contacts-deals; the file has: contact, deal_ext_id, contact_role' }),
+    );
+  });
+
   it('says "the profile" when the profile has no name', () => {
     const { name: _name, ...unnamed } = contactsDeals;
     expect(() => mapColumns(unnamed, ['contact_ext_id', 'contact_role'], 'x.csv')).toThrow(

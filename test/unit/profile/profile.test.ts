@@ -134,6 +134,39 @@ describe('loadProfile', () => {
     });
   });
 
+  it('rejects __proto__, constructor and prototype anywhere, naming each key with its line and column', async () => {
+    // Dropped silently, a "__proto__" under fields lost a column; on a plain object it could change what the profile inherits.
+    const text = [
+      '{',
+      '  "module": "Contacts", "relatedList": "Deals",',
+      '  "base": { "column": "c", "constructor": "x" },',
+      '  "related": { "column": "d" },',
+      '  "fields": { "Contact_Role": "role", "__proto__": "evil" },',
+      '  "csv": { "delimiter": ";", "extra": [ { "prototype": 1 } ] },',
+      '  "\\u005f_proto__": {}',
+      '}',
+    ].join('\n');
+    await writeFile(join(tmp.path, 'proto.json'), text);
+    await expect(loadProfile('proto.json', { cwd: tmp.path })).rejects.toMatchObject({
+      code: 'PROFILE_INVALID',
+      message:
+        "proto.json: line 3 column 28: base.constructor: expected a key other than __proto__, constructor or prototype, got 'constructor'; " +
+        "line 5 column 39: fields.__proto__: expected a key other than __proto__, constructor or prototype, got '__proto__'; " +
+        "line 6 column 43: csv.extra[0].prototype: expected a key other than __proto__, constructor or prototype, got 'prototype'; " +
+        "line 7 column 3: __proto__: expected a key other than __proto__, constructor or prototype, got '__proto__'",
+    });
+  });
+
+  it('rejects the reserved keys in a profile that came as an object (a queue payload), naming where', () => {
+    const payload = JSON.parse('{"module":"Contacts","relatedList":"Deals","base":{"column":"c"},"related":{"column":"d"},"fields":{"__proto__":"x"}}') as unknown;
+    expect(() => parseProfile(payload, 'payload.profile')).toThrow(
+      expect.objectContaining({
+        code: 'PROFILE_INVALID',
+        message: "payload.profile: fields.__proto__: expected a key other than __proto__, constructor or prototype, got '__proto__'",
+      }),
+    );
+  });
+
   it('rejects a name that is neither a built-in nor a file with PROFILE_NOT_FOUND naming the built-ins', async () => {
     await expect(loadProfile('contacts-accounts', { cwd: tmp.path })).rejects.toMatchObject({
       code: 'PROFILE_NOT_FOUND',

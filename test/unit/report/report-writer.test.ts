@@ -121,6 +121,44 @@ describe('writeReport', () => {
     );
   });
 
+  it('replaces the columns of a fed-back errors file with this run\'s, wherever they are, instead of repeating them', async () => {
+    const first = join(tmp.path, 'fed', 'first.csv');
+    await writeReport({ input: fixture('report-mixed-rows.csv'), reportPath: first, lookup: lookupFrom(MIXED_OUTCOMES) });
+    const fedBack = join(tmp.path, 'fed', 'first.errors.csv');
+    const second = join(tmp.path, 'fed', 'second.csv');
+    const retried = [1, 2, 3, 4].map((row): RowOutcome => ({ row, status: row === 2 ? 'error' : 'success', code: row === 2 ? 'INVALID_DATA' : 'SUCCESS', message: `try 2, row ${row}` }));
+    await writeReport({ input: fedBack, reportPath: second, lookup: lookupFrom(retried) });
+    const secondLines = (await readFile(second, 'utf8')).split('\n');
+    expect(secondLines[0]).toBe(HEADER.trimEnd());
+    // The input's own cells as in the first report (C-2's padded one included), then this run's outcome.
+    expect(secondLines[1]).toBe('C-2,D-2,,1,success,SUCCESS,"try 2, row 1",');
+    expect(secondLines[2]).toBe('C-3,D-3,Buyer,2,error,INVALID_DATA,"try 2, row 2",');
+    expect(await readFile(join(tmp.path, 'fed', 'second.errors.csv'), 'utf8')).toBe(`${HEADER}C-3,D-3,Buyer,2,error,INVALID_DATA,"try 2, row 2",\n`);
+
+    // Moved around by hand (and a name with spaces around it): still ours, still dropped.
+    const edited = join(tmp.path, 'fed', 'edited.csv');
+    await writeFile(edited, '_status,contact_ext_id, _row ,deal_ext_id,_code,note\nerror,C-9,7,D-9,OLD,keep me\n');
+    await writeReport({ input: edited, reportPath: join(tmp.path, 'fed', 'edited.report.csv'), lookup: lookupFrom([{ row: 1, status: 'success', code: 'SUCCESS', message: 'added', zohoId: '9' }]) });
+    expect(await readFile(join(tmp.path, 'fed', 'edited.report.csv'), 'utf8')).toBe(
+      'contact_ext_id,deal_ext_id,note,_row,_status,_code,_message,_zoho_id\nC-9,D-9,keep me,1,success,SUCCESS,added,9\n',
+    );
+  });
+
+  it('starts the report and errors file with a BOM exactly when the input had one', async () => {
+    const lookup = lookupFrom([{ row: 1, status: 'error', code: 'INVALID_DATA', message: 'bad' }]);
+    const BOM = Buffer.from([0xef, 0xbb, 0xbf]);
+    const hostile = (name: string): string => join(import.meta.dirname, '../../fixtures/hostile', name);
+    for (const [input, bom] of [[fixture('bom.csv'), true], [hostile('utf16le-bom.csv'), true], [hostile('utf16be-bom.csv'), true], [fixture('crlf.csv'), false]] as const) {
+      const reportPath = join(tmp.path, 'bom', `${bom}-${input.split('/').at(-1)}`);
+      await writeReport({ input, reportPath, lookup: async (rows) => (await lookup(rows)).map((o, i) => o ?? { row: rows[i]!, status: 'success', code: 'SUCCESS', message: 'ok' }) });
+      for (const file of [reportPath, reportPaths(reportPath).errors]) {
+        const head = (await readFile(file)).subarray(0, 4);
+        expect(head.subarray(0, 3).equals(BOM), `${file} starts with a BOM`).toBe(bom);
+        expect(head.includes(0xfe) || head.includes(0xff), `${file} is UTF-8`).toBe(false);
+      }
+    }
+  });
+
   it('writes a malformed remainder as a padded row', async () => {
     const reportPath = join(tmp.path, 'unclosed', 'report.csv');
     const message = 'a quote opened in this row (line 3) is never closed, so the rest of the file could not be read as rows';
