@@ -25,6 +25,7 @@ import { SharedTokenProvider } from '../zoho/shared-token-provider.js';
 import { ZohoClient } from '../zoho/zoho-client.js';
 import { ZohoOutage } from '../processors/zoho-outage.js';
 import { Lifecycle } from './lifecycle.js';
+import { startReconciler } from './reconciler.js';
 import { openQueues, type Queues } from './queues.js';
 
 const QUEUE_WIDE_PAUSE_LIMITER = { max: 100_000, duration: 1_000 };
@@ -81,6 +82,10 @@ export async function startWorkerRuntime(config: Config, log: Logger): Promise<W
     lifecycle.add(`${worker.name} worker`, () => worker.close());
   }
   await Promise.all([importWorker.waitUntilReady(), syncWorker.waitUntilReady()]);
+  // Closed first (lifecycle closes in reverse): no pass starts while the workers shut down.
+  const reconciler = startReconciler(config, { ledger, queues, log });
+  importWorker.on('failed', () => reconciler.nudge());
+  lifecycle.add('reconciler', () => reconciler.close());
   log.info({ prefix: config.prefix, concurrency: config.zoho.concurrency }, 'worker started');
   return { lifecycle, queues, ledger, close: () => lifecycle.closeAll(config.shutdownTimeoutMs, log) };
 }

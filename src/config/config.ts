@@ -82,6 +82,15 @@ export interface Config {
    * next waits are 5x and 15x it. Then the import is done with `reportError`. Default 1 s.
    */
   reportRetryMs: number;
+  /** The reconciler (usecases/reconcile-imports.ts): one worker at a time settles imports whose job BullMQ failed or lost. */
+  reconcile: {
+    /** How often it looks, ms. */
+    intervalMs: number;
+    /** An import younger than this is left alone (its job may be on its way), ms. */
+    graceMs: number;
+    /** How often an import whose job BullMQ failed (stalls, Redis refusing writes) is resumed before it fails. */
+    maxResumes: number;
+  };
   queue: {
     /**
      * How long a worker's claim on a job lasts without renewal (renewed every half of it). A worker
@@ -224,6 +233,11 @@ export function loadConfig(env: Env, options: { cwd?: string } = {}): Config {
     limits: limits(r),
     shutdownTimeoutMs: integer(r, 'RELSYNC_SHUTDOWN_TIMEOUT_MS', 30_000, 100, 3_600_000),
     reportRetryMs: integer(r, 'RELSYNC_REPORT_RETRY_MS', 1_000, 1, 600_000),
+    reconcile: {
+      intervalMs: integer(r, 'RELSYNC_RECONCILE_INTERVAL_MS', 10_000, 100, 3_600_000),
+      graceMs: integer(r, 'RELSYNC_RECONCILE_GRACE_MS', 30_000, 0, 3_600_000),
+      maxResumes: integer(r, 'RELSYNC_IMPORT_MAX_RESUMES', 1, 0, 100),
+    },
     queue: {
       lockDurationMs: integer(r, 'RELSYNC_LOCK_DURATION_MS', 30_000, 1_000, 600_000),
       stalledIntervalMs: integer(r, 'RELSYNC_STALLED_INTERVAL_MS', 30_000, 500, 600_000),

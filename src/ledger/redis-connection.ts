@@ -49,3 +49,25 @@ export async function connectRedis(redis: Redis, url: string): Promise<Redis> {
     redis.off('error', remember);
   }
 }
+
+/**
+ * Redis answers but refuses to write: `OOM` (maxmemory reached with noeviction), `MISCONF` (it cannot
+ * persist), `READONLY` (a replica), `LOADING` (still reading its data after a restart). Work must wait
+ * for it, never count it as a failure of the job: nothing it refused was written.
+ */
+const WRITE_REFUSALS: Readonly<Record<string, string>> = {
+  OOM: 'OOM — maxmemory reached',
+  MISCONF: 'MISCONF — it cannot save its data to disk',
+  READONLY: 'READONLY — a read-only replica',
+  LOADING: 'LOADING — still loading its data',
+};
+
+export function redisWriteRefusal(error: unknown): string | undefined {
+  const message = error instanceof Error ? error.message : '';
+  const word = /^(?:ERR\s+)?([A-Z]+)\b/.exec(message)?.[1];
+  return word !== undefined && Object.hasOwn(WRITE_REFUSALS, word) ? WRITE_REFUSALS[word] : undefined;
+}
+
+export function isRedisWriteRefusal(error: unknown): boolean {
+  return redisWriteRefusal(error) !== undefined;
+}

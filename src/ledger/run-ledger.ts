@@ -7,6 +7,7 @@
  *   P:ledger:import:{id}           hash   the import record (state, counters, profile, paths…)
  *   P:ledger:import:{id}:outcomes  hash   row number → packed outcome
  *   P:ledger:recent                zset   created-at → id, for listing
+ *   P:ledger:active                set    ids of imports not yet done or failed, for the reconciler
  *   P:dedup:{content}.{profile}    string the import of that content and profile, for the dedup window
  *   P:lease:{name}                 string who holds a short lease (the watched folder's claims)
  */
@@ -63,6 +64,10 @@ export interface ImportRecord {
   pausedUntil?: number;
   retryOf?: string;
   idempotencyKey?: string;
+  /** The BullMQ id of the import's `import` job (our producers use the import id; other services their own). */
+  jobId?: string;
+  /** How often the reconciler has resumed the import's job after BullMQ failed it (stalled, Redis refusing writes). */
+  resumes?: number;
   contentHash?: string;
 }
 
@@ -71,7 +76,7 @@ export type StopCode = 'ABORTED' | 'CANCELLED' | 'IMPORT_FAILED';
 export type NewImport = Pick<ImportRecord, 'id' | 'origin' | 'source' | 'sourceName' | 'profileName' | 'profileJson'> &
   Partial<Pick<ImportRecord, 'reportPath' | 'retryOf' | 'idempotencyKey' | 'contentHash' | 'originalPath' | 'inputSha256'>>;
 
-const NUMBER_FIELDS = new Set(['createdAt', 'updatedAt', 'startedAt', 'finishedAt', 'rows', 'success', 'error', 'skipped', 'calls', 'retries', 'rateLimited', 'plannedCalls', 'pausedUntil']);
+const NUMBER_FIELDS = new Set(['createdAt', 'updatedAt', 'startedAt', 'finishedAt', 'rows', 'success', 'error', 'skipped', 'calls', 'retries', 'rateLimited', 'plannedCalls', 'pausedUntil', 'resumes']);
 type Counter = 'success' | 'error' | 'skipped' | 'calls' | 'retries' | 'rateLimited';
 
 // KEYS[1] outcomes hash, KEYS[2] import hash; ARGV triples: row, packed outcome, status counter.
@@ -147,8 +152,17 @@ export class RunLedger {
     for (const [name, value] of Object.entries(record)) if (value !== undefined) fields[name] = value;
     const created = await this.#redis.hsetnx(key, 'id', record.id);
     if (created === 0) return false;
-    await this.#redis.multi().hset(key, fields).zadd(`${this.#prefix}:ledger:recent`, now, record.id).exec();
+    await this.#redis.multi().hset(key, fields).zadd(`${this.#prefix}:ledger:recent`, now, record.id).sadd(this.#activeKey, record.id).exec();
     return true;
+  }
+
+  /** Imports not yet done or failed: what the reconciler looks at (a set, so it never scans history). */
+  async activeImports(): Promise<string[]> {
+    return this.#redis.smembers(this.#activeKey);
+  }
+
+  get #activeKey(): string {
+    return `${this.#prefix}:ledger:active`;
   }
 
   async getImport(id: string): Promise<ImportRecord | undefined> {
@@ -175,6 +189,7 @@ export class RunLedger {
     }
     const multi = this.#redis.multi().hset(this.importKey(id), set);
     if (unset.length > 0) multi.hdel(this.importKey(id), ...unset);
+    if (fields.state === 'done' || fields.state === 'failed') multi.srem(this.#activeKey, id);
     await multi.exec();
   }
 
@@ -256,6 +271,11 @@ export class RunLedger {
   /** Take a lease for `ttlMs` unless someone holds it; true when taken. A holder that dies loses it at expiry. */
   async takeLease(name: string, holder: string, ttlMs: number): Promise<boolean> {
     return (await this.#redis.set(`${this.#prefix}:lease:${name}`, holder, 'PX', ttlMs, 'NX')) === 'OK';
+  }
+
+  /** Give the dedup window's claim on `contentKey` back, only if `importId` holds it (a failed import's content is free again). */
+  async releaseContent(contentKey: string, importId: string): Promise<void> {
+    await this.#redis.eval(RELEASE_LEASE_LUA, 1, `${this.#prefix}:dedup:${contentKey}`, importId);
   }
 
   /** Give a lease back, only if `holder` still holds it. */

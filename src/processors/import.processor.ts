@@ -16,6 +16,8 @@ import { finalizeImport } from '../usecases/finalize-import.js';
 import { csvOptionsFor, importIdOf, isFinished, requireStoredProfile, summaryOf } from '../usecases/import-record.js';
 import { ingestImport } from '../usecases/ingest-import.js';
 import { startImport } from '../usecases/start-import.js';
+import { failImport } from '../usecases/reconcile-imports.js';
+import { isRedisWriteRefusal } from '../ledger/redis-connection.js';
 
 /** `duplicate`: an earlier import of the same content does the work; this job waits for its summary. */
 export type ImportStep = 'start' | 'ingest' | 'sync' | 'report' | 'duplicate';
@@ -39,12 +41,20 @@ export function createImportProcessor(deps: ImportProcessorDeps) {
       return await runSteps(deps, job, importId, token ?? '', log);
     } catch (error) {
       if (error instanceof WaitingChildrenError || error instanceof DelayedError) throw error;
+      // Redis refusing writes is no failure of the import: nothing can be written now, BullMQ's own
+      // bookkeeping included; the job is recovered when Redis takes writes again (or by the reconciler).
+      if (isRedisWriteRefusal(error)) throw error;
       const reason = oneLine(error);
       const final = isUserError(error) || job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
-      log.error({ err: isUserError(error) ? undefined : error, reason }, final ? 'import failed' : 'import step failed; will retry');
+      if (!final) log.error({ err: error, reason }, 'import step failed; will retry');
       // Only an import that was registered is marked; a payload refused before that has no record to mark.
-      if (final && (await deps.ledger.getImport(importId).catch(() => undefined))) {
+      const record = final ? await deps.ledger.getImport(importId).catch(() => undefined) : undefined;
+      if (record && isUserError(error)) {
+        log.error({ reason }, 'import failed');
         await deps.ledger.setState(importId, 'failed', { failedReason: reason, finishedAt: Date.now() }).catch(() => undefined);
+      } else if (record) {
+        // As the reconciler fails one: nothing more sent, every row an outcome, the report, the dedup claim freed.
+        await failImport({ ledger: deps.ledger, config: deps.config, log }, record, reason).catch((failure: unknown) => log.error({ err: failure }, 'could not mark the import failed; the reconciler will'));
       }
       throw isUserError(error) ? new UnrecoverableError(reason) : error;
     }
@@ -61,6 +71,8 @@ async function runSteps(deps: ImportProcessorDeps, job: Job<ImportJobData, Impor
       log.info({ duplicateOf: started.duplicateOf }, 'same content and profile as an earlier import; waiting for its summary');
       step = await saveStep(job, 'duplicate', { duplicateOf: started.duplicateOf });
     } else {
+      // The reconciler finds an import's job by this id (another service's jobs have ids of their own).
+      await deps.ledger.update(importId, { jobId: job.id });
       step = await saveStep(job, 'ingest', { importId, reportPath: started.reportPath });
     }
   }

@@ -6,7 +6,7 @@
  */
 import type { Logger } from 'pino';
 import type { ImportSummary } from '../../jobs/import.job.js';
-import { OutcomeCodes } from '../domain/row-outcome.js';
+import { OutcomeCodes, type RowOutcome } from '../domain/row-outcome.js';
 import type { RunLedger } from '../ledger/run-ledger.js';
 import type { Profile } from '../profile/profile.js';
 import { writeReport, type ReportCounts } from '../report/report-writer.js';
@@ -22,7 +22,15 @@ export interface FinalizeDeps {
   reportRetryMs?: number;
 }
 
-export interface ReportInput { importId: string; sourcePath: string; profile: Profile; reportPath: string; csv: CsvReadOptions }
+export interface ReportInput {
+  importId: string;
+  sourcePath: string;
+  profile: Profile;
+  reportPath: string;
+  csv: CsvReadOptions;
+  /** The outcome of a row that has none in the ledger (default: the writer's NO_OUTCOME error). */
+  missing?: (row: number) => RowOutcome;
+}
 
 export async function finalizeImport(deps: FinalizeDeps, input: ReportInput): Promise<ImportSummary> {
   const { ledger } = deps;
@@ -76,6 +84,7 @@ export async function writeReportFor(deps: FinalizeDeps, input: ReportInput) {
   const record = await deps.ledger.getImport(input.importId);
   const startedAt = record?.startedAt ?? record?.createdAt;
   return writeReport({
+    missing: input.missing,
     input: input.sourcePath,
     csv: input.csv,
     reportPath: input.reportPath,
