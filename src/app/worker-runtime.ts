@@ -15,7 +15,7 @@ import type { ImportSummary } from '../../jobs/import.job.js';
 import { QueueName } from '../../jobs/queues.js';
 import { requireZohoCredentials, type Config } from '../config/config.js';
 import { DATA_CENTRES } from '../config/data-centres.js';
-import { connectRedis, createRedis } from '../ledger/redis-connection.js';
+import { connectRedis, createRedis, isRedisWriteRefusal } from '../ledger/redis-connection.js';
 import { RunLedger } from '../ledger/run-ledger.js';
 import { createImportProcessor, type ImportJobData } from '../processors/import.processor.js';
 import { createSyncProcessor, zohoBackoffStrategy, type SyncJobData } from '../processors/sync.processor.js';
@@ -26,6 +26,7 @@ import { ZohoClient } from '../zoho/zoho-client.js';
 import { ZohoOutage } from '../processors/zoho-outage.js';
 import { Lifecycle } from './lifecycle.js';
 import { startReconciler } from './reconciler.js';
+import { createRedisWriteGate } from './redis-write-gate.js';
 import { openQueues, type Queues } from './queues.js';
 
 const QUEUE_WIDE_PAUSE_LIMITER = { max: 100_000, duration: 1_000 };
@@ -77,8 +78,15 @@ export async function startWorkerRuntime(config: Config, log: Logger): Promise<W
     // worker of every process wait out the pause instead of the one that saw the 429.
     limiter: QUEUE_WIDE_PAUSE_LIMITER,
   });
+  const writeGate = createRedisWriteGate({ redis, prefix: config.prefix, workers: [importWorker, syncWorker], log });
+  lifecycle.add('redis write gate', async () => writeGate.close());
   for (const worker of [importWorker, syncWorker]) {
-    worker.on('error', (error) => log.error({ err: error, queue: worker.name }, 'worker error'));
+    worker.on('error', (error) => {
+      // A write refusal is said once by the gate, not once per refused command.
+      if (isRedisWriteRefusal(error)) return writeGate.observe(error);
+      log.error({ err: error, queue: worker.name }, 'worker error');
+    });
+    worker.on('failed', (_job, error) => writeGate.observe(error));
     lifecycle.add(`${worker.name} worker`, () => worker.close());
   }
   await Promise.all([importWorker.waitUntilReady(), syncWorker.waitUntilReady()]);
