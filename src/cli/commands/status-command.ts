@@ -11,7 +11,8 @@ export function statusJson(record: ImportRecord): Record<string, unknown> {
     rows: record.rows ?? null, done: doneRows(record), success: record.success, error: record.error, skipped: record.skipped,
     calls: record.calls, retries: record.retries, rateLimited: record.rateLimited, plannedCalls: record.plannedCalls ?? null,
     paused: record.pausedReason ? { reason: record.pausedReason, until: record.pausedUntil ? new Date(record.pausedUntil).toISOString() : null } : null,
-    failedReason: record.failedReason ?? null, reportPath: record.reportPath ?? null, retryOf: record.retryOf ?? null,
+    failedReason: record.failedReason ?? null, reportPath: record.reportPath ?? null, reportError: record.reportError ?? null, retryOf: record.retryOf ?? null,
+    stopped: record.stopCode ? { code: record.stopCode, reason: record.stopReason ?? null } : null,
     createdAt: new Date(record.createdAt).toISOString(), finishedAt: record.finishedAt ? new Date(record.finishedAt).toISOString() : null,
   };
 }
@@ -25,7 +26,9 @@ export function statusText(record: ImportRecord): string {
     `calls    ${record.calls} to Zoho, ${record.retries} retried, ${record.rateLimited} answered 429`,
   ];
   if (record.failedReason) lines.push(`failed   ${record.failedReason}`);
-  if (record.reportPath && record.state === 'done') lines.push(`report   ${record.reportPath}`);
+  if (record.stopCode && record.state !== 'failed') lines.push(`stopped  ${record.stopCode}: ${record.stopReason ?? ''}`);
+  if (record.reportError) lines.push(`report   not written: ${record.reportError}; run 'relsync report ${record.id}' once the disk is fixed`);
+  else if (record.reportPath && record.state === 'done') lines.push(`report   ${record.reportPath}`);
   if (record.retryOf) lines.push(`retry of ${record.retryOf}`);
   return `${lines.join('\n')}\n`;
 }
@@ -37,7 +40,7 @@ export function statusText(record: ImportRecord): string {
  */
 export function statusExitCode(record: ImportRecord): number {
   if (record.state === 'failed') return ExitCode.couldNotRun;
-  return record.state === 'done' && record.error > 0 ? ExitCode.rowsInError : ExitCode.ok;
+  return record.state === 'done' && (record.error > 0 || record.reportError) ? ExitCode.rowsInError : ExitCode.ok;
 }
 
 export async function runStatus(io: CliIO, config: Config, importId: string, options: { json?: boolean }): Promise<number> {
