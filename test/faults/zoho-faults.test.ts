@@ -2,21 +2,18 @@
  * Zoho's limits and faults, for real: the simulator answers 429s, 500s, lost responses, expiring
  * tokens, a refused refresh token and exhausted credits; the run ledger and the simulator are the oracle.
  */
-import { afterEach, describe, expect, it } from 'vitest';
-import { startHarness, type Harness } from '../helpers/harness.js';
+import { describe, expect, it } from 'vitest';
+import { useCleanup } from '../helpers/cleanup.js';
+import { startHarness } from '../helpers/harness.js';
 import { associationsOf, writePairs } from '../helpers/pairs.js';
 import { eventually } from '../helpers/eventually.js';
 
 describe('Zoho limits and faults', () => {
-  let h: Harness | undefined;
-  afterEach(async () => {
-    await h?.close();
-    h = undefined;
-  });
+  const closeAfter = useCleanup();
 
   it('rides out a 429 storm by backing off the whole queue, without spending attempts', async () => {
     // We allow 6 calls in flight, the org only 2: Zoho answers 429 to the surplus.
-    h = await startHarness({ sim: { concurrency: 2, latencyMs: 40 }, env: { ZOHO_CONCURRENCY: '6', RELSYNC_MAX_ATTEMPTS: '2' } });
+    const h = closeAfter(await startHarness({ sim: { concurrency: 2, latencyMs: 40 }, env: { ZOHO_CONCURRENCY: '6', RELSYNC_MAX_ATTEMPTS: '2' } }));
     const file = await writePairs(h.sim, h.dir, 60, 2);
     const record = await h.waitDone(await h.importFile(file.path));
     expect(h.sim.counters.tooManyRequests.concurrency).toBeGreaterThan(0);
@@ -26,10 +23,10 @@ describe('Zoho limits and faults', () => {
   });
 
   it('finishes every row exactly once through expiring tokens, 500s, lost responses and a low cap, never over the cap, without a denied mint', async () => {
-    h = await startHarness({
+    const h = closeAfter(await startHarness({
       sim: { concurrency: 3, latencyMs: 30, jitterMs: 10, tokenTtlS: 1.5, failRate: 0.1, lostResponseRate: 0.1 },
       env: { ZOHO_CONCURRENCY: '3', RELSYNC_MAX_ATTEMPTS: '12' },
-    });
+    }));
     const file = await writePairs(h.sim, h.dir, 150, 3);
     const record = await h.waitDone(await h.importFile(file.path));
     const counters = h.sim.counters;
@@ -45,11 +42,11 @@ describe('Zoho limits and faults', () => {
   });
 
   it('pauses the import with a clear reason when the accounts server refuses the refresh token, and resumes once it is accepted', async () => {
-    h = await startHarness({ env: { ZOHO_REFRESH_TOKEN: 'revoked-refresh-token', RELSYNC_PAUSE_PROBE_MS: '300' } });
+    const h = closeAfter(await startHarness({ env: { ZOHO_REFRESH_TOKEN: 'revoked-refresh-token', RELSYNC_PAUSE_PROBE_MS: '300' } }));
     const file = await writePairs(h.sim, h.dir, 5, 2);
     const importId = await h.importFile(file.path);
     const paused = await eventually('a paused import', async () => {
-      const r = await h!.runtime.ledger.getImport(importId);
+      const r = await h.runtime.ledger.getImport(importId);
       return r?.pausedReason ? r : undefined;
     });
     expect(paused.pausedReason).toMatch(/invalid_code/);
@@ -62,11 +59,11 @@ describe('Zoho limits and faults', () => {
   });
 
   it('pauses at the ZOHO_DAILY_CREDITS budget, says until when, and resumes as the window frees', async () => {
-    h = await startHarness({ env: { ZOHO_DAILY_CREDITS: '4', RELSYNC_CREDIT_WINDOW_MS: '2000', RELSYNC_PAUSE_PROBE_MS: '200', ZOHO_CONCURRENCY: '2' } });
+    const h = closeAfter(await startHarness({ env: { ZOHO_DAILY_CREDITS: '4', RELSYNC_CREDIT_WINDOW_MS: '2000', RELSYNC_PAUSE_PROBE_MS: '200', ZOHO_CONCURRENCY: '2' } }));
     const file = await writePairs(h.sim, h.dir, 10, 1);
     const importId = await h.importFile(file.path);
     const paused = await eventually('a paused import', async () => {
-      const r = await h!.runtime.ledger.getImport(importId);
+      const r = await h.runtime.ledger.getImport(importId);
       return r?.pausedReason ? r : undefined;
     });
     expect(paused.pausedReason).toMatch(/ZOHO_DAILY_CREDITS budget of 4 credits per 24 h is used up; the next credit frees at \d{4}-/);
@@ -77,11 +74,11 @@ describe('Zoho limits and faults', () => {
   });
 
   it("waits out Zoho's own credit 429 the same way", async () => {
-    h = await startHarness({ sim: { credits: 3, creditWindowMs: 1_500 }, env: { RELSYNC_PAUSE_PROBE_MS: '300', ZOHO_CONCURRENCY: '1' } });
+    const h = closeAfter(await startHarness({ sim: { credits: 3, creditWindowMs: 1_500 }, env: { RELSYNC_PAUSE_PROBE_MS: '300', ZOHO_CONCURRENCY: '1' } }));
     const file = await writePairs(h.sim, h.dir, 6, 1);
     const importId = await h.importFile(file.path);
     const paused = await eventually('a paused import', async () => {
-      const r = await h!.runtime.ledger.getImport(importId);
+      const r = await h.runtime.ledger.getImport(importId);
       return r?.pausedReason ? r : undefined;
     });
     expect(paused.pausedReason).toMatch(/credits exhausted \(429\)/);
@@ -92,7 +89,7 @@ describe('Zoho limits and faults', () => {
 
   it('counts a duplicate answer to a re-sent call (first answer lost) as success, but not on a first attempt', async () => {
     // Zoho's answer to a pair that already exists is undocumented; here it refuses with DUPLICATE_DATA.
-    h = await startHarness({ sim: { repeatMessage: 'DUPLICATE_DATA' }, env: { ZOHO_CONCURRENCY: '1' } }); // calls in batch order
+    const h = closeAfter(await startHarness({ sim: { repeatMessage: 'DUPLICATE_DATA' }, env: { ZOHO_CONCURRENCY: '1' } })); // calls in batch order
     const before = await writePairs(h.sim, h.dir, 1, 1, 'before.csv');
     expect(await h.waitDone(await h.importFile(before.path))).toMatchObject({ success: 1 });
     const file = await writePairs(h.sim, h.dir, 3, 1, 'after.csv'); // row 1 is the pair imported above

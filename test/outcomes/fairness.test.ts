@@ -4,24 +4,21 @@
  * large one. Measured in calls, not seconds: how many calls the large import made while the small one
  * ran. First come, first served would be thousands.
  */
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { eventually } from '../helpers/eventually.js';
-import { startHarness, type Harness } from '../helpers/harness.js';
+import { useCleanup } from '../helpers/cleanup.js';
+import { startHarness } from '../helpers/harness.js';
 import { writePairs } from '../helpers/pairs.js';
 
 describe('fairness between imports', () => {
-  let h: Harness | undefined;
-  afterEach(async () => {
-    await h?.close();
-    h = undefined;
-  });
+  const closeAfter = useCleanup();
 
   it('finishes a small import started during a large one before the large one makes many more calls', async () => {
-    h = await startHarness({ sim: { latencyMs: 3, jitterMs: 0, contacts: 3_000 }, env: { ZOHO_CONCURRENCY: '4' } });
+    const h = closeAfter(await startHarness({ sim: { latencyMs: 3, jitterMs: 0, contacts: 3_000 }, env: { ZOHO_CONCURRENCY: '4' } }));
     const large = await writePairs(h.sim, h.dir, 3_000, 1, 'large.csv');
     const small = await writePairs(h.sim, h.dir, 60, 1, 'small.csv');
     const largeId = await h.importFile(large.path);
-    const callsOfLarge = async () => (await h!.runtime.ledger.getImport(largeId))!.calls;
+    const callsOfLarge = async () => (await h.runtime.ledger.getImport(largeId))!.calls;
     await eventually('the large import to be syncing', async () => (await callsOfLarge()) >= 300, { everyMs: 5 });
 
     const before = await callsOfLarge();

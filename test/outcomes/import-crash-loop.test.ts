@@ -7,25 +7,22 @@
  */
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { eventually } from '../helpers/eventually.js';
-import { startProcessHarness, type ProcessHarness } from '../helpers/harness.js';
+import { useCleanup } from '../helpers/cleanup.js';
+import { startProcessHarness } from '../helpers/harness.js';
 
 describe('an import job killed four times in a row', () => {
-  let h: ProcessHarness | undefined;
-  afterEach(async () => {
-    await h?.close();
-    h = undefined;
-  });
+  const closeAfter = useCleanup();
 
   it('ends failed with the reason BullMQ gave, every row an outcome, and a re-import runs', async () => {
-    h = await startProcessHarness({
+    const h = closeAfter(await startProcessHarness({
       env: {
         RELSYNC_LOCK_DURATION_MS: '1000', RELSYNC_STALLED_INTERVAL_MS: '500', RELSYNC_MAX_STALLED_COUNT: '3',
         RELSYNC_RECONCILE_INTERVAL_MS: '500', RELSYNC_RECONCILE_GRACE_MS: '0', RELSYNC_IMPORT_MAX_RESUMES: '0',
         RELSYNC_DEDUP_WINDOW_S: '3600',
       },
-    });
+    }));
     const rows = 150_000;
     // Rows with no related value: ingest reads and records every one (slow enough to be killed in), and none is sent.
     const lines = ['contact_ext_id,deal_ext_id,contact_role', ...Array.from({ length: rows }, (_, i) => `C-${i},,`)];
@@ -37,7 +34,7 @@ describe('an import job killed four times in a row', () => {
     for (let kill = 1; kill <= 4; kill += 1) {
       const [worker] = await h.spawnWorkers(1);
       const job = await eventually(`the import job running again (kill ${kill})`, async () => {
-        const found = await h!.runtime.queues.imports.getJob(importId);
+        const found = await h.runtime.queues.imports.getJob(importId);
         return found && (await found.getState()) === 'active' && (found.processedOn ?? 0) > lastStart ? found : undefined;
       }, { everyMs: 20 });
       lastStart = job.processedOn!;

@@ -4,19 +4,16 @@
  * limiter, so this checks that two worker runtimes of ours both wait the pause out: no call reaches
  * the simulator until it ends, then the import completes.
  */
-import { afterEach, describe, expect, it } from 'vitest';
-import { startHarness, type Harness } from '../helpers/harness.js';
+import { describe, expect, it } from 'vitest';
+import { useCleanup } from '../helpers/cleanup.js';
+import { startHarness } from '../helpers/harness.js';
 import { writePairs } from '../helpers/pairs.js';
 
 describe('the queue-wide pause of a 429', () => {
-  let h: Harness | undefined;
-  afterEach(async () => {
-    await h?.close();
-    h = undefined;
-  });
+  const closeAfter = useCleanup();
 
   it('holds every worker runtime until it ends', async () => {
-    h = await startHarness();
+    const h = closeAfter(await startHarness());
     await h.startWorkerRuntime();
     // What setback() does on a 429: pause the whole queue for a while.
     await h.runtime.queues.sync.rateLimit(2_500);
