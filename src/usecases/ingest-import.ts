@@ -102,7 +102,7 @@ async function enqueueCalls(input: IngestInput, calls: Iterable<PlannedCall>, to
 }
 
 /** Without building the array Object.keys would: this runs once per sent row. */
-function hasFields(fields: Record<string, string>): boolean {
+function hasFields(fields: Record<string, unknown>): boolean {
   for (const _name in fields) return true;
   return false;
 }
