@@ -32,7 +32,8 @@ export async function runDryRun(io: CliIO, config: Config, file: string, options
     recordOutcomes: async (_id: string, list: readonly RowOutcome[]) => (list.forEach((o) => outcomes.set(o.row, o)), list.length),
     update: async () => undefined,
   };
-  const plan = await ingestImport({ ledger: sink, log: silentLogger(), limits: config.limits }, {
+  // No Zoho here: names in lookup columns pass through unchecked (the output says so).
+  const plan = await ingestImport({ ledger: sink, log: silentLogger(), limits: config.limits, lookups: 'unchecked' }, {
     importId: 'dry-run', sourcePath: source, sourceName: file, profile,
     enqueue: async (jobs) => {
       for (const job of jobs) {
