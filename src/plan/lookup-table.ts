@@ -29,10 +29,14 @@ export class LookupTable {
   private readonly byKey = new Map<string, Set<string>>();
   private readonly remembered = new Map<string, LookupResult>();
 
-  /** `noun` names one value in messages: "contact role". */
+  /**
+   * `noun` names one value in messages: "contact role". A cell matching `idPattern` is an id: it
+   * matches a value exactly or not at all (names that look like it are no help).
+   */
   constructor(
     readonly noun: string,
     readonly entries: readonly LookupEntry[],
+    private readonly idPattern?: RegExp,
   ) {
     for (const entry of entries) {
       this.exact.set(entry.value, entry.value);
@@ -58,6 +62,7 @@ export class LookupTable {
   private match(cell: string): LookupResult {
     const exact = this.exact.get(cell);
     if (exact !== undefined) return { ok: true, value: exact };
+    if (this.idPattern?.test(cell)) return { ok: false, message: `${quote(cell)} is not the id of a known ${this.noun}` };
     const values = this.byKey.get(nameKey(cell));
     if (values?.size === 1) return { ok: true, value: values.values().next().value as string };
     if (values !== undefined) {

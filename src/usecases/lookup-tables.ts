@@ -27,7 +27,7 @@ export type LookupLoader = (importId: string, name: LookupName) => Promise<Looku
 export function lookupLoader(deps: { reader: LookupReader; cache: LookupCacheLike }): LookupLoader {
   return async (importId, name) => {
     const entries = await deps.cache.getOrRead(importId, name, () => readLookupEntries(deps.reader, name));
-    return new LookupTable(LOOKUPS[name].noun, entries);
+    return new LookupTable(LOOKUPS[name].noun, entries, LOOKUPS[name].idPattern);
   };
 }
 
@@ -53,7 +53,7 @@ export async function readLookupEntries(reader: LookupReader, name: LookupName):
 function readError(name: LookupName, what: string, answer: Extract<MetadataAnswer<unknown>, { ok: false }>): RelsyncError {
   const said = answer.httpStatus === 0 ? answer.message : `HTTP ${answer.httpStatus} ${answer.code}: ${answer.message}`;
   const mayPass = answer.httpStatus === 0 || answer.httpStatus >= 500 || answer.httpStatus === 429 || ['INTERNAL_ERROR', 'INVALID_TOKEN'].includes(answer.code);
-  if (mayPass) return new RelsyncError(ErrorCodes.LOOKUP_READ_FAILED, `${what} failed (${said}); the import step will try again`);
+  if (mayPass) return new RelsyncError(ErrorCodes.LOOKUP_READ_FAILED, `${what} failed (${said})`);
   const fix = answer.code === 'OAUTH_SCOPE_MISMATCH'
     ? `add the scope ${LOOKUPS[name].scope} to the refresh token (docs/operating.md#self-client)`
     : answer.code === 'NO_PERMISSION'

@@ -47,3 +47,12 @@ describe('nameKey and editDistance', () => {
     expect(editDistance('same', 'same')).toBe(0);
   });
 });
+
+describe('LookupTable with an id pattern', () => {
+  it('matches a cell of the id form only as an id', () => {
+    const roles = new LookupTable('contact role', [{ value: '111111000000026002', label: 'Decision Maker' }], /^\d+$/);
+    expect(roles.resolve('111111000000026002')).toEqual({ ok: true, value: '111111000000026002' });
+    expect(roles.resolve('111111000000026003')).toEqual({ ok: false, message: "'111111000000026003' is not the id of a known contact role" });
+    expect(roles.resolve('decision maker')).toEqual({ ok: true, value: '111111000000026002' });
+  });
+});
