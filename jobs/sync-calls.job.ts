@@ -17,8 +17,11 @@ export interface CallEntry {
   row: number;
   /** The related record: an external value, or a Zoho id when the profile has no related external field. */
   related: string;
-  /** Relation fields (Zoho API name → value); empty cells are left out. Never modify: shared between entries. */
-  fields?: Record<string, string>;
+  /**
+   * Relation fields (Zoho API name → value); empty cells are left out. A value is text, or a JSON
+   * number for a field the profile types as a price (`list_price`). Never modify: shared between entries.
+   */
+  fields?: Record<string, string | number>;
 }
 
 /** One Zoho call: at most MAX_ENTRIES_PER_CALL related records of one base record. */

@@ -28,10 +28,12 @@ export const ERROR_TABLE = {
   NOTHING_TO_RETRY: { retryable: false, meaning: 'retry of an import none of whose rows ended in error' },
   REPORT_NOT_WRITABLE: { retryable: false, meaning: "the report's folder does not take files (permission, read-only, full disk)" },
   REPORT_WRITE_FAILED: { retryable: true, meaning: 'a report file could not be written; its cause holds the file-system error (ENOSPC, EROFS…)' },
+  LOOKUP_UNAVAILABLE: { retryable: false, meaning: "a profile's lookup table cannot be read from Zoho: a scope, a permission or a module is missing" },
   REDIS_UNREACHABLE: { retryable: false, meaning: 'Redis does not answer at REDIS_URL (or none can be started for the demo)' },
   // The Zoho edge: waits and pauses, never a row's error by themselves.
   ACCOUNTS_ERROR: { retryable: true, meaning: "Zoho's accounts server would not give an access token (its answer decides retryable)" },
   TOKEN_WAIT_TIMEOUT: { retryable: true, meaning: 'another worker holds the token lock and has not finished minting' },
+  LOOKUP_READ_FAILED: { retryable: true, meaning: "a lookup table could not be read from Zoho now (network, 5xx, 429) or another worker is still reading it; the import step retries" },
   CREDIT_BUDGET: { retryable: true, meaning: 'our own ZOHO_DAILY_CREDITS budget is spent for the rolling window' },
   SYNC_CALL_FAILED: { retryable: true, meaning: 'a Zoho call got no usable answer (network, 5xx, 429 for too long); the job retries it' },
   // A caller's programming error: a bug in relsync, never a user's mistake.

@@ -23,6 +23,7 @@ import { runSimulatorCommand } from './simulator.js';
 import { runDemo } from './demo.js';
 import { runDashboard } from '../src/cli/commands/dashboard-command.js';
 import { runCheck } from '../src/cli/commands/check-command.js';
+import { runProfiles } from '../src/cli/commands/profiles-command.js';
 import { runScheduleAdd, runScheduleList, runScheduleRemove } from '../src/cli/commands/schedule-command.js';
 
 async function main(argv: string[]): Promise<number> {
@@ -41,6 +42,7 @@ async function main(argv: string[]): Promise<number> {
     demo: (options) => runDemo(io, options, process.env),
     dashboard: (options) => runDashboard(io, getConfig(), options),
     check: (options) => runCheck(io, getConfig(), options),
+    profiles: (options) => runProfiles(io, options),
     schedule: {
       add: (options) => runScheduleAdd(io, getConfig(), options),
       list: (options) => runScheduleList(io, getConfig(), options),

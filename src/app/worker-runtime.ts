@@ -15,15 +15,19 @@ import type { ImportSummary } from '../../jobs/import.job.js';
 import { QueueName } from '../../jobs/queues.js';
 import { requireZohoCredentials, type Config } from '../config/config.js';
 import { DATA_CENTRES } from '../config/data-centres.js';
+import { LookupCache } from '../ledger/lookup-cache.js';
 import { connectRedis, createRedis, isRedisWriteRefusal } from '../ledger/redis-connection.js';
 import { RunLedger } from '../ledger/run-ledger.js';
 import { createImportProcessor, type ImportJobData } from '../processors/import.processor.js';
 import { createSyncProcessor, zohoBackoffStrategy, type SyncJobData } from '../processors/sync.processor.js';
+import { lookupLoader } from '../usecases/lookup-tables.js';
 import { CreditBudget } from '../zoho/credit-budget.js';
 import { OAuthClient } from '../zoho/oauth-client.js';
+import type { TokenProvider } from '../zoho/oauth-client.js';
 import { SharedTokenProvider } from '../zoho/shared-token-provider.js';
 import { ZohoClient } from '../zoho/zoho-client.js';
 import { ZohoOutage } from '../processors/zoho-outage.js';
+import { ZohoReader } from '../zoho/zoho-reader.js';
 import { Lifecycle } from './lifecycle.js';
 import { startReconciler } from './reconciler.js';
 import { createRedisWriteGate } from './redis-write-gate.js';
@@ -53,8 +57,13 @@ export async function startWorkerRuntime(config: Config, log: Logger): Promise<W
   lifecycle.add('redis', () => redis.quit());
   const queues = openQueues(redis, config.prefix, lifecycle);
   const ledger = new RunLedger(redis, config.prefix);
-  const client = createZohoClient(config, credentials, redis, log);
+  const tokens = createTokenProvider(config, credentials, redis, log);
+  const client = createZohoClient(config, tokens, log);
   lifecycle.add('zoho client', () => client.close());
+  // Lookup tables (role names → ids) are read with the same shared token, once per import for all workers.
+  const reader = new ZohoReader({ tokens, apiDomain: config.zoho.apiDomain, apiVersion: config.zoho.apiVersion });
+  lifecycle.add('zoho reader', () => reader.close());
+  const lookups = lookupLoader({ reader, cache: new LookupCache(redis, config.prefix) });
   await queues.sync.setGlobalConcurrency(config.zoho.concurrency);
 
   const common = {
@@ -64,7 +73,7 @@ export async function startWorkerRuntime(config: Config, log: Logger): Promise<W
     stalledInterval: config.queue.stalledIntervalMs,
     maxStalledCount: config.queue.maxStalledCount,
   };
-  const importWorker = new Worker<ImportJobData, ImportSummary>(QueueName.imports, createImportProcessor({ config, ledger, syncQueue: queues.sync, log }), {
+  const importWorker = new Worker<ImportJobData, ImportSummary>(QueueName.imports, createImportProcessor({ config, ledger, syncQueue: queues.sync, log, lookups }), {
     ...common, concurrency: config.queue.importConcurrency,
   });
   const budget = config.zoho.dailyCredits ? new CreditBudget({ redis, prefix: config.prefix, limit: config.zoho.dailyCredits, windowMs: config.zoho.creditWindowMs }) : undefined;
@@ -98,12 +107,12 @@ export async function startWorkerRuntime(config: Config, log: Logger): Promise<W
   return { lifecycle, queues, ledger, close: () => lifecycle.closeAll(config.shutdownTimeoutMs, log) };
 }
 
-function createZohoClient(config: Config, credentials: ReturnType<typeof requireZohoCredentials>, redis: ReturnType<typeof createRedis>, log: Logger): ZohoClient {
+function createTokenProvider(config: Config, credentials: ReturnType<typeof requireZohoCredentials>, redis: ReturnType<typeof createRedis>, log: Logger): TokenProvider {
   const oauth = new OAuthClient({
     accountsUrl: config.zoho.accountsUrl ?? DATA_CENTRES[config.zoho.dc].accountsUrl,
     ...credentials,
   });
-  const tokens = new SharedTokenProvider({
+  return new SharedTokenProvider({
     redis,
     prefix: config.prefix,
     credentialsId: `${credentials.clientId}:${credentials.refreshToken}`,
@@ -115,6 +124,9 @@ function createZohoClient(config: Config, credentials: ReturnType<typeof require
       return token;
     },
   });
+}
+
+function createZohoClient(config: Config, tokens: TokenProvider, log: Logger): ZohoClient {
   return new ZohoClient({
     tokens,
     apiDomain: config.zoho.apiDomain,

@@ -14,7 +14,8 @@ export interface CommandHandlers {
   simulator(argv: string[]): Promise<number>;
   demo(options: { rows?: number }): Promise<number>;
   dashboard(options: { host?: string; port?: number; allowActions?: boolean }): Promise<number>;
-  check(options: { profile: string }): Promise<number>;
+  check(options: { profile: string; file?: string }): Promise<number>;
+  profiles(options: { json?: boolean }): Promise<number>;
   schedule: {
     add(options: { name: string; cron: string; tz?: string; file: string; profile: string; force?: boolean }): Promise<number>;
     list(options: { json?: boolean }): Promise<number>;
@@ -73,7 +74,11 @@ export function buildProgram(handlers: CommandHandlers, setExitCode: (code: numb
     .action(run((options) => handlers.dashboard(options)));
   program.command('check').description("verify credentials, data centre and a profile against Zoho's metadata")
     .option('-p, --profile <name or path>', 'built-in profile name or profile JSON file', 'contacts-deals')
+    .option('-f, --file <csv>', "also check that every name in the file's lookup columns (and every price) is valid")
     .action(run((options) => handlers.check(options)));
+  program.command('profiles').description('the built-in profiles and their columns')
+    .option('--json', 'each profile whole, as JSON')
+    .action(run((options) => handlers.profiles(options)));
   const schedule = program.command('schedule').description('cron imports (survive restarts; one import per tick across all workers)');
   schedule.command('add').description('add a schedule, or replace the one with that name')
     .requiredOption('--name <name>', "letters, digits, '_' or '-'")

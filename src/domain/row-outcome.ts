@@ -31,6 +31,10 @@ export const OutcomeCodes = {
   CANCELLED: 'CANCELLED',
   /** Not sent: the import failed for good (its reason is in the message). */
   IMPORT_FAILED: 'IMPORT_FAILED',
+  /** Not sent: a cell of a lookup column (a role or status by name) matches no known value. */
+  LOOKUP_FAILED: 'LOOKUP_FAILED',
+  /** Not sent: a cell is not a value of its field's type (a list price that is not a number). */
+  INVALID_VALUE: 'INVALID_VALUE',
   /** `--dry-run`: the row is valid and would be sent. */
   DRY_RUN: 'DRY_RUN',
 } as const;

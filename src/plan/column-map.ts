@@ -2,7 +2,7 @@
  * Which cell of a row feeds which part of the call, decided once per file from its header.
  */
 import { ErrorCodes, UserError } from '../errors.js';
-import { requiredColumns, type Profile } from '../profile/profile.js';
+import { fieldSpecs, requiredColumns, type Profile } from '../profile/profile.js';
 
 export interface ColumnMap {
   /** Index of the base record's column. */
@@ -50,7 +50,7 @@ export function mapColumns(profile: Profile, header: string[], file: string): Co
   return {
     base: indexOf(profile.base.column),
     related: indexOf(profile.related.column),
-    fields: Object.entries(profile.fields).map(([apiName, column]) => [apiName, indexOf(column)]),
+    fields: fieldSpecs(profile).map((field) => [field.apiName, indexOf(field.column)]),
     width: header.length,
     header,
   };

@@ -1,9 +1,11 @@
 /**
  * Relation field values repeat from row to row (the same few roles a million times), so each distinct
- * set of values is stored once and a row keeps only its 4-byte id.
+ * set of values is stored once and a row keeps only its 4-byte id. A value is text or a number
+ * (`list_price`); `12` and `'12'` are different sets.
  */
+import type { FieldValue } from './field-values.js';
 
-export type FieldValues = Readonly<Record<string, string>>;
+export type FieldValues = Readonly<Record<string, FieldValue>>;
 
 /**
  * Past this many distinct sets, new ones are kept per row as their key string instead: a field with a
@@ -15,7 +17,7 @@ const NO_FIELDS: FieldValues = Object.freeze({});
 
 export class FieldSetTable {
   private readonly ids = new Map<string, number>();
-  private readonly singles = new Map<string, Map<string, number>>();
+  private readonly singles = new Map<string, Map<FieldValue, number>>();
   private readonly shared: FieldValues[] = [NO_FIELDS];
   private readonly unshared: string[] = [];
 
@@ -23,14 +25,14 @@ export class FieldSetTable {
   constructor(private readonly maxShared = MAX_SHARED_FIELD_SETS) {}
 
   /** The id of this set of (field, value) pairs; the same pairs in the same order give the same id. */
-  intern(fields: ReadonlyArray<readonly [string, string]>): number {
+  intern(fields: ReadonlyArray<readonly [string, FieldValue]>): number {
     if (fields.length === 0) return 0;
-    if (fields.length === 1) return this.internOne(fields[0] as readonly [string, string]);
+    if (fields.length === 1) return this.internOne(fields[0] as readonly [string, FieldValue]);
     return this.internKey(keyOf(fields), fields);
   }
 
   /** One field is the common case (a role): two map lookups, no key string built per row. */
-  private internOne(pair: readonly [string, string]): number {
+  private internOne(pair: readonly [string, FieldValue]): number {
     const [name, value] = pair;
     let byValue = this.singles.get(name);
     if (byValue === undefined) this.singles.set(name, (byValue = new Map()));
@@ -42,7 +44,7 @@ export class FieldSetTable {
     return id;
   }
 
-  private internKey(key: string, fields: ReadonlyArray<readonly [string, string]>): number {
+  private internKey(key: string, fields: ReadonlyArray<readonly [string, FieldValue]>): number {
     const known = this.ids.get(key);
     if (known !== undefined) return known;
     if (this.shared.length < this.maxShared) {
@@ -67,24 +69,33 @@ export class FieldSetTable {
   }
 }
 
-/** Length-prefixed, so no name or value content can make two different sets collide. */
-function keyOf(fields: ReadonlyArray<readonly [string, string]>): string {
+/**
+ * Length-prefixed, so no name or value content can make two different sets collide; a number's
+ * length ends in `#` instead of `:`, so `12` and `'12'` differ too.
+ */
+function keyOf(fields: ReadonlyArray<readonly [string, FieldValue]>): string {
   let key = '';
-  for (const [name, value] of fields) key += `${name.length}:${name}${value.length}:${value}`;
+  for (const [name, value] of fields) {
+    const text = String(value);
+    key += `${name.length}:${name}${text.length}${typeof value === 'number' ? '#' : ':'}${text}`;
+  }
   return key;
 }
 
-function pairsOf(key: string): Array<[string, string]> {
-  const pairs: Array<[string, string]> = [];
+function pairsOf(key: string): Array<[string, FieldValue]> {
+  const pairs: Array<[string, FieldValue]> = [];
   let pos = 0;
-  const next = (): string => {
-    const colon = key.indexOf(':', pos);
-    const length = Number(key.slice(pos, colon));
-    pos = colon + 1 + length;
-    return key.slice(colon + 1, pos);
+  const next = (): FieldValue => {
+    let mark = pos;
+    while (key[mark] !== ':' && key[mark] !== '#') mark++;
+    const length = Number(key.slice(pos, mark));
+    const text = key.slice(mark + 1, mark + 1 + length);
+    const isNumber = key[mark] === '#';
+    pos = mark + 1 + length;
+    return isNumber ? Number(text) : text;
   };
   while (pos < key.length) {
-    const name = next();
+    const name = next() as string;
     pairs.push([name, next()]);
   }
   return pairs;

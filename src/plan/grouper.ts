@@ -7,6 +7,7 @@ import { MAX_ENTRIES_PER_CALL, type CallEntry, type SyncCall } from '../../jobs/
 import { OutcomeCodes, type RowOutcome } from '../domain/row-outcome.js';
 import type { Profile } from '../profile/profile.js';
 import { FieldSetTable, type FieldValues } from './field-set-table.js';
+import type { FieldValue } from './field-values.js';
 import { StringArena, Uint32Column } from './packed-store.js';
 
 /** Rows of one base up to which duplicates are found by comparing every pair (at most 120 byte compares). */
@@ -63,7 +64,7 @@ export class Grouper {
   }
 
   /** Rows must come in input order (increasing row numbers): "last row wins" depends on it. */
-  add(row: number, base: string, related: string, fields: Array<[string, string]>): void {
+  add(row: number, base: string, related: string, fields: Array<[string, FieldValue]>): void {
     if (this.plan !== undefined) throw new Error('Grouper.add after finish');
     const previous = this.rows.length === 0 ? 0 : this.rows.at(this.rows.length - 1);
     if (!Number.isInteger(row) || row <= previous || row > 0xffffffff) {
@@ -194,7 +195,7 @@ export class Grouper {
 
   private entryAt(index: number): PlannedEntry {
     const fields: FieldValues = this.fieldSets.get(this.fieldIds.at(index));
-    return { row: this.rows.at(index), related: this.related.at(index), fields: fields as Record<string, string> };
+    return { row: this.rows.at(index), related: this.related.at(index), fields: fields as Record<string, FieldValue> };
   }
 }
 

@@ -5,10 +5,11 @@
 import type { CsvRecord } from '../csv/csv-reader.js';
 import { OutcomeCodes, type RowOutcome } from '../domain/row-outcome.js';
 import type { ColumnMap } from './column-map.js';
+import { TEXT_FIELDS, type FieldReader, type FieldValue } from './field-values.js';
 
 export type RowCheck =
   /** `fields` holds only non-empty cells: an empty cell sends no value. */
-  | { ok: true; base: string; related: string; fields: Array<[string, string]> }
+  | { ok: true; base: string; related: string; fields: Array<[string, FieldValue]> }
   | { ok: false; outcome: RowOutcome };
 
 /** Longest quotation of surplus cells in a message; a row is not a place to store a file. */
@@ -16,9 +17,10 @@ const MAX_SURPLUS_CHARS = 1000;
 
 /**
  * Ids and field values are trimmed of surrounding whitespace for sending (the report keeps the cell
- * as it was): spaces around an id are never part of it in Zoho.
+ * as it was): spaces around an id are never part of it in Zoho. `fields` reads each relation field's
+ * cell (a price as a number, a name through its lookup); its error is the row's, the first field's first.
  */
-export function checkRow(record: CsvRecord, map: ColumnMap): RowCheck {
+export function checkRow(record: CsvRecord, map: ColumnMap, fields: FieldReader = TEXT_FIELDS): RowCheck {
   if (record.error !== undefined) return failed(record, record.error.code, record.error.message);
   const { cells } = record;
   if (cells.length !== map.width && !isTrailingDelimiterOnly(cells, map)) {
@@ -29,12 +31,15 @@ export function checkRow(record: CsvRecord, map: ColumnMap): RowCheck {
   if (base === '' || related === '') {
     return failed(record, OutcomeCodes.MISSING_VALUE, missingMessage(map, base === '', related === ''));
   }
-  const fields: Array<[string, string]> = [];
+  const values: Array<[string, FieldValue]> = [];
   for (const [apiName, index] of map.fields) {
-    const value = (cells[index] as string).trim();
-    if (value !== '') fields.push([apiName, value]);
+    const cell = (cells[index] as string).trim();
+    if (cell === '') continue;
+    const reading = fields.read(apiName, cell);
+    if (!reading.ok) return failed(record, reading.code, `${columnName(map, index)}: ${reading.message}`);
+    values.push([apiName, reading.value]);
   }
-  return { ok: true, base, related, fields };
+  return { ok: true, base, related, fields: values };
 }
 
 /**
@@ -65,8 +70,12 @@ function cellCountMessage(cells: string[], width: number): string {
   return `${counts}; surplus cells: ${surplus}`;
 }
 
+function columnName(map: ColumnMap, index: number): string {
+  return map.header?.[index]?.trim() || `column ${index + 1}`;
+}
+
 function missingMessage(map: ColumnMap, baseMissing: boolean, relatedMissing: boolean): string {
-  const name = (index: number): string => map.header?.[index]?.trim() || `column ${index + 1}`;
+  const name = (index: number): string => columnName(map, index);
   if (baseMissing && relatedMissing) return `${name(map.base)} and ${name(map.related)} are empty`;
   return `${name(baseMissing ? map.base : map.related)} is empty`;
 }

@@ -15,6 +15,7 @@ import type { RunLedger } from '../ledger/run-ledger.js';
 import { finalizeImport } from '../usecases/finalize-import.js';
 import { csvOptionsFor, importIdOf, isFinished, requireStoredProfile, summaryOf } from '../usecases/import-record.js';
 import { ingestImport } from '../usecases/ingest-import.js';
+import type { LookupLoader } from '../usecases/lookup-tables.js';
 import { startImport } from '../usecases/start-import.js';
 import { failImport } from '../usecases/reconcile-imports.js';
 import { isRedisWriteRefusal } from '../ledger/redis-connection.js';
@@ -31,6 +32,8 @@ export interface ImportProcessorDeps {
   ledger: RunLedger;
   syncQueue: Queue<SyncCallsPayload>;
   log: Logger;
+  /** The profile's lookup tables (names to ids), read from Zoho once per import. */
+  lookups: LookupLoader;
 }
 
 export function createImportProcessor(deps: ImportProcessorDeps) {
@@ -84,7 +87,7 @@ async function runSteps(deps: ImportProcessorDeps, job: Job<ImportJobData, Impor
   if (step === 'ingest') {
     await deps.ledger.setState(importId, 'ingesting', { startedAt: Date.now() });
     log.info({ source: record.sourceName, profile: record.profileName, origin: record.origin }, 'import started: reading the file');
-    await ingestImport({ ledger: deps.ledger, log, limits: deps.config.limits }, {
+    await ingestImport({ ledger: deps.ledger, log, limits: deps.config.limits, lookups: deps.lookups }, {
       importId, sourcePath, sourceName: record.sourceName, shownAs: record.originalPath, profile,
       enqueue: (jobs, plannedCalls) => addSyncJobs(deps.syncQueue, job, jobs, { maxAttempts: deps.config.zoho.maxAttempts, priority: syncCallsPriority(plannedCalls) }),
     });

@@ -6,6 +6,29 @@
 import { CSV_ENCODINGS, type CsvEncoding } from '../csv/encoding.js';
 import { ErrorCodes, UserError } from '../errors.js';
 import { keyPath } from './json-position.js';
+import { isLookupName, LOOKUP_NAMES, type LookupName } from './lookups.js';
+
+/**
+ * How a field's cell is sent. `price`: a non-negative decimal (`12`, `12.5`, `0.50`; not `-1`, `1e3`,
+ * `1,5`), sent as a JSON number; anything else is that row's INVALID_VALUE. Without a type, text.
+ */
+export const FIELD_TYPES = ['price'] as const;
+export type FieldType = (typeof FIELD_TYPES)[number];
+
+/**
+ * A relation field's column: the column name (the cell is sent as text), or an object that also says
+ * how the cell is read: by `lookup` (a name becomes the id the table maps it to) or as a `type`.
+ */
+export type ProfileField = string | { column: string; lookup?: LookupName; type?: FieldType };
+
+/** One relation field, whichever form the profile wrote it in. */
+export interface FieldSpec {
+  /** Zoho's API name of the relation field, e.g. `Contact_Role`. */
+  apiName: string;
+  column: string;
+  lookup?: LookupName;
+  type?: FieldType;
+}
 
 /** How CSV columns map to one Zoho related-list call (see docs/contract.md#profiles). */
 export interface Profile {
@@ -19,8 +42,8 @@ export interface Profile {
   base: { column: string; externalField?: string };
   /** `module` is the related records' module; it defaults to `relatedList`. */
   related: { column: string; externalField?: string; module: string };
-  /** Zoho relation field API name -> CSV column. An empty cell sends no value. */
-  fields: Record<string, string>;
+  /** Zoho relation field API name -> its CSV column (and how the cell is read). An empty cell sends no value. */
+  fields: Record<string, ProfileField>;
   /**
    * How to read the file. `delimiter`: default detected from the header line (',', ';' or tab).
    * `encoding`: how bytes without a byte-order mark are read, 'utf-8' (default: invalid bytes fail the
@@ -37,6 +60,7 @@ const KEYS = {
   base: ['column', 'externalField'],
   related: ['column', 'externalField', 'module'],
   csv: ['delimiter', 'encoding'],
+  field: ['column', 'lookup', 'type'],
 } as const;
 
 /**
@@ -129,17 +153,43 @@ function readRelated(problems: Problems, input: unknown, relatedList: string | u
   return externalField === undefined ? { column, module } : { column, externalField, module };
 }
 
-function readFields(problems: Problems, input: unknown): Record<string, string> | undefined {
+function readFields(problems: Problems, input: unknown): Record<string, ProfileField> | undefined {
   if (input === undefined) return {};
   const fields = readObject(problems, 'fields', input, undefined);
   if (fields === undefined) return undefined;
-  const entries: Array<[string, string]> = [];
+  const entries: Array<[string, ProfileField]> = [];
   for (const [apiName, value] of Object.entries(fields)) {
     if (!API_NAME.test(apiName)) problems.add('fields', 'keys that are Zoho API names (letters, digits, underscore)', apiName);
-    const column = readColumn(problems, `fields.${apiName}`, value, 'a column name');
-    if (column !== undefined) entries.push([apiName, column]);
+    const field = typeof value === 'object' && value !== null && !Array.isArray(value)
+      ? readFieldObject(problems, `fields.${apiName}`, value)
+      : readColumn(problems, `fields.${apiName}`, value, 'a column name, or { "column": "…", "lookup": "…" }');
+    if (field !== undefined) entries.push([apiName, field]);
   }
   return Object.fromEntries(entries);
+}
+
+/** `{ column, lookup?, type? }`; one with only a column comes back as the column's name (one form for one meaning). */
+function readFieldObject(problems: Problems, key: string, input: unknown): ProfileField | undefined {
+  const field = readObject(problems, key, input, KEYS.field);
+  if (field === undefined) return undefined;
+  const column = readColumn(problems, `${key}.column`, field.column, 'a column name');
+  const lookupOk = field.lookup === undefined || isLookupName(field.lookup);
+  if (!lookupOk) problems.add(`${key}.lookup`, `one of ${LOOKUP_NAMES.map((n) => `'${n}'`).join(', ')}`, field.lookup);
+  const typeOk = field.type === undefined || (FIELD_TYPES as readonly unknown[]).includes(field.type);
+  if (!typeOk) problems.add(`${key}.type`, `one of ${FIELD_TYPES.map((t) => `'${t}'`).join(', ')}`, field.type);
+  if (field.lookup !== undefined && field.type !== undefined) problems.add(key, 'either "lookup" or "type", not both', 'both', true);
+  if (column === undefined || !lookupOk || !typeOk) return undefined;
+  if (field.lookup === undefined && field.type === undefined) return column;
+  return {
+    column,
+    ...(field.lookup === undefined ? {} : { lookup: field.lookup as LookupName }),
+    ...(field.type === undefined ? {} : { type: field.type as FieldType }),
+  };
+}
+
+/** The profile's relation fields in its order, each as a FieldSpec. */
+export function fieldSpecs(profile: Pick<Profile, 'fields'>): FieldSpec[] {
+  return Object.entries(profile.fields).map(([apiName, field]) => (typeof field === 'string' ? { apiName, column: field } : { apiName, ...field }));
 }
 
 function readCsv(problems: Problems, input: unknown): Profile['csv'] | undefined {

@@ -5,11 +5,12 @@
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { ErrorCodes, UserError } from '../errors.js';
+import { builtinProfiles } from './builtin-profiles.js';
 import { findJsonKeys, jsonErrorPosition } from './json-position.js';
-import { isReservedKey, parseProfile, reservedKeyProblem, type Profile } from './profile-schema.js';
+import { fieldSpecs, isReservedKey, parseProfile, reservedKeyProblem, type FieldSpec, type FieldType, type Profile, type ProfileField } from './profile-schema.js';
 
-export { parseProfile };
-export type { Profile };
+export { fieldSpecs, parseProfile };
+export type { FieldSpec, FieldType, Profile, ProfileField };
 
 function deepFreeze<T extends object>(value: T): Readonly<T> {
   for (const child of Object.values(value)) {
@@ -18,16 +19,11 @@ function deepFreeze<T extends object>(value: T): Readonly<T> {
   return Object.freeze(value);
 }
 
-/** Exactly the built-in profiles of docs/contract.md#profiles. Frozen: loadProfile hands out copies. */
-export const BUILTIN_PROFILES: Readonly<Record<string, Profile>> = deepFreeze({
-  'contacts-deals': {
-    module: 'Contacts',
-    relatedList: 'Deals',
-    base: { column: 'contact_ext_id', externalField: 'External_Contact_ID' },
-    related: { column: 'deal_ext_id', externalField: 'External_Deal_ID', module: 'Deals' },
-    fields: { Contact_Role: 'contact_role' },
-  },
-});
+/**
+ * Exactly the built-in profiles of docs/contract.md#built-in-profiles, one per relation (see
+ * builtin-profiles.ts). Frozen: loadProfile hands out copies.
+ */
+export const BUILTIN_PROFILES: Readonly<Record<string, Profile>> = deepFreeze(builtinProfiles());
 
 /**
  * A built-in profile by name, or a JSON profile file (relative to `cwd`, default the process's).
@@ -96,5 +92,5 @@ export function xExternalHeader(profile: Profile): string | undefined {
 
 /** The columns a file must have: base, related, then field columns, each once, in that order. */
 export function requiredColumns(profile: Profile): string[] {
-  return [...new Set([profile.base.column, profile.related.column, ...Object.values(profile.fields)])];
+  return [...new Set([profile.base.column, profile.related.column, ...fieldSpecs(profile).map((field) => field.column)])];
 }

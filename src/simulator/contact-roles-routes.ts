@@ -1,6 +1,6 @@
 /**
- * `GET /crm/{version}/Contacts/roles[/{id}]`: the Contact Role definitions (docs/zoho.md, "Contact
- * roles"), `{"contact_roles":[{ id, name, sequence_number }]}` in sequence order, 204 when there is none.
+ * `GET /crm/{version}/Contacts/roles[/{id}]`: the Contact Role definitions (docs/zoho.md#contact-roles),
+ * `{"contact_roles":[{ id, name, sequence_number }]}` in sequence order, 204 when there is none.
  * `Contact_Role` in a PUT on Contacts → Deals carries one of these ids. Zoho serves it with the Contacts
  * module's scope (`ZohoCRM.modules.ALL` or `ZohoCRM.modules.contacts.{ALL|READ}`). Creating, renaming
  * and deleting roles (POST, PUT, DELETE) are not modelled: the simulator's roles are its dataset's.

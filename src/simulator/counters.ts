@@ -34,6 +34,8 @@ export interface SimulatorCounters {
   delinks: { success: number; error: number };
   /** Related records returned by GETs on the related-records path. */
   recordsRead: number;
+  /** Authenticated GETs of `settings/fields`, `settings/related_lists` and `Contacts/roles` (whatever their answer). */
+  metadataReads: { fields: number; relatedLists: number; contactRoles: number };
   /** Injected faults that fired: connection destroyed before applying, 5xx before applying,
    *  applied then answered 502 or destroyed. */
   faults: { reset: number; serverError: number; lostResponse: number };
@@ -57,6 +59,7 @@ export function createCounters(): SimulatorCounters {
     entries: { success: 0, error: 0 },
     delinks: { success: 0, error: 0 },
     recordsRead: 0,
+    metadataReads: { fields: 0, relatedLists: 0, contactRoles: 0 },
     faults: { reset: 0, serverError: 0, lostResponse: 0 },
     byStatus: {},
   };

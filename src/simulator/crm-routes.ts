@@ -75,8 +75,10 @@ function creditCost(state: SimulatorState, call: CrmCall): number {
 function routeAuthenticated(state: SimulatorState, call: CrmCall, token: AccessToken, route: CrmRoute): Reply {
   switch (route.kind) {
     case 'metadata':
+      state.counters.metadataReads[route.resource === 'fields' ? 'fields' : 'relatedLists'] += 1;
       return handleMetadata(call, token, route.resource);
     case 'contact-roles':
+      state.counters.metadataReads.contactRoles += 1;
       return handleContactRoles(state, call, token, route.id);
     case 'related-records': {
       const reply = handleRelatedRecords(state, call, token, route.path);

@@ -2,7 +2,7 @@
  * `GET /crm/{version}/settings/fields?module=X` and `…/settings/related_lists?module=X`: the metadata
  * a client reads to check a profile (the SDK fetches the same two, docs/zoho.md#metadata). They need a settings scope.
  *
- * Related lists carry the keys of Zoho's related-list metadata (docs/zoho.md, "Related lists"). A list
+ * Related lists carry the keys of Zoho's related-list metadata (docs/zoho.md#metadata). A list
  * that follows a lookup field (Accounts' "Contacts", made by Contacts.Account_Name) is marked the way
  * Zoho marks one: `connectedlookupApiName` names that lookup field; lists this API writes have none.
  * The list's `fields` name its columns, the relation's entry field among them.

@@ -1,6 +1,6 @@
 /**
- * The CRM modules the simulator knows: every module the related-records API serves (docs/zoho.md,
- * "Relations"), each with its fields as `GET /crm/{v}/settings/fields` describes them. Names are matched
+ * The CRM modules the simulator knows: every module the related-records API serves
+ * (docs/zoho.md#relations), each with its fields as `GET /crm/{v}/settings/fields` describes them. Names are matched
  * case-sensitively (docs/zoho.md#unknown-case-of-module-and-list-names: Zoho's SDK rewrites paths to canonical casing, so canonical is what is
  * known to work; a client that sends `contacts` fails here rather than in production).
  *

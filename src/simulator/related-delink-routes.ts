@@ -1,5 +1,5 @@
 /**
- * DELETE on the related-records path: Delink Related Records (docs/zoho.md, "Delink"). The bulk form
+ * DELETE on the related-records path: Delink Related Records (docs/zoho.md#delink-and-read). The bulk form
  * names the related records in `?ids=a,b,c` (at most 100); the single-record form names one in the path.
  * They are matched by the related module's external field when X-EXTERNAL names it, else by record id.
  * Each is answered in order: `relation removed` with `details.id`, INVALID_DATA "the related id given

@@ -1,6 +1,6 @@
 /**
- * GET on the related-records path: the base record's current links (docs/zoho.md, "Get related
- * records"). `fields` is mandatory (400 REQUIRED_PARAM_MISSING), `per_page` defaults to and is at most
+ * GET on the related-records path: the base record's current links (docs/zoho.md#delink-and-read).
+ * `fields` is mandatory (400 REQUIRED_PARAM_MISSING), `per_page` defaults to and is at most
  * 200, `page` defaults to 1, `info.more_records` says whether a later page has records, and a page with
  * none answers 204 with no body. Each record carries `id`, the requested fields of the related record
  * and the relation's entry field (Contact_Role, Member_Status, list_price).
@@ -18,7 +18,7 @@ import { sideOf } from './relations.js';
 import { externalFieldsOf, findRecord, isReply, type RelatedRecordsPath, type Target } from './related-target.js';
 import type { SimulatorState } from './simulator-state.js';
 
-/** Most records per page, and the default (docs/zoho.md, "Get related records"). */
+/** Most records per page, and the default (docs/zoho.md#delink-and-read). */
 export const MAX_PER_PAGE = 200;
 
 interface RelatedLink {

@@ -1,6 +1,6 @@
 /**
  * `/crm/{version}/{module}/{record}/{relatedList}[/{related}]`: the related-records API, by record id or
- * by external id (docs/zoho.md#the-api-we-call, docs/zoho.md#other-relations-delink-and-read). PUT links (Update Related Records), GET
+ * by external id (docs/zoho.md#the-api-we-call, docs/zoho.md#relations, docs/zoho.md#delink-and-read). PUT links (Update Related Records), GET
  * reads the current links (related-read-routes.ts), DELETE delinks (related-delink-routes.ts).
  *
  * PUT: whole-request problems answer one error object; otherwise each entry of `data` is answered in

@@ -48,7 +48,7 @@ export function checkTarget(state: SimulatorState, call: CrmCall, token: AccessT
   const list = findRelatedList(module.apiName, path.relatedList);
   if (list === undefined) return errorReply(400, 'INVALID_DATA', 'The relation name given seems to be invalid');
   // A lookup-based list is read like any other, but this API does not write it; Zoho answers such a
-  // write with INVALID_MODULE (docs/zoho.md, "Lookup-based related lists").
+  // write with INVALID_MODULE (docs/zoho.md#relations).
   if (list.relation === null && operation !== 'read') return errorReply(400, 'INVALID_MODULE', 'the module name given seems to be invalid');
   const related = moduleSpec(list.relatedModule);
   const relation = list.relation === null ? null : relationSpec(list.relation);

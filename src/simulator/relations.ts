@@ -1,5 +1,5 @@
 /**
- * The relations the related-records API writes (docs/zoho.md, "Relations"), and the related lists that
+ * The relations the related-records API writes (docs/zoho.md#relations), and the related lists that
  * reach them from either side. A relation is one set of links: a link made from Campaigns/{c}/Leads is
  * the link Leads/{l}/Campaigns sees. Each relation carries at most one entry field, sent in each entry
  * of `data`: Contact_Role (a Contact Role id), Member_Status (a picklist text), list_price (a number).

@@ -7,29 +7,27 @@
  *   field of its module that the metadata marks External (or, where it says nothing about External,
  *   unique).
  *
- * Relation fields (`fields`, e.g. Contact_Role on Contacts→Deals) live on the association, not on
- * either module: neither module's field list has them, and the related-list metadata does not describe
- * them. They cannot be verified without writing, so each gets a note (not a problem) saying that Zoho
- * checks it on every call. Failing them would reject the built-in profile, which is correct.
+ * Then the relation (check-relation.ts): that the list is one this API can write (not made by a lookup
+ * field, which the metadata marks with `connectedlookupApiName`), that each relation field
+ * (`fields`, e.g. Contact_Role) is one of the list's fields, and that each lookup's table can be read;
+ * with a file, that every name in its lookup columns resolves and every price is one.
  *
- * Every problem is ONE line that names what to change. Costs: one token mint and at most four
- * metadata calls (1 API credit each). Nothing here prints a secret: lines are built from our own
- * words, API names and Zoho codes, never from the credentials.
+ * Every problem is ONE line that names what to change. Costs: one token mint, at most four metadata
+ * calls and one per lookup (1 API credit each). Nothing here prints a secret: lines are built from our
+ * own words, API names and Zoho codes, never from the credentials.
  */
 import { Agent, type Dispatcher } from 'undici';
 import type { Config } from '../config/config.js';
 import { DATA_CENTRES } from '../config/data-centres.js';
 import type { Profile } from '../profile/profile.js';
-import { getModuleFields, getRelatedLists, type MetadataAnswer, type MetadataRequest, type ZohoField, type ZohoRelatedList } from '../zoho/metadata-client.js';
+import { getContactRoles, getModuleFields, getRelatedLists, type MetadataAnswer, type MetadataRequest, type ZohoField, type ZohoRelatedList } from '../zoho/metadata-client.js';
 import { AccountsError, OAuthClient, type AccessToken } from '../zoho/oauth-client.js';
+import { csvOptionsFor } from './import-record.js';
+import { note, ok, problem, type CheckLine } from './check-lines.js';
+import { entryFieldLines, fileValueLines, lookupTables, writableLine } from './check-relation.js';
+import type { LookupReader } from './lookup-tables.js';
 
-export type CheckStatus = 'ok' | 'problem' | 'note';
-
-export interface CheckLine {
-  status: CheckStatus;
-  /** One line, no symbol: the CLI prefixes ✓, ✗ or ·. */
-  text: string;
-}
+export type { CheckLine, CheckStatus } from './check-lines.js';
 
 export interface CheckResult {
   /** No line is a problem. */
@@ -45,6 +43,11 @@ export interface CheckSetupDeps {
   timeoutMs?: number;
 }
 
+export interface CheckSetupOptions {
+  /** A CSV to check the lookup and typed columns of (`--file`): its path, and its name as the user gave it. */
+  file?: { path: string; name: string };
+}
+
 const SELF_CLIENT = 'see README: Self Client';
 const CHECK_SCOPES = 'ZohoCRM.modules.ALL,ZohoCRM.settings.fields.READ,ZohoCRM.settings.related_lists.READ';
 
@@ -56,10 +59,14 @@ interface Context {
   /** Set when no later check can say anything useful (API unreachable, token rejected, 429). */
   stopped: boolean;
   api: MetadataRequest;
+  file?: CheckSetupOptions['file'];
+  config: Config;
+  /** Each module's fields are read once (a lookup's picklist may be on a module already read). */
+  fieldReads: Map<string, Promise<MetadataAnswer<ZohoField[]>>>;
 }
 
 /** Runs every check it can; never throws for what it finds (that is what the lines are for). */
-export async function checkSetup(deps: CheckSetupDeps, profile: Profile): Promise<CheckResult> {
+export async function checkSetup(deps: CheckSetupDeps, profile: Profile, options: CheckSetupOptions = {}): Promise<CheckResult> {
   const { config } = deps;
   const timeoutMs = deps.timeoutMs ?? 15_000;
   const ownDispatcher = deps.dispatcher ? undefined : new Agent();
@@ -69,7 +76,7 @@ export async function checkSetup(deps: CheckSetupDeps, profile: Profile): Promis
     const token = await getToken(config, dispatcher, timeoutMs, lines);
     if (token !== undefined) {
       const api = { apiDomain: apiDomainOf(config, token), apiVersion: config.zoho.apiVersion, accessToken: token.accessToken, dispatcher, timeoutMs };
-      await checkProfile({ profile, label: `profile ${profile.name ?? '(unnamed)'}`, lines, stopped: false, api });
+      await checkProfile({ profile, label: `profile ${profile.name ?? '(unnamed)'}`, lines, stopped: false, api, file: options.file, config, fieldReads: new Map() });
     }
   } finally {
     await ownDispatcher?.close();
@@ -149,11 +156,25 @@ async function checkProfile(ctx: Context): Promise<void> {
     if (ctx.stopped) return;
     if (relatedFields !== undefined) checkExternalField(ctx, 'related', profile.related.module, profile.related.externalField, relatedFields);
   }
-  for (const name of Object.keys(profile.fields)) ctx.lines.push(note(relationFieldNote(ctx, name)));
+  if (typeof list === 'object') ctx.lines.push(...entryFieldLines(ctx.label, profile, list));
+  else for (const name of Object.keys(profile.fields)) ctx.lines.push(note(`${ctx.label}: fields.${name} not checked: the related list could not be read`));
+  const tables = await lookupTables(ctx.label, profile, lookupReader(ctx), ctx.lines);
+  if (ctx.file) ctx.lines.push(...(await fileValueLines(ctx.file, profile, tables, csvOptionsFor(profile, ctx.config.limits))));
+}
+
+/** The lookups' reads with this check's token; a module's fields already read are not read again. */
+function lookupReader(ctx: Context): LookupReader {
+  return { apiVersion: ctx.api.apiVersion, contactRoles: () => getContactRoles(ctx.api), moduleFields: (module) => readFields(ctx, module) };
+}
+
+function readFields(ctx: Context, module: string): Promise<MetadataAnswer<ZohoField[]>> {
+  let read = ctx.fieldReads.get(module);
+  if (read === undefined) ctx.fieldReads.set(module, (read = getModuleFields(ctx.api, module)));
+  return read;
 }
 
 async function moduleFields(ctx: Context, key: 'module' | 'related.module', module: string): Promise<ZohoField[] | undefined> {
-  const answer = await getModuleFields(ctx.api, module);
+  const answer = await readFields(ctx, module);
   if (answer.ok) {
     ctx.lines.push(ok(`${ctx.label}: ${key} ${module} exists (${answer.value.length} fields)`));
     return answer.value;
@@ -166,8 +187,8 @@ async function moduleFields(ctx: Context, key: 'module' | 'related.module', modu
   return undefined;
 }
 
-/** 'found' when the related list exists (whether or not related.module matches it). */
-async function checkRelatedList(ctx: Context): Promise<'found' | 'missing' | 'unchecked'> {
+/** The related list when it exists (whether or not related.module matches it). */
+async function checkRelatedList(ctx: Context): Promise<ZohoRelatedList | 'missing' | 'unchecked'> {
   const { profile, label } = ctx;
   const answer = await getRelatedLists(ctx.api, profile.module);
   if (!answer.ok) {
@@ -180,12 +201,15 @@ async function checkRelatedList(ctx: Context): Promise<'found' | 'missing' | 'un
     return 'missing';
   }
   const holds = list.module?.api_name;
-  if (holds && holds !== profile.related.module) {
+  const unwritable = writableLine(label, profile, list);
+  if (unwritable !== undefined) {
+    ctx.lines.push(unwritable);
+  } else if (holds && holds !== profile.related.module) {
     ctx.lines.push(problem(`${label}: related list ${list.api_name} on ${profile.module} holds ${holds} records, but related.module is '${profile.related.module}' — set "related.module" to ${holds} (or leave it out)`));
   } else {
     ctx.lines.push(ok(`${label}: related list ${list.api_name} exists on ${profile.module}${holds ? ` and holds ${holds} records` : ''}`));
   }
-  return 'found';
+  return list;
 }
 
 function listNames(lists: readonly ZohoRelatedList[]): string {
@@ -223,13 +247,6 @@ function checkExternalField(ctx: Context, side: 'base' | 'related', module: stri
   }
 }
 
-function relationFieldNote(ctx: Context, name: string): string {
-  const { profile, api } = ctx;
-  // Contacts↔Deals' Contact_Role takes the id of a Contact Role definition (docs/zoho.md#relation-fields).
-  const roles = name === 'Contact_Role' ? ` (its values are Contact Role ids: GET /crm/${api.apiVersion}/Contacts/roles)` : '';
-  return `${ctx.label}: fields.${name} is a field of the ${profile.module}→${profile.relatedList} relation, which Zoho's metadata does not describe; Zoho checks it on each call${roles}`;
-}
-
 // ── Zoho API answers ──────────────────────────────────────────────────────────────────────────────────
 
 /** A failed metadata read other than INVALID_MODULE → one line; stops the check when nothing else can work. */
@@ -257,9 +274,6 @@ function apiProblem(ctx: Context, answer: Extract<MetadataAnswer<unknown>, { ok:
   }
 }
 
-const ok = (text: string): CheckLine => ({ status: 'ok', text });
-const problem = (text: string): CheckLine => ({ status: 'problem', text });
-const note = (text: string): CheckLine => ({ status: 'note', text });
 
 /** The same scope problem is found by every metadata read; say it once. */
 function dedupe(lines: readonly CheckLine[]): CheckLine[] {

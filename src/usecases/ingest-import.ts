@@ -12,15 +12,24 @@ import { ErrorCodes, UserError } from '../errors.js';
 import type { RunLedger } from '../ledger/run-ledger.js';
 import { mapColumns } from '../plan/column-map.js';
 import { Grouper, pairNameOf, type PlannedCall } from '../plan/grouper.js';
+import { ProfileFieldReader } from '../plan/field-values.js';
+import type { LookupTable } from '../plan/lookup-table.js';
 import { checkRow } from '../plan/row-check.js';
+import type { LookupName } from '../profile/lookups.js';
 import type { Profile } from '../profile/profile.js';
 import { csvOptionsFor } from './import-record.js';
+import type { LookupLoader } from './lookup-tables.js';
 
 export interface IngestDeps {
   /** Where outcomes go: the run ledger, or an in-memory sink for `--dry-run`. */
   ledger: Pick<RunLedger, 'recordOutcomes' | 'update'>;
   log: Logger;
   limits: { maxRows: number; maxFieldBytes: number };
+  /**
+   * The profile's lookup tables, read when a cell first names a value by name (once per import, for
+   * all its workers); 'unchecked' where there is no Zoho (a dry run): names then pass as written.
+   */
+  lookups: LookupLoader | 'unchecked';
 }
 
 export interface IngestInput {
@@ -46,17 +55,20 @@ export async function ingestImport(deps: IngestDeps, input: IngestInput): Promis
   const csv = await openCsv(input.sourcePath, { ...csvOptionsFor(input.profile, deps.limits), shownAs: input.shownAs });
   const columns = mapColumns(input.profile, csv.header, input.sourceName);
   const grouper = new Grouper({ pairName: pairNameOf(input.profile) });
+  const tables = new Map<LookupName, LookupTable>();
+  const fields = new ProfileFieldReader(input.profile, deps.lookups === 'unchecked' ? 'unchecked' : tables);
   const pending: RowOutcome[] = [];
   let rows = 0;
   let invalid = 0;
   // By read (csv.batches: the records of one read of the file), not by record: a promise per row costs more than checking it.
   for await (const records of csv.batches) {
+    if (deps.lookups !== 'unchecked') await loadTables(deps.lookups, input.importId, fields.tablesNeeded(records, columns, new Set(tables.keys())), tables, deps.log);
     for (const record of records) {
       rows = record.row;
       if (rows > deps.limits.maxRows) {
         throw new UserError(ErrorCodes.FILE_INVALID, `${input.sourceName}: expected at most ${deps.limits.maxRows} data rows (RELSYNC_MAX_ROWS), got more`);
       }
-      const check = checkRow(record, columns);
+      const check = checkRow(record, columns, fields);
       if (check.ok) {
         grouper.add(record.row, check.base, check.related, check.fields);
         continue;
@@ -75,6 +87,14 @@ export async function ingestImport(deps: IngestDeps, input: IngestInput): Promis
   await ledger.update(input.importId, { rows, plannedCalls });
   deps.log.info({ rows, invalid, superseded: plan.superseded.length, plannedCalls, baseRecords: plan.baseRecords }, 'ingest finished');
   return { rows, invalid, superseded: plan.superseded.length, plannedCalls, baseRecords: plan.baseRecords };
+}
+
+async function loadTables(load: LookupLoader, importId: string, names: LookupName[], tables: Map<LookupName, LookupTable>, log: Logger): Promise<void> {
+  for (const name of names) {
+    const table = await load(importId, name);
+    tables.set(name, table);
+    log.info({ lookup: name, values: table.entries.length }, 'lookup table read');
+  }
 }
 
 /** Packs the calls into jobs of `callsPerJob(total)` calls, in order; returns the number of calls. */
@@ -102,7 +122,7 @@ async function enqueueCalls(input: IngestInput, calls: Iterable<PlannedCall>, to
 }
 
 /** Without building the array Object.keys would: this runs once per sent row. */
-function hasFields(fields: Record<string, string>): boolean {
+function hasFields(fields: Record<string, unknown>): boolean {
   for (const _name in fields) return true;
   return false;
 }

@@ -1,8 +1,10 @@
 /**
- * Zoho CRM's metadata reads, for `relsync check`: `GET /crm/{v}/settings/fields?module=X` and
+ * Zoho CRM's metadata reads: `GET /crm/{v}/settings/fields?module=X` and
  * `GET /crm/{v}/settings/related_lists?module=X` (the two the official SDK fetches before its calls,
- * docs/zoho.md#metadata). They need the scopes ZohoCRM.settings.fields.READ and
- * ZohoCRM.settings.related_lists.READ (or ZohoCRM.settings.ALL), which imports themselves do not.
+ * docs/zoho.md#metadata), for `relsync check` and for picklist lookups; and `GET /crm/{v}/Contacts/roles`
+ * (docs/zoho.md#contact-roles), for the contact-roles lookup. The settings reads need the scopes
+ * ZohoCRM.settings.fields.READ and ZohoCRM.settings.related_lists.READ (or ZohoCRM.settings.ALL); the
+ * roles need ZohoCRM.modules.contacts.READ (or ZohoCRM.modules.ALL).
  *
  * Like ZohoClient it never throws for HTTP or network problems: it answers `{ ok: false, code }` with
  * Zoho's code (INVALID_MODULE, OAUTH_SCOPE_MISMATCH, NO_PERMISSION, …) or a network code, so that the
@@ -19,6 +21,8 @@ export interface ZohoField {
   /** Zoho: set on a field marked "External" in Setup, null otherwise; absent when the version does not say. */
   external?: unknown;
   unique?: unknown;
+  /** On picklists: `[{ display_value, actual_value }]`; what an entry sends is the actual value. */
+  pick_list_values?: unknown;
 }
 
 /** The part of a related list's metadata relsync reads. */
@@ -26,6 +30,19 @@ export interface ZohoRelatedList {
   api_name: string;
   /** The module of the records the list holds; absent or null for lists that hold none (Notes, Emails). */
   module?: { api_name?: string } | null;
+  /**
+   * Set on a list that follows a lookup field (Accounts' Contacts: the contacts whose Account_Name is
+   * the account): it names that field. The related-records API cannot write such a list.
+   */
+  connectedlookupApiName?: unknown;
+  /** The list's columns (the relation's entry field among them), where the metadata lists them. */
+  fields?: unknown;
+}
+
+/** A Contact Role definition (`GET /crm/{v}/Contacts/roles`). */
+export interface ZohoContactRole {
+  id: string;
+  name: string;
 }
 
 export type MetadataAnswer<T> =
@@ -53,6 +70,28 @@ export async function getModuleFields(req: MetadataRequest, module: string): Pro
 export async function getRelatedLists(req: MetadataRequest, module: string): Promise<MetadataAnswer<ZohoRelatedList[]>> {
   const answer = await getJson(req, `/crm/${encodeURIComponent(req.apiVersion)}/settings/related_lists?module=${encodeURIComponent(module)}`);
   return answer.ok ? { ok: true, value: namedItems<ZohoRelatedList>(answer.value.related_lists) } : answer;
+}
+
+/** The org's Contact Roles; none (204) is an empty list. Ids stay strings (they exceed 2^53). */
+export async function getContactRoles(req: MetadataRequest): Promise<MetadataAnswer<ZohoContactRole[]>> {
+  const answer = await getJson(req, `/crm/${encodeURIComponent(req.apiVersion)}/Contacts/roles`);
+  if (!answer.ok) return answer;
+  const roles = Array.isArray(answer.value.contact_roles) ? answer.value.contact_roles : [];
+  const value = roles.flatMap((role: unknown) => {
+    const { id, name } = (role ?? {}) as { id?: unknown; name?: unknown };
+    return (typeof id === 'string' || typeof id === 'number') && typeof name === 'string' ? [{ id: String(id), name }] : [];
+  });
+  return { ok: true, value };
+}
+
+/** A picklist field's values as `{ display_value, actual_value }` strings; anything else in the list is ignored. */
+export function picklistValues(field: ZohoField): Array<{ display_value: string; actual_value: string }> {
+  const values = Array.isArray(field.pick_list_values) ? field.pick_list_values : [];
+  return values.flatMap((item: unknown) => {
+    const { display_value: shown, actual_value: actual } = (item ?? {}) as { display_value?: unknown; actual_value?: unknown };
+    if (typeof actual !== 'string') return [];
+    return [{ display_value: typeof shown === 'string' ? shown : actual, actual_value: actual }];
+  });
 }
 
 /** One authenticated GET of a JSON object; every failure becomes `{ ok: false }` (tokens redacted). */

@@ -20,8 +20,8 @@ export interface RelatedUpdateRequest {
   relatedList: string;
   /** e.g. 'Contacts.External_Contact_ID,Deals.External_Deal_ID'; omitted when both sides use CRM ids. */
   xExternal?: string;
-  /** 1..100 related records, e.g. { External_Deal_ID: 'D-77', Contact_Role: '<role id>' }. */
-  entries: Array<Record<string, string>>;
+  /** 1..100 related records, e.g. { External_Deal_ID: 'D-77', Contact_Role: '<role id>' } or { …, list_price: 12.5 }. */
+  entries: Array<Record<string, string | number>>;
 }
 
 /** One finished call, for logs. Carries no token and no CSV value (the base id stays out on purpose). */

@@ -26,12 +26,12 @@ function envFor(sim: RunningSimulator, extra: Record<string, string> = {}): Reco
   return { ZOHO_ACCOUNTS_URL: sim.url, ZOHO_CLIENT_ID: '1000.CHECKCLIENT', ZOHO_CLIENT_SECRET: SECRET, ZOHO_REFRESH_TOKEN: sim.options.refreshToken, ...extra };
 }
 
-async function check(env: Record<string, string>, profile = 'contacts-deals'): Promise<{ code: number; stdout: string[]; stderr: string[] }> {
+async function check(env: Record<string, string>, profile = 'contacts-deals', file?: string): Promise<{ code: number; stdout: string[]; stderr: string[] }> {
   const out: string[] = [];
   const err: string[] = [];
   const stdout = new PassThrough().on('data', (chunk: Buffer) => out.push(chunk.toString()));
   const stderr = new PassThrough().on('data', (chunk: Buffer) => err.push(chunk.toString()));
-  const code = await runCheck({ stdout, stderr, cwd: tmp.path, isTTY: false }, loadConfig(env, { cwd: tmp.path }), { profile });
+  const code = await runCheck({ stdout, stderr, cwd: tmp.path, isTTY: false }, loadConfig(env, { cwd: tmp.path }), { profile, file });
   const lines = (chunks: string[]): string[] => chunks.join('').split('\n').filter((line) => line !== '');
   return { code, stdout: lines(out), stderr: lines(err) };
 }
@@ -41,8 +41,6 @@ async function profileFile(name: string, profile: object): Promise<string> {
   return name;
 }
 
-const ROLE_NOTE = (label: string): string =>
-  `· ${label}: fields.Contact_Role is a field of the Contacts→Deals relation, which Zoho's metadata does not describe; Zoho checks it on each call (its values are Contact Role ids: GET /crm/v8/Contacts/roles)`;
 
 describe('relsync check', () => {
   it('passes the built-in profile, one ✓ line per check', async () => {
@@ -56,11 +54,13 @@ describe('relsync check', () => {
       '✓ profile contacts-deals: base.externalField External_Contact_ID is an External field of Contacts',
       '✓ profile contacts-deals: related.module Deals exists (4 fields)',
       '✓ profile contacts-deals: related.externalField External_Deal_ID is an External field of Deals',
-      ROLE_NOTE('profile contacts-deals'),
+      '✓ profile contacts-deals: fields.Contact_Role is a field of related list Deals on Contacts',
+      '✓ profile contacts-deals: fields.Contact_Role: lookup contact-roles read 10 value(s) from GET /crm/v8/Contacts/roles',
     ]);
     expect(result.code).toBe(0);
-    // One mint, four metadata reads.
+    // One mint, four metadata reads and the roles.
     expect(sim.counters.tokensMinted).toBe(1);
+    expect(sim.counters.metadataReads).toEqual({ fields: 2, relatedLists: 1, contactRoles: 1 });
   });
 
   it('says in one line that the refresh token was refused, and never prints a secret', async () => {
@@ -193,5 +193,87 @@ describe('relsync check', () => {
     expect(result.stderr).toHaveLength(1);
     expect(result.stderr[0]).toMatch(new RegExp(`^✗ ZOHO_API_DOMAIN: could not reach the Zoho API at ${closed}: Zoho refused the connection \\(ECONNREFUSED: .*\\) — check the network, ZOHO_DC and ZOHO_API_DOMAIN$`));
     expect(result.code).toBe(1);
+  });
+
+  it('refuses a related list made by a lookup field, which this API cannot write', async () => {
+    const sim = await simulator();
+    const name = await profileFile('accounts.json', {
+      module: 'Accounts',
+      relatedList: 'Contacts',
+      base: { column: 'account_ext_id', externalField: 'External_Account_ID' },
+      related: { column: 'contact_ext_id', externalField: 'External_Contact_ID' },
+    });
+    const result = await check(envFor(sim), name);
+    expect(result.stderr).toEqual([
+      '✗ profile accounts.json: related list Contacts on Accounts is made by the lookup field Account_Name of Contacts, and the related-records API cannot write such a list — set Account_Name on the Contacts records instead, or use a related list that links records (docs/zoho.md#relations)',
+    ]);
+    expect(result.code).toBe(1);
+  });
+
+  it('reports a relation field that is not a field of the related list', async () => {
+    const sim = await simulator();
+    const name = await profileFile('price-status.json', {
+      module: 'Products',
+      relatedList: 'Price_Books',
+      base: { column: 'product_ext_id', externalField: 'External_Product_ID' },
+      related: { column: 'price_book_ext_id', externalField: 'External_Price_Book_ID' },
+      fields: { Member_Status: 'member_status', list_price: { column: 'list_price', type: 'price' } },
+    });
+    const result = await check(envFor(sim), name);
+    expect(result.stderr).toEqual([
+      '✗ profile price-status.json: fields.Member_Status is not a field of related list Price_Books on Products; its fields: Price_Book_Name, list_price — set the keys of "fields" to Zoho API names from these',
+    ]);
+    expect(result.stdout).toContain('✓ profile price-status.json: fields.list_price is a field of related list Price_Books on Products');
+    expect(result.code).toBe(1);
+  });
+
+  it('with --file, names each role in the file that is neither a known name nor a known id, with its rows and the closest names', async () => {
+    const sim = await simulator();
+    await writeFile(join(tmp.path, 'roles.csv'), [
+      'contact_ext_id,deal_ext_id,contact_role',
+      'C-0001,D-0001,decision maker',
+      'C-0001,D-0002,111111000000026004',
+      'C-0002,D-0001,Decison Maker',
+      'C-0002,D-0002,',
+      'C-0003,D-0003,Decison Maker',
+      'C-0003,D-0004,111111000000099999',
+    ].join('\n'));
+    const result = await check(envFor(sim), 'contacts-deals', 'roles.csv');
+    expect(result.stderr).toEqual([
+      "✗ file roles.csv: contact_role, rows 3, 5: 'Decison Maker' is not a known contact role; closest: 'Decision Maker', 'Evaluator', 'Technical Buyer'",
+      "✗ file roles.csv: contact_role, row 6: '111111000000099999' is not the id of a known contact role",
+    ]);
+    expect(result.code).toBe(1);
+
+    await writeFile(join(tmp.path, 'good.csv'), 'contact_ext_id,deal_ext_id,contact_role\nC-0001,D-0001, PURCHASING \nC-0001,D-0002,111111000000026002\n');
+    const good = await check(envFor(sim), 'contacts-deals', 'good.csv');
+    expect(good.stdout.at(-1)).toBe('✓ file good.csv: every contact_role is a known contact role (2 distinct value(s) in 2 row(s))');
+    expect(good.code).toBe(0);
+  });
+
+  it('with --file, checks member statuses against the picklist and prices as non-negative decimals', async () => {
+    const sim = await simulator();
+    await writeFile(join(tmp.path, 'members.csv'), 'campaign_ext_id,lead_ext_id,member_status\nCMP-0001,L-0001,active\nCMP-0001,L-0002,Actve\n');
+    const members = await check(envFor(sim), 'campaigns-leads', 'members.csv');
+    expect(members.stderr).toEqual(["✗ file members.csv: member_status, row 2: 'Actve' is not a known member status; closest: 'Active', 'Inactive', 'Sent'"]);
+    expect(members.stdout).toContain('✓ profile campaigns-leads: fields.Member_Status: lookup member-status read 11 value(s) from the Member_Status picklist of Campaigns (GET /crm/v8/settings/fields?module=Campaigns)');
+    await writeFile(join(tmp.path, 'prices.csv'), 'product_ext_id,price_book_ext_id,list_price\nP-0001,PB-0001,12.5\nP-0001,PB-0002,"12,5"\nP-0002,PB-0002,-3\n');
+    await expect(check(envFor(sim), 'products-price-books', 'prices.csv')).resolves.toMatchObject({
+      stderr: [
+        "✗ file prices.csv: list_price, row 2: expected a price: a non-negative decimal such as 12.5, got '12,5'",
+        "✗ file prices.csv: list_price, row 3: expected a price: a non-negative decimal such as 12.5, got '-3'",
+      ],
+      code: 1,
+    });
+  });
+
+  it('refuses a --file without the profile\'s columns before calling Zoho', async () => {
+    const sim = await simulator();
+    await writeFile(join(tmp.path, 'other.csv'), 'a,b\n1,2\n');
+    await expect(check(envFor(sim), 'contacts-deals', 'other.csv')).rejects.toMatchObject({
+      code: 'FILE_INVALID',
+      message: 'other.csv: missing column(s) contact_ext_id, deal_ext_id, contact_role for profile contacts-deals; the file has: a, b',
+    });
+    expect(sim.counters.tokenRequests).toBe(0);
   });
 });

@@ -67,7 +67,7 @@ describe('queue payloads and paths', () => {
     const inside = await run({ source: { path: 'good.csv' }, profile: 'inside.profile.json' });
     expect(inside.summary).toMatchObject({ status: 'done', success: 1 });
     const misspelt = await run({ source: { path: 'good.csv' }, profile: 'contacts-dealz' });
-    expect(misspelt.reason).toMatch(/^contacts-dealz: no such profile: not a built-in \(contacts-deals\) and no such file/);
+    expect(misspelt.reason).toMatch(/^contacts-dealz: no such profile: not a built-in \(contacts-deals, campaigns-contacts, .*, appointments-services\) and no such file/);
   });
 
   it('refuses a folder, a FIFO (without hanging on it) and a missing file', async () => {

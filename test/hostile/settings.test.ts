@@ -97,7 +97,7 @@ describe('profiles', () => {
   it('answers a csv that is not an object, a field mapped to a number, and a line break as delimiter', () => {
     const base = { module: 'Contacts', relatedList: 'Deals', base: { column: 'c' }, related: { column: 'd' } };
     expect(problemsOf(() => parseProfile({ ...base, csv: ';' }, 'p.json'))).toEqual(["csv: expected an object, got ';'"]);
-    expect(problemsOf(() => parseProfile({ ...base, fields: { Contact_Role: 3 } }, 'p.json'))).toEqual(['fields.Contact_Role: expected a column name, got 3']);
+    expect(problemsOf(() => parseProfile({ ...base, fields: { Contact_Role: 3 } }, 'p.json'))).toEqual(['fields.Contact_Role: expected a column name, or { "column": "…", "lookup": "…" }, got 3']);
     expect(problemsOf(() => parseProfile({ ...base, csv: { delimiter: '\n', encoding: null } }, 'p.json'))).toEqual([
       "csv.delimiter: expected one character other than a quote or line break, got '\\n'",
       "csv.encoding: expected one of 'utf-8', 'latin1', got null",

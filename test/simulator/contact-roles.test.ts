@@ -13,6 +13,9 @@ describe('simulator: GET /Contacts/roles', () => {
     expect(roles.map((role) => role.sequence_number)).toEqual(roles.map((_, index) => index + 1));
     expect(roles).toEqual(sim.dataset.contactRoles);
     expect(sim.counters.creditsUsed).toBe(1);
+    expect(sim.counters.metadataReads).toEqual({ fields: 0, relatedLists: 0, contactRoles: 1 });
+    await crm(sim, '/crm/v8/settings/fields?module=Campaigns', { method: 'GET', token: await mintToken(sim) });
+    expect(sim.counters.metadataReads).toEqual({ fields: 1, relatedLists: 0, contactRoles: 1 });
   });
 
   it('reads one role by id, 204 for an unknown id', async () => {

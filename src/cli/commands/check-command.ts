@@ -1,12 +1,15 @@
-/** `relsync check [--profile p]`: credentials, data centre and profile against Zoho's metadata. */
+/** `relsync check [--profile p] [--file f]`: credentials, data centre and profile against Zoho's metadata; a file's names against the lookup tables. */
 import type { Config } from '../../config/config.js';
 import { loadProfile } from '../../profile/profile.js';
 import { checkSetup, type CheckLine, type CheckSetupDeps } from '../../usecases/check-setup.js';
+import { preflight } from '../../usecases/register-import.js';
 import { ExitCode, type CliIO } from '../cli-io.js';
 
 export interface CheckOptions {
   /** Built-in profile name or profile JSON file (relative to the working directory). */
   profile: string;
+  /** A CSV whose lookup names and prices to check (relative to the working directory). */
+  file?: string;
 }
 
 const SYMBOL: Readonly<Record<CheckLine['status'], string>> = { ok: '✓', problem: '✗', note: '·' };
@@ -14,11 +17,13 @@ const SYMBOL: Readonly<Record<CheckLine['status'], string>> = { ok: '✓', probl
 /**
  * One line per check: passed (✓) and notes (·) on stdout, problems (✗) on stderr, so that a script
  * reads exactly the problems from stderr. Exit 0 when nothing is wrong, 1 otherwise. A profile that
- * cannot be loaded throws its UserError (one line, exit 1) before any call to Zoho.
+ * cannot be loaded, or a file that is missing or lacks the profile's columns, throws its UserError
+ * (one line, exit 1) before any call to Zoho.
  */
 export async function runCheck(io: CliIO, config: Config, options: CheckOptions, deps: Omit<CheckSetupDeps, 'config'> = {}): Promise<number> {
   const profile = await loadProfile(options.profile, { cwd: io.cwd });
-  const result = await checkSetup({ ...deps, config }, profile);
+  const file = options.file === undefined ? undefined : { path: await preflight(options.file, profile, config, io.cwd), name: options.file };
+  const result = await checkSetup({ ...deps, config }, profile, { file });
   for (const line of result.lines) {
     (line.status === 'problem' ? io.stderr : io.stdout).write(`${SYMBOL[line.status]} ${line.text}\n`);
   }

@@ -135,3 +135,14 @@ describe('FieldSetTable', () => {
     expect(table.get(1)).toEqual({ A: 'x' });
   });
 });
+
+describe('FieldSetTable values', () => {
+  it('keeps a number a number, and tells 12 from \'12\'', () => {
+    const table = new FieldSetTable(2);
+    const number = table.intern([['list_price', 12]]);
+    const text = table.intern([['list_price', '12']]);
+    const unshared = table.intern([['list_price', 12.5], ['Note', '3#x']]);
+    expect(new Set([number, text, unshared]).size).toBe(3);
+    expect([table.get(number), table.get(text), table.get(unshared)]).toStrictEqual([{ list_price: 12 }, { list_price: '12' }, { list_price: 12.5, Note: '3#x' }]);
+  });
+});

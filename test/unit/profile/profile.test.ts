@@ -5,6 +5,7 @@ import { jsonErrorPosition } from '../../../src/profile/json-position.js';
 import { useTempDir } from '../../helpers/temp-dir.js';
 import {
   BUILTIN_PROFILES,
+  fieldSpecs,
   loadProfile,
   parseProfile,
   requiredColumns,
@@ -18,7 +19,27 @@ const CONTRACT_CONTACTS_DEALS = {
   relatedList: 'Deals',
   base: { column: 'contact_ext_id', externalField: 'External_Contact_ID' },
   related: { column: 'deal_ext_id', externalField: 'External_Deal_ID', module: 'Deals' },
-  fields: { Contact_Role: 'contact_role' },
+  fields: { Contact_Role: { column: 'contact_role', lookup: 'contact-roles' } },
+};
+
+/** Every built-in, written out by hand from the contract rather than from the table that makes them. */
+const CONTRACT_BUILTINS: Record<string, [module: string, relatedList: string, base: string, related: string, field?: [string, unknown]]> = {
+  'contacts-deals': ['Contacts', 'Deals', 'contact', 'deal', ['Contact_Role', { column: 'contact_role', lookup: 'contact-roles' }]],
+  'campaigns-contacts': ['Campaigns', 'Contacts', 'campaign', 'contact', ['Member_Status', { column: 'member_status', lookup: 'member-status' }]],
+  'campaigns-leads': ['Campaigns', 'Leads', 'campaign', 'lead', ['Member_Status', { column: 'member_status', lookup: 'member-status' }]],
+  'leads-campaigns': ['Leads', 'Campaigns', 'lead', 'campaign', ['Member_Status', { column: 'member_status', lookup: 'member-status' }]],
+  'contacts-campaigns': ['Contacts', 'Campaigns', 'contact', 'campaign', ['Member_Status', { column: 'member_status', lookup: 'member-status' }]],
+  'products-price-books': ['Products', 'Price_Books', 'product', 'price_book', ['list_price', { column: 'list_price', type: 'price' }]],
+  'price-books-products': ['Price_Books', 'Products', 'price_book', 'product', ['list_price', { column: 'list_price', type: 'price' }]],
+  'products-accounts': ['Products', 'Accounts', 'product', 'account'],
+  'products-contacts': ['Products', 'Contacts', 'product', 'contact'],
+  'products-deals': ['Products', 'Deals', 'product', 'deal'],
+  'products-leads': ['Products', 'Leads', 'product', 'lead'],
+  'appointments-services': ['Appointments__s', 'Services__s', 'appointment', 'service'],
+};
+const EXTERNAL: Record<string, string> = {
+  contact: 'External_Contact_ID', deal: 'External_Deal_ID', campaign: 'External_Campaign_ID', lead: 'External_Lead_ID', product: 'External_Product_ID',
+  price_book: 'External_Price_Book_ID', account: 'External_Account_ID', appointment: 'External_Appointment_ID', service: 'External_Service_ID',
 };
 
 const tmp = useTempDir('relsync-profile-');
@@ -28,16 +49,29 @@ describe('built-in profiles', () => {
     expect(BUILTIN_PROFILES['contacts-deals']).toStrictEqual(CONTRACT_CONTACTS_DEALS);
   });
 
+  it('are the twelve of the contract, one per relation, with its columns and external fields', () => {
+    expect(Object.keys(BUILTIN_PROFILES)).toEqual(Object.keys(CONTRACT_BUILTINS));
+    for (const [name, [module, relatedList, base, related, field]] of Object.entries(CONTRACT_BUILTINS)) {
+      expect(BUILTIN_PROFILES[name], name).toStrictEqual({
+        module,
+        relatedList,
+        base: { column: `${base}_ext_id`, externalField: EXTERNAL[base] },
+        related: { column: `${related}_ext_id`, externalField: EXTERNAL[related], module: relatedList },
+        fields: field === undefined ? {} : { [field[0]]: field[1] },
+      });
+    }
+  });
+
   it('are frozen, and loadProfile hands out a named copy', async () => {
     expect(Object.isFrozen(BUILTIN_PROFILES['contacts-deals']?.base)).toBe(true);
     const loaded = await loadProfile('contacts-deals');
     expect(loaded).toStrictEqual({ ...CONTRACT_CONTACTS_DEALS, name: 'contacts-deals' });
     loaded.fields.Other = 'x';
-    expect(BUILTIN_PROFILES['contacts-deals']?.fields).toStrictEqual({ Contact_Role: 'contact_role' });
+    expect(BUILTIN_PROFILES['contacts-deals']?.fields).toStrictEqual(CONTRACT_CONTACTS_DEALS.fields);
   });
 
   it('pass their own validation', () => {
-    expect(parseProfile(BUILTIN_PROFILES['contacts-deals'], 'builtin')).toStrictEqual(CONTRACT_CONTACTS_DEALS);
+    for (const profile of Object.values(BUILTIN_PROFILES)) expect(parseProfile(profile, 'builtin')).toStrictEqual(profile);
   });
 });
 
@@ -82,11 +116,49 @@ describe('parseProfile', () => {
           'base.column: expected a non-empty string, got 42; ' +
           "related.column: expected a non-empty string, got ''; " +
           "related.externalField: expected a Zoho API name (letters, digits, underscore), got 'External-Deal'; " +
-          "fields.Contact_Role: expected a column name, got ''; " +
+          'fields.Contact_Role: expected a column name, or { "column": "…", "lookup": "…" }, got \'\'; ' +
           "fields: expected keys that are Zoho API names (letters, digits, underscore), got 'Bad Name'; " +
           "csv.delimiter: expected one character other than a quote or line break, got ';;'",
       }),
     );
+  });
+
+  it('takes a field as a column name or as { column, lookup } / { column, type }, and writes a bare { column } as its name', () => {
+    const profile = parseProfile({
+      ...CONTRACT_CONTACTS_DEALS,
+      fields: { Contact_Role: { column: 'role', lookup: 'contact-roles' }, list_price: { column: 'price', type: 'price' }, Note: { column: 'note' }, Plain: 'plain' },
+    }, 'p.json');
+    expect(profile.fields).toStrictEqual({ Contact_Role: { column: 'role', lookup: 'contact-roles' }, list_price: { column: 'price', type: 'price' }, Note: 'note', Plain: 'plain' });
+    expect(fieldSpecs(profile)).toStrictEqual([
+      { apiName: 'Contact_Role', column: 'role', lookup: 'contact-roles' },
+      { apiName: 'list_price', column: 'price', type: 'price' },
+      { apiName: 'Note', column: 'note' },
+      { apiName: 'Plain', column: 'plain' },
+    ]);
+    expect(requiredColumns(profile)).toEqual(['contact_ext_id', 'deal_ext_id', 'role', 'price', 'note', 'plain']);
+  });
+
+  it('names every problem of a field object: an unknown lookup or type, both at once, a missing column, an unknown key', () => {
+    const input = {
+      ...CONTRACT_CONTACTS_DEALS,
+      fields: {
+        A: { column: 'a', lookup: 'roles' },
+        B: { column: 'b', type: 'number' },
+        C: { column: 'c', lookup: 'contact-roles', type: 'price' },
+        D: { lookup: 'member-status' },
+        E: { column: 'e', lookups: 'x' },
+        F: 7,
+      },
+    };
+    expect(() => parseProfile(input, 'p.json')).toThrow(expect.objectContaining({
+      code: 'PROFILE_INVALID',
+      message: "p.json: fields.A.lookup: expected one of 'contact-roles', 'member-status', got 'roles'; " +
+        "fields.B.type: expected one of 'price', got 'number'; " +
+        'fields.C: expected either "lookup" or "type", not both, got both; ' +
+        'fields.D.column: expected a column name, got nothing; ' +
+        "fields.E: expected only the keys column, lookup, type, got unknown key 'lookups'; " +
+        'fields.F: expected a column name, or { "column": "…", "lookup": "…" }, got 7',
+    }));
   });
 
   it('rejects the same column for base and related', () => {
@@ -170,7 +242,7 @@ describe('loadProfile', () => {
   it('rejects a name that is neither a built-in nor a file with PROFILE_NOT_FOUND naming the built-ins', async () => {
     await expect(loadProfile('contacts-accounts', { cwd: tmp.path })).rejects.toMatchObject({
       code: 'PROFILE_NOT_FOUND',
-      message: 'contacts-accounts: no such profile: not a built-in (contacts-deals) and no such file',
+      message: `contacts-accounts: no such profile: not a built-in (${Object.keys(CONTRACT_BUILTINS).join(', ')}) and no such file`,
     });
   });
 });
