@@ -29,6 +29,7 @@ const FLAGS: Readonly<Record<string, FlagSpec>> = {
   '--mint-limit': { option: 'mintLimit', kind: 'number' },
   '--mint-window-ms': { option: 'mintWindowMs', kind: 'number' },
   '--max-active-tokens': { option: 'maxActiveTokens', kind: 'number' },
+  '--mint-denied-language': { option: 'mintDeniedLanguage', kind: 'string' },
   '--scopes': { option: 'scopes', kind: 'list' },
   '--deny-modules': { option: 'denyModules', kind: 'list' },
   '--mixed-status': { option: 'mixedStatus', kind: 'number' },

@@ -104,6 +104,9 @@ async function getToken(config: Config, dispatcher: Dispatcher, timeoutMs: numbe
 
 function tokenProblem(config: Config, error: unknown): string {
   const target = accountsTarget(config);
+  if (error instanceof AccountsError && error.throttled) {
+    return 'ZOHO_REFRESH_TOKEN: the accounts server throttles token requests (Zoho allows 10 per 10 minutes) — wait 10–30 minutes, then run relsync check again';
+  }
   const zohoError = error instanceof AccountsError ? error.zohoError : undefined;
   switch (zohoError) {
     case 'invalid_code':
@@ -112,8 +115,6 @@ function tokenProblem(config: Config, error: unknown): string {
       return `ZOHO_CLIENT_ID: the accounts server answered invalid_client — use the client id of a Self Client made for ${target}, or set ZOHO_DC to the data centre where it was made (${SELF_CLIENT})`;
     case 'invalid_client_secret':
       return `ZOHO_CLIENT_SECRET: the accounts server answered invalid_client_secret — copy the client secret again from the Self Client in the Zoho API console (${SELF_CLIENT})`;
-    case 'Access Denied':
-      return 'ZOHO_REFRESH_TOKEN: the accounts server answered Access Denied (too many token requests; Zoho allows 10 per 10 minutes) — wait 10–30 minutes, then run relsync check again';
     case undefined: {
       const variable = config.zoho.accountsUrl ? 'ZOHO_ACCOUNTS_URL' : 'ZOHO_DC';
       const why = error instanceof Error ? error.message : String(error);
