@@ -92,7 +92,7 @@ const REFUSALS: Readonly<Record<string, string>> = {
   invalid_client: 'ZOHO_CLIENT_ID refused (invalid_client): unknown in this data centre (ZOHO_DC)',
   invalid_client_secret: 'ZOHO_CLIENT_SECRET refused (invalid_client_secret)',
 };
-const THROTTLED = 'Zoho throttles token requests for this refresh token (10 per 10 minutes)';
+const THROTTLED = 'Zoho throttles token requests (10 per 10 minutes)';
 
 export class OAuthClient {
   readonly #tokenUrl: string;

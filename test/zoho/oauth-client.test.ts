@@ -87,7 +87,7 @@ describe('OAuthClient.mint', () => {
     const { client } = await setup([reply(400, body)]);
     const error = await mintError(client);
     expect(error).toMatchObject({ zohoError: body.error, isRetryable: true, throttled: true, httpStatus: 400, description: body.error_description });
-    expect(error.message).toBe('Zoho throttles token requests for this refresh token (10 per 10 minutes)');
+    expect(error.message).toBe('Zoho throttles token requests (10 per 10 minutes)');
   });
 
   it('tells a throttle from a refused credential by status and shape', async () => {
