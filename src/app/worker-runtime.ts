@@ -14,14 +14,12 @@ import type { Logger } from 'pino';
 import type { ImportSummary } from '../../jobs/import.job.js';
 import { QueueName } from '../../jobs/queues.js';
 import { requireZohoCredentials, type Config } from '../config/config.js';
-import { DATA_CENTRES } from '../config/data-centres.js';
 import { connectRedis, createRedis } from '../ledger/redis-connection.js';
 import { RunLedger } from '../ledger/run-ledger.js';
 import { createImportProcessor, type ImportJobData } from '../processors/import.processor.js';
 import { createSyncProcessor, zohoBackoffStrategy, type SyncJobData } from '../processors/sync.processor.js';
 import { CreditBudget } from '../zoho/credit-budget.js';
-import { OAuthClient } from '../zoho/oauth-client.js';
-import { SharedTokenProvider } from '../zoho/shared-token-provider.js';
+import { createSharedTokens } from '../zoho/shared-tokens.js';
 import { ZohoClient } from '../zoho/zoho-client.js';
 import { Lifecycle } from './lifecycle.js';
 import { openQueues, type Queues } from './queues.js';
@@ -35,7 +33,7 @@ export interface WorkerRuntime {
 }
 
 export async function startWorkerRuntime(config: Config, log: Logger): Promise<WorkerRuntime> {
-  const credentials = requireZohoCredentials(config);
+  requireZohoCredentials(config);
   const lifecycle = new Lifecycle();
   let lastRedisWarning = 0;
   const onRedisError = (error: Error): void => {
@@ -48,7 +46,7 @@ export async function startWorkerRuntime(config: Config, log: Logger): Promise<W
   lifecycle.add('redis', () => redis.quit());
   const queues = openQueues(redis, config.prefix, lifecycle);
   const ledger = new RunLedger(redis, config.prefix);
-  const client = createZohoClient(config, credentials, redis, log);
+  const client = createZohoClient(config, redis, log);
   lifecycle.add('zoho client', () => client.close());
   await queues.sync.setGlobalConcurrency(config.zoho.concurrency);
 
@@ -75,22 +73,9 @@ export async function startWorkerRuntime(config: Config, log: Logger): Promise<W
   return { lifecycle, queues, ledger, close: () => lifecycle.closeAll(config.shutdownTimeoutMs, log) };
 }
 
-function createZohoClient(config: Config, credentials: ReturnType<typeof requireZohoCredentials>, redis: ReturnType<typeof createRedis>, log: Logger): ZohoClient {
-  const oauth = new OAuthClient({
-    accountsUrl: config.zoho.accountsUrl ?? DATA_CENTRES[config.zoho.dc].accountsUrl,
-    ...credentials,
-  });
-  const tokens = new SharedTokenProvider({
-    redis,
-    prefix: config.prefix,
-    credentialsId: `${credentials.clientId}:${credentials.refreshToken}`,
-    // Other workers reuse a failed mint's answer for half a probe interval instead of minting again.
-    failureTtlMs: Math.min(30_000, config.zoho.pauseProbeMs / 2),
-    mint: async () => {
-      const token = await oauth.mint();
-      log.info({ apiDomain: token.apiDomain, expiresAt: new Date(token.expiresAtMs).toISOString() }, 'minted a Zoho access token');
-      return token;
-    },
+function createZohoClient(config: Config, redis: ReturnType<typeof createRedis>, log: Logger): ZohoClient {
+  const tokens = createSharedTokens(config, redis, {
+    onMint: (token) => log.info({ apiDomain: token.apiDomain, expiresAt: new Date(token.expiresAtMs).toISOString() }, 'minted a Zoho access token'),
   });
   return new ZohoClient({
     tokens,
