@@ -19,10 +19,13 @@ import { RunLedger } from '../ledger/run-ledger.js';
 import { createImportProcessor, type ImportJobData } from '../processors/import.processor.js';
 import { createSyncProcessor, zohoBackoffStrategy, type SyncJobData } from '../processors/sync.processor.js';
 import { CreditBudget } from '../zoho/credit-budget.js';
+import { oneLine } from '../errors.js';
+import type { TokenProvider } from '../zoho/oauth-client.js';
 import { createSharedTokens } from '../zoho/shared-tokens.js';
 import { ZohoClient } from '../zoho/zoho-client.js';
 import { Lifecycle } from './lifecycle.js';
 import { openQueues, type Queues } from './queues.js';
+import { RedisOutageLog } from './redis-outage.js';
 
 export interface WorkerRuntime {
   lifecycle: Lifecycle;
@@ -35,18 +38,19 @@ export interface WorkerRuntime {
 export async function startWorkerRuntime(config: Config, log: Logger): Promise<WorkerRuntime> {
   requireZohoCredentials(config);
   const lifecycle = new Lifecycle();
-  let lastRedisWarning = 0;
-  const onRedisError = (error: Error): void => {
-    // One line per outage-ish (every 10 s at most): workers wait for Redis and carry on.
-    if (Date.now() - lastRedisWarning < 10_000) return;
-    lastRedisWarning = Date.now();
-    log.warn({ err: error }, 'Redis connection lost; reconnecting (work waits, nothing is lost)');
-  };
-  const redis = await connectRedis(createRedis(config.redisUrl, { persistent: true, onError: onRedisError }), config.redisUrl);
+  // One line when Redis is lost and one when it is back: workers wait for it and carry on.
+  const outage = new RedisOutageLog(log);
+  const unconnected = createRedis(config.redisUrl, { persistent: true, onError: outage.connectionError });
+  outage.watch(unconnected);
+  const redis = await connectRedis(unconnected, config.redisUrl);
   lifecycle.add('redis', () => redis.quit());
   const queues = openQueues(redis, config.prefix, lifecycle);
+  for (const queue of [queues.imports, queues.sync]) queue.on('error', outage.componentError(`${queue.name} queue`));
   const ledger = new RunLedger(redis, config.prefix);
-  const client = createZohoClient(config, redis, log);
+  const tokens = createSharedTokens(config, redis, {
+    onMint: (token) => log.info({ apiDomain: token.apiDomain, expiresAt: new Date(token.expiresAtMs).toISOString() }, 'minted a Zoho access token'),
+  });
+  const client = createZohoClient(config, tokens, log);
   lifecycle.add('zoho client', () => client.close());
   await queues.sync.setGlobalConcurrency(config.zoho.concurrency);
 
@@ -65,18 +69,30 @@ export async function startWorkerRuntime(config: Config, log: Logger): Promise<W
     ...common, concurrency: config.zoho.concurrency, settings: { backoffStrategy: zohoBackoffStrategy },
   });
   for (const worker of [importWorker, syncWorker]) {
-    worker.on('error', (error) => log.error({ err: error, queue: worker.name }, 'worker error'));
+    worker.on('error', outage.componentError(`${worker.name} worker`));
     lifecycle.add(`${worker.name} worker`, () => worker.close());
   }
   await Promise.all([importWorker.waitUntilReady(), syncWorker.waitUntilReady()]);
   log.info({ prefix: config.prefix, concurrency: config.zoho.concurrency }, 'worker started');
+  const credentialsChecked = checkCredentials(tokens, log);
+  lifecycle.add('credentials check', () => credentialsChecked);
   return { lifecycle, queues, ledger, close: () => lifecycle.closeAll(config.shutdownTimeoutMs, log) };
 }
 
-function createZohoClient(config: Config, redis: ReturnType<typeof createRedis>, log: Logger): ZohoClient {
-  const tokens = createSharedTokens(config, redis, {
-    onMint: (token) => log.info({ apiDomain: token.apiDomain, expiresAt: new Date(token.expiresAtMs).toISOString() }, 'minted a Zoho access token'),
-  });
+/**
+ * The credentials are tried once at start (the shared token, or one mint under the shared lock), so a
+ * refused refresh token is said once, in one line, when the worker starts, not found at 2 a.m. in a
+ * paused import. The worker runs on either way: imports pause with the reason until it is fixed.
+ */
+async function checkCredentials(tokens: TokenProvider, log: Logger): Promise<void> {
+  try {
+    await tokens.getToken();
+  } catch (error) {
+    log.warn({ reason: oneLine(error), code: (error as { code?: unknown }).code }, 'no Zoho access token at start: the worker runs on, imports wait until one can be had');
+  }
+}
+
+function createZohoClient(config: Config, tokens: TokenProvider, log: Logger): ZohoClient {
   return new ZohoClient({
     tokens,
     apiDomain: config.zoho.apiDomain,

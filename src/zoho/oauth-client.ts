@@ -88,7 +88,7 @@ const DEFAULT_LIFETIME_SECONDS = 3600;
 
 /** One short line per machine code Zoho answers for a credential it refuses, naming the variable to fix. */
 const REFUSALS: Readonly<Record<string, string>> = {
-  invalid_code: 'ZOHO_REFRESH_TOKEN refused (invalid_code): revoked, or made in another data centre (ZOHO_DC)',
+  invalid_code: 'ZOHO_REFRESH_TOKEN refused (invalid_code): revoked, or from another data centre (ZOHO_DC)',
   invalid_client: 'ZOHO_CLIENT_ID refused (invalid_client): unknown in this data centre (ZOHO_DC)',
   invalid_client_secret: 'ZOHO_CLIENT_SECRET refused (invalid_client_secret)',
 };

@@ -67,7 +67,7 @@ describe('OAuthClient.mint', () => {
     const { client } = await setup([reply(200, { error: 'invalid_code' })]);
     const error = await mintError(client);
     expect(error).toMatchObject({ zohoError: 'invalid_code', isRetryable: false, throttled: false, httpStatus: 200 });
-    expect(error.message).toBe('ZOHO_REFRESH_TOKEN refused (invalid_code): revoked, or made in another data centre (ZOHO_DC)');
+    expect(error.message).toBe('ZOHO_REFRESH_TOKEN refused (invalid_code): revoked, or from another data centre (ZOHO_DC)');
   });
 
   it('invalid_client is not retryable either', async () => {
