@@ -1,10 +1,9 @@
 /**
  * `relsync dashboard`: Bull Board over the real queues on the run's private Redis, opened in a real
- * headless Chromium (Debian's /usr/bin/chromium, driven by playwright-core). The assertions are taken
+ * headless Chromium (Debian's chromium, found or installed by the test setup, driven by playwright-core). The assertions are taken
  * from the page as Bull Board 9 renders it: one card per queue, its name a link to `/queue/<name>`.
  */
 import { once } from 'node:events';
-import { existsSync } from 'node:fs';
 import { PassThrough } from 'node:stream';
 import type { Redis } from 'ioredis';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
@@ -20,7 +19,6 @@ import { connectRedis, createRedis } from '../../src/ledger/redis-connection.js'
 import { testPrefix } from '../helpers/redis.js';
 import { useTempDir } from '../helpers/temp-dir.js';
 
-const CHROMIUM = '/usr/bin/chromium';
 const CHROMIUM_ARGS = [
   '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
   '--disable-background-networking', '--disable-component-update', '--disable-sync',
@@ -37,8 +35,9 @@ describe('relsync dashboard', () => {
   let page: Page;
 
   beforeAll(async () => {
-    // CI installs Chromium; without it this test must fail loudly, never skip.
-    if (!existsSync(CHROMIUM)) throw new Error(`headless Chromium not found at ${CHROMIUM}: install it (apt-get install chromium) to run the dashboard test`);
+    // The test setup installs Chromium when it can; without it this test must fail loudly, never skip.
+    const chromiumFound = inject('chromium');
+    if (chromiumFound.path === null) throw new Error(chromiumFound.missing);
     const url = inject('redisUrl');
     redis = await connectRedis(createRedis(url, { persistent: false }), url);
     lifecycle.add('redis', () => redis.quit());
@@ -48,7 +47,7 @@ describe('relsync dashboard', () => {
     await queues.sync.add(JobName.syncCalls, { importId: 'imp-dash', seq: 1, calls: [{ base: 'c2', entries: [{ row: 2, related: 'd2' }] }] }, { jobId: 'imp-dash-b1' });
     dashboard = await startDashboard({ config: { prefix }, queues }, { port: 0 });
     // launchPersistentContext: Playwright's way to give Chromium a fresh --user-data-dir.
-    browser = await chromium.launchPersistentContext(profileDir.path, { executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS });
+    browser = await chromium.launchPersistentContext(profileDir.path, { executablePath: chromiumFound.path, headless: true, args: CHROMIUM_ARGS });
     page = await browser.newPage();
   });
 
