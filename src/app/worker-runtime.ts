@@ -52,6 +52,9 @@ export async function startWorkerRuntime(config: Config, log: Logger): Promise<W
   });
   const client = createZohoClient(config, tokens, log);
   lifecycle.add('zoho client', () => client.close());
+  // Added before the workers, so closed after them: a slow check never holds up their shutdown.
+  let credentialsChecked: Promise<void> = Promise.resolve();
+  lifecycle.add('credentials check', () => credentialsChecked);
   await queues.sync.setGlobalConcurrency(config.zoho.concurrency);
 
   const common = {
@@ -74,8 +77,7 @@ export async function startWorkerRuntime(config: Config, log: Logger): Promise<W
   }
   await Promise.all([importWorker.waitUntilReady(), syncWorker.waitUntilReady()]);
   log.info({ prefix: config.prefix, concurrency: config.zoho.concurrency }, 'worker started');
-  const credentialsChecked = checkCredentials(tokens, log);
-  lifecycle.add('credentials check', () => credentialsChecked);
+  credentialsChecked = checkCredentials(tokens, log);
   return { lifecycle, queues, ledger, close: () => lifecycle.closeAll(config.shutdownTimeoutMs, log) };
 }
 
