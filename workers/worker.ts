@@ -1,7 +1,8 @@
 /**
  * `relsync worker`: every processor (imports and scheduled imports, Zoho sync, the watched folder)
  * until SIGINT/SIGTERM; then in-flight calls finish within RELSYNC_SHUTDOWN_TIMEOUT_MS, the rest is
- * handed back to the queue (another worker, or this one restarted, picks it up), and the process exits.
+ * handed back to the queue (another worker, or this one restarted, picks it up), and the process exits
+ * — at the deadline at the latest, even when Redis is gone and nothing can be handed back.
  */
 import type { Logger } from 'pino';
 import type { Config } from '../src/config/config.js';
@@ -29,5 +30,9 @@ export async function runWorker(config: Config, log: Logger): Promise<number> {
   });
   log.info({ clean: stopped }, 'worker stopped');
   log.flush();
+  // The deadline passed: what still holds the event loop (a Redis that is gone and its reconnect
+  // timers, a call that hangs) must not keep the process alive. Jobs it held are recovered by the
+  // other workers once their locks lapse. pino flushes its last lines on exit.
+  if (!stopped) process.exit(0);
   return 0;
 }

@@ -14,7 +14,6 @@ import type { Logger } from 'pino';
 import type { ImportSummary } from '../../jobs/import.job.js';
 import { QueueName } from '../../jobs/queues.js';
 import { requireZohoCredentials, type Config } from '../config/config.js';
-import { DATA_CENTRES } from '../config/data-centres.js';
 import { LookupCache } from '../ledger/lookup-cache.js';
 import { connectRedis, createRedis, isRedisWriteRefusal } from '../ledger/redis-connection.js';
 import { RunLedger } from '../ledger/run-ledger.js';
@@ -22,9 +21,9 @@ import { createImportProcessor, type ImportJobData } from '../processors/import.
 import { createSyncProcessor, zohoBackoffStrategy, type SyncJobData } from '../processors/sync.processor.js';
 import { lookupLoader } from '../usecases/lookup-tables.js';
 import { CreditBudget } from '../zoho/credit-budget.js';
-import { OAuthClient } from '../zoho/oauth-client.js';
+import { oneLine } from '../errors.js';
 import type { TokenProvider } from '../zoho/oauth-client.js';
-import { SharedTokenProvider } from '../zoho/shared-token-provider.js';
+import { createSharedTokens } from '../zoho/shared-tokens.js';
 import { ZohoClient } from '../zoho/zoho-client.js';
 import { ZohoOutage } from '../processors/zoho-outage.js';
 import { ZohoReader } from '../zoho/zoho-reader.js';
@@ -32,6 +31,7 @@ import { Lifecycle } from './lifecycle.js';
 import { startReconciler } from './reconciler.js';
 import { createRedisWriteGate } from './redis-write-gate.js';
 import { openQueues, type Queues } from './queues.js';
+import { RedisOutageLog } from './redis-outage.js';
 
 const QUEUE_WIDE_PAUSE_LIMITER = { max: 100_000, duration: 1_000 };
 
@@ -44,22 +44,25 @@ export interface WorkerRuntime {
 }
 
 export async function startWorkerRuntime(config: Config, log: Logger): Promise<WorkerRuntime> {
-  const credentials = requireZohoCredentials(config);
+  requireZohoCredentials(config);
   const lifecycle = new Lifecycle();
-  let lastRedisWarning = 0;
-  const onRedisError = (error: Error): void => {
-    // One line per outage-ish (every 10 s at most): workers wait for Redis and carry on.
-    if (Date.now() - lastRedisWarning < 10_000) return;
-    lastRedisWarning = Date.now();
-    log.warn({ err: error }, 'Redis connection lost; reconnecting (work waits, nothing is lost)');
-  };
-  const redis = await connectRedis(createRedis(config.redisUrl, { persistent: true, onError: onRedisError }), config.redisUrl);
+  // One line when Redis is lost and one when it is back: workers wait for it and carry on.
+  const outage = new RedisOutageLog(log);
+  const unconnected = createRedis(config.redisUrl, { persistent: true, onError: outage.connectionError });
+  outage.watch(unconnected);
+  const redis = await connectRedis(unconnected, config.redisUrl);
   lifecycle.add('redis', () => redis.quit());
   const queues = openQueues(redis, config.prefix, lifecycle);
+  for (const queue of [queues.imports, queues.sync]) queue.on('error', outage.componentError(`${queue.name} queue`));
   const ledger = new RunLedger(redis, config.prefix);
-  const tokens = createTokenProvider(config, credentials, redis, log);
+  const tokens = createSharedTokens(config, redis, {
+    onMint: (token) => log.info({ apiDomain: token.apiDomain, expiresAt: new Date(token.expiresAtMs).toISOString() }, 'minted a Zoho access token'),
+  });
   const client = createZohoClient(config, tokens, log);
   lifecycle.add('zoho client', () => client.close());
+  // Added before the workers, so closed after them: a slow check never holds up their shutdown.
+  let credentialsChecked: Promise<void> = Promise.resolve();
+  lifecycle.add('credentials check', () => credentialsChecked);
   // Lookup tables (role names → ids) are read with the same shared token, once per import for all workers.
   const reader = new ZohoReader({ tokens, apiDomain: config.zoho.apiDomain, apiVersion: config.zoho.apiVersion });
   lifecycle.add('zoho reader', () => reader.close());
@@ -77,8 +80,8 @@ export async function startWorkerRuntime(config: Config, log: Logger): Promise<W
     ...common, concurrency: config.queue.importConcurrency,
   });
   const budget = config.zoho.dailyCredits ? new CreditBudget({ redis, prefix: config.prefix, limit: config.zoho.dailyCredits, windowMs: config.zoho.creditWindowMs }) : undefined;
-  const outage = new ZohoOutage({ redis, prefix: config.prefix, maxWaitMs: config.zoho.outageMaxWaitMs, log });
-  const syncWorker = new Worker<SyncJobData>(QueueName.sync, createSyncProcessor({ config, ledger, client, budget, syncQueue: queues.sync, outage, log }), {
+  const zohoOutage = new ZohoOutage({ redis, prefix: config.prefix, maxWaitMs: config.zoho.outageMaxWaitMs, log });
+  const syncWorker = new Worker<SyncJobData>(QueueName.sync, createSyncProcessor({ config, ledger, client, budget, syncQueue: queues.sync, outage: zohoOutage, log }), {
     ...common,
     concurrency: config.zoho.concurrency,
     settings: { backoffStrategy: zohoBackoffStrategy },
@@ -90,10 +93,11 @@ export async function startWorkerRuntime(config: Config, log: Logger): Promise<W
   const writeGate = createRedisWriteGate({ redis, prefix: config.prefix, workers: [importWorker, syncWorker], log });
   lifecycle.add('redis write gate', async () => writeGate.close());
   for (const worker of [importWorker, syncWorker]) {
+    const onError = outage.componentError(`${worker.name} worker`);
     worker.on('error', (error) => {
       // A write refusal is said once by the gate, not once per refused command.
       if (isRedisWriteRefusal(error)) return writeGate.observe(error);
-      log.error({ err: error, queue: worker.name }, 'worker error');
+      onError(error);
     });
     worker.on('failed', (_job, error) => writeGate.observe(error));
     lifecycle.add(`${worker.name} worker`, () => worker.close());
@@ -104,26 +108,21 @@ export async function startWorkerRuntime(config: Config, log: Logger): Promise<W
   importWorker.on('failed', () => reconciler.nudge());
   lifecycle.add('reconciler', () => reconciler.close());
   log.info({ prefix: config.prefix, concurrency: config.zoho.concurrency }, 'worker started');
+  credentialsChecked = checkCredentials(tokens, log);
   return { lifecycle, queues, ledger, close: () => lifecycle.closeAll(config.shutdownTimeoutMs, log) };
 }
 
-function createTokenProvider(config: Config, credentials: ReturnType<typeof requireZohoCredentials>, redis: ReturnType<typeof createRedis>, log: Logger): TokenProvider {
-  const oauth = new OAuthClient({
-    accountsUrl: config.zoho.accountsUrl ?? DATA_CENTRES[config.zoho.dc].accountsUrl,
-    ...credentials,
-  });
-  return new SharedTokenProvider({
-    redis,
-    prefix: config.prefix,
-    credentialsId: `${credentials.clientId}:${credentials.refreshToken}`,
-    // Other workers reuse a failed mint's answer for half a probe interval instead of minting again.
-    failureTtlMs: Math.min(30_000, config.zoho.pauseProbeMs / 2),
-    mint: async () => {
-      const token = await oauth.mint();
-      log.info({ apiDomain: token.apiDomain, expiresAt: new Date(token.expiresAtMs).toISOString() }, 'minted a Zoho access token');
-      return token;
-    },
-  });
+/**
+ * The credentials are tried once at start (the shared token, or one mint under the shared lock), so a
+ * refused refresh token is said once, in one line, when the worker starts, not found at 2 a.m. in a
+ * paused import. The worker runs on either way: imports pause with the reason until it is fixed.
+ */
+async function checkCredentials(tokens: TokenProvider, log: Logger): Promise<void> {
+  try {
+    await tokens.getToken();
+  } catch (error) {
+    log.warn({ reason: oneLine(error), code: (error as { code?: unknown }).code }, 'no Zoho access token at start: the worker runs on, imports wait until one can be had');
+  }
 }
 
 function createZohoClient(config: Config, tokens: TokenProvider, log: Logger): ZohoClient {

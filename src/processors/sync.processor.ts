@@ -159,6 +159,7 @@ export function createSyncProcessor(deps: SyncProcessorDeps) {
         profile, attempt, resent, maxAttempts: deps.config.zoho.maxAttempts, signal,
       });
       if (step.kind !== 'done') return setback(job, call, step, log, signal);
+      if (step.stopped) log.error({ code: step.stopped.code, reason: step.stopped.reason }, 'import stopped: its unsent rows get the reason, nothing more is sent');
       total.sent += step.sent;
       total.recorded += step.recorded;
       await afterDone(importId, step);

@@ -11,12 +11,18 @@ import { now } from './simulator-state.js';
 export const TOKEN_PATH = '/oauth/v2/token';
 
 /**
- * Zoho's documented body for minting too fast (docs/zoho.md#errors-from-the-accounts-server);
- * practitioners report HTTP 400.
+ * Zoho's documented body for minting too fast, answered with HTTP 400, in English and as recorded from
+ * a Chinese-language account: both `error` and `error_description` are translated
+ * (docs/zoho.md#errors-from-the-accounts-server).
  */
 export const MINT_DENIED_BODY = Object.freeze({
   error: 'Access Denied',
   error_description: 'You have made too many requests continuously. Please try again after some time.',
+  status: 'failure',
+});
+export const MINT_DENIED_BODY_ZH = Object.freeze({
+  error: '拒绝访问',
+  error_description: '您已连续提出过多请求，请稍后再试。',
   status: 'failure',
 });
 
@@ -44,7 +50,7 @@ export function handleTokenRequest(state: SimulatorState, method: string, params
   const minted = state.tokens.mint(state.options.refreshToken, now(state), state.options);
   if (minted === null) {
     state.counters.mintsDenied += 1;
-    return { status: 400, body: { ...MINT_DENIED_BODY } };
+    return { status: 400, body: { ...(state.options.mintDeniedLanguage === 'zh' ? MINT_DENIED_BODY_ZH : MINT_DENIED_BODY) } };
   }
   state.counters.tokensMinted += 1;
   return {

@@ -38,6 +38,7 @@ const FLAG_TABLE: { readonly [K in Exclude<keyof SimulatorOptions, 'now'>]: Flag
   mintLimit: { flag: '--mint-limit', kind: 'number', value: 'N', help: 'most tokens minted per refresh token per --mint-window-ms' },
   mintWindowMs: { flag: '--mint-window-ms', kind: 'number', value: 'MS', help: 'rolling window of --mint-limit' },
   maxActiveTokens: { flag: '--max-active-tokens', kind: 'number', value: 'N', help: 'most live access tokens per refresh token; a new one invalidates the oldest' },
+  mintDeniedLanguage: { flag: '--mint-denied-language', kind: 'string', value: 'en|zh', help: 'language of the accounts server\'s throttle answer (Zoho localises it)' },
   scopes: { flag: '--scopes', kind: 'list', value: 'LIST', help: 'scopes granted to minted tokens, comma-separated' },
   denyModules: { flag: '--deny-modules', kind: 'list', value: 'LIST', help: 'modules whose calls answer 403 NO_PERMISSION, comma-separated' },
   mixedStatus: { flag: '--mixed-status', kind: 'number', value: '207|200', help: 'HTTP status of a PUT whose entries partly fail' },

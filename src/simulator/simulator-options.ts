@@ -13,6 +13,7 @@ export type DelinkNotLinked = 'relation not found' | 'relation removed';
 export type RoleInList = 'number' | 'string';
 export type PerPageOverMax = 'error' | 'cap';
 export type NumericStrings = 'reject' | 'accept';
+export type MintDeniedLanguage = 'en' | 'zh';
 
 export interface SimulatorOptions {
   /** Interface to listen on. Default '127.0.0.1': the simulator has no security and must stay local. */
@@ -53,6 +54,10 @@ export interface SimulatorOptions {
   /** Most live access tokens per refresh token; a new mint invalidates the oldest. Default 15 (the CRM
    *  page's figure; docs/zoho.md#unknown-live-tokens-per-refresh-token). */
   maxActiveTokens: number;
+  /** Language of the HTTP 400 answer to a mint over `mintLimit`: Zoho translates both its `error` and
+   *  its `error_description` (docs/zoho.md#errors-from-the-accounts-server). Default 'en' ("Access
+   *  Denied"); 'zh' answers as recorded from a Chinese-language account ("拒绝访问"). */
+  mintDeniedLanguage: MintDeniedLanguage;
   /** Scopes granted to minted tokens (space-joined in the token reply). Default
    *  ['ZohoCRM.modules.ALL', 'ZohoCRM.settings.ALL']: modules for the PUT, settings for the metadata calls. */
   scopes: string[];
@@ -126,6 +131,7 @@ export const DEFAULT_SIMULATOR_OPTIONS: Readonly<SimulatorOptions> = Object.free
   mintLimit: 10,
   mintWindowMs: 600_000,
   maxActiveTokens: 15,
+  mintDeniedLanguage: 'en',
   scopes: ['ZohoCRM.modules.ALL', 'ZohoCRM.settings.ALL'],
   denyModules: [],
   mixedStatus: 207,
@@ -184,6 +190,7 @@ const RULES: { [K in keyof SimulatorOptions]: Rule } = {
   mintLimit: int(1, 1_000_000, 'an integer >= 1'),
   mintWindowMs: num(1, 'a number of ms >= 1'),
   maxActiveTokens: int(1, 1_000_000, 'an integer >= 1'),
+  mintDeniedLanguage: oneOf('en', 'zh'),
   scopes: textList,
   denyModules: textList,
   mixedStatus: oneOf(207, 200),

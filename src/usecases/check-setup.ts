@@ -1,6 +1,7 @@
 /**
- * `relsync check`: is this configuration and profile ready to import? Mints one access token the way
- * workers do, then reads Zoho's metadata (docs/zoho.md#metadata) to verify, for the profile:
+ * `relsync check`: is this configuration and profile ready to import? Gets the access token the way
+ * workers do — the one they share through Redis, minted under their lock only when none is valid —
+ * then reads Zoho's metadata (docs/zoho.md#metadata) to verify, for the profile:
  *   the module exists (`GET /crm/{v}/settings/fields?module=X`: 200 with fields, else INVALID_MODULE),
  *   the related list exists on it (`GET /crm/{v}/settings/related_lists?module=X`, by `api_name`) and
  *   holds records of `related.module`, `related.module` exists, and each side's `externalField` is a
@@ -12,8 +13,9 @@
  * (`fields`, e.g. Contact_Role) is one of the list's fields, and that each lookup's table can be read;
  * with a file, that every name in its lookup columns resolves and every price is one.
  *
- * Every problem is ONE line that names what to change. Costs: one token mint, at most four metadata
- * calls and one per lookup (1 API credit each). Nothing here prints a secret: lines are built from our
+ * Every problem is ONE line that names what to change. Costs: at most four metadata calls and one per
+ * lookup (1 API credit each), and a token mint only when no valid token is stored (one more if Zoho
+ * refuses the stored one). Nothing here prints a secret: lines are built from our
  * own words, API names and Zoho codes, never from the credentials.
  */
 import { Agent, type Dispatcher } from 'undici';
@@ -21,7 +23,7 @@ import type { Config } from '../config/config.js';
 import { DATA_CENTRES } from '../config/data-centres.js';
 import type { Profile } from '../profile/profile.js';
 import { getContactRoles, getModuleFields, getRelatedLists, type MetadataAnswer, type MetadataRequest, type ZohoField, type ZohoRelatedList } from '../zoho/metadata-client.js';
-import { AccountsError, OAuthClient, type AccessToken } from '../zoho/oauth-client.js';
+import { AccountsError, type AccessToken, type TokenProvider } from '../zoho/oauth-client.js';
 import { csvOptionsFor } from './import-record.js';
 import { note, ok, problem, type CheckLine } from './check-lines.js';
 import { entryFieldLines, fileValueLines, lookupTables, writableLine } from './check-relation.js';
@@ -37,10 +39,17 @@ export interface CheckResult {
 
 export interface CheckSetupDeps {
   config: Config;
-  /** For the accounts server and the API. Default: an Agent opened for this check and closed after it. */
+  /**
+   * The access token the workers share (zoho/shared-tokens.ts). Asked only when the three credentials
+   * are set; without them the check lists what is missing and calls nobody.
+   */
+  tokens?: TokenProvider;
+  /** For the API. Default: an Agent opened for this check and closed after it. */
   dispatcher?: Dispatcher;
   /** Per HTTP exchange, in ms. Default 15 000: a check should answer promptly or say it could not. */
   timeoutMs?: number;
+  /** Clock, epoch ms (to tell a token minted by this check from one already shared). Default Date.now. */
+  now?: () => number;
 }
 
 export interface CheckSetupOptions {
@@ -63,6 +72,11 @@ interface Context {
   config: Config;
   /** Each module's fields are read once (a lookup's picklist may be on a module already read). */
   fieldReads: Map<string, Promise<MetadataAnswer<ZohoField[]>>>;
+  /**
+   * When the token came from Redis rather than from this check: drop it and get a fresh one, for a
+   * stored token the API refuses (expired or revoked since). Used once, then cleared.
+   */
+  renewToken?: () => Promise<AccessToken | undefined>;
 }
 
 /** Runs every check it can; never throws for what it finds (that is what the lines are for). */
@@ -72,11 +86,15 @@ export async function checkSetup(deps: CheckSetupDeps, profile: Profile, options
   const ownDispatcher = deps.dispatcher ? undefined : new Agent();
   const dispatcher = deps.dispatcher ?? (ownDispatcher as Agent);
   const lines: CheckLine[] = [];
+  const now = deps.now ?? Date.now;
   try {
-    const token = await getToken(config, dispatcher, timeoutMs, lines);
+    const startedAtMs = now();
+    const token = await getToken(deps, lines);
     if (token !== undefined) {
       const api = { apiDomain: apiDomainOf(config, token), apiVersion: config.zoho.apiVersion, accessToken: token.accessToken, dispatcher, timeoutMs };
-      await checkProfile({ profile, label: `profile ${profile.name ?? '(unnamed)'}`, lines, stopped: false, api, file: options.file, config, fieldReads: new Map() });
+      const ctx: Context = { profile, label: `profile ${profile.name ?? '(unnamed)'}`, lines, stopped: false, api, file: options.file, config, fieldReads: new Map() };
+      if (!mintedSince(token, startedAtMs)) ctx.renewToken = () => renewToken(deps, token, lines);
+      await checkProfile(ctx);
     }
   } finally {
     await ownDispatcher?.close();
@@ -91,17 +109,28 @@ function accountsTarget(config: Config): string {
   return config.zoho.accountsUrl ? `accounts server ${config.zoho.accountsUrl}` : `data centre '${config.zoho.dc}'`;
 }
 
-async function getToken(config: Config, dispatcher: Dispatcher, timeoutMs: number, lines: CheckLine[]): Promise<AccessToken | undefined> {
+const accountsUrlOf = (config: Config): string => config.zoho.accountsUrl ?? DATA_CENTRES[config.zoho.dc].accountsUrl;
+
+/** Minted at or after `sinceMs`: by this check (or by a worker while it ran), not found in Redis. */
+function mintedSince(token: AccessToken, sinceMs: number): boolean {
+  return token.mintedAtMs !== undefined && token.mintedAtMs >= sinceMs;
+}
+
+async function getToken(deps: CheckSetupDeps, lines: CheckLine[]): Promise<AccessToken | undefined> {
+  const { config } = deps;
   const { clientId, clientSecret, refreshToken } = config.zoho;
   const target = accountsTarget(config);
   if (!clientId) lines.push(problem(`ZOHO_CLIENT_ID: not set — create a Self Client in the Zoho API console for ${target} and copy its client id (${SELF_CLIENT})`));
   if (!clientSecret) lines.push(problem(`ZOHO_CLIENT_SECRET: not set — copy the Self Client's client secret from the Zoho API console (${SELF_CLIENT})`));
   if (!refreshToken) lines.push(problem(`ZOHO_REFRESH_TOKEN: not set — generate a refresh token for ${target} (${SELF_CLIENT})`));
-  if (!clientId || !clientSecret || !refreshToken) return undefined;
-  const accountsUrl = config.zoho.accountsUrl ?? DATA_CENTRES[config.zoho.dc].accountsUrl;
+  if (!clientId || !clientSecret || !refreshToken || !deps.tokens) return undefined;
+  const startedAtMs = (deps.now ?? Date.now)();
   try {
-    const token = await new OAuthClient({ accountsUrl, clientId, clientSecret, refreshToken, dispatcher, timeoutMs }).mint();
-    lines.push(ok(`ZOHO_REFRESH_TOKEN: ${accountsUrl} issued an access token; API domain ${apiDomainOf(config, token)}${config.zoho.apiDomain ? ' (ZOHO_API_DOMAIN)' : ''}`));
+    const token = await deps.tokens.getToken();
+    const domain = `API domain ${apiDomainOf(config, token)}${config.zoho.apiDomain ? ' (ZOHO_API_DOMAIN)' : ''}`;
+    lines.push(ok(mintedSince(token, startedAtMs)
+      ? `ZOHO_REFRESH_TOKEN: ${accountsUrlOf(config)} issued an access token; ${domain}`
+      : `ZOHO_REFRESH_TOKEN: using the access token the workers share (issued by ${accountsUrlOf(config)}); ${domain}`));
     return token;
   } catch (error) {
     lines.push(problem(tokenProblem(config, error)));
@@ -109,8 +138,22 @@ async function getToken(config: Config, dispatcher: Dispatcher, timeoutMs: numbe
   }
 }
 
+/** The stored token was refused: drop it (only if still current) and get one fresh token. */
+async function renewToken(deps: CheckSetupDeps, refused: AccessToken, lines: CheckLine[]): Promise<AccessToken | undefined> {
+  try {
+    await deps.tokens!.invalidate(refused.accessToken);
+    return await deps.tokens!.getToken();
+  } catch (error) {
+    lines.push(problem(tokenProblem(deps.config, error)));
+    return undefined;
+  }
+}
+
 function tokenProblem(config: Config, error: unknown): string {
   const target = accountsTarget(config);
+  if (error instanceof AccountsError && error.throttled) {
+    return 'ZOHO_REFRESH_TOKEN: the accounts server throttles token requests (Zoho allows 10 per 10 minutes) — wait 10–30 minutes, then run relsync check again';
+  }
   const zohoError = error instanceof AccountsError ? error.zohoError : undefined;
   switch (zohoError) {
     case 'invalid_code':
@@ -119,8 +162,6 @@ function tokenProblem(config: Config, error: unknown): string {
       return `ZOHO_CLIENT_ID: the accounts server answered invalid_client — use the client id of a Self Client made for ${target}, or set ZOHO_DC to the data centre where it was made (${SELF_CLIENT})`;
     case 'invalid_client_secret':
       return `ZOHO_CLIENT_SECRET: the accounts server answered invalid_client_secret — copy the client secret again from the Self Client in the Zoho API console (${SELF_CLIENT})`;
-    case 'Access Denied':
-      return 'ZOHO_REFRESH_TOKEN: the accounts server answered Access Denied (too many token requests; Zoho allows 10 per 10 minutes) — wait 10–30 minutes, then run relsync check again';
     case undefined: {
       const variable = config.zoho.accountsUrl ? 'ZOHO_ACCOUNTS_URL' : 'ZOHO_DC';
       const why = error instanceof Error ? error.message : String(error);
@@ -164,12 +205,12 @@ async function checkProfile(ctx: Context): Promise<void> {
 
 /** The lookups' reads with this check's token; a module's fields already read are not read again. */
 function lookupReader(ctx: Context): LookupReader {
-  return { apiVersion: ctx.api.apiVersion, contactRoles: () => getContactRoles(ctx.api), moduleFields: (module) => readFields(ctx, module) };
+  return { apiVersion: ctx.api.apiVersion, contactRoles: () => readOnce(ctx, (api) => getContactRoles(api)), moduleFields: (module) => readFields(ctx, module) };
 }
 
 function readFields(ctx: Context, module: string): Promise<MetadataAnswer<ZohoField[]>> {
   let read = ctx.fieldReads.get(module);
-  if (read === undefined) ctx.fieldReads.set(module, (read = getModuleFields(ctx.api, module)));
+  if (read === undefined) ctx.fieldReads.set(module, (read = readOnce(ctx, (api) => getModuleFields(api, module))));
   return read;
 }
 
@@ -190,7 +231,7 @@ async function moduleFields(ctx: Context, key: 'module' | 'related.module', modu
 /** The related list when it exists (whether or not related.module matches it). */
 async function checkRelatedList(ctx: Context): Promise<ZohoRelatedList | 'missing' | 'unchecked'> {
   const { profile, label } = ctx;
-  const answer = await getRelatedLists(ctx.api, profile.module);
+  const answer = await readOnce(ctx, (api) => getRelatedLists(api, profile.module));
   if (!answer.ok) {
     apiProblem(ctx, answer, profile.module, 'related_lists');
     return 'unchecked';
@@ -247,10 +288,29 @@ function checkExternalField(ctx: Context, side: 'base' | 'related', module: stri
   }
 }
 
+/**
+ * One metadata read. A stored token the API refuses (INVALID_TOKEN) is renewed once and the read sent
+ * again; a token this check minted that is refused is left to apiProblem: the API domain is wrong.
+ */
+async function readOnce<T>(ctx: Context, send: (api: MetadataRequest) => Promise<MetadataAnswer<T>>): Promise<MetadataAnswer<T>> {
+  const answer = await send(ctx.api);
+  const renew = ctx.renewToken;
+  if (answer.ok || answer.code !== 'INVALID_TOKEN' || renew === undefined) return answer;
+  ctx.renewToken = undefined;
+  const fresh = await renew();
+  if (fresh === undefined) {
+    ctx.stopped = true;
+    return answer;
+  }
+  ctx.api = { ...ctx.api, accessToken: fresh.accessToken, apiDomain: apiDomainOf(ctx.config, fresh) };
+  return send(ctx.api);
+}
+
 // ── Zoho API answers ──────────────────────────────────────────────────────────────────────────────────
 
 /** A failed metadata read other than INVALID_MODULE → one line; stops the check when nothing else can work. */
 function apiProblem(ctx: Context, answer: Extract<MetadataAnswer<unknown>, { ok: false }>, module: string, resource: 'fields' | 'related_lists'): void {
+  if (ctx.stopped) return; // a line already says why (a stored token was refused and no new one could be had)
   const origin = ctx.api.apiDomain;
   const fatal = (text: string): void => {
     ctx.lines.push(problem(text));

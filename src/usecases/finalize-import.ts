@@ -45,9 +45,12 @@ export async function finalizeImport(deps: FinalizeDeps, input: ReportInput): Pr
     return { importId, status: 'done', rows: record.rows ?? 0, success: record.success, error: record.error, skipped: record.skipped, reportPath: null, reportError: written.problem };
   }
   const counts = written.counts;
-  await ledger.setState(importId, 'done', { finishedAt: (deps.now ?? Date.now)(), reportPath, reportError: undefined });
-  deps.log.info({ ...counts, reportPath }, 'import done');
-  return { importId, status: 'done', rows: counts.rows, success: counts.success, error: counts.error, skipped: counts.skipped, reportPath };
+  // An import stopped as failed (e.g. a wrong API domain) ends failed with that reason, its report written.
+  const stop = await ledger.stopOf(importId);
+  const status = stop?.code === 'IMPORT_FAILED' ? 'failed' : 'done';
+  await ledger.setState(importId, status, { finishedAt: (deps.now ?? Date.now)(), reportPath, reportError: undefined, ...(status === 'failed' ? { failedReason: stop!.reason } : {}) });
+  deps.log.info({ ...counts, reportPath }, status === 'failed' ? 'import failed; report written' : 'import done');
+  return { importId, status, rows: counts.rows, success: counts.success, error: counts.error, skipped: counts.skipped, reportPath };
 }
 
 async function writeReportWithRetries(deps: FinalizeDeps, input: ReportInput): Promise<{ counts: ReportCounts } | { problem: string }> {

@@ -8,7 +8,7 @@
 import type { SyncCall, CallEntry } from '../../jobs/sync-calls.job.js';
 import { OutcomeCodes, type RowOutcome } from '../domain/row-outcome.js';
 import { ErrorCodes } from '../errors.js';
-import type { RunLedger } from '../ledger/run-ledger.js';
+import type { RunLedger, StopCode } from '../ledger/run-ledger.js';
 import { xExternalHeader, type Profile } from '../profile/profile.js';
 import type { CallVerdict, EntryResult } from '../zoho/call-verdict.js';
 import type { RelatedUpdateRequest } from '../zoho/zoho-client.js';
@@ -23,7 +23,7 @@ export interface CreditGate {
 }
 
 export interface SyncDeps {
-  ledger: Pick<RunLedger, 'getOutcomes' | 'increment' | 'recordOutcomes' | 'stopOf'>;
+  ledger: Pick<RunLedger, 'getOutcomes' | 'increment' | 'recordOutcomes' | 'stopOf' | 'stopImport'>;
   client: RelatedRecordsClient;
   /** Our own ZOHO_DAILY_CREDITS budget, when set: a call is made only with a credit in hand. */
   budget?: CreditGate;
@@ -41,7 +41,8 @@ export interface SyncContext {
 }
 
 export type SyncStep =
-  | { kind: 'done'; sent: number; recorded: number; httpStatus?: number }
+  /** `stopped`: this call stopped the import (every call would fail the same way, e.g. a wrong API domain). */
+  | { kind: 'done'; sent: number; recorded: number; httpStatus?: number; stopped?: ImportStop }
   | { kind: 'retry'; code: string; message: string; retryAfterMs?: number; httpStatus?: number }
   | { kind: 'rate-limited'; reason: 'concurrency' | 'credits' | 'unknown'; message: string; retryAfterMs?: number }
   /** Cannot call Zoho now (no token can be had, or the credit budget is spent): wait, spend no attempt. */
@@ -50,17 +51,15 @@ export type SyncStep =
 /** One call of a job, with its import. */
 export type ImportCall = SyncCall & { importId: string };
 
+export interface ImportStop { code: StopCode; reason: string }
+
 export async function syncCall(deps: SyncDeps, call: ImportCall, ctx: SyncContext): Promise<SyncStep> {
   const known = await deps.ledger.getOutcomes(call.importId, call.entries.map((e) => e.row));
   const entries = call.entries.filter((_, i) => known[i] === undefined);
   if (entries.length === 0) return { kind: 'done', sent: 0, recorded: 0 };
   // A stopped import sends nothing more: its unsent rows get the stop's outcome instead of a call.
   const stop = await deps.ledger.stopOf(call.importId);
-  if (stop) {
-    const status = stop.code === OutcomeCodes.IMPORT_FAILED ? 'error' : 'skipped';
-    const recorded = await deps.ledger.recordOutcomes(call.importId, entries.map((e) => ({ row: e.row, status, code: stop.code, message: stop.reason })));
-    return { kind: 'done', sent: 0, recorded };
-  }
+  if (stop) return { kind: 'done', sent: 0, recorded: await recordStop(deps, call.importId, entries, stop) };
   if (deps.budget) {
     const take = await deps.budget.tryTake(1);
     if (!take.ok) {
@@ -79,10 +78,22 @@ export async function syncCall(deps: SyncDeps, call: ImportCall, ctx: SyncContex
     return fromThrown(error);
   }
   await deps.ledger.increment(call.importId, 'calls');
+  if (verdict.kind === 'wrong-api-domain') {
+    // Every call of every import would be refused the same way, and a new token cannot help: the
+    // import fails with the reason at once rather than pausing for ever or minting again.
+    const stopped = await deps.ledger.stopImport(call.importId, 'IMPORT_FAILED', verdict.message);
+    return { kind: 'done', sent: 0, recorded: await recordStop(deps, call.importId, entries, stopped), stopped };
+  }
   const outcomes = outcomesFor(verdict, entries, ctx);
   if (!outcomes) return nextStep(verdict);
   const recorded = await deps.ledger.recordOutcomes(call.importId, outcomes);
   return { kind: 'done', sent: entries.length, recorded, httpStatus: 'httpStatus' in verdict ? verdict.httpStatus : undefined };
+}
+
+/** Rows not sent because the import stopped get the stop's outcome (an error when it failed). */
+function recordStop(deps: SyncDeps, importId: string, entries: readonly CallEntry[], stop: ImportStop): Promise<number> {
+  const status = stop.code === OutcomeCodes.IMPORT_FAILED ? 'error' : 'skipped';
+  return deps.ledger.recordOutcomes(importId, entries.map((e) => ({ row: e.row, status, code: stop.code, message: stop.reason })));
 }
 
 /** The request for these entries: related by external field (or `id`), relation fields as mapped. */
@@ -114,6 +125,7 @@ function outcomesFor(verdict: CallVerdict, entries: readonly CallEntry[], ctx: S
         message: `gave up after ${ctx.maxAttempts} attempt(s); last error ${verdict.code}: ${verdict.message}`,
       }));
     case 'rate-limited':
+    case 'wrong-api-domain':
       return undefined;
   }
 }

@@ -54,7 +54,13 @@ export type CallVerdict =
       reason: 'concurrency' | 'credits' | 'unknown';
       retryAfterMs?: number;
     }
-  | { kind: 'token-invalid'; code: string; message: string; httpStatus?: number };
+  | { kind: 'token-invalid'; code: string; message: string; httpStatus?: number }
+  /**
+   * Never from this table: the Zoho client's reading of a token-invalid answer to a token minted
+   * moments before. Tokens do not die that young; the API is another data centre's
+   * (docs/zoho.md#access-tokens). Every call would get it, and minting again cannot help.
+   */
+  | { kind: 'wrong-api-domain'; code: string; message: string; httpStatus?: number };
 
 /** What a thrown error can become: never results, never a rate limit. */
 export type NetworkVerdict = Extract<CallVerdict, { kind: 'retry' | 'request-error' }>;

@@ -20,6 +20,12 @@ export interface AccessToken {
   apiDomain: string;
   /** Epoch ms after which the token must not be used. */
   expiresAtMs: number;
+  /**
+   * Epoch ms when it was asked for (set by whoever minted it; absent for tokens of unknown age). A
+   * token the API refuses moments after it was minted was not refused for its age: the API domain is
+   * in another data centre (zoho-client.ts, docs/zoho.md#access-tokens).
+   */
+  mintedAtMs?: number;
 }
 
 export interface TokenProvider {
@@ -29,23 +35,37 @@ export interface TokenProvider {
 }
 
 export interface AccountsErrorOptions {
-  /** Zoho's `error` value: 'invalid_code', 'invalid_client', 'Access Denied', …; undefined when there was no answer. */
+  /**
+   * Zoho's `error` value: a machine code ('invalid_code', 'invalid_client', …) or, for a throttle, a
+   * text in the account's language ('Access Denied', '拒绝访问'); undefined when there was no answer.
+   */
   zohoError?: string;
   httpStatus?: number;
   isRetryable: boolean;
+  /** Zoho throttles minting for this refresh token: ask again no sooner than the rest of its 10 minutes. */
+  throttled?: boolean;
+  /** Zoho's `error_description`, redacted, for logs: it may be long and in any language. */
+  description?: string;
   cause?: unknown;
 }
 
-/** The accounts server would not give us a token. The message never holds the client secret or a token. */
+/**
+ * The accounts server would not give us a token. The message is one short line that names what to fix
+ * (an import shows it as its pause reason); it never holds the client secret or a token.
+ */
 export class AccountsError extends RelsyncError {
   readonly zohoError: string | undefined;
   readonly httpStatus: number | undefined;
+  readonly throttled: boolean;
+  readonly description: string | undefined;
 
   constructor(message: string, options: AccountsErrorOptions) {
     super(ErrorCodes.ACCOUNTS_ERROR, message, { cause: options.cause, isRetryable: options.isRetryable });
     this.name = 'AccountsError';
     this.zohoError = options.zohoError;
     this.httpStatus = options.httpStatus;
+    this.throttled = options.throttled ?? false;
+    this.description = options.description;
   }
 }
 
@@ -66,13 +86,13 @@ export interface OAuthClientOptions {
 /** Documented access-token lifetime, used when a reply carries no expiry (docs/zoho.md#access-tokens). */
 const DEFAULT_LIFETIME_SECONDS = 3600;
 
-/** Actionable hints, keyed by Zoho's `error` value. */
-const HINTS: Readonly<Record<string, string>> = {
-  invalid_code: 'the refresh token is invalid, revoked, or belongs to another data centre (ZOHO_REFRESH_TOKEN, ZOHO_DC)',
-  invalid_client: 'the client id is unknown to this data centre (ZOHO_CLIENT_ID, ZOHO_DC / ZOHO_ACCOUNTS_URL)',
-  invalid_client_secret: 'the client secret is wrong (ZOHO_CLIENT_SECRET)',
-  'Access Denied': 'Zoho throttles token minting (10 per 10 minutes per refresh token); wait before trying again',
+/** One short line per machine code Zoho answers for a credential it refuses, naming the variable to fix. */
+const REFUSALS: Readonly<Record<string, string>> = {
+  invalid_code: 'ZOHO_REFRESH_TOKEN refused (invalid_code): revoked, or from another data centre (ZOHO_DC)',
+  invalid_client: 'ZOHO_CLIENT_ID refused (invalid_client): unknown in this data centre (ZOHO_DC)',
+  invalid_client_secret: 'ZOHO_CLIENT_SECRET refused (invalid_client_secret)',
 };
+const THROTTLED = 'Zoho throttles token requests (10 per 10 minutes)';
 
 export class OAuthClient {
   readonly #tokenUrl: string;
@@ -120,8 +140,8 @@ export class OAuthClient {
       return { statusCode: response.statusCode, text: await response.body.text() };
     } catch (error) {
       const verdict = classifyNetworkError(error);
-      const message = `could not reach the Zoho accounts server at ${this.#tokenUrl}: ${verdict.message}`;
-      throw new AccountsError(this.#redact(message), { isRetryable: verdict.kind === 'retry', cause: error });
+      const message = `the Zoho accounts server ${new URL(this.#tokenUrl).origin} did not answer (${verdict.code})`;
+      throw new AccountsError(this.#redact(message), { isRetryable: verdict.kind === 'retry', description: this.#redact(verdict.message), cause: error });
     }
   }
 
@@ -132,35 +152,52 @@ export class OAuthClient {
     if (json?.error !== undefined) throw this.#bodyError(statusCode, json);
     const accessToken = json?.access_token;
     if (json === undefined || typeof accessToken !== 'string' || accessToken === '') {
-      const shown = json === undefined ? `"${snippet(text)}"` : 'JSON without an access_token';
-      throw new AccountsError(this.#redact(`the Zoho accounts server answered HTTP ${statusCode} with ${shown}`), {
+      const shown = json === undefined ? `"${snippet(text, 80)}"` : 'JSON without an access_token';
+      const throttled = statusCode === 429;
+      throw new AccountsError(this.#redact(throttled ? THROTTLED : `the Zoho accounts server answered HTTP ${statusCode} with ${shown}`), {
         httpStatus: statusCode,
-        isRetryable: statusCode >= 500 || statusCode === 429,
+        isRetryable: statusCode >= 500 || throttled,
+        throttled,
       });
     }
     const apiDomain = typeof json.api_domain === 'string' ? json.api_domain : '';
-    return { accessToken, apiDomain, expiresAtMs: startedAtMs + lifetimeSeconds(json) * 1000 };
+    return { accessToken, apiDomain, expiresAtMs: startedAtMs + lifetimeSeconds(json) * 1000, mintedAtMs: startedAtMs };
   }
 
   #bodyError(statusCode: number, json: Record<string, unknown>): AccountsError {
     const zohoError = String(json.error);
-    const description = typeof json.error_description === 'string' ? json.error_description : '';
-    const throttled = zohoError === 'Access Denied' || /too many requests/i.test(description);
-    const hint = HINTS[zohoError];
-    const message =
-      `the Zoho accounts server refused to issue an access token: ${zohoError}` +
-      (description ? ` (${description})` : '') +
-      (hint ? `; ${hint}` : '');
+    const throttled = isThrottleAnswer(statusCode, json);
+    const message = throttled
+      ? THROTTLED
+      : (REFUSALS[zohoError] ?? `the Zoho accounts server refused a token (${snippet(zohoError, 60)})`);
+    const description = typeof json.error_description === 'string' ? this.#redact(snippet(json.error_description)) : undefined;
     return new AccountsError(this.#redact(message), {
       zohoError,
       httpStatus: statusCode,
       isRetryable: throttled || statusCode >= 500,
+      throttled,
+      description,
     });
   }
 
   #redact(message: string): string {
     return redactSecrets(message, [this.#options.clientSecret, this.#options.refreshToken]);
   }
+}
+
+/**
+ * Is this `error` answer Zoho throttling the refresh token? Decided by the HTTP status and the answer's
+ * shape, never by its words: the throttle answer is HTTP 400 with `"status": "failure"` and an `error`
+ * and `error_description` written in the account's language ("Access Denied", "拒绝访问"), while a refused
+ * credential is HTTP 200 with a machine code (`invalid_code`, `invalid_client`, …) and no `status`
+ * (docs/zoho.md#errors-from-the-accounts-server). So: HTTP 429, or an `error` that is not a machine code
+ * answered with HTTP 400 or with `"status": "failure"`.
+ */
+export function isThrottleAnswer(httpStatus: number, json: Record<string, unknown>): boolean {
+  if (httpStatus === 429) return true;
+  const isMachineCode = typeof json.error === 'string' && /^[a-z][a-z0-9_]*$/.test(json.error);
+  if (isMachineCode) return false;
+  return httpStatus === 400 || json.status === 'failure';
 }
 
 /**

@@ -5,7 +5,10 @@
  * blocks for the rest of the window (docs/zoho.md#access-tokens). Twenty workers starting together, or a
  * token expiring under many workers, must mint one token, not twenty. So: the token lives in Redis;
  * a process that finds it missing or near expiry takes a short lock, re-checks, mints, stores; the
- * others wait for the stored token. A failed mint is remembered briefly so the others do not retry it.
+ * others wait for the stored token. A failed mint is remembered in Redis so the others do not retry
+ * it: briefly for most failures, and for ten minutes when Zoho throttled us, after which one process
+ * (the one that takes the lock) probes with one mint (docs/zoho.md#unknown-how-long-a-mint-lockout-lasts).
+ * Meanwhile a token that has not expired yet is still served.
  *
  * The stored token is encrypted (AES-256-GCM, key derived from the credentials every worker already
  * holds): whoever can read Redis — a dashboard, a backup, MONITOR — must not get a live API token.
@@ -13,7 +16,7 @@
 import { createCipheriv, createDecipheriv, createHash, hkdfSync, randomBytes, randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { ErrorCodes, RelsyncError, isErrorCode } from '../errors.js';
-import type { AccessToken, TokenProvider } from './oauth-client.js';
+import { AccountsError, type AccessToken, type TokenProvider } from './oauth-client.js';
 
 export interface SharedTokenProviderOptions {
   redis: Redis;
@@ -30,6 +33,12 @@ export interface SharedTokenProviderOptions {
   lockTtlMs?: number;
   /** How long a failed mint is remembered so other processes fail fast instead of minting (ms). Default 30 s. */
   failureTtlMs?: number;
+  /**
+   * After Zoho throttled a mint, no process asks for a token for this long (ms); then one probes.
+   * Default 10 minutes: Zoho blocks "for the rest of the ten minutes", and asking again meanwhile may
+   * prolong the block (docs/zoho.md#unknown-how-long-a-mint-lockout-lasts).
+   */
+  throttleBlockMs?: number;
   /** Poll interval while another process mints (ms). Default 100. */
   pollMs?: number;
   now?: () => number;
@@ -39,7 +48,16 @@ const RELEASE_LUA = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.
 /** Drops the stored token only if it is still the one named by ARGV[1], its fingerprint. */
 const DROP_IF_SAME_LUA = `local v = redis.call('GET', KEYS[1]) if v and string.find(v, ARGV[1], 1, true) then return redis.call('DEL', KEYS[1]) end return 0`;
 
-interface StoredFailure { code: string; message: string; isRetryable: boolean }
+/** A failed mint as every process sees it, until `untilMs` (epoch ms by the injected clock). */
+interface StoredFailure {
+  code: string;
+  message: string;
+  isRetryable: boolean;
+  untilMs: number;
+  throttled?: boolean;
+  zohoError?: string;
+  httpStatus?: number;
+}
 type StoredToken = AccessToken & { mintedAtMs?: number };
 /** What the token key holds: the token sealed, and a fingerprint (not the token) to match invalidate() on. */
 interface SealedToken { v: 1; fp: string; iv: string; tag: string; data: string }
@@ -54,7 +72,7 @@ export class SharedTokenProvider implements TokenProvider {
   #inFlight: Promise<AccessToken> | undefined;
 
   constructor(options: SharedTokenProviderOptions) {
-    this.#o = { refreshAheadMs: 300_000, lockTtlMs: 30_000, failureTtlMs: 30_000, pollMs: 100, now: Date.now, ...options };
+    this.#o = { refreshAheadMs: 300_000, lockTtlMs: 30_000, failureTtlMs: 30_000, throttleBlockMs: 600_000, pollMs: 100, now: Date.now, ...options };
     const id = createHash('sha256').update(options.credentialsId).digest('hex').slice(0, 16);
     this.#tokenKey = `${options.prefix}:oauth:${id}:token`;
     this.#lockKey = `${options.prefix}:oauth:${id}:lock`;
@@ -83,12 +101,25 @@ export class SharedTokenProvider implements TokenProvider {
     const deadline = this.#o.now() + this.#o.lockTtlMs * 2;
     for (;;) {
       const stored = await this.#readStored();
-      if (stored) return (this.#cached = stored);
-      await this.#throwStoredFailure();
+      if (stored && this.#isFresh(stored)) return (this.#cached = stored);
+      const served = this.#duringFailure(await this.#readFailure(), stored);
+      if (served) return served;
       const lock = randomUUID();
       if ((await this.#o.redis.set(this.#lockKey, lock, 'PX', this.#o.lockTtlMs, 'NX')) === 'OK') {
         try {
-          return (this.#cached = (await this.#readStored()) ?? (await this.#mintAndStore()));
+          // Again under the lock: another process may have stored a token, or a failure, meanwhile. So
+          // after a throttle exactly one process probes, and the others see its answer.
+          const again = await this.#readStored();
+          if (again && this.#isFresh(again)) return (this.#cached = again);
+          const servedAgain = this.#duringFailure(await this.#readFailure(), again);
+          if (servedAgain) return servedAgain;
+          try {
+            return (this.#cached = await this.#mintAndStore());
+          } catch (error) {
+            // An early refresh that failed does not take away a token that still works.
+            if (again && this.#isUsable(again)) return again;
+            throw error;
+          }
         } finally {
           await this.#o.redis.eval(RELEASE_LUA, 1, this.#lockKey, lock);
         }
@@ -98,10 +129,10 @@ export class SharedTokenProvider implements TokenProvider {
     }
   }
 
+  /** The stored token, whatever its age; undefined when there is none or it cannot be opened. */
   async #readStored(): Promise<StoredToken | undefined> {
     const raw = await this.#o.redis.get(this.#tokenKey);
-    const token = raw ? this.#unseal(raw) : undefined;
-    return token && this.#isFresh(token) ? token : undefined;
+    return raw ? this.#unseal(raw) : undefined;
   }
 
   async #mintAndStore(): Promise<StoredToken> {
@@ -110,17 +141,27 @@ export class SharedTokenProvider implements TokenProvider {
     try {
       token = { ...(await this.#o.mint()), mintedAtMs };
     } catch (error) {
-      const failure: StoredFailure = {
-        code: (error as RelsyncError).code ?? 'ACCOUNTS_ERROR',
-        message: (error as Error).message,
-        isRetryable: (error as RelsyncError).isRetryable ?? true,
-      };
-      await this.#o.redis.set(this.#failureKey, JSON.stringify(failure), 'PX', this.#o.failureTtlMs);
-      throw error;
+      const failure = this.#failureOf(error);
+      await this.#o.redis.set(this.#failureKey, JSON.stringify(failure), 'PX', Math.max(1, failure.untilMs - this.#o.now()));
+      throw failure.throttled ? failureError(failure, error) : error;
     }
     const ttlMs = Math.max(1_000, token.expiresAtMs - this.#o.now());
     await this.#o.redis.multi().set(this.#tokenKey, this.#seal(token), 'PX', ttlMs).del(this.#failureKey).exec();
     return token;
+  }
+
+  #failureOf(error: unknown): StoredFailure {
+    const thrown = error as Partial<AccountsError> & Error;
+    const throttled = thrown.throttled === true;
+    return {
+      code: typeof thrown.code === 'string' ? thrown.code : ErrorCodes.ACCOUNTS_ERROR,
+      message: thrown.message,
+      isRetryable: thrown.isRetryable ?? true,
+      untilMs: this.#o.now() + (throttled ? this.#o.throttleBlockMs : this.#o.failureTtlMs),
+      ...(throttled ? { throttled } : {}),
+      ...(typeof thrown.zohoError === 'string' ? { zohoError: thrown.zohoError } : {}),
+      ...(typeof thrown.httpStatus === 'number' ? { httpStatus: thrown.httpStatus } : {}),
+    };
   }
 
   #seal(token: StoredToken): string {
@@ -145,13 +186,41 @@ export class SharedTokenProvider implements TokenProvider {
     }
   }
 
-  async #throwStoredFailure(): Promise<void> {
+  async #readFailure(): Promise<StoredFailure | undefined> {
     const raw = await this.#o.redis.get(this.#failureKey);
-    if (!raw) return;
+    if (!raw) return undefined;
     const failure = JSON.parse(raw) as StoredFailure;
-    // Stored by this class from a thrown RelsyncError; anything else in that key is an accounts failure.
-    throw new RelsyncError(isErrorCode(failure.code) ? failure.code : ErrorCodes.ACCOUNTS_ERROR, failure.message, { isRetryable: failure.isRetryable });
+    // Redis expires the key by the wall clock; the injected clock decides (tests move it by hours).
+    return typeof failure.untilMs === 'number' && failure.untilMs > this.#o.now() ? failure : undefined;
   }
+
+  /**
+   * While a failure is remembered nobody mints: a token that has not expired yet is still served (it
+   * was only due for an early refresh), else the failure is thrown. Undefined: no failure, go on.
+   */
+  #duringFailure(failure: StoredFailure | undefined, stored: StoredToken | undefined): StoredToken | undefined {
+    if (!failure) return undefined;
+    if (stored && this.#isUsable(stored)) return stored;
+    throw failureError(failure);
+  }
+
+  #isUsable(token: StoredToken): boolean {
+    return token.expiresAtMs - MIN_VALIDITY_MS > this.#o.now();
+  }
+}
+
+/** Below this much life left a stored token is not handed out, even during a failure. */
+const MIN_VALIDITY_MS = 5_000;
+
+/**
+ * What every process throws while a failure is remembered: Zoho's refusal as it was (an AccountsError,
+ * so callers still read `zohoError` and `throttled`), and after a throttle when the next mint may be asked.
+ */
+function failureError(failure: StoredFailure, cause?: unknown): RelsyncError {
+  const code = isErrorCode(failure.code) ? failure.code : ErrorCodes.ACCOUNTS_ERROR;
+  if (code !== ErrorCodes.ACCOUNTS_ERROR) return new RelsyncError(code, failure.message, { isRetryable: failure.isRetryable, cause });
+  const message = failure.throttled ? `${failure.message}; next try ${new Date(failure.untilMs).toISOString().replace(/\.\d{3}Z$/, 'Z')}` : failure.message;
+  return new AccountsError(message, { isRetryable: failure.isRetryable, throttled: failure.throttled, zohoError: failure.zohoError, httpStatus: failure.httpStatus, cause });
 }
 
 /** Names a token without revealing it. */

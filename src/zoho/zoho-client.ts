@@ -3,6 +3,12 @@
  * at most 100 entries (https://www.zoho.com/crm/developer/docs/api/v8/update-related-records-ext.html).
  * It never throws for HTTP or network problems: it returns a CallVerdict (call-verdict.ts) and leaves
  * retries, backoff and rate limits to the worker edge. Only getting a token may throw (AccountsError).
+ *
+ * A wrong API domain (ZOHO_API_DOMAIN or ZOHO_DC naming another data centre than the one that issued
+ * the token) looks like a dead token: INVALID_TOKEN. Re-minting on every such answer would spend the
+ * 10 mints per 10 minutes and end in "throttled" (docs/zoho.md#access-tokens). So a refused token gets
+ * one fresh token; when that one is refused too, the answer is `wrong-api-domain`, and no more tokens
+ * are minted for it.
  */
 import { Pool, type Dispatcher } from 'undici';
 import { MAX_ENTRIES_PER_CALL } from '../../jobs/sync-calls.job.js';
@@ -58,6 +64,8 @@ export interface ZohoClientOptions {
   dispatcher?: Dispatcher;
   /** Called after every HTTP exchange, for logs. Must not throw (errors are ignored). */
   onEvent?: (event: ZohoCallEvent) => void;
+  /** Clock, epoch ms, the token provider's (for a token's age). Default Date.now. */
+  now?: () => number;
 }
 
 interface Call {
@@ -68,9 +76,20 @@ interface Call {
 
 const DEFAULTS = { apiVersion: 'v8', connections: 10, connectTimeoutMs: 10_000, headersTimeoutMs: 60_000, bodyTimeoutMs: 60_000 };
 
+/**
+ * A token younger than this that the API refuses was not refused for its age. Within its first ten
+ * minutes no other mint can evict it either (the 16th live token evicts the oldest, and only 10 can be
+ * minted per 10 minutes): one minute is a wide margin.
+ */
+export const FRESH_TOKEN_MS = 60_000;
+/** Tokens already refused while fresh, remembered so a later refusal mints nothing (a few suffice). */
+const REMEMBERED_REFUSALS = 8;
+
 export class ZohoClient {
   readonly #options: ZohoClientOptions;
   readonly #pools = new Map<string, Pool>();
+  /** Tokens the API refused while fresh: the API domain is wrong for them. */
+  readonly #refusedFresh = new Set<string>();
   #closed = false;
 
   constructor(options: ZohoClientOptions) {
@@ -80,7 +99,8 @@ export class ZohoClient {
 
   /**
    * One call. On 'token-invalid' the token is invalidated and the call resent ONCE with a fresh token,
-   * without spending an attempt (STYLE Code 3); a second token-invalid is returned as is.
+   * without spending an attempt (STYLE Code 3); a second token-invalid is returned as is, unless the
+   * token refused was minted moments ago: then 'wrong-api-domain'.
    */
   async updateRelated(request: RelatedUpdateRequest, options: { signal?: AbortSignal } = {}): Promise<CallVerdict> {
     validateRequest(request);
@@ -102,10 +122,27 @@ export class ZohoClient {
     const token = await this.#options.tokens.getToken();
     const first = await this.#send(token, { request, path, isTokenRetry: false }, signal);
     if (first.kind !== 'token-invalid') return first;
+    if (this.#refusedFresh.has(token.accessToken)) return this.#wrongApiDomain(first, token);
     // Expired or revoked (docs/zoho.md#access-tokens): drop it; the provider mints or loads a new one.
     await this.#options.tokens.invalidate(token.accessToken);
     const fresh = await this.#options.tokens.getToken();
-    return this.#send(fresh, { request, path, isTokenRetry: true }, signal);
+    const second = await this.#send(fresh, { request, path, isTokenRetry: true }, signal);
+    if (second.kind !== 'token-invalid' || fresh.accessToken === token.accessToken || !this.#isFresh(fresh)) return second;
+    // Kept, not invalidated: another token would be refused the same way.
+    if (this.#refusedFresh.size >= REMEMBERED_REFUSALS) this.#refusedFresh.clear();
+    this.#refusedFresh.add(fresh.accessToken);
+    return this.#wrongApiDomain(second, fresh);
+  }
+
+  #isFresh(token: AccessToken): boolean {
+    const now = (this.#options.now ?? Date.now)();
+    return token.mintedAtMs !== undefined && now - token.mintedAtMs < FRESH_TOKEN_MS && now < token.expiresAtMs;
+  }
+
+  #wrongApiDomain(refusal: Extract<CallVerdict, { kind: 'token-invalid' }>, token: AccessToken): CallVerdict {
+    const origin = this.#originFor(token);
+    const message = `Zoho API ${origin} refused a fresh token (${refusal.code}): wrong data centre; check ZOHO_API_DOMAIN and ZOHO_DC`;
+    return { kind: 'wrong-api-domain', code: refusal.code, message, ...(refusal.httpStatus === undefined ? {} : { httpStatus: refusal.httpStatus }) };
   }
 
   async #send(token: AccessToken, call: Call, signal?: AbortSignal): Promise<CallVerdict> {
@@ -235,6 +272,7 @@ function validateOptions(options: ZohoClientOptions): void {
     positiveNumber('headersTimeoutMs', options.headersTimeoutMs),
     positiveNumber('bodyTimeoutMs', options.bodyTimeoutMs),
     options.limit === undefined || typeof options.limit === 'function' ? undefined : 'limit: expected a function',
+    options.now === undefined || typeof options.now === 'function' ? undefined : 'now: expected a function',
   ]);
 }
 

@@ -1,16 +1,18 @@
 /**
- * `relsync check` against the simulator over real HTTP: its accounts server mints the token, its
- * `settings/fields` and `settings/related_lists` answer the metadata reads. Lines are asserted
- * exactly: they are what a user reads to fix their setup.
+ * `relsync check` against the simulator over real HTTP: its accounts server mints the token (shared
+ * with the workers through the run's Redis, under a fresh prefix per test), its `settings/fields` and
+ * `settings/related_lists` answer the metadata reads. Lines are asserted exactly: they are what a user
+ * reads to fix their setup.
  */
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, inject, it } from 'vitest';
 import { runCheck } from '../../src/cli/commands/check-command.js';
 import { loadConfig } from '../../src/config/config.js';
 import { freePort } from '../../src/dev/private-redis.js';
 import type { RunningSimulator, SimulatorOptions } from '../../src/simulator/index.js';
+import { testPrefix } from '../helpers/redis.js';
 import { closeSimulators, startTestSimulator } from '../helpers/simulator.js';
 import { useTempDir } from '../helpers/temp-dir.js';
 
@@ -23,7 +25,10 @@ afterEach(closeSimulators);
 const simulator = (options: Partial<SimulatorOptions> = {}): Promise<RunningSimulator> => startTestSimulator({ contacts: 5, deals: 5, ...options });
 
 function envFor(sim: RunningSimulator, extra: Record<string, string> = {}): Record<string, string> {
-  return { ZOHO_ACCOUNTS_URL: sim.url, ZOHO_CLIENT_ID: '1000.CHECKCLIENT', ZOHO_CLIENT_SECRET: SECRET, ZOHO_REFRESH_TOKEN: sim.options.refreshToken, ...extra };
+  return {
+    REDIS_URL: inject('redisUrl'), RELSYNC_PREFIX: testPrefix('t-check'),
+    ZOHO_ACCOUNTS_URL: sim.url, ZOHO_CLIENT_ID: '1000.CHECKCLIENT', ZOHO_CLIENT_SECRET: SECRET, ZOHO_REFRESH_TOKEN: sim.options.refreshToken, ...extra,
+  };
 }
 
 async function check(env: Record<string, string>, profile = 'contacts-deals', file?: string): Promise<{ code: number; stdout: string[]; stderr: string[] }> {
@@ -275,5 +280,41 @@ describe('relsync check', () => {
       message: 'other.csv: missing column(s) contact_ext_id, deal_ext_id, contact_role for profile contacts-deals; the file has: a, b',
     });
     expect(sim.counters.tokenRequests).toBe(0);
+  });
+
+  it('mints at most one token for ten checks, and none while a valid one is shared', async () => {
+    const sim = await simulator();
+    const env = envFor(sim);
+    const results = await Promise.all(Array.from({ length: 10 }, () => check(env)));
+    expect(results.map((r) => r.code)).toEqual(Array(10).fill(0));
+    expect(sim.counters.tokensMinted).toBe(1);
+    const again = await check(env);
+    expect(again.stdout[0]).toBe(`✓ ZOHO_REFRESH_TOKEN: using the access token the workers share (issued by ${sim.url}); API domain ${sim.url}`);
+    expect(sim.counters.tokenRequests).toBe(1);
+  });
+
+  it('renews a shared token the API no longer accepts, once', async () => {
+    const sim = await simulator();
+    const env = envFor(sim);
+    expect((await check(env)).code).toBe(0);
+    sim.expireTokens(); // an hour has passed: the shared token is dead
+    const result = await check(env);
+    expect(result.stderr).toEqual([]);
+    expect(result.code).toBe(0);
+    expect(sim.counters.tokensMinted).toBe(2);
+  });
+
+  it('names the API domain when a fresh token is refused too, after one new token', async () => {
+    const sim = await simulator();
+    const otherDataCentre = await simulator(); // the API of another data centre knows none of sim's tokens
+    const env = envFor(sim);
+    expect((await check(env)).code).toBe(0); // a token is shared now
+    const result = await check({ ...env, ZOHO_API_DOMAIN: otherDataCentre.url });
+    expect(result.stderr).toEqual([
+      `✗ ZOHO_API_DOMAIN: the Zoho API at ${otherDataCentre.url} rejected a token just issued (INVALID_TOKEN) — the API domain must be in the same data centre as the accounts server: check ZOHO_DC, ZOHO_ACCOUNTS_URL and ZOHO_API_DOMAIN`,
+    ]);
+    expect(result.code).toBe(1);
+    expect(sim.counters.tokensMinted).toBe(2); // the shared one, then one fresh token: no more
+    expect(otherDataCentre.counters.calls).toBe(2);
   });
 });

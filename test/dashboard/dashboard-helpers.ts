@@ -1,12 +1,11 @@
 /** Shared by the dashboard tests: Debian's headless Chromium, and the CSRF token as a browser gets it. */
-import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type BrowserContext } from 'playwright-core';
 import { request } from 'undici';
+import { inject } from 'vitest';
 
-const CHROMIUM = '/usr/bin/chromium';
 const CHROMIUM_ARGS = [
   '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
   '--disable-background-networking', '--disable-component-update', '--disable-sync',
@@ -17,12 +16,16 @@ export interface Browser {
   close(): Promise<void>;
 }
 
-/** A fresh Chromium profile; without Chromium the test fails loudly, never skips (CI installs it). */
+/**
+ * A fresh Chromium profile. The test setup finds Chromium or installs it (src/dev/system-programs.ts);
+ * without it the test fails loudly with the line saying what to install, never skips.
+ */
 export async function openBrowser(): Promise<Browser> {
-  if (!existsSync(CHROMIUM)) throw new Error(`headless Chromium not found at ${CHROMIUM}: install it (apt-get install chromium) to run the dashboard tests`);
+  const found = inject('chromium');
+  if (found.path === null) throw new Error(found.missing);
   // launchPersistentContext: Playwright's way to give Chromium a fresh --user-data-dir.
   const profileDir = await mkdtemp(join(tmpdir(), 'relsync-chromium-'));
-  const context = await chromium.launchPersistentContext(profileDir, { executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS });
+  const context = await chromium.launchPersistentContext(profileDir, { executablePath: found.path, headless: true, args: CHROMIUM_ARGS });
   return {
     context,
     async close() {

@@ -1,6 +1,6 @@
 /**
  * `relsync dashboard`: Bull Board over the real queues on the run's private Redis, opened in a real
- * headless Chromium (Debian's /usr/bin/chromium, driven by playwright-core). The assertions are taken
+ * headless Chromium (Debian's chromium, found or installed by the test setup, driven by playwright-core). The assertions are taken
  * from the page as Bull Board 9 renders it: one card per queue, its name a link to `/queue/<name>`.
  * Every request the page makes is recorded: all must go to the board itself, none to the internet.
  * CSRF and the token are in dashboard-security.test.ts.

@@ -2,14 +2,18 @@
  * Zoho's limits and faults, for real: the simulator answers 429s, 500s, lost responses, expiring
  * tokens, a refused refresh token and exhausted credits; the run ledger and the simulator are the oracle.
  */
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { useCleanup } from '../helpers/cleanup.js';
 import { startHarness } from '../helpers/harness.js';
 import { associationsOf, writePairs } from '../helpers/pairs.js';
 import { eventually } from '../helpers/eventually.js';
+import { closeSimulators, startTestSimulator } from '../helpers/simulator.js';
 
 describe('Zoho limits and faults', () => {
   const closeAfter = useCleanup();
+  afterEach(async () => {
+    await closeSimulators();
+  });
 
   it('rides out a 429 storm by backing off the whole queue, without spending attempts', async () => {
     // We allow 6 calls in flight, the org only 2: Zoho answers 429 to the surplus.
@@ -99,5 +103,18 @@ describe('Zoho limits and faults', () => {
     expect(report.map((l) => [l._status, l._code])).toEqual([['error', 'DUPLICATE_DATA'], ['success', 'SUCCESS'], ['success', 'SUCCESS']]);
     expect(report[1]!._message).toMatch(/^already associated: Zoho answered DUPLICATE_DATA to a re-sent call/);
     expect(associationsOf(h.sim)).toEqual(file.associations);
+  });
+
+  it('fails the import with the reason after one fresh token when the API is another data centre\'s, without minting again', async () => {
+    const otherDataCentre = await startTestSimulator(); // its API knows none of the tokens our accounts server issues
+    const h = closeAfter(await startHarness({ env: { ZOHO_API_DOMAIN: otherDataCentre.url, ZOHO_CONCURRENCY: '4', RELSYNC_PAUSE_PROBE_MS: '200' } }));
+    const file = await writePairs(h.sim, h.dir, 30, 2);
+    const record = await h.waitDone(await h.importFile(file.path));
+    const reason = `Zoho API ${otherDataCentre.url} refused a fresh token (INVALID_TOKEN): wrong data centre; check ZOHO_API_DOMAIN and ZOHO_DC`;
+    expect(record).toMatchObject({ state: 'failed', failedReason: reason, success: 0, error: file.rows, retries: 0 });
+    expect(h.sim.counters).toMatchObject({ tokensMinted: 2, mintsDenied: 0 }); // the first token, then one fresh token
+    expect(otherDataCentre.counters.calls).toBeLessThanOrEqual(2 * 4); // at most the calls in flight, each sent twice
+    const report = await h.readReport(record.reportPath!);
+    expect(new Set(report.map((line) => `${line._status} ${line._code} ${line._message}`))).toEqual(new Set([`error IMPORT_FAILED ${reason}`]));
   });
 });

@@ -1,14 +1,25 @@
 /**
  * One private redis-server for the whole run; each test file uses its own key prefix.
  * Tests that restart Redis start their own with startTestRedis().
+ *
+ * What the tests need from the system comes first, the way the demo gets its Redis
+ * (src/dev/system-programs.ts): redis-server and Chromium (for the dashboard test) are installed with
+ * apt-get when missing and we are root; otherwise one line says what to install. Without redis-server
+ * nothing can run; without Chromium only the dashboard test fails, with that line.
  */
 import type { TestProject } from 'vitest/node';
+import { CHROMIUM, providePrograms, REDIS_SERVER } from '../../src/dev/system-programs.js';
 import { startTestRedis, type TestRedis } from './redis-server.js';
 
 let redis: TestRedis | undefined;
 
 export async function setup(project: TestProject): Promise<void> {
-  redis = await startTestRedis();
+  const log = (line: string): void => console.error(`[test setup] ${line}`);
+  const [redisServer, chromium] = await providePrograms([REDIS_SERVER, CHROMIUM], { path: process.env.PATH ?? '', log });
+  if (!redisServer || 'missing' in redisServer) throw new Error(redisServer?.missing ?? 'redis-server is not installed');
+  if (!chromium || 'missing' in chromium) log(`${chromium?.missing ?? 'chromium is not installed'} (only the dashboard test needs it)`);
+  project.provide('chromium', chromium && 'path' in chromium ? { path: chromium.path, missing: null } : { path: null, missing: chromium?.missing ?? 'chromium is not installed' });
+  redis = await startTestRedis({ binary: redisServer.path });
   project.provide('redisUrl', redis.url);
 }
 
@@ -19,5 +30,7 @@ export async function teardown(): Promise<void> {
 declare module 'vitest' {
   export interface ProvidedContext {
     redisUrl: string;
+    /** Headless Chromium for the dashboard test, or the line saying what to install. */
+    chromium: { path: string; missing: null } | { path: null; missing: string };
   }
 }

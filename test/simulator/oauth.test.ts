@@ -81,6 +81,14 @@ describe('simulator: token endpoint', () => {
     expect((await tokenRequest(sim, refreshParams())).status).toBe(400);
   });
 
+  it('answers the denied mint in the account\'s language when asked (mintDeniedLanguage zh)', async () => {
+    const sim = await startTestSimulator({ mintLimit: 1, mintDeniedLanguage: 'zh' });
+    expect((await tokenRequest(sim, refreshParams())).status).toBe(200);
+    const denied = await tokenRequest(sim, refreshParams());
+    expect(denied.status).toBe(400);
+    expect(denied.body).toEqual({ error: '拒绝访问', error_description: '您已连续提出过多请求，请稍后再试。', status: 'failure' });
+  });
+
   it('keeps at most 15 live tokens: the 16th mint invalidates the oldest', async () => {
     const sim = await startTestSimulator({ mintLimit: 100 });
     const tokens: string[] = [];

@@ -45,7 +45,7 @@ describe('OAuthClient.mint', () => {
     const { server, client } = await setup([
       reply(200, { access_token: '1000.aaaa1111bbbb.cccc2222dddd', expires_in: 3600, api_domain: 'https://www.zohoapis.eu', token_type: 'Bearer' }),
     ]);
-    expect(await client.mint()).toEqual({ accessToken: '1000.aaaa1111bbbb.cccc2222dddd', apiDomain: 'https://www.zohoapis.eu', expiresAtMs: NOW + 3_600_000 });
+    expect(await client.mint()).toEqual({ accessToken: '1000.aaaa1111bbbb.cccc2222dddd', apiDomain: 'https://www.zohoapis.eu', expiresAtMs: NOW + 3_600_000, mintedAtMs: NOW });
     const [sent] = server.requests;
     expect(sent?.method).toBe('POST');
     expect(sent?.rawPath).toBe('/oauth/v2/token');
@@ -63,26 +63,44 @@ describe('OAuthClient.mint', () => {
     expect((await client.mint()).expiresAtMs).toBe(NOW + 3_600_000);
   });
 
-  it('HTTP 200 with {"error":"invalid_code"} → AccountsError invalid_code, not retryable', async () => {
+  it('HTTP 200 with {"error":"invalid_code"} → AccountsError invalid_code, not retryable, one short line naming the variable', async () => {
     const { client } = await setup([reply(200, { error: 'invalid_code' })]);
     const error = await mintError(client);
-    expect(error).toMatchObject({ zohoError: 'invalid_code', isRetryable: false, httpStatus: 200 });
-    expect(error.message).toMatch(/invalid_code; the refresh token is invalid/);
+    expect(error).toMatchObject({ zohoError: 'invalid_code', isRetryable: false, throttled: false, httpStatus: 200 });
+    expect(error.message).toBe('ZOHO_REFRESH_TOKEN refused (invalid_code): revoked, or from another data centre (ZOHO_DC)');
   });
 
   it('invalid_client is not retryable either', async () => {
     const { client } = await setup([reply(200, { error: 'invalid_client' })]);
-    expect(await mintError(client)).toMatchObject({ zohoError: 'invalid_client', isRetryable: false });
+    expect(await mintError(client)).toMatchObject({ zohoError: 'invalid_client', isRetryable: false, throttled: false });
   });
 
-  it('Access Denied (throttled minting) → retryable', async () => {
-    const body = {
-      error: 'Access Denied',
-      error_description: 'You have made too many requests continuously. Please try again after some time.',
-      status: 'failure',
-    };
+  // The throttle answer as recorded in English and from a Chinese-language account
+  // (docs/zoho.md#errors-from-the-accounts-server): the words differ, the status and shape do not.
+  const THROTTLE_ANSWERS = [
+    { error: 'Access Denied', error_description: 'You have made too many requests continuously. Please try again after some time.', status: 'failure' },
+    { error: '拒绝访问', error_description: '您已连续提出过多请求，请稍后再试。', status: 'failure' },
+    { error: 'Accès refusé', error_description: 'Trop de requêtes.', status: 'failure' },
+  ];
+
+  it.each(THROTTLE_ANSWERS)('HTTP 400 with status "failure" is a throttle whatever its language: $error', async (body) => {
     const { client } = await setup([reply(400, body)]);
-    expect(await mintError(client)).toMatchObject({ zohoError: 'Access Denied', isRetryable: true, httpStatus: 400 });
+    const error = await mintError(client);
+    expect(error).toMatchObject({ zohoError: body.error, isRetryable: true, throttled: true, httpStatus: 400, description: body.error_description });
+    expect(error.message).toBe('Zoho throttles token requests (10 per 10 minutes)');
+  });
+
+  it('tells a throttle from a refused credential by status and shape', async () => {
+    const { client } = await setup([
+      reply(200, { error: '拒绝访问', status: 'failure' }), // the documented body with Zoho's usual HTTP 200
+      reply(429, '<html>slow down</html>'),
+      reply(400, { error: 'invalid_code', status: 'failure' }), // a machine code is never a throttle
+      reply(200, { error: 'invalid_client_secret' }),
+    ]);
+    expect(await mintError(client)).toMatchObject({ throttled: true });
+    expect(await mintError(client)).toMatchObject({ throttled: true, httpStatus: 429 });
+    expect(await mintError(client)).toMatchObject({ throttled: false, zohoError: 'invalid_code' });
+    expect(await mintError(client)).toMatchObject({ throttled: false, isRetryable: false, message: 'ZOHO_CLIENT_SECRET refused (invalid_client_secret)' });
   });
 
   it('5xx with an HTML page → retryable; an unexpected 4xx page → not', async () => {
@@ -95,13 +113,14 @@ describe('OAuthClient.mint', () => {
     const client = new OAuthClient({ accountsUrl: await closedPortUrl(), clientId: 'id', clientSecret: SECRET, refreshToken: REFRESH });
     const error = await mintError(client);
     expect(error.isRetryable).toBe(true);
-    expect(error.message).toMatch(/ECONNREFUSED/);
+    expect(error.message).toMatch(/^the Zoho accounts server http:\/\/127\.0\.0\.1:\d+ did not answer \(ECONNREFUSED\)$/);
   });
 
   it('never repeats the secret or refresh token, even when Zoho echoes them', async () => {
-    const { client } = await setup([reply(200, { error: 'invalid_client', error_description: `bad ${SECRET} for ${REFRESH}` })]);
+    const { client } = await setup([reply(200, { error: `no ${SECRET}`, error_description: `bad ${SECRET} for ${REFRESH}` })]);
     const error = await mintError(client);
     expect(error.message).toContain('[redacted]');
+    expect(error.description).toBe('bad [redacted] for [redacted]');
   });
 
   it('validates its options without echoing secrets', () => {

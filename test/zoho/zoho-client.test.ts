@@ -22,12 +22,16 @@ function relatedRequest(base = 'C-1'): RelatedUpdateRequest {
   return { module: 'Contacts', base, relatedList: 'Deals', xExternal: X_EXTERNAL, entries: [{ External_Deal_ID: 'D-77', Contact_Role: '111111000000026002' }] };
 }
 
-/** Tokens tok-1, tok-2, … for the given API domain; counts mints. */
-function countingTokens(apiDomain: string): { tokens: MemoryTokenProvider; mints: () => number } {
+/**
+ * Tokens tok-1, tok-2, … for the given API domain; counts mints. `clock`: tokens say when they were
+ * minted (as the real providers' do), by this clock; without it their age is unknown.
+ */
+function countingTokens(apiDomain: string, clock?: () => number): { tokens: MemoryTokenProvider; mints: () => number } {
   let minted = 0;
   const mint = async (): Promise<AccessToken> => {
     minted += 1;
-    return { accessToken: `tok-${minted}`, apiDomain, expiresAtMs: Date.now() + 3_600_000 };
+    const token = { accessToken: `tok-${minted}`, apiDomain, expiresAtMs: Date.now() + 3_600_000 };
+    return clock ? { ...token, mintedAtMs: clock() } : token;
   };
   return { tokens: new MemoryTokenProvider({ mint }), mints: () => minted };
 }
@@ -39,7 +43,7 @@ afterEach(async () => {
 
 async function setup(steps: Step[], options: Partial<ConstructorParameters<typeof ZohoClient>[0]> = {}) {
   const server = await startScriptedServer(steps);
-  const { tokens, mints } = countingTokens(server.url);
+  const { tokens, mints } = countingTokens(server.url, options.now);
   const client = new ZohoClient({ tokens, ...options });
   cleanups.push(() => server.close(), () => client.close());
   return { server, client, mints };
@@ -100,6 +104,24 @@ describe('ZohoClient.updateRelated', () => {
     const { server, client } = await setup([reply(401, INVALID_TOKEN), reply(401, INVALID_TOKEN)]);
     expect(await client.updateRelated(relatedRequest())).toMatchObject({ kind: 'token-invalid', code: 'INVALID_TOKEN' });
     expect(server.requests).toHaveLength(2);
+  });
+
+  it('reads a fresh token refused too as a wrong API domain, after exactly one new token, and mints no more for it', async () => {
+    let now = Date.now();
+    const { server, client, mints } = await setup([reply(401, INVALID_TOKEN), reply(401, INVALID_TOKEN), reply(401, INVALID_TOKEN)], { now: () => now });
+    const message = `Zoho API ${server.url} refused a fresh token (INVALID_TOKEN): wrong data centre; check ZOHO_API_DOMAIN and ZOHO_DC`;
+    expect(await client.updateRelated(relatedRequest())).toEqual({ kind: 'wrong-api-domain', code: 'INVALID_TOKEN', httpStatus: 401, message });
+    expect(mints()).toBe(2);
+    now += 10 * 60_000; // later, the same token is refused again: no new token, the same answer
+    expect(await client.updateRelated(relatedRequest())).toMatchObject({ kind: 'wrong-api-domain', message });
+    expect(mints()).toBe(2);
+    expect(server.requests.map((r) => r.headers.authorization)).toEqual(['Zoho-oauthtoken tok-1', 'Zoho-oauthtoken tok-2', 'Zoho-oauthtoken tok-2']);
+  });
+
+  it('reads a refused new token older than a minute as a dead token, not a wrong domain', async () => {
+    let now = Date.now();
+    const { client } = await setup([reply(401, INVALID_TOKEN), reply(401, INVALID_TOKEN)], { now: () => { const t = now; now += 61_000; return t; } });
+    expect(await client.updateRelated(relatedRequest())).toMatchObject({ kind: 'token-invalid' });
   });
 
   it('answers an exact sequence reset → 429 → 200 with retry, rate-limited, results', async () => {

@@ -21,16 +21,18 @@ const profile = parseProfile({
 
 const call = { importId: 'imp-1', base: 'C-1', entries: [{ row: 1, related: 'D-1', fields: { Contact_Role: 'R1' } }, { row: 2, related: 'D-2' }] };
 
-function memoryLedger(known: RowOutcome[] = [], stop?: { code: StopCode; reason: string }) {
+function memoryLedger(known: RowOutcome[] = [], initialStop?: { code: StopCode; reason: string }) {
   const outcomes = new Map(known.map((o) => [o.row, o]));
   const counters: Record<string, number> = {};
+  let stop = initialStop;
   const ledger: SyncDeps['ledger'] = {
     getOutcomes: async (_id, rows) => rows.map((row) => outcomes.get(row)),
     increment: async (_id, counter, by = 1) => void (counters[counter] = (counters[counter] ?? 0) + by),
     recordOutcomes: async (_id, list) => list.filter((o) => !outcomes.has(o.row) && outcomes.set(o.row, o)).length,
     stopOf: async () => stop,
+    stopImport: async (_id, code, reason) => (stop ??= { code, reason }), // the first stop wins
   };
-  return { ledger, outcomes, counters };
+  return { ledger, outcomes, counters, stopOf: () => stop };
 }
 
 function answering(verdict: CallVerdict | Error) {
@@ -141,5 +143,19 @@ describe('syncCall', () => {
     const failed = memoryLedger([], { code: 'IMPORT_FAILED', reason: 'the import job failed: stalled' });
     await syncCall({ ledger: failed.ledger, client: none.client }, call, ctx());
     expect(failed.outcomes.get(1)).toMatchObject({ status: 'error', code: 'IMPORT_FAILED' });
+  });
+
+  it('fails the import at once on a wrong API domain: the call\'s rows get the reason, later calls send nothing', async () => {
+    const reason = 'Zoho API https://www.zohoapis.com refused a fresh token (INVALID_TOKEN): wrong data centre; check ZOHO_API_DOMAIN and ZOHO_DC';
+    const memory = memoryLedger();
+    const wrong = answering({ kind: 'wrong-api-domain', code: 'INVALID_TOKEN', message: reason, httpStatus: 401 });
+    const step = await syncCall({ ledger: memory.ledger, client: wrong.client }, call, ctx());
+    expect(step).toEqual({ kind: 'done', sent: 0, recorded: 2, stopped: { code: 'IMPORT_FAILED', reason } });
+    expect(memory.stopOf()).toEqual({ code: 'IMPORT_FAILED', reason });
+    expect(memory.outcomes.get(1)).toEqual({ row: 1, status: 'error', code: 'IMPORT_FAILED', message: reason });
+    expect(memory.counters.calls).toBe(1);
+    const next = { ...call, base: 'C-2', entries: [{ row: 3, related: 'D-3' }] };
+    expect(await syncCall({ ledger: memory.ledger, client: wrong.client }, next, ctx())).toEqual({ kind: 'done', sent: 0, recorded: 1 });
+    expect(wrong.sent).toHaveLength(1);
   });
 });
