@@ -5,6 +5,8 @@
  * - 429: rate-limit the WHOLE queue (every worker backs off, not just this job) and hand the job back
  *   without spending an attempt — until 429s have lasted `rateLimitMaxWaitMs`, then they count;
  * - paused (no token can be had): same hand-back, with the import's status saying why.
+ * After each answered call the import guard (usecases/import-guard.ts) may stop the import (ABORTED):
+ * the calls after it, in this job and every other, are not sent.
  */
 import { RateLimitError, type Job, type Queue } from 'bullmq';
 import type { Logger } from 'pino';
@@ -14,6 +16,7 @@ import { ErrorCodes, RelsyncError } from '../errors.js';
 import type { RunLedger } from '../ledger/run-ledger.js';
 import type { Profile } from '../profile/profile.js';
 import { requireStoredProfile } from '../usecases/import-record.js';
+import { guardAfterCall, guardSettingsFor } from '../usecases/import-guard.js';
 import { syncCall, type CreditGate, type RelatedRecordsClient, type SyncStep } from '../usecases/sync-call.js';
 import { backoffDelayMs } from '../zoho/backoff.js';
 import { ConcurrencyGovernor } from './concurrency-governor.js';
@@ -125,6 +128,10 @@ export function createSyncProcessor(deps: SyncProcessorDeps) {
       total.sent += step.sent;
       total.recorded += step.recorded;
       await afterDone(importId, step);
+      if (step.answer) {
+        const stop = await guardAfterCall({ ledger: deps.ledger }, importId, step.answer, guardSettingsFor(deps.config.abort, profile));
+        if (stop) log.warn({ code: stop.code, reason: stop.reason }, 'import stopped: no further calls');
+      }
     }
     return total;
   };

@@ -32,7 +32,7 @@ export async function startImport(deps: StartDeps, importId: string, payload: Im
   const chosen = payload.reportPath !== undefined && payload.reportPath !== existing?.reportPath ? await confinedReportPath(payload.reportPath, config) : payload.reportPath;
   const reportPath = chosen ?? existing?.reportPath ?? defaultReportPath(config, importId);
   if (existing) return { sourcePath: existing.source, reportPath };
-  const resolved = await resolveProfile(payload.profile, config.importRoot, { confine: true });
+  const resolved = withAbort(await resolveProfile(payload.profile, config.importRoot, { confine: true }), payload.abort);
   await checkReportTarget(reportPath);
   const source = await scheduledSource(deps, importId, payload, resolved);
   const sourcePath = await materializeSource(source, {
@@ -60,6 +60,15 @@ export async function startImport(deps: StartDeps, importId: string, payload: Im
   if (recorded.duplicate) return { sourcePath, reportPath, duplicateOf: recorded.importId };
   const record = await ledger.getImport(importId);
   return { sourcePath: record?.source ?? sourcePath, reportPath };
+}
+
+/**
+ * The payload's `abort` wins over the profile's, key by key: the import's stored profile carries the
+ * brake it runs with, so every worker that syncs it reads the same one.
+ */
+function withAbort(resolved: { name: string; profile: Profile }, abort: ImportJobPayload['abort']): { name: string; profile: Profile } {
+  if (!abort) return resolved;
+  return { ...resolved, profile: { ...resolved.profile, abort: { ...resolved.profile.abort, ...abort } } };
 }
 
 /**

@@ -75,7 +75,7 @@ describe('parseProfile', () => {
       expect.objectContaining({
         code: 'PROFILE_INVALID',
         message:
-          'profile.json: expected only the keys name, module, relatedList, base, related, fields, csv, got unknown key \'extra\'; ' +
+          'profile.json: expected only the keys name, module, relatedList, base, related, fields, csv, abort, got unknown key \'extra\'; ' +
           "module: expected a Zoho API name (letters, digits, underscore), got 'Con tacts'; " +
           'relatedList: expected a Zoho API name (letters, digits, underscore), got nothing; ' +
           "base: expected only the keys column, externalField, got unknown key 'colum'; " +
@@ -85,6 +85,17 @@ describe('parseProfile', () => {
           "fields.Contact_Role: expected a column name, got ''; " +
           "fields: expected keys that are Zoho API names (letters, digits, underscore), got 'Bad Name'; " +
           "csv.delimiter: expected one character other than a quote or line break, got ';;'",
+      }),
+    );
+  });
+
+  it('reads the error-rate brake of "abort", every bad value named', () => {
+    expect(parseProfile({ ...CONTRACT_CONTACTS_DEALS, abort: { errorRate: 0.5, minRows: 200 } }, 'p.json').abort).toStrictEqual({ errorRate: 0.5, minRows: 200 });
+    expect(parseProfile({ ...CONTRACT_CONTACTS_DEALS, abort: { errorRate: 0 } }, 'p.json').abort).toStrictEqual({ errorRate: 0 });
+    expect(() => parseProfile({ ...CONTRACT_CONTACTS_DEALS, abort: { errorRate: '50%', minRows: 0.5, after: 3 } }, 'p.json')).toThrow(
+      expect.objectContaining({
+        code: 'PROFILE_INVALID',
+        message: "p.json: abort: expected only the keys errorRate, minRows, got unknown key 'after'; abort.errorRate: expected a number from 0 to 1 (e.g. 0.5), got '50%'; abort.minRows: expected an integer >= 1, got 0.5",
       }),
     );
   });
