@@ -12,6 +12,8 @@ export interface ProgressReporter {
   stop(): void;
 }
 
+const STOPPED: Record<NonNullable<ImportRecord['stopCode']>, string> = { ABORTED: 'aborted', CANCELLED: 'cancelled', IMPORT_FAILED: 'failed' };
+
 export function doneRows(record: ImportRecord): number {
   return record.success + record.error + record.skipped;
 }
@@ -30,8 +32,10 @@ export async function waitForImport(ledger: Pick<RunLedger, 'getImport'>, import
 export function summaryLine(record: ImportRecord): string {
   if (record.state === 'failed') return `${record.id} failed: ${record.failedReason ?? 'unknown reason'}`;
   const counts = `${record.rows ?? 0} rows: ${record.success} success, ${record.error} error, ${record.skipped} skipped; ${record.calls} Zoho calls`;
-  if (record.reportError) return `${record.id} ${record.state}: ${counts}\nreport not written: ${record.reportError}; run 'relsync report ${record.id}' once the disk is fixed`;
-  return `${record.id} ${record.state}: ${counts}${record.reportPath ? `\nreport: ${record.reportPath}` : ''}`;
+  // Stopped early (the import guard, `relsync cancel`): why comes first, on the same line.
+  const head = record.stopCode ? `${record.id} ${STOPPED[record.stopCode]}: ${record.stopReason ?? ''} — ${counts}` : `${record.id} ${record.state}: ${counts}`;
+  if (record.reportError) return `${head}\nreport not written: ${record.reportError}; run 'relsync report ${record.id}' once the disk is fixed`;
+  return `${head}${record.reportPath ? `\nreport: ${record.reportPath}` : ''}`;
 }
 
 /** Follow an import to its end on stderr: live progress, then the summary line. */

@@ -34,6 +34,8 @@ export async function runImport(io: CliIO, config: Config, file: string, options
 
 export function exitCodeFor(record: ImportRecord): number {
   if (record.state === 'failed') return ExitCode.couldNotRun;
+  // Stopped early (aborted or cancelled): the file was not applied, even if no row is in error.
+  if (record.stopCode) return ExitCode.rowsInError;
   // Every row was sent, but the report is missing: not "could not run", and not a clean 0 either.
   return record.error > 0 || record.reportError ? ExitCode.rowsInError : ExitCode.ok;
 }

@@ -11,6 +11,7 @@ export function statusJson(record: ImportRecord): Record<string, unknown> {
     rows: record.rows ?? null, done: doneRows(record), success: record.success, error: record.error, skipped: record.skipped,
     calls: record.calls, retries: record.retries, rateLimited: record.rateLimited, plannedCalls: record.plannedCalls ?? null,
     paused: record.pausedReason ? { reason: record.pausedReason, until: record.pausedUntil ? new Date(record.pausedUntil).toISOString() : null } : null,
+    stopped: record.stopCode ? { code: record.stopCode, reason: record.stopReason ?? '' } : null,
     failedReason: record.failedReason ?? null, reportPath: record.reportPath ?? null, retryOf: record.retryOf ?? null,
     createdAt: new Date(record.createdAt).toISOString(), finishedAt: record.finishedAt ? new Date(record.finishedAt).toISOString() : null,
   };
@@ -24,6 +25,7 @@ export function statusText(record: ImportRecord): string {
     `rows     ${doneRows(record)}/${record.rows ?? '?'} done: ${record.success} success, ${record.error} error, ${record.skipped} skipped`,
     `calls    ${record.calls} to Zoho, ${record.retries} retried, ${record.rateLimited} answered 429`,
   ];
+  if (record.stopCode) lines.push(`stopped  ${record.stopCode}: ${record.stopReason ?? ''}`);
   if (record.failedReason) lines.push(`failed   ${record.failedReason}`);
   if (record.reportPath && record.state === 'done') lines.push(`report   ${record.reportPath}`);
   if (record.retryOf) lines.push(`retry of ${record.retryOf}`);

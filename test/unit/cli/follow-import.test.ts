@@ -1,7 +1,8 @@
 /** followImport without Redis: it polls the ledger to the end, shows progress, then one summary line. */
 import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { followImport } from '../../../src/cli/progress.js';
+import { exitCodeFor } from '../../../src/cli/commands/import-command.js';
+import { followImport, summaryLine } from '../../../src/cli/progress.js';
 import type { ImportRecord } from '../../../src/ledger/run-ledger.js';
 
 function record(fields: Partial<ImportRecord>): ImportRecord {
@@ -46,5 +47,15 @@ describe('followImport', () => {
   it('says so when the import is not in the ledger, instead of waiting for ever', async () => {
     const { io } = capture();
     await expect(followImport(io, { getImport: async () => undefined }, 'imp-gone', { pollMs: 1 })).rejects.toThrow(/imp-gone disappeared/);
+  });
+
+  it('says first why a stopped import ended early, and exits 2 even when no row is in error', () => {
+    const aborted = record({ state: 'done', rows: 10, error: 3, skipped: 7, calls: 3, reportPath: '/r.csv', stopCode: 'ABORTED', stopReason: 'stopped after 3 calls in a row were answered INVALID_MODULE' });
+    expect(summaryLine(aborted)).toBe('imp-1 aborted: stopped after 3 calls in a row were answered INVALID_MODULE — 10 rows: 0 success, 3 error, 7 skipped; 3 Zoho calls\nreport: /r.csv');
+    expect(exitCodeFor(aborted)).toBe(2);
+    const cancelled = record({ state: 'done', rows: 10, success: 4, skipped: 6, calls: 1, stopCode: 'CANCELLED', stopReason: 'cancelled with relsync cancel' });
+    expect(summaryLine(cancelled)).toBe('imp-1 cancelled: cancelled with relsync cancel — 10 rows: 4 success, 0 error, 6 skipped; 1 Zoho calls');
+    expect(exitCodeFor(cancelled)).toBe(2);
+    expect(exitCodeFor(record({ state: 'done', rows: 10, success: 4, skipped: 6 }))).toBe(0);
   });
 });
