@@ -25,6 +25,8 @@ export const ERROR_TABLE = {
   PATH_OUTSIDE_ROOT: { retryable: false, meaning: 'a path from the queue leads outside IMPORT_ROOT or REPORT_DIR' },
   IMPORT_NOT_FOUND: { retryable: false, meaning: 'no import with that id in this Redis and prefix' },
   IMPORT_NOT_FINISHED: { retryable: false, meaning: 'the command needs a finished import, and this one is still running or failed' },
+  IMPORT_ENDED: { retryable: false, meaning: 'cancel of an import that has already ended (or is writing its report): nothing is left to stop' },
+  WAIT_ENDED: { retryable: false, meaning: 'import --wait or wait stopped waiting (--timeout passed, or no worker serves RELSYNC_PREFIX); the import goes on' },
   NOTHING_TO_RETRY: { retryable: false, meaning: 'retry of an import none of whose rows ended in error' },
   REPORT_NOT_WRITABLE: { retryable: false, meaning: "the report's folder does not take files (permission, read-only, full disk)" },
   REPORT_WRITE_FAILED: { retryable: true, meaning: 'a report file could not be written; its cause holds the file-system error (ENOSPC, EROFS…)' },

@@ -12,6 +12,7 @@ import { buildProgram } from '../src/cli/program.js';
 import { runImport } from '../src/cli/commands/import-command.js';
 import { runReport } from '../src/cli/commands/report-command.js';
 import { runRetry } from '../src/cli/commands/retry-command.js';
+import { runCancel } from '../src/cli/commands/cancel-command.js';
 import { runList, runStatus } from '../src/cli/commands/status-command.js';
 import { runWorker } from './worker.js';
 import { runSimulatorCommand } from './simulator.js';
@@ -32,6 +33,7 @@ async function main(argv: string[]): Promise<number> {
     list: (options) => runList(io, getConfig(), options),
     report: (id, options) => runReport(io, getConfig(), id, options),
     retry: (id, options) => runRetry(io, getConfig(), id, options),
+    cancel: (id) => runCancel(io, getConfig(), id),
     simulator: (flags) => runSimulatorCommand(io, flags),
     demo: (options) => runDemo(io, options, process.env),
     dashboard: (options) => runDashboard(io, getConfig(), options),

@@ -11,6 +11,7 @@ export interface CommandHandlers {
   list(options: { json?: boolean; limit?: number }): Promise<number>;
   report(id: string, options: { out?: string }): Promise<number>;
   retry(id: string, options: { wait?: boolean; json?: boolean }): Promise<number>;
+  cancel(id: string): Promise<number>;
   simulator(argv: string[]): Promise<number>;
   demo(options: { rows?: number }): Promise<number>;
   dashboard(options: { host?: string; port?: number; allowActions?: boolean }): Promise<number>;
@@ -59,6 +60,8 @@ export function buildProgram(handlers: CommandHandlers, setExitCode: (code: numb
   program.command('retry').description('start a new import of only the rows of <id> that ended in error').argument('<id>')
     .option('-w, --wait', 'wait and show progress').option('--json', 'progress as JSON lines')
     .action(run((id: string, options) => handlers.retry(id, options)));
+  program.command('cancel').description('stop an import: nothing more is sent, rows not sent end skipped (CANCELLED), the report is written').argument('<id>')
+    .action(run((id: string) => handlers.cancel(id)));
   program.command('simulator').description('the local Zoho CRM stand-in (see --help of the simulator for its flags)')
     .allowUnknownOption().helpOption(false).argument('[flags...]')
     .action(run((flags: string[]) => handlers.simulator(flags)));
