@@ -28,6 +28,7 @@ export const ERROR_TABLE = {
   IMPORT_ENDED: { retryable: false, meaning: 'cancel of an import that has already ended (or is writing its report): nothing is left to stop' },
   WAIT_ENDED: { retryable: false, meaning: 'import --wait or wait stopped waiting (--timeout passed, or no worker serves RELSYNC_PREFIX); the import goes on' },
   NOTHING_TO_RETRY: { retryable: false, meaning: 'retry of an import none of whose rows ended in error' },
+  REPORT_PATH_INVALID: { retryable: false, meaning: "--report (or a report's companion file) would overwrite the input, or land where the watched folder imports it" },
   REPORT_NOT_WRITABLE: { retryable: false, meaning: "the report's folder does not take files (permission, read-only, full disk)" },
   REPORT_WRITE_FAILED: { retryable: true, meaning: 'a report file could not be written; its cause holds the file-system error (ENOSPC, EROFS…)' },
   REDIS_UNREACHABLE: { retryable: false, meaning: 'Redis does not answer at REDIS_URL (or none can be started for the demo)' },
