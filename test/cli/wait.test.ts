@@ -3,6 +3,8 @@
  * processes, with no worker at all, with --timeout, and stopped with Ctrl-C. Each ends with one line
  * that says the import goes on and how to follow it again; the import is left as it was.
  */
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { eventually } from '../helpers/eventually.js';
 import { startHarness, startProcessHarness, type Harness, type ProcessHarness } from '../helpers/harness.js';
@@ -73,5 +75,22 @@ describe('waiting for an import', () => {
     // Neither wait touched the imports: both run to their end.
     expect(await s.waitDone(importId)).toMatchObject({ state: 'done', success: 40 });
     expect(await s.waitDone(second)).toMatchObject({ state: 'done', success: 40 });
+  });
+
+  it('import --wait of an import the guard stops ends with one line saying why first, the report, and exit 2', async () => {
+    const s = await startHarness({ env: { ZOHO_CONCURRENCY: '1' } });
+    h = s;
+    const profile = join(s.dir, 'wrong.json');
+    await writeFile(profile, JSON.stringify({ module: 'Contacts', relatedList: 'Dealz', base: { column: 'contact_ext_id', externalField: 'External_Contact_ID' }, related: { column: 'deal_ext_id', externalField: 'External_Deal_ID', module: 'Deals' } }));
+    const file = await writePairs(s.sim, s.dir, 20, 1);
+    const run = await finished(startRelsync(['import', file.path, '--profile', profile, '--wait'], { ...s.env, LOG_LEVEL: 'warn' }));
+    const importId = run.stdout.trim();
+    expect(run.code).toBe(2);
+    const lines = run.stderr.trimEnd().split('\n');
+    expect(lines.at(-2)).toBe(`${importId} aborted: stopped after 3 calls in a row were answered INVALID_DATA (The relation name given seems to be invalid): every call of this import would get it; check the profile's module, related list and external fields with 'relsync check' — 20 rows: 0 success, 3 error, 17 skipped; 3 Zoho calls`);
+    expect(lines.at(-1)).toBe(`report: ${join(s.dir, 'reports', `${importId}.report.csv`)}`);
+    const status = startRelsync(['status', importId, '--json'], { ...s.env, LOG_LEVEL: 'warn' });
+    await status.exited;
+    expect(JSON.parse(status.stdout())).toMatchObject({ state: 'done', stopped: { code: 'ABORTED', reason: expect.stringMatching(/^stopped after 3 calls/) } });
   });
 });
