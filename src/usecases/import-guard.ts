@@ -68,7 +68,7 @@ export function guardSettingsFor(defaults: Config['abort'], profile: Pick<Profil
   return {
     errorRate: profile.abort?.errorRate ?? defaults.errorRate,
     minRows: profile.abort?.minRows ?? defaults.minRows,
-    rateSource: fromProfile ? "abort.errorRate of the import's profile" : 'RELSYNC_ABORT_ERROR_RATE',
+    rateSource: fromProfile ? "the import's abort.errorRate" : 'RELSYNC_ABORT_ERROR_RATE',
   };
 }
 

@@ -9,6 +9,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { reportPaths } from '../../src/report/report-writer.js';
 import { FAIL_FAST_CALLS } from '../../src/usecases/import-guard.js';
 import { startHarness, type Harness } from '../helpers/harness.js';
+import { runImportJob } from '../helpers/import-jobs.js';
 
 const CONCURRENCY = 4;
 
@@ -102,7 +103,19 @@ describe('the import guard', () => {
     await writeFile(split, `${['contact_ext_id,deal_ext_id,contact_role', ...contacts.map((c, i) => `${c.External_Contact_ID},D-NOPE-${i},`)].join('\n')}\n`);
     const record = await h.waitDone(await h.importFile(split, braked));
     expect(record).toMatchObject({ state: 'done', stopCode: 'ABORTED' });
-    expect(record.stopReason).toContain("above abort.errorRate of the import's profile 0.1");
+    expect(record.stopReason).toContain("above the import's abort.errorRate 0.1");
     expect(record.skipped).toBeGreaterThan(0);
+  });
+
+  it("takes a queue payload's abort over the worker's settings, and gives the stopped import's summary back", async () => {
+    h = await startHarness({ env: { ZOHO_CONCURRENCY: '1', RELSYNC_ABORT_ERROR_RATE: '0.9', RELSYNC_ABORT_MIN_ROWS: '1000' } });
+    const contacts = h.sim.dataset.contacts.filter((c) => /^C-\d+$/.test(c.External_Contact_ID)).slice(0, 20);
+    const file = join(h.dir, 'payload.csv');
+    await writeFile(file, `${['contact_ext_id,deal_ext_id,contact_role', ...contacts.map((c, i) => `${c.External_Contact_ID},D-NOPE-${i},`)].join('\n')}\n`);
+    const { summary, record } = await runImportJob(h, { source: { path: 'payload.csv' }, profile: 'contacts-deals', abort: { errorRate: 0.5, minRows: 4 } });
+    // One call at a time, one row each: the fourth answer tips it.
+    expect(summary).toMatchObject({ status: 'done', rows: 20, error: 4, skipped: 16 });
+    expect(record).toMatchObject({ stopCode: 'ABORTED', calls: 4 });
+    expect(record!.stopReason).toContain("above the import's abort.errorRate 0.5");
   });
 });

@@ -55,7 +55,7 @@ describe('guardSettingsFor', () => {
   it("takes the profile's abort (the payload's merged in) over the worker's settings, key by key", () => {
     expect(guardSettingsFor({ errorRate: undefined, minRows: 500 }, {})).toEqual({ errorRate: undefined, minRows: 500, rateSource: 'RELSYNC_ABORT_ERROR_RATE' });
     expect(guardSettingsFor({ errorRate: 0.9, minRows: 500 }, { abort: { minRows: 50 } })).toEqual({ errorRate: 0.9, minRows: 50, rateSource: 'RELSYNC_ABORT_ERROR_RATE' });
-    expect(guardSettingsFor({ errorRate: 0.9, minRows: 500 }, { abort: { errorRate: 0.2 } })).toMatchObject({ errorRate: 0.2, minRows: 500, rateSource: "abort.errorRate of the import's profile" });
+    expect(guardSettingsFor({ errorRate: 0.9, minRows: 500 }, { abort: { errorRate: 0.2 } })).toMatchObject({ errorRate: 0.2, minRows: 500, rateSource: "the import's abort.errorRate" });
   });
 });
 
