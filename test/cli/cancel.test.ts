@@ -43,6 +43,9 @@ describe('relsync cancel', () => {
     expect(report.filter((l) => l._status === 'success')).toHaveLength(calls);
     expect(report.filter((l) => l._status === 'skipped').every((l) => l._code === 'CANCELLED' && l._message === record.stopReason)).toBe(true);
 
+    const list = await relsync(s.env, ['list']);
+    expect(list.stdout).toMatch(new RegExp(`^${importId} {2}cancelled {2}`, 'm'));
+
     const again = await relsync(s.env, ['cancel', importId]);
     expect(again).toMatchObject({ code: 1, stdout: '', stderr: `relsync: ${importId} has already ended (done): nothing to cancel\n` });
   });
