@@ -26,7 +26,6 @@ export const ERROR_TABLE = {
   IMPORT_NOT_FOUND: { retryable: false, meaning: 'no import with that id in this Redis and prefix' },
   IMPORT_NOT_FINISHED: { retryable: false, meaning: 'the command needs a finished import, and this one is still running or failed' },
   IMPORT_ENDED: { retryable: false, meaning: 'cancel of an import that has already ended (or is writing its report): nothing is left to stop' },
-  WAIT_ENDED: { retryable: false, meaning: 'import --wait or wait stopped waiting (--timeout passed, or no worker serves RELSYNC_PREFIX); the import goes on' },
   NOTHING_TO_RETRY: { retryable: false, meaning: 'retry of an import none of whose rows ended in error' },
   REPORT_PATH_INVALID: { retryable: false, meaning: "--report (or a report's companion file) would overwrite the input, or land where the watched folder imports it" },
   REPORT_NOT_WRITABLE: { retryable: false, meaning: "the report's folder does not take files (permission, read-only, full disk)" },
