@@ -23,10 +23,11 @@ export interface CancelDeps extends FinalizeDeps {
   ledger: RunLedger;
   config: Pick<Config, 'limits' | 'reportDir'>;
   /**
-   * Remove the import's job if no worker holds it (waiting or delayed); true when it is gone, or was
-   * never there. False when a worker has it (or it cannot be removed): that worker ends the import.
+   * Remove the import's job if no worker holds it (waiting or delayed), and say how to put it back;
+   * also when it was never there. Undefined when a worker has it (or it cannot be removed): that
+   * worker ends the import.
    */
-  removeQueuedJob: (record: ImportRecord) => Promise<boolean>;
+  removeQueuedJob: (record: ImportRecord) => Promise<{ putBack(): Promise<void> } | undefined>;
   now?: () => number;
 }
 
@@ -46,13 +47,20 @@ export async function cancelImport(deps: CancelDeps, importId: string): Promise<
   const stop = await deps.ledger.stopImport(importId, OutcomeCodes.CANCELLED, `cancelled with 'relsync cancel' at ${at}`);
   // Ended here only if its input can be read here (a watched folder's import lives on the worker's
   // disk) and no worker has taken the job meanwhile.
-  if (record.state === 'queued' && (await readable(record.source)) && (await deps.removeQueuedJob(record))) {
+  const removed = record.state === 'queued' && (await readable(record.source)) ? await deps.removeQueuedJob(record) : undefined;
+  if (removed) {
     const profile = storedProfile(record);
-    await finalizeImport(deps, {
-      importId, sourcePath: record.source, profile,
-      reportPath: record.reportPath ?? defaultReportPath(deps.config, importId),
-      csv: { ...csvOptionsFor(profile, deps.config.limits), shownAs: record.originalPath },
-    });
+    try {
+      await finalizeImport(deps, {
+        importId, sourcePath: record.source, profile,
+        reportPath: record.reportPath ?? defaultReportPath(deps.config, importId),
+        csv: { ...csvOptionsFor(profile, deps.config.limits), shownAs: record.originalPath },
+      });
+    } catch (error) {
+      // Not ended here after all: its job goes back, and a worker ends it (it sees the stop).
+      await removed.putBack().catch(() => undefined);
+      throw error;
+    }
     return { kind: 'ended', record: await deps.ledger.requireImport(importId) };
   }
   return { kind: 'stopping', record, stop };

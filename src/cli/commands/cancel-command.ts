@@ -1,5 +1,6 @@
 /** `relsync cancel <id>`: stop an import; nothing more is sent, its unsent rows end CANCELLED, its report is written. */
 import type { Job } from 'bullmq';
+import { IMPORT_JOB_OPTIONS } from '../../../jobs/import.job.js';
 import type { Queues } from '../../app/queues.js';
 import type { Config } from '../../config/config.js';
 import type { ImportRecord } from '../../ledger/run-ledger.js';
@@ -30,11 +31,13 @@ export async function runCancel(io: CliIO, config: Config, importId: string): Pr
 }
 
 /** Removes the job unless a worker holds it: BullMQ refuses to remove a locked (active) job. */
-async function removeWaitingJob(queues: Queues, record: ImportRecord): Promise<boolean> {
+async function removeWaitingJob(queues: Queues, record: ImportRecord): Promise<{ putBack(): Promise<void> } | undefined> {
   const job: Job | undefined = await queues.imports.getJob(record.id);
   // Never enqueued (a producer that died between recording and enqueueing): nobody would ever run it.
-  if (!job) return JOB_ID_IS_IMPORT_ID.has(record.origin);
+  if (!job) return JOB_ID_IS_IMPORT_ID.has(record.origin) ? { putBack: async () => undefined } : undefined;
   const state = await job.getState();
-  if (state !== 'waiting' && state !== 'delayed' && state !== 'prioritized') return false;
-  return job.remove().then(() => true, () => false);
+  if (state !== 'waiting' && state !== 'delayed' && state !== 'prioritized') return undefined;
+  const removed = await job.remove().then(() => true, () => false);
+  if (!removed) return undefined;
+  return { putBack: async () => void (await queues.imports.add(job.name, job.data, { ...IMPORT_JOB_OPTIONS, jobId: job.id })) };
 }
