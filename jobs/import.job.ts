@@ -33,6 +33,12 @@ export interface ImportJobPayload {
    * name; the newest matching file at fire time is imported.
    */
   schedule?: { name: string };
+  /**
+   * The error-rate brake for this import, over the profile's `abort` and the worker's
+   * RELSYNC_ABORT_ERROR_RATE / RELSYNC_ABORT_MIN_ROWS: once `minRows` rows have Zoho's answer and more
+   * than `errorRate` (0-1) of them are errors, the import stops and its unsent rows end `ABORTED`.
+   */
+  abort?: { errorRate?: number; minRows?: number };
 }
 
 /** What the `import` job returns when the import ends (and what `status --json` builds on). */
@@ -65,6 +71,10 @@ export const importPayloadSchema = z.strictObject({
   force: z.boolean().optional(),
   retryOf: nonEmpty.optional(),
   schedule: z.strictObject({ name: z.string().regex(SCHEDULE_NAME) }).optional(),
+  abort: z.strictObject({
+    errorRate: z.number().min(0).max(1).optional(),
+    minRows: z.number().int().min(1).optional(),
+  }).optional(),
 });
 
 export type PayloadCheck = { ok: true; value: ImportJobPayload } | { ok: false; problems: string[] };
@@ -82,6 +92,8 @@ function describeIssue(issue: z.core.$ZodIssue, input: unknown): string {
   if (issue.code === 'unrecognized_keys') return `${where}: unknown key(s) ${issue.keys.join(', ')}`;
   if (issue.path[0] === 'source') return `source: expected { "path": "…" } or { "csv": "…" }, got ${describeValue(valueAt(input, ['source']))}`;
   if (issue.path[0] === 'profile') return `profile: expected a profile name or a profile object, got ${got}`;
+  if (where === 'abort.errorRate') return `abort.errorRate: expected a number from 0 to 1 (e.g. 0.5), got ${got}`;
+  if (where === 'abort.minRows') return `abort.minRows: expected an integer >= 1, got ${got}`;
   return `${where}: ${issue.message.replace(/^Invalid input: /, '').replace(/, received \w+$/, '')}, got ${got}`;
 }
 

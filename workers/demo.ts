@@ -11,7 +11,7 @@ import { Lifecycle } from '../src/app/lifecycle.js';
 import { registrationFor } from '../src/app/queues.js';
 import { startWorkerRuntime } from '../src/app/worker-runtime.js';
 import { ExitCode, type CliIO } from '../src/cli/cli-io.js';
-import { followImport } from '../src/cli/progress.js';
+import { followImport } from '../src/cli/follow-import.js';
 import { loadConfig } from '../src/config/config.js';
 import { providePrivateRedis } from '../src/dev/redis-provider.js';
 import { sampleRows, SAMPLE_HEADER } from '../src/dev/sample-csv.js';
@@ -51,8 +51,9 @@ export async function runDemo(io: CliIO, options: DemoOptions, env: NodeJS.Proce
       { file: csvPath, profile: 'contacts-deals', origin: 'cli', cwd: dir },
     );
     say(`import ${importId} registered; syncing…`);
-    const record = await followImport(io, runtime.ledger, importId, { lineEveryMs: 2_000, pollMs: 250 });
-    if (record.state !== 'done') return ExitCode.couldNotRun;
+    const followed = await followImport(io, runtime.ledger, importId, { lineEveryMs: 2_000, pollMs: 250 });
+    if (!followed.ended || followed.record.state !== 'done') return ExitCode.couldNotRun;
+    const { record } = followed;
     const { errors } = reportPaths(reportPath);
     say(`errors only: ${errors}`);
     say(`associations now in the simulator: ${simulator.associations().length}; Zoho calls: ${record.calls}; most calls in flight at once: ${simulator.counters.maxInFlight} (cap 10)`);

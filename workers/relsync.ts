@@ -17,6 +17,8 @@ import { buildProgram } from '../src/cli/program.js';
 import { runImport } from '../src/cli/commands/import-command.js';
 import { runReport } from '../src/cli/commands/report-command.js';
 import { runRetry } from '../src/cli/commands/retry-command.js';
+import { runCancel } from '../src/cli/commands/cancel-command.js';
+import { runWait } from '../src/cli/commands/wait-command.js';
 import { runList, runStatus } from '../src/cli/commands/status-command.js';
 import { runWorker } from './worker.js';
 import { runSimulatorCommand } from './simulator.js';
@@ -26,8 +28,14 @@ import { runCheck } from '../src/cli/commands/check-command.js';
 import { runProfiles } from '../src/cli/commands/profiles-command.js';
 import { runScheduleAdd, runScheduleList, runScheduleRemove } from '../src/cli/commands/schedule-command.js';
 
+/** Ctrl-C while a command waits: the command stops waiting (and says how to follow again) instead of dying. */
+function onInterrupt(handler: () => void): () => void {
+  process.on('SIGINT', handler);
+  return () => process.off('SIGINT', handler);
+}
+
 async function main(argv: string[]): Promise<number> {
-  const io = processIO();
+  const io = { ...processIO(), onInterrupt };
   let exitCode: number = ExitCode.ok;
   let config: Config | undefined;
   const getConfig = (): Config => (config ??= loadConfig(process.env));
@@ -38,6 +46,8 @@ async function main(argv: string[]): Promise<number> {
     list: (options) => runList(io, getConfig(), options),
     report: (id, options) => runReport(io, getConfig(), id, options),
     retry: (id, options) => runRetry(io, getConfig(), id, options),
+    wait: (id, options) => runWait(io, getConfig(), id, options),
+    cancel: (id) => runCancel(io, getConfig(), id),
     simulator: (flags) => runSimulatorCommand(io, flags),
     demo: (options) => runDemo(io, options, process.env),
     dashboard: (options) => runDashboard(io, getConfig(), options),

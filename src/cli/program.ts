@@ -6,11 +6,13 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 
 export interface CommandHandlers {
   worker(): Promise<number>;
-  import(file: string, options: { profile: string; wait?: boolean; report?: string; dryRun?: boolean; json?: boolean; force?: boolean }): Promise<number>;
+  import(file: string, options: { profile: string; wait?: boolean; report?: string; dryRun?: boolean; json?: boolean; force?: boolean; timeout?: number }): Promise<number>;
+  wait(id: string, options: { json?: boolean; timeout?: number }): Promise<number>;
   status(id: string, options: { json?: boolean }): Promise<number>;
   list(options: { json?: boolean; limit?: number }): Promise<number>;
   report(id: string, options: { out?: string }): Promise<number>;
-  retry(id: string, options: { wait?: boolean; json?: boolean }): Promise<number>;
+  retry(id: string, options: { wait?: boolean; json?: boolean; timeout?: number }): Promise<number>;
+  cancel(id: string): Promise<number>;
   simulator(argv: string[]): Promise<number>;
   demo(options: { rows?: number }): Promise<number>;
   dashboard(options: { host?: string; port?: number; allowActions?: boolean }): Promise<number>;
@@ -28,6 +30,14 @@ function positiveInt(value: string): number {
   if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError(`expected a positive integer, got '${value}'`);
   return n;
 }
+
+function positiveSeconds(value: string): number {
+  const n = Number(value);
+  if (!/^\d*\.?\d+$/.test(value) || !(n > 0)) throw new InvalidArgumentError(`expected a number of seconds > 0, got '${value}'`);
+  return n;
+}
+
+const timeoutOption = (): Option => new Option('--timeout <seconds>', 'stop waiting after this long: exit 1, the import goes on').argParser(positiveSeconds);
 
 /** Builds the program; `setExitCode` receives each command's exit code; `version` is printed by --version. */
 export function buildProgram(handlers: CommandHandlers, setExitCode: (code: number) => void, version = 'unknown'): Command {
@@ -48,7 +58,12 @@ export function buildProgram(handlers: CommandHandlers, setExitCode: (code: numb
     .option('--dry-run', 'parse, validate, group and plan without calling Zoho; write a report of invalid rows')
     .option('--json', 'progress as JSON lines on stderr')
     .option('--force', 'a new import even if the same content and profile were imported within RELSYNC_DEDUP_WINDOW_S')
+    .addOption(timeoutOption())
     .action(run((file: string, options) => handlers.import(file, options)));
+  program.command('wait').description('follow an import to its end as import --wait does (re-attach after Ctrl-C)').argument('<id>')
+    .option('--json', 'progress as JSON lines on stderr')
+    .addOption(timeoutOption())
+    .action(run((id: string, options) => handlers.wait(id, options)));
   program.command('status').description('state and counts of one import; exits 1 if it failed, 2 if done with rows in error').argument('<id>')
     .option('--json', 'machine-readable output').action(run((id: string, options) => handlers.status(id, options)));
   program.command('list').description('recent imports, newest first')
@@ -60,7 +75,10 @@ export function buildProgram(handlers: CommandHandlers, setExitCode: (code: numb
     .action(run((id: string, options) => handlers.report(id, options)));
   program.command('retry').description('start a new import of only the rows of <id> that ended in error').argument('<id>')
     .option('-w, --wait', 'wait and show progress').option('--json', 'progress as JSON lines')
+    .addOption(timeoutOption())
     .action(run((id: string, options) => handlers.retry(id, options)));
+  program.command('cancel').description('stop an import: nothing more is sent, rows not sent end skipped (CANCELLED), the report is written').argument('<id>')
+    .action(run((id: string) => handlers.cancel(id)));
   program.command('simulator').description('the local Zoho CRM stand-in (see --help of the simulator for its flags)')
     .allowUnknownOption().helpOption(false).argument('[flags...]')
     .action(run((flags: string[]) => handlers.simulator(flags)));

@@ -12,6 +12,8 @@ export interface ProgressReporter {
   stop(): void;
 }
 
+const STOPPED: Record<NonNullable<ImportRecord['stopCode']>, string> = { ABORTED: 'aborted', CANCELLED: 'cancelled', IMPORT_FAILED: 'failed' };
+
 export function doneRows(record: ImportRecord): number {
   return record.success + record.error + record.skipped;
 }
@@ -30,22 +32,10 @@ export async function waitForImport(ledger: Pick<RunLedger, 'getImport'>, import
 export function summaryLine(record: ImportRecord): string {
   if (record.state === 'failed') return `${record.id} failed: ${record.failedReason ?? 'unknown reason'}`;
   const counts = `${record.rows ?? 0} rows: ${record.success} success, ${record.error} error, ${record.skipped} skipped; ${record.calls} Zoho calls`;
-  if (record.reportError) return `${record.id} ${record.state}: ${counts}\nreport not written: ${record.reportError}; run 'relsync report ${record.id}' once the disk is fixed`;
-  return `${record.id} ${record.state}: ${counts}${record.reportPath ? `\nreport: ${record.reportPath}` : ''}`;
-}
-
-/** Follow an import to its end on stderr: live progress, then the summary line. */
-export async function followImport(io: CliIO, ledger: Pick<RunLedger, 'getImport'>, importId: string, options: { json?: boolean; lineEveryMs?: number; pollMs?: number } = {}): Promise<ImportRecord> {
-  const progress = createProgressReporter(io, { json: options.json, lineEveryMs: options.lineEveryMs });
-  try {
-    const record = await waitForImport(ledger, importId, { pollMs: options.pollMs, onUpdate: (r) => progress.update(r) });
-    progress.stop();
-    io.stderr.write(`${summaryLine(record)}\n`);
-    return record;
-  } catch (error) {
-    progress.stop();
-    throw error;
-  }
+  // Stopped early (the import guard, `relsync cancel`): why comes first, on the same line.
+  const head = record.stopCode ? `${record.id} ${STOPPED[record.stopCode]}: ${record.stopReason ?? ''} — ${counts}` : `${record.id} ${record.state}: ${counts}`;
+  if (record.reportError) return `${head}\nreport not written: ${record.reportError}; run 'relsync report ${record.id}' once the disk is fixed`;
+  return `${head}${record.reportPath ? `\nreport: ${record.reportPath}` : ''}`;
 }
 
 export function createProgressReporter(io: CliIO, options: { json?: boolean; lineEveryMs?: number; now?: () => number } = {}): ProgressReporter {
@@ -65,17 +55,28 @@ function jsonReporter(io: CliIO): ProgressReporter {
   };
 }
 
+/**
+ * A line at most every `everyMs` while rows move, and at once on a change of state or of why the import
+ * waits: a pause (an hour of spent credits, say) is said once when it starts, changes or ends, not
+ * every few seconds of a cron log.
+ */
 function lineReporter(io: CliIO, everyMs: number, now: () => number): ProgressReporter {
   let lastAt = 0;
   let lastState = '';
+  let lastDone = -1;
+  let lastReason: string | undefined;
   const started = now();
   return {
     update(record) {
       const t = now();
-      if (t - lastAt < everyMs && record.state === lastState) return;
-      lastAt = t;
-      lastState = record.state;
-      io.stderr.write(`${describeProgress(record, (t - started) / 1000)}\n`);
+      const done = doneRows(record);
+      const reasonChanged = record.pausedReason !== lastReason;
+      const due = t - lastAt >= everyMs && done !== lastDone;
+      if (record.state === lastState && !reasonChanged && !due) return;
+      const resumed = reasonChanged && record.pausedReason === undefined;
+      [lastAt, lastState, lastDone, lastReason] = [t, record.state, done, record.pausedReason];
+      const line = describeProgress(reasonChanged ? record : { ...record, pausedReason: undefined }, (t - started) / 1000);
+      io.stderr.write(`${line}${resumed ? ' — resumed' : ''}\n`);
     },
     stop() {},
   };

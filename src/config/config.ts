@@ -91,6 +91,17 @@ export interface Config {
     /** How often an import whose job BullMQ failed (stalls, Redis refusing writes) is resumed before it fails. */
     maxResumes: number;
   };
+  /**
+   * The error-rate brake of the import guard (src/usecases/import-guard.ts): once `minRows` rows of an
+   * import have Zoho's answer and more than `errorRate` of them are errors, the import stops (ABORTED).
+   * A profile's `"abort"` and a queue payload's `abort` override these per import.
+   */
+  abort: {
+    /** Share of answered rows in error (0-1) above which an import stops. Unset: no brake. */
+    errorRate?: number;
+    /** Rows with Zoho's answer before the brake may act: a few early errors say little. Default 500. */
+    minRows: number;
+  };
   queue: {
     /**
      * How long a worker's claim on a job lasts without renewal (renewed every half of it). A worker
@@ -129,6 +140,18 @@ function integer(r: Reader, name: string, fallback: number | undefined, min: num
   if (!/^\d+$/.test(raw) || value < min || value > max) {
     r.problems.push(`${name}: expected an integer ${min}-${max}, got '${raw}'`);
     return fallback;
+  }
+  return value;
+}
+
+/** A share from 0 to 1 ('0.5'); unset gives undefined. */
+function share(r: Reader, name: string): number | undefined {
+  const raw = text(r, name);
+  if (raw === undefined) return undefined;
+  const value = Number(raw);
+  if (!/^\d*\.?\d+$/.test(raw) || value > 1) {
+    r.problems.push(`${name}: expected a number from 0 to 1 (e.g. 0.5), got '${raw}'`);
+    return undefined;
   }
   return value;
 }
@@ -237,6 +260,10 @@ export function loadConfig(env: Env, options: { cwd?: string } = {}): Config {
       intervalMs: integer(r, 'RELSYNC_RECONCILE_INTERVAL_MS', 10_000, 100, 3_600_000),
       graceMs: integer(r, 'RELSYNC_RECONCILE_GRACE_MS', 30_000, 0, 3_600_000),
       maxResumes: integer(r, 'RELSYNC_IMPORT_MAX_RESUMES', 1, 0, 100),
+    },
+    abort: {
+      errorRate: share(r, 'RELSYNC_ABORT_ERROR_RATE'),
+      minRows: integer(r, 'RELSYNC_ABORT_MIN_ROWS', 500, 1, 1_000_000_000),
     },
     queue: {
       lockDurationMs: integer(r, 'RELSYNC_LOCK_DURATION_MS', 30_000, 1_000, 600_000),

@@ -6,6 +6,7 @@
  * second outcome nor count it twice. Keys (P = RELSYNC_PREFIX):
  *   P:ledger:import:{id}           hash   the import record (state, counters, profile, paths…)
  *   P:ledger:import:{id}:outcomes  hash   row number → packed outcome
+ *   P:ledger:import:{id}:guard     hash   the import guard's tally (usecases/import-guard.ts)
  *   P:ledger:recent                zset   created-at → id, for listing
  *   P:ledger:active                set    ids of imports not yet done or failed, for the reconciler
  *   P:dedup:{content}.{profile}    string the import of that content and profile, for the dedup window
@@ -73,6 +74,25 @@ export interface ImportRecord {
 
 export type StopCode = 'ABORTED' | 'CANCELLED' | 'IMPORT_FAILED';
 
+/** One call as the import guard counts it: the rows Zoho answered, and whether they all failed alike. */
+export interface CallTally {
+  answered: number;
+  failed: number;
+  /** At least one row of the call succeeded. */
+  succeeded: boolean;
+  /** The code every row of the call failed with (a whole-call error), when the guard counts it. */
+  failureCode?: string;
+}
+
+/** The import's tally so far, across every worker: rows answered and in error, the current run of one failure code. */
+export interface GuardTally {
+  answered: number;
+  failed: number;
+  streakCode: string;
+  /** Calls in a row (no success between) that failed with `streakCode`. */
+  streak: number;
+}
+
 export type NewImport = Pick<ImportRecord, 'id' | 'origin' | 'source' | 'sourceName' | 'profileName' | 'profileJson'> &
   Partial<Pick<ImportRecord, 'reportPath' | 'retryOf' | 'idempotencyKey' | 'contentHash' | 'originalPath' | 'inputSha256'>>;
 
@@ -105,6 +125,26 @@ if redis.call('HSETNX', KEYS[1], 'stopCode', ARGV[1]) == 1 then
   redis.call('HSET', KEYS[1], 'stopReason', ARGV[2], 'updatedAt', ARGV[3])
 end
 return redis.call('HMGET', KEYS[1], 'stopCode', 'stopReason')`;
+
+// KEYS[1] guard hash; ARGV: rows answered, rows in error, '1' when a row succeeded, the call's failure
+// code ('' = none), ttl in seconds. A success ends a run of identical failures; another code starts one.
+const TALLY_CALL_LUA = `
+redis.call('HINCRBY', KEYS[1], 'answered', ARGV[1])
+redis.call('HINCRBY', KEYS[1], 'failed', ARGV[2])
+if ARGV[3] == '1' then
+  redis.call('HSET', KEYS[1], 'streakCode', '', 'streak', 0)
+elseif ARGV[4] ~= '' then
+  if redis.call('HGET', KEYS[1], 'streakCode') == ARGV[4] then
+    redis.call('HINCRBY', KEYS[1], 'streak', 1)
+  else
+    redis.call('HSET', KEYS[1], 'streakCode', ARGV[4], 'streak', 1)
+  end
+end
+redis.call('EXPIRE', KEYS[1], ARGV[5])
+return redis.call('HMGET', KEYS[1], 'answered', 'failed', 'streakCode', 'streak')`;
+
+/** The guard's tally lives as long as a slow import may (credit pauses); refreshed on every call. */
+const GUARD_TTL_S = 30 * 86_400;
 
 const RELEASE_LEASE_LUA = `
 if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
@@ -210,6 +250,15 @@ export class RunLedger {
   async stopOf(id: string): Promise<{ code: StopCode; reason: string } | undefined> {
     const [code, reason] = await this.#redis.hmget(this.importKey(id), 'stopCode', 'stopReason');
     return code ? { code: code as StopCode, reason: reason ?? '' } : undefined;
+  }
+
+  /** Count one answered call for the import guard; returns the tally after it (atomic across workers). */
+  async tallyCall(id: string, call: CallTally): Promise<GuardTally> {
+    const [answered, failed, streakCode, streak] = (await this.#redis.eval(
+      TALLY_CALL_LUA, 1, `${this.importKey(id)}:guard`,
+      call.answered, call.failed, call.succeeded ? '1' : '0', call.failureCode ?? '', GUARD_TTL_S,
+    )) as Array<string | null>;
+    return { answered: Number(answered ?? 0), failed: Number(failed ?? 0), streakCode: streakCode ?? '', streak: Number(streak ?? 0) };
   }
 
   async increment(id: string, counter: 'calls' | 'retries' | 'rateLimited', by = 1): Promise<void> {

@@ -84,6 +84,11 @@ async function runSteps(deps: ImportProcessorDeps, job: Job<ImportJobData, Impor
   // The import's own copy of its input (input-snapshot.ts), whatever happened to the file since.
   const record = await deps.ledger.requireImport(importId);
   const sourcePath = record.source;
+  // Cancelled (or otherwise stopped) before it was read: nothing to send, straight to its report.
+  if (step === 'ingest' && (await deps.ledger.stopOf(importId))) {
+    log.info('import stopped before ingest: writing its report');
+    step = await saveStep(job, 'report');
+  }
   if (step === 'ingest') {
     await deps.ledger.setState(importId, 'ingesting', { startedAt: Date.now() });
     log.info({ source: record.sourceName, profile: record.profileName, origin: record.origin }, 'import started: reading the file');

@@ -8,6 +8,8 @@
  * - Zoho unreachable (zoho-outage.ts): the same queue-wide pause, no attempt spent, until
  *   RELSYNC_OUTAGE_MAX_WAIT_S; a call that timed out first keeps its concurrency slot for
  *   RELSYNC_TIMEOUT_HOLD_MS, since Zoho may still be working on it.
+ * After each answered call the import guard (usecases/import-guard.ts) may stop the import (ABORTED):
+ * the calls after it, in this job and every other, are not sent.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { RateLimitError, type Job, type Queue } from 'bullmq';
@@ -18,6 +20,7 @@ import { ErrorCodes, RelsyncError } from '../errors.js';
 import type { RunLedger } from '../ledger/run-ledger.js';
 import type { Profile } from '../profile/profile.js';
 import { requireStoredProfile } from '../usecases/import-record.js';
+import { guardAfterCall, guardSettingsFor } from '../usecases/import-guard.js';
 import { syncCall, type CreditGate, type RelatedRecordsClient, type SyncStep } from '../usecases/sync-call.js';
 import { backoffDelayMs } from '../zoho/backoff.js';
 import { ConcurrencyGovernor } from './concurrency-governor.js';
@@ -163,6 +166,10 @@ export function createSyncProcessor(deps: SyncProcessorDeps) {
       total.sent += step.sent;
       total.recorded += step.recorded;
       await afterDone(importId, step);
+      if (step.answer) {
+        const stop = await guardAfterCall({ ledger: deps.ledger }, importId, step.answer, guardSettingsFor(deps.config.abort, profile));
+        if (stop) log.warn({ code: stop.code, reason: stop.reason }, 'import stopped: no further calls');
+      }
     }
     return total;
   };

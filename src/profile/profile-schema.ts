@@ -50,17 +50,23 @@ export interface Profile {
    * import) or 'latin1' (Windows-1252); a UTF-8 or UTF-16 BOM always wins.
    */
   csv?: { delimiter?: string; encoding?: CsvEncoding };
+  /**
+   * The import guard's error-rate brake for imports with this profile, over RELSYNC_ABORT_ERROR_RATE and
+   * RELSYNC_ABORT_MIN_ROWS (src/usecases/import-guard.ts): `errorRate` a share 0-1, `minRows` >= 1.
+   */
+  abort?: { errorRate?: number; minRows?: number };
 }
 
 const API_NAME = /^[A-Za-z0-9_]+$/;
 const EXPECTED_API_NAME = 'a Zoho API name (letters, digits, underscore)';
 
 const KEYS = {
-  profile: ['name', 'module', 'relatedList', 'base', 'related', 'fields', 'csv'],
+  profile: ['name', 'module', 'relatedList', 'base', 'related', 'fields', 'csv', 'abort'],
   base: ['column', 'externalField'],
   related: ['column', 'externalField', 'module'],
   csv: ['delimiter', 'encoding'],
   field: ['column', 'lookup', 'type'],
+  abort: ['errorRate', 'minRows'],
 } as const;
 
 /**
@@ -119,6 +125,7 @@ function readProfile(problems: Problems, input: unknown): Profile | undefined {
   const related = readRelated(problems, root.related, relatedList);
   const fields = readFields(problems, root.fields);
   const csv = root.csv === undefined ? undefined : readCsv(problems, root.csv);
+  const abort = root.abort === undefined ? undefined : readAbort(problems, root.abort);
   if (base?.column !== undefined && base.column === related?.column) {
     problems.add('related.column', 'a column other than base.column', related.column);
   }
@@ -131,6 +138,7 @@ function readProfile(problems: Problems, input: unknown): Profile | undefined {
     related,
     fields,
     ...(csv === undefined ? {} : { csv }),
+    ...(abort === undefined ? {} : { abort }),
   };
 }
 
@@ -204,6 +212,21 @@ function readCsv(problems: Problems, input: unknown): Profile['csv'] | undefined
   return {
     ...(delimiter === undefined ? {} : { delimiter: delimiter as string }),
     ...(encoding === undefined ? {} : { encoding: encoding as CsvEncoding }),
+  };
+}
+
+function readAbort(problems: Problems, input: unknown): Profile['abort'] | undefined {
+  const abort = readObject(problems, 'abort', input, KEYS.abort);
+  if (abort === undefined) return undefined;
+  const { errorRate, minRows } = abort;
+  const rateOk = errorRate === undefined || (typeof errorRate === 'number' && errorRate >= 0 && errorRate <= 1);
+  if (!rateOk) problems.add('abort.errorRate', 'a number from 0 to 1 (e.g. 0.5)', errorRate);
+  const rowsOk = minRows === undefined || (typeof minRows === 'number' && Number.isInteger(minRows) && minRows >= 1);
+  if (!rowsOk) problems.add('abort.minRows', 'an integer >= 1', minRows);
+  if (!rateOk || !rowsOk) return undefined;
+  return {
+    ...(errorRate === undefined ? {} : { errorRate: errorRate as number }),
+    ...(minRows === undefined ? {} : { minRows: minRows as number }),
   };
 }
 

@@ -6,8 +6,8 @@
  *
  * The key is the SHA-256 of the file (taken while its snapshot is copied) and of the profile (canonical JSON
  * without its display name, so `contacts-deals` by name and the same object inline are one profile).
- * The first import to set the key owns it until the TTL ends. An owner that failed is replaced, so a
- * failed attempt never blocks the next one.
+ * The first import to set the key owns it until the TTL ends. An owner that failed, or was stopped
+ * (cancelled, aborted by the import guard), is replaced, so it never blocks the next attempt.
  */
 import { createHash } from 'node:crypto';
 import { setTimeout as delay } from 'node:timers/promises';
@@ -52,13 +52,14 @@ export async function claimContent(deps: DedupDeps, input: { importId: string; c
   let waitedMs = 0;
   while (owner !== input.importId) {
     const record = await deps.ledger.getImport(owner);
-    if (record && record.state !== 'failed') return { importId: owner, contentKey: key, duplicate: true };
+    // A failed or stopped (cancelled, aborted) import does not hold its content: running it again is the fix.
+    if (record && record.state !== 'failed' && !record.stopCode) return { importId: owner, contentKey: key, duplicate: true };
     if (!record && waitedMs < OWNER_GRACE_MS) {
       await delay(OWNER_POLL_MS);
       waitedMs += OWNER_POLL_MS;
       continue;
     }
-    // The owner failed (or died before writing its record): this import takes the content over.
+    // The owner failed, was stopped, or died before writing its record: this import takes the content over.
     owner = await deps.ledger.claimContent(key, input.importId, ttlS, owner);
   }
   return { importId: input.importId, contentKey: key, duplicate: false };

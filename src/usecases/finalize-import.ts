@@ -1,13 +1,15 @@
 /**
- * Finalize: every row without an outcome gets one (a job that failed for good in BullMQ terms), the
- * report is written from the import's snapshot and the stored outcomes, and the import is marked done.
+ * Finalize: every row without an outcome gets one (a job that failed for good in BullMQ terms; or, in
+ * an import that was stopped, the stop's: `skipped` / ABORTED or CANCELLED), the report is written from
+ * the import's snapshot and the stored outcomes, and the import is marked done. A stopped import may
+ * never have been read (cancelled before ingest): its rows are numbered as the report reads them.
  * Writing the report is its own retried step: a full or read-only disk is tried again with backoff,
  * then the import is `done` with `reportError` (its rows were all sent; `relsync report` writes it).
  */
 import type { Logger } from 'pino';
 import type { ImportSummary } from '../../jobs/import.job.js';
 import { OutcomeCodes, type RowOutcome } from '../domain/row-outcome.js';
-import type { RunLedger } from '../ledger/run-ledger.js';
+import type { RunLedger, StopCode } from '../ledger/run-ledger.js';
 import type { Profile } from '../profile/profile.js';
 import { writeReport, type ReportCounts } from '../report/report-writer.js';
 import { setTimeout as delay } from 'node:timers/promises';
@@ -28,16 +30,21 @@ export interface ReportInput {
   profile: Profile;
   reportPath: string;
   csv: CsvReadOptions;
-  /** The outcome of a row that has none in the ledger (default: the writer's NO_OUTCOME error). */
-  missing?: (row: number) => RowOutcome;
+  /**
+   * The import's stop, when finalizing a stopped import: a row without an outcome gets the stop's,
+   * recorded as the report reaches it. Never for `relsync report` of a running import, whose calls
+   * in flight may still be answered.
+   */
+  stop?: { code: StopCode; reason: string };
 }
 
 export async function finalizeImport(deps: FinalizeDeps, input: ReportInput): Promise<ImportSummary> {
   const { ledger } = deps;
   const { importId, reportPath } = input;
   await ledger.setState(importId, 'reporting', { pausedReason: undefined, pausedUntil: undefined });
-  await markRowsWithoutOutcome(deps, importId);
-  const written = await writeReportWithRetries(deps, input);
+  const stop = await ledger.stopOf(importId);
+  if (!stop) await markRowsWithoutOutcome(deps, importId);
+  const written = await writeReportWithRetries(deps, { ...input, stop });
   if ('problem' in written) {
     await ledger.setState(importId, 'done', { finishedAt: (deps.now ?? Date.now)(), reportPath, reportError: written.problem });
     const record = await ledger.requireImport(importId);
@@ -46,9 +53,8 @@ export async function finalizeImport(deps: FinalizeDeps, input: ReportInput): Pr
   }
   const counts = written.counts;
   // An import stopped as failed (e.g. a wrong API domain) ends failed with that reason, its report written.
-  const stop = await ledger.stopOf(importId);
   const status = stop?.code === 'IMPORT_FAILED' ? 'failed' : 'done';
-  await ledger.setState(importId, status, { finishedAt: (deps.now ?? Date.now)(), reportPath, reportError: undefined, ...(status === 'failed' ? { failedReason: stop!.reason } : {}) });
+  await ledger.setState(importId, status, { finishedAt: (deps.now ?? Date.now)(), reportPath, reportError: undefined, rows: counts.rows, ...(status === 'failed' ? { failedReason: stop!.reason } : {}) });
   deps.log.info({ ...counts, reportPath }, status === 'failed' ? 'import failed; report written' : 'import done');
   return { importId, status, rows: counts.rows, success: counts.success, error: counts.error, skipped: counts.skipped, reportPath };
 }
@@ -82,16 +88,27 @@ async function markRowsWithoutOutcome(deps: FinalizeDeps, importId: string): Pro
   }
 }
 
+/** The rows' outcomes; a row without one gets the stop's, recorded first so the counters agree with the report. */
+async function outcomesOrStop(ledger: FinalizeDeps['ledger'], importId: string, rows: number[], stop: { code: StopCode; reason: string }): Promise<Array<RowOutcome | undefined>> {
+  const found = await ledger.getOutcomes(importId, rows);
+  const status = stop.code === OutcomeCodes.IMPORT_FAILED ? 'error' : 'skipped';
+  const missing: RowOutcome[] = rows.filter((_, i) => found[i] === undefined).map((row) => ({ row, status, code: stop.code, message: stop.reason }));
+  if (missing.length === 0) return found;
+  await ledger.recordOutcomes(importId, missing);
+  // Recorded at most once: read back, so a row answered meanwhile keeps its answer.
+  return ledger.getOutcomes(importId, rows);
+}
+
 /** Write (or rewrite) the report of an import from its stored outcomes. */
 export async function writeReportFor(deps: FinalizeDeps, input: ReportInput) {
   const record = await deps.ledger.getImport(input.importId);
   const startedAt = record?.startedAt ?? record?.createdAt;
+  const { stop } = input;
   return writeReport({
-    missing: input.missing,
     input: input.sourcePath,
     csv: input.csv,
     reportPath: input.reportPath,
-    lookup: (rows) => deps.ledger.getOutcomes(input.importId, rows),
+    lookup: stop ? (rows) => outcomesOrStop(deps.ledger, input.importId, rows, stop) : (rows) => deps.ledger.getOutcomes(input.importId, rows),
     summaryExtra: {
       importId: input.importId,
       source: record?.sourceName,

@@ -120,12 +120,13 @@ export async function recordImport(deps: RecordDeps, input: ImportToRecord): Pro
 }
 
 /**
- * Record an import that was refused before it had an input (a schedule whose pattern matched no file),
- * as failed with its reason, so that `list` and `status` show what happened.
+ * Record an import that was refused before it had an input (a schedule's run: no file matches, a
+ * profile that does not load, a path outside IMPORT_ROOT…), as failed with its reason, so that `list`
+ * and `status` show what happened. Its profile may be unknown: `profileJson` is then `null`.
  */
-export async function recordRefusedImport(deps: { ledger: Pick<RunLedger, 'createImport' | 'setState'> }, input: Pick<NewImport, 'id' | 'origin' | 'sourceName'> & { profile: { name: string; profile: Profile }; reason: string }): Promise<void> {
+export async function recordRefusedImport(deps: { ledger: Pick<RunLedger, 'createImport' | 'setState'> }, input: Pick<NewImport, 'id' | 'origin' | 'sourceName' | 'profileName'> & { profile?: Profile; reason: string }): Promise<void> {
   await deps.ledger.createImport({
-    id: input.id, origin: input.origin, source: '', sourceName: input.sourceName, profileName: input.profile.name, profileJson: JSON.stringify(input.profile.profile),
+    id: input.id, origin: input.origin, source: '', sourceName: input.sourceName, profileName: input.profileName, profileJson: JSON.stringify(input.profile ?? null),
   });
   await deps.ledger.setState(input.id, 'failed', { failedReason: input.reason, finishedAt: Date.now() });
 }

@@ -9,7 +9,6 @@
  */
 import type { Logger } from 'pino';
 import type { Config } from '../config/config.js';
-import { OutcomeCodes } from '../domain/row-outcome.js';
 import type { ImportRecord, RunLedger } from '../ledger/run-ledger.js';
 import { writeReportFor } from './finalize-import.js';
 import { csvOptionsFor, storedProfile } from './import-record.js';
@@ -96,16 +95,14 @@ export async function failImport(deps: Pick<ReconcileDeps, 'ledger' | 'config' |
   if (record.source !== '' && record.reportPath) {
     const profile = storedProfile(record);
     try {
+      // Rows without an outcome get IMPORT_FAILED, recorded as the report reaches them, so the
+      // ledger's counters and the report agree.
       const counts = await writeReportFor({ ledger, log: deps.log }, {
         importId: record.id, sourcePath: record.source, profile, reportPath: record.reportPath,
         csv: { ...csvOptionsFor(profile, deps.config.limits), shownAs: record.originalPath },
-        missing: (row) => ({ row, status: 'error', code: OutcomeCodes.IMPORT_FAILED, message }),
+        stop: { code: 'IMPORT_FAILED', reason: message },
       });
       if (record.rows === undefined) await ledger.update(record.id, { rows: counts.rows });
-      const missing = await ledger.rowsWithoutOutcome(record.id, counts.rows);
-      for (let i = 0; i < missing.length; i += 1_000) {
-        await ledger.recordOutcomes(record.id, missing.slice(i, i + 1_000).map((row) => ({ row, status: 'error', code: OutcomeCodes.IMPORT_FAILED, message })));
-      }
     } catch (error) {
       if (!isDiskError(error)) deps.log.warn({ err: error, importId: record.id }, 'reconciler: could not write the report of a failed import');
       reportError = isDiskError(error) ? reportProblem(record.reportPath, error) : undefined;

@@ -12,7 +12,7 @@ import type { RunLedger } from '../ledger/run-ledger.js';
 import { mapColumns } from '../plan/column-map.js';
 import type { Profile } from '../profile/profile.js';
 import { csvOptionsFor, defaultReportPath, newImportId, recordImport, type RecordedImport } from './import-record.js';
-import { checkReportTarget } from './report-target.js';
+import { checkReportPlace, checkReportTarget } from './report-target.js';
 import { checkFile, resolveProfile } from './resolve-source.js';
 
 export interface RegisterDeps {
@@ -60,6 +60,7 @@ export async function registerImport(deps: RegisterDeps, request: RegisterReques
   const source = await preflight(request.file, resolved.profile, deps.config, request.cwd);
   const importId = request.importId ?? newImportId(deps.now?.());
   const reportPath = request.reportPath ? resolve(request.cwd, request.reportPath) : defaultReportPath(deps.config, importId);
+  await checkReportPlace(reportPath, { input: source, watchDir: deps.config.watchDir }, request.reportPath ? '--report' : 'REPORT_DIR');
   await checkReportTarget(reportPath);
   const recorded = await recordImport(deps, {
     id: importId,

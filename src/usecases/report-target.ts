@@ -5,9 +5,10 @@
  * the ledger; the import is `done` with `reportError` set, and `relsync report <id>` writes it later.
  */
 import { randomUUID } from 'node:crypto';
-import { mkdir, rm, writeFile } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { mkdir, realpath, rm, writeFile } from 'node:fs/promises';
+import { dirname, join, resolve } from 'node:path';
 import { ErrorCodes, UserError } from '../errors.js';
+import { reportPaths } from '../report/report-writer.js';
 
 /** File-system answers that say "this place cannot take the report now" (not a bug of ours). */
 const DISK_ERRORS: Record<string, string> = {
@@ -55,4 +56,28 @@ export async function checkReportTarget(reportPath: string): Promise<void> {
   } finally {
     await rm(probe, { force: true }).catch(() => undefined);
   }
+}
+
+/**
+ * A report must not overwrite what it reports on, nor land where the watched folder takes CSVs in (it
+ * would be imported, and its errors file after it): checked before anything is recorded. `input` is
+ * the file as the user named it; its companions (`.errors.csv`, `.summary.json`) count too, so
+ * `import x.errors.csv --report x.report.csv` is refused. `flag` names what set the path.
+ */
+export async function checkReportPlace(reportPath: string, places: { input: string; watchDir?: string }, flag = '--report'): Promise<void> {
+  const input = await realpathOr(places.input);
+  for (const target of Object.values(reportPaths(reportPath))) {
+    if (resolve(target) === resolve(places.input) || (await realpathOr(target)) === input) {
+      const what = target === reportPath ? 'the report' : `its companion ${target}`;
+      throw new UserError(ErrorCodes.REPORT_PATH_INVALID, `${flag}: expected a path other than the input, got '${reportPath}' (${what} would overwrite ${places.input})`);
+    }
+  }
+  if (places.watchDir && (await realpathOr(dirname(reportPath))) === (await realpathOr(places.watchDir))) {
+    throw new UserError(ErrorCodes.REPORT_PATH_INVALID, `${flag}: expected a path outside WATCH_DIR (${places.watchDir}), got '${reportPath}' (a CSV there is imported by the watched folder)`);
+  }
+}
+
+/** The real path of `path` (links resolved), or `path` resolved as written when it does not exist yet. */
+async function realpathOr(path: string): Promise<string> {
+  return realpath(path).catch(() => resolve(path));
 }

@@ -15,7 +15,7 @@ export interface SourceLimits { maxFileBytes: number; maxInlineCsvBytes: number 
 export async function confinedPath(path: string, root: string, where = 'source.path'): Promise<string> {
   const rootReal = await realpath(root);
   const candidate = isAbsolute(path) ? path : resolve(rootReal, path);
-  if (!isInside(resolve(candidate), rootReal) && !isInside(resolve(candidate), resolve(root))) {
+  if (!(await isUnderRoot(candidate, root))) {
     throw new UserError(ErrorCodes.PATH_OUTSIDE_ROOT, `${where}: expected a file under IMPORT_ROOT (${root}), got '${path}'`);
   }
   let real: string;
@@ -28,6 +28,13 @@ export async function confinedPath(path: string, root: string, where = 'source.p
     throw new UserError(ErrorCodes.PATH_OUTSIDE_ROOT, `${where}: '${path}' leads outside IMPORT_ROOT (${root}) through a link`);
   }
   return real;
+}
+
+/** `path` (absolute, or relative to the root) lies under `root` as written — the root by its name or its real path. Links are not followed. */
+export async function isUnderRoot(path: string, root: string): Promise<boolean> {
+  const rootReal = await realpath(root).catch(() => resolve(root));
+  const candidate = resolve(isAbsolute(path) ? path : resolve(rootReal, path));
+  return isInside(candidate, rootReal) || isInside(candidate, resolve(root));
 }
 
 /**

@@ -8,11 +8,11 @@ import { rm } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import type { ImportJobPayload, ImportSource } from '../../jobs/import.job.js';
 import type { Config } from '../config/config.js';
-import { ErrorCodes, UserError } from '../errors.js';
+import { ErrorCodes, isUserError, oneLine, UserError } from '../errors.js';
 import type { RunLedger } from '../ledger/run-ledger.js';
 import type { Profile } from '../profile/profile.js';
 import { defaultReportPath, recordImport, recordRefusedImport } from './import-record.js';
-import { newestMatch } from './newest-match.js';
+import { resolveScheduledFile } from './scheduled-source.js';
 import { checkReportTarget } from './report-target.js';
 import { confinedReportPath, materializeSource, resolveProfile } from './resolve-source.js';
 
@@ -26,15 +26,41 @@ export interface StartedImport {
 type StartDeps = { config: Config; ledger: RunLedger };
 
 export async function startImport(deps: StartDeps, importId: string, payload: ImportJobPayload): Promise<StartedImport> {
+  try {
+    return await start(deps, importId, payload);
+  } catch (error) {
+    if (!payload.schedule || !isUserError(error)) throw error;
+    throw await refuseScheduledRun(deps, importId, { ...payload, schedule: payload.schedule }, error);
+  }
+}
+
+/**
+ * A schedule's run the worker refuses (no file matches, a profile that no longer loads, a path out of
+ * IMPORT_ROOT, a file over the limits…) is recorded as a failed import with its reason, so `list` and
+ * `status` show the night's run instead of nothing. Returns the error to throw, naming the schedule.
+ */
+async function refuseScheduledRun(deps: StartDeps, importId: string, payload: ImportJobPayload & { schedule: { name: string } }, error: UserError): Promise<UserError> {
+  const reason = `schedule ${payload.schedule.name}: ${oneLine(error)}`;
+  if (!(await deps.ledger.getImport(importId))) {
+    await recordRefusedImport(deps, {
+      id: importId, origin: 'schedule', reason,
+      sourceName: 'path' in payload.source ? basename(payload.source.path) : 'inline CSV',
+      profileName: typeof payload.profile === 'string' ? payload.profile : 'inline profile',
+    });
+  }
+  return new UserError(error.code, reason, { cause: error });
+}
+
+async function start(deps: StartDeps, importId: string, payload: ImportJobPayload): Promise<StartedImport> {
   const { config, ledger } = deps;
   const existing = await ledger.getImport(importId);
   // A report path our producers did not record comes from another service: confined like source paths.
   const chosen = payload.reportPath !== undefined && payload.reportPath !== existing?.reportPath ? await confinedReportPath(payload.reportPath, config) : payload.reportPath;
   const reportPath = chosen ?? existing?.reportPath ?? defaultReportPath(config, importId);
   if (existing) return { sourcePath: existing.source, reportPath };
-  const resolved = await resolveProfile(payload.profile, config.importRoot, { confine: true });
+  const resolved = withAbort(await resolveProfile(payload.profile, config.importRoot, { confine: true }), payload.abort);
   await checkReportTarget(reportPath);
-  const source = await scheduledSource(deps, importId, payload, resolved);
+  const source = await scheduledSource(deps, payload);
   const sourcePath = await materializeSource(source, {
     importId,
     importRoot: config.importRoot,
@@ -63,14 +89,21 @@ export async function startImport(deps: StartDeps, importId: string, payload: Im
 }
 
 /**
- * A schedule's file may be a pattern: the newest match at fire time. With none, the import is
- * recorded (so `list` and `status` show it) and fails with a reason that says so.
+ * The payload's `abort` wins over the profile's, key by key: the import's stored profile carries the
+ * brake it runs with, so every worker that syncs it reads the same one.
  */
-async function scheduledSource(deps: StartDeps, importId: string, payload: ImportJobPayload, resolved: { name: string; profile: Profile }): Promise<ImportSource> {
+function withAbort(resolved: { name: string; profile: Profile }, abort: ImportJobPayload['abort']): { name: string; profile: Profile } {
+  if (!abort) return resolved;
+  return { ...resolved, profile: { ...resolved.profile, abort: { ...resolved.profile.abort, ...abort } } };
+}
+
+/**
+ * A schedule's file may be a pattern: the newest match at fire time, read as `schedule add` checked
+ * it (scheduled-source.ts).
+ */
+async function scheduledSource(deps: StartDeps, payload: ImportJobPayload): Promise<ImportSource> {
   if (!payload.schedule || !('path' in payload.source)) return payload.source;
-  const found = await newestMatch(payload.source.path, deps.config.importRoot);
+  const found = await resolveScheduledFile(payload.source.path, deps.config.importRoot);
   if (found) return { path: found };
-  const reason = `schedule ${payload.schedule.name}: no file matches '${payload.source.path}' (looked at ${new Date().toISOString()})`;
-  await recordRefusedImport(deps, { id: importId, origin: 'schedule', sourceName: basename(payload.source.path), profile: resolved, reason });
-  throw new UserError(ErrorCodes.FILE_NOT_FOUND, reason);
+  throw new UserError(ErrorCodes.FILE_NOT_FOUND, `no file matches '${payload.source.path}' (looked at ${new Date().toISOString()})`);
 }

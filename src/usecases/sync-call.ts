@@ -12,6 +12,7 @@ import type { RunLedger, StopCode } from '../ledger/run-ledger.js';
 import { xExternalHeader, type Profile } from '../profile/profile.js';
 import type { CallVerdict, EntryResult } from '../zoho/call-verdict.js';
 import type { RelatedUpdateRequest } from '../zoho/zoho-client.js';
+import type { CallAnswer } from './import-guard.js';
 
 export interface RelatedRecordsClient {
   updateRelated(request: RelatedUpdateRequest, options?: { signal?: AbortSignal }): Promise<CallVerdict>;
@@ -41,8 +42,12 @@ export interface SyncContext {
 }
 
 export type SyncStep =
-  /** `stopped`: this call stopped the import (every call would fail the same way, e.g. a wrong API domain). */
-  | { kind: 'done'; sent: number; recorded: number; httpStatus?: number; stopped?: ImportStop }
+  /**
+   * `stopped`: this call stopped the import (every call would fail the same way, e.g. a wrong API domain).
+   * `answer`: how Zoho answered the call's rows, for the import guard; absent when nothing was sent or
+   * Zoho never answered (RETRIES_EXHAUSTED).
+   */
+  | { kind: 'done'; sent: number; recorded: number; httpStatus?: number; stopped?: ImportStop; answer?: CallAnswer }
   | { kind: 'retry'; code: string; message: string; retryAfterMs?: number; httpStatus?: number }
   | { kind: 'rate-limited'; reason: 'concurrency' | 'credits' | 'unknown'; message: string; retryAfterMs?: number }
   /** Cannot call Zoho now (no token can be had, or the credit budget is spent): wait, spend no attempt. */
@@ -87,7 +92,16 @@ export async function syncCall(deps: SyncDeps, call: ImportCall, ctx: SyncContex
   const outcomes = outcomesFor(verdict, entries, ctx);
   if (!outcomes) return nextStep(verdict);
   const recorded = await deps.ledger.recordOutcomes(call.importId, outcomes);
-  return { kind: 'done', sent: entries.length, recorded, httpStatus: 'httpStatus' in verdict ? verdict.httpStatus : undefined };
+  const answer = verdict.kind === 'results' || verdict.kind === 'request-error' ? answerOf(outcomes) : undefined;
+  return { kind: 'done', sent: entries.length, recorded, httpStatus: 'httpStatus' in verdict ? verdict.httpStatus : undefined, answer };
+}
+
+/** Rows answered and in error; the failure they share when every row failed with one code. */
+function answerOf(outcomes: readonly RowOutcome[]): CallAnswer {
+  const errors = outcomes.filter((o) => o.status === 'error');
+  const first = errors[0];
+  const alike = first !== undefined && errors.length === outcomes.length && errors.every((o) => o.code === first.code);
+  return alike ? { rows: outcomes.length, errors: errors.length, failure: { code: first.code, message: first.message } } : { rows: outcomes.length, errors: errors.length };
 }
 
 /** Rows not sent because the import stopped get the stop's outcome (an error when it failed). */

@@ -19,7 +19,7 @@ describe('import --dry-run', () => {
     const io = captureIO(tmp.path);
     expect(await runDryRun(io, loadConfig({}, { cwd: tmp.path }), 'roles.csv', { profile: 'contacts-deals' })).toBe(0);
     expect(io.out()).toContain('  lookups not checked:   contact_role (contact-roles): a dry run has no Zoho, so names pass as written (relsync check --file resolves them)\n');
-    const report = await readReport(join(tmp.path, 'roles.dry-run.csv'));
+    const report = await readReport(join(tmp.path, 'reports', 'roles.dry-run.csv'));
     expect(report.map((line) => line._code)).toEqual(['DRY_RUN', 'DRY_RUN']);
   });
 
@@ -28,7 +28,7 @@ describe('import --dry-run', () => {
     const io = captureIO(tmp.path);
     expect(await runDryRun(io, loadConfig({}, { cwd: tmp.path }), 'prices.csv', { profile: 'products-price-books' })).toBe(2);
     expect(io.out()).not.toContain('lookups');
-    const report = await readReport(join(tmp.path, 'prices.dry-run.csv'));
+    const report = await readReport(join(tmp.path, 'reports', 'prices.dry-run.csv'));
     expect(report.map((line) => [line._code, line._message])).toEqual([
       ['DRY_RUN', 'valid: would be sent (dry run)'],
       ['INVALID_VALUE', "list_price: expected a price: a non-negative decimal such as 12.5, got '-1'"],

@@ -38,4 +38,29 @@ describe('finalizeImport', () => {
       ['C-5', 'D-5', '5', 'error', 'SYNC_FAILED', ''],
     ]);
   });
+
+  it("gives the rows of a stopped import that have no outcome the stop's, even when it was never read, and counts them", async () => {
+    const ledger = new RunLedger(redis.client(), testPrefix());
+    const source = join(tmp.path, 'stopped.csv');
+    await writeFile(source, 'contact_ext_id,deal_ext_id,contact_role\n' + [1, 2, 3, 4].map((i) => `C-${i},D-${i},`).join('\n') + '\n');
+    const profile = BUILTIN_PROFILES['contacts-deals'] as Profile;
+    const log = pino({ level: 'silent' });
+
+    // Never ingested: no `rows`, no outcomes.
+    await ledger.createImport({ id: 'imp-c', origin: 'cli', source, sourceName: 'stopped.csv', profileName: 'contacts-deals', profileJson: '{}' });
+    await ledger.stopImport('imp-c', 'CANCELLED', 'cancelled with relsync cancel');
+    const cancelled = await finalizeImport({ ledger, log }, { importId: 'imp-c', sourcePath: source, profile, reportPath: join(tmp.path, 'c.report.csv'), csv: {} });
+    expect(cancelled).toMatchObject({ status: 'done', rows: 4, success: 0, error: 0, skipped: 4 });
+    expect(await ledger.getImport('imp-c')).toMatchObject({ state: 'done', rows: 4, skipped: 4 });
+    expect((await readReport(join(tmp.path, 'c.report.csv'))).map((l) => [l._status, l._code, l._message])).toEqual(Array(4).fill(['skipped', 'CANCELLED', 'cancelled with relsync cancel']));
+
+    // Stopped mid-sync: rows sent keep their answers; the others are ABORTED, not SYNC_FAILED.
+    await ledger.createImport({ id: 'imp-a', origin: 'cli', source, sourceName: 'stopped.csv', profileName: 'contacts-deals', profileJson: '{}' });
+    await ledger.update('imp-a', { rows: 4 });
+    await ledger.recordOutcomes('imp-a', [{ row: 2, status: 'error', code: 'INVALID_MODULE', message: 'the module name given seems to be invalid' }]);
+    await ledger.stopImport('imp-a', 'ABORTED', 'every call would get INVALID_MODULE');
+    const aborted = await finalizeImport({ ledger, log }, { importId: 'imp-a', sourcePath: source, profile, reportPath: join(tmp.path, 'a.report.csv'), csv: {} });
+    expect(aborted).toMatchObject({ rows: 4, error: 1, skipped: 3 });
+    expect((await readReport(join(tmp.path, 'a.report.csv'))).map((l) => l._code)).toEqual(['ABORTED', 'INVALID_MODULE', 'ABORTED', 'ABORTED']);
+  });
 });

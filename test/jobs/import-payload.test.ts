@@ -26,6 +26,7 @@ const EVERY_KEY: Required<ImportJobPayload> = {
   force: true,
   retryOf: 'imp-20261129-120000-fedcba',
   schedule: { name: 'nightly' },
+  abort: { errorRate: 0.5, minRows: 200 },
 };
 
 /** Every origin the type allows; the type assertion below fails if the two lists drift apart. */
@@ -87,6 +88,10 @@ describe('ImportJobPayload and validateImportPayload', () => {
     const scheduleTyped: ImportJobPayload = { ...MINIMAL, schedule: { name: 'nightly', cron: '0 2 * * *' } };
     expect(scheduleTyped).toEqual(inSchedule);
     expect(validateImportPayload(inSchedule)).toEqual({ ok: false, problems: ['schedule: unknown key(s) cron'] });
+
+    expect(validateImportPayload({ ...MINIMAL, abort: { errorRate: 1.5, after: 3 } })).toEqual({ ok: false, problems: expect.arrayContaining(['abort: unknown key(s) after']) });
+    expect(validateImportPayload({ ...MINIMAL, abort: { errorRate: 1.5 } })).toEqual({ ok: false, problems: ['abort.errorRate: expected a number from 0 to 1 (e.g. 0.5), got 1.5'] });
+    expect(validateImportPayload({ ...MINIMAL, abort: { minRows: 0 } })).toEqual({ ok: false, problems: ['abort.minRows: expected an integer >= 1, got 0'] });
 
     const inSource = { ...MINIMAL, source: { path: 'in/pairs.csv', csv: 'a,b\n' } };
     const check = validateImportPayload(inSource);

@@ -41,6 +41,18 @@ describe('RunLedger', () => {
     expect(await ledger.getImport('imp-stop')).toMatchObject({ stopCode: stops[0]!.code, stopReason: stops[0]!.reason });
   });
 
+  it("tallies the guard's counts across workers: rows answered and in error, and the run of one failure that a success ends", async () => {
+    const ledger = new RunLedger(redis.client(), testPrefix());
+    const failing = { answered: 100, failed: 100, succeeded: false, failureCode: 'INVALID_URL_PATTERN' };
+    const tallies = await Promise.all([1, 2, 3].map(() => ledger.tallyCall('imp-g', failing)));
+    expect(tallies.map((t) => t.streak).sort()).toEqual([1, 2, 3]);
+    expect(tallies.find((t) => t.streak === 3)).toEqual({ answered: 300, failed: 300, streakCode: 'INVALID_URL_PATTERN', streak: 3 });
+    expect(await ledger.tallyCall('imp-g', { answered: 100, failed: 100, succeeded: false, failureCode: 'INVALID_MODULE' })).toMatchObject({ streakCode: 'INVALID_MODULE', streak: 1 });
+    expect(await ledger.tallyCall('imp-g', { answered: 10, failed: 3, succeeded: false })).toMatchObject({ answered: 410, failed: 403, streakCode: 'INVALID_MODULE', streak: 1 });
+    expect(await ledger.tallyCall('imp-g', { answered: 10, failed: 3, succeeded: true })).toEqual({ answered: 420, failed: 406, streakCode: '', streak: 0 });
+    expect(await redis.client().ttl(`${ledger.importKey('imp-g')}:guard`)).toBeGreaterThan(86_400);
+  });
+
   it('lists recent imports newest first and clears fields set to undefined', async () => {
     await newImport('imp-b');
     await ledger.update('imp-b', { pausedReason: 'waiting', pausedUntil: 5 });

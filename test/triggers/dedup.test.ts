@@ -53,6 +53,16 @@ describe('same content twice', () => {
     expect(h.sim.counters.calls).toBe(6);
   });
 
+  it('lets the same content through again once its import was cancelled or aborted: running it again is the fix', async () => {
+    const file = await h.writeCsv('stopped.csv', [['contact_ext_id', 'deal_ext_id', 'contact_role'], ...validRows(h, 2, 1, 50)]);
+    const first = await register(file);
+    await h.runtime.ledger.stopImport(first.importId, 'CANCELLED', 'cancelled for the test');
+    const again = await register(file);
+    expect(again).toMatchObject({ duplicate: false });
+    expect(again.importId).not.toBe(first.importId);
+    expect(await register(file)).toMatchObject({ importId: again.importId, duplicate: true });
+  });
+
   it('gives the watched folder and the CLI one import id for the same content', async () => {
     const inbox = h.config.watchDir!;
     await mkdir(inbox);

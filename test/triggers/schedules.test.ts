@@ -2,12 +2,16 @@
  * Schedules on BullMQ job schedulers, against real Redis, the simulator and two real worker runtimes:
  * one import per tick however many workers run, the newest matching file, a clear failure when none.
  */
-import { utimes, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, symlink, utimes, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { runScheduleAdd } from '../../src/cli/commands/schedule-command.js';
 import { isUserError } from '../../src/errors.js';
+import { BUILTIN_PROFILES } from '../../src/profile/profile.js';
 import { addSchedule, checkScheduleSpec, listSchedules, removeSchedule } from '../../src/triggers/schedules.js';
 import { fileNamePattern } from '../../src/usecases/newest-match.js';
+import { captureIO } from '../helpers/cli-io.js';
 import { eventually } from '../helpers/eventually.js';
 import { startHarness, type Harness } from '../helpers/harness.js';
 import { csvText, validRows } from './trigger-helpers.js';
@@ -56,6 +60,55 @@ describe('schedules', () => {
     await removeSchedule(h.runtime.queues.imports, 'nothing');
     expect(failed.failedReason).toBe(`schedule nothing: no file matches '${join(h.dir, 'missing-*.csv')}'${failed.failedReason!.slice(failed.failedReason!.indexOf(' (looked at'))}`);
     expect(h.sim.counters.calls).toBe(0);
+  });
+
+  it('records every run it refuses as a failed import with its reason: a profile that no longer loads, a file that is gone', async () => {
+    const profile = join(h.dir, 'nightly.profile.json');
+    await writeFile(profile, JSON.stringify(BUILTIN_PROFILES['contacts-deals']));
+    const file = await h.writeCsv('export.csv', [['contact_ext_id', 'deal_ext_id', 'contact_role'], ...validRows(h, 1, 1, 0)]);
+    await writeFile(profile, '{ "module": "Contacts", '); // broken after the schedule was checked
+    await addSchedule(h.runtime.queues.imports, { name: 'broken', cron: '*/1 * * * * *', file, profile });
+    const failed = await eventually('a failed scheduled import', async () => (await scheduled()).find((r) => r.state === 'failed'));
+    await removeSchedule(h.runtime.queues.imports, 'broken');
+    expect(failed).toMatchObject({ id: expect.stringMatching(/^sch-broken-\d{8}-\d{6}$/), origin: 'schedule', sourceName: 'export.csv', profileName: profile });
+    expect(failed.failedReason!.startsWith(`schedule broken: ${profile}: line 1 column `)).toBe(true);
+    expect(failed.failedReason).toMatch(/: invalid JSON: .+$/);
+    expect(h.sim.counters.calls).toBe(0);
+  });
+
+  it('schedule add refuses what the worker would refuse at every tick (outside IMPORT_ROOT as written, or through a link) and notes a file not there yet', async () => {
+    const outside = await mkdtemp(join(tmpdir(), 'relsync-outside-'));
+    try {
+      const add = async (file: string, profile = 'contacts-deals') => {
+        const io = captureIO(h.dir);
+        try {
+          return { code: await runScheduleAdd(io, h.config, { name: 'nightly', cron: '0 2 * * *', file, profile }), out: io.out(), err: io.err() };
+        } catch (error) {
+          return { code: 1, out: io.out(), err: (error as Error).message };
+        }
+      };
+      // A link from outside to IMPORT_ROOT: the worker confines the path as written, so it refuses it.
+      await symlink(h.dir, join(outside, 'root-link'));
+      expect((await add(join(outside, 'root-link', 'export.csv'))).err).toBe(`--file: expected a path under IMPORT_ROOT (${h.dir}), got '${join(outside, 'root-link', 'export.csv')}' (workers read only under IMPORT_ROOT)`);
+      // A folder under IMPORT_ROOT that is a link leading out of it.
+      await symlink(outside, join(h.dir, 'out-link'));
+      expect((await add(join(h.dir, 'out-link', 'export-*.csv'))).err).toBe(`--file: '${join(h.dir, 'out-link')}' leads outside IMPORT_ROOT (${h.dir}) through a link`);
+      // The newest match now is a link leading out.
+      await writeFile(join(outside, 'x.csv'), 'contact_ext_id,deal_ext_id\n');
+      await mkdir(join(h.dir, 'drop'));
+      await symlink(join(outside, 'x.csv'), join(h.dir, 'drop', 'export-1.csv'));
+      expect((await add(join(h.dir, 'drop', 'export-*.csv'))).err).toBe(`--file: '${join(h.dir, 'drop', 'export-1.csv')}' leads outside IMPORT_ROOT (${h.dir}) through a link`);
+      // A profile file outside IMPORT_ROOT: the worker would not read it.
+      await writeFile(join(outside, 'p.json'), JSON.stringify(BUILTIN_PROFILES['contacts-deals']));
+      expect((await add(join(h.dir, 'export.csv'), join(outside, 'p.json'))).err).toBe(`profile: expected a file under IMPORT_ROOT (${h.dir}), got '${join(outside, 'p.json')}'`);
+      expect(await listSchedules(h.runtime.queues.imports)).toEqual([]);
+
+      const later = await add('later/export-*.csv');
+      expect(later).toMatchObject({ code: 0, err: `--file: no folder '${join(h.dir, 'later')}' now; the worker looks for it at each run\n` });
+      expect(later.out).toMatch(/^added nightly {2}'0 2 \* \* \*'/);
+    } finally {
+      await rm(outside, { recursive: true, force: true });
+    }
   });
 
   it('lists a schedule with its next run, and replaces one added again under the same name', async () => {

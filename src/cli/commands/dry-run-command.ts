@@ -1,9 +1,11 @@
 /**
  * `relsync import <file> --dry-run`: parse, validate, group and plan without Redis or Zoho. Prints the
  * plan (rows, calls, credits, an estimated duration at ZOHO_CONCURRENCY) and writes a report where
- * rows that would fail validation are errors and the rest are `skipped` with code DRY_RUN.
+ * rows that would fail validation are errors and the rest are `skipped` with code DRY_RUN. The report
+ * goes to REPORT_DIR (`<stem>.dry-run.csv`): never beside the input, which may be a watched folder
+ * that would import it.
  */
-import { resolve } from 'node:path';
+import { basename, join, resolve } from 'node:path';
 import type { Config } from '../../config/config.js';
 import { OutcomeCodes, type RowOutcome } from '../../domain/row-outcome.js';
 import { fieldSpecs } from '../../profile/profile.js';
@@ -11,6 +13,7 @@ import { writeReport } from '../../report/report-writer.js';
 import { csvOptionsFor } from '../../usecases/import-record.js';
 import { ingestImport } from '../../usecases/ingest-import.js';
 import { preflight } from '../../usecases/register-import.js';
+import { checkReportPlace, checkReportTarget } from '../../usecases/report-target.js';
 import { resolveProfile } from '../../usecases/resolve-source.js';
 import { ExitCode, type CliIO } from '../cli-io.js';
 import { silentLogger } from '../silent-logger.js';
@@ -26,6 +29,9 @@ export interface DryRunOptions { profile: string; report?: string }
 export async function runDryRun(io: CliIO, config: Config, file: string, options: DryRunOptions): Promise<number> {
   const { profile } = await resolveProfile(options.profile, io.cwd);
   const source = await preflight(file, profile, config, io.cwd);
+  const reportPath = options.report ? resolve(io.cwd, options.report) : join(config.reportDir, `${basename(source).replace(/\.csv$/i, '')}.dry-run.csv`);
+  await checkReportPlace(reportPath, { input: source, watchDir: config.watchDir }, options.report ? '--report' : 'REPORT_DIR');
+  await checkReportTarget(reportPath);
   const outcomes = new Map<number, RowOutcome>();
   let calls = 0;
   let entries = 0;
@@ -43,7 +49,6 @@ export async function runDryRun(io: CliIO, config: Config, file: string, options
       }
     },
   });
-  const reportPath = resolve(io.cwd, options.report ?? `${source.replace(/\.csv$/i, '')}.dry-run.csv`);
   const counts = await writeReport({
     input: source, csv: csvOptionsFor(profile, config.limits), reportPath,
     lookup: async (rows) => rows.map((row) => outcomes.get(row) ?? { row, status: 'skipped', code: OutcomeCodes.DRY_RUN, message: 'valid: would be sent (dry run)' }),

@@ -1,11 +1,10 @@
 /** `relsync import <file.csv> [--profile p] [--wait] [--report path] [--json]` */
 import type { Config } from '../../config/config.js';
-import type { ImportRecord } from '../../ledger/run-ledger.js';
 import { registerImport } from '../../usecases/register-import.js';
 import { registrationFor } from '../../app/queues.js';
 import { ExitCode, type CliIO } from '../cli-io.js';
 import { withCliRuntime } from '../cli-runtime.js';
-import { followImport } from '../progress.js';
+import { followToExit } from './wait-command.js';
 import { runDryRun } from './dry-run-command.js';
 
 export interface ImportOptions {
@@ -16,7 +15,11 @@ export interface ImportOptions {
   json?: boolean;
   /** A new import even when the same content and profile were imported within RELSYNC_DEDUP_WINDOW_S. */
   force?: boolean;
+  /** With --wait: stop waiting after this many seconds (exit 1; the import goes on). */
+  timeout?: number;
 }
+
+export { exitCodeFor } from '../follow-import.js';
 
 export async function runImport(io: CliIO, config: Config, file: string, options: ImportOptions): Promise<number> {
   if (options.dryRun) return runDryRun(io, config, file, options);
@@ -28,13 +31,7 @@ export async function runImport(io: CliIO, config: Config, file: string, options
     if (duplicate) io.stderr.write(`same content and profile as import ${importId} (within RELSYNC_DEDUP_WINDOW_S): not imported again; --force imports it anew\n`);
     io.stdout.write(`${importId}\n`);
     if (!options.wait) return ExitCode.ok;
-    return exitCodeFor(await followImport(io, runtime.ledger, importId, { json: options.json }));
+    return followToExit(io, config, runtime, importId, { json: options.json, timeout: options.timeout });
   });
-}
-
-export function exitCodeFor(record: ImportRecord): number {
-  if (record.state === 'failed') return ExitCode.couldNotRun;
-  // Every row was sent, but the report is missing: not "could not run", and not a clean 0 either.
-  return record.error > 0 || record.reportError ? ExitCode.rowsInError : ExitCode.ok;
 }
 

@@ -4,15 +4,14 @@ import { registrationFor } from '../../app/queues.js';
 import { retryImport } from '../../usecases/retry-import.js';
 import { ExitCode, type CliIO } from '../cli-io.js';
 import { withCliRuntime } from '../cli-runtime.js';
-import { followImport } from '../progress.js';
-import { exitCodeFor } from './import-command.js';
+import { followToExit } from './wait-command.js';
 
-export async function runRetry(io: CliIO, config: Config, importId: string, options: { wait?: boolean; json?: boolean }): Promise<number> {
+export async function runRetry(io: CliIO, config: Config, importId: string, options: { wait?: boolean; json?: boolean; timeout?: number }): Promise<number> {
   return withCliRuntime(config, { persistent: Boolean(options.wait) }, async (runtime) => {
     const retry = await retryImport(registrationFor(config, runtime), importId, io.cwd);
     io.stdout.write(`${retry.importId}\n`);
     io.stderr.write(`retrying ${retry.rows} row(s) of ${importId} as ${retry.importId}\n`);
     if (!options.wait) return ExitCode.ok;
-    return exitCodeFor(await followImport(io, runtime.ledger, retry.importId, { json: options.json }));
+    return followToExit(io, config, runtime, retry.importId, { json: options.json, timeout: options.timeout });
   });
 }

@@ -3,28 +3,28 @@
  * `relsync schedule list [--json]`, `relsync schedule remove <n>`.
  *
  * Paths are resolved here, against the shell's folder, because the workers that fire the schedule
- * have folders of their own: the file (pattern) and a profile file are stored absolute, and the file
- * must lie under IMPORT_ROOT, where the workers will look.
+ * have folders of their own: the file (pattern) and a profile file are stored absolute. Then they are
+ * checked as the worker will read them (usecases/scheduled-source.ts): under IMPORT_ROOT, links
+ * followed, the profile loaded; a file not there yet is a note on stderr, not a refusal.
  */
-import { realpath } from 'node:fs/promises';
-import { dirname, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import type { Config } from '../../config/config.js';
 import { ErrorCodes, UserError } from '../../errors.js';
-import { BUILTIN_PROFILES, loadProfile } from '../../profile/profile.js';
+import { BUILTIN_PROFILES } from '../../profile/profile.js';
 import { addSchedule, checkScheduleSpec, listSchedules, removeSchedule, type ScheduleInfo, type ScheduleSpec } from '../../triggers/schedules.js';
 import { ExitCode, type CliIO } from '../cli-io.js';
 import { withCliRuntime } from '../cli-runtime.js';
-import { isInside } from '../../usecases/resolve-source.js';
+import { checkSchedulePaths } from '../../usecases/scheduled-source.js';
 
 /** As typed on the command line: `file` and `profile` are still relative to the working directory. */
 export type ScheduleAddOptions = ScheduleSpec;
 
 export async function runScheduleAdd(io: CliIO, config: Config, options: ScheduleAddOptions): Promise<number> {
-  const spec: ScheduleSpec = { ...options, file: resolve(io.cwd, options.file), profile: await profileForSchedule(options.profile, io.cwd) };
+  const spec: ScheduleSpec = { ...options, file: resolve(io.cwd, options.file), profile: profileForSchedule(options.profile, io.cwd) };
   checkScheduleSpec(spec);
-  await checkUnderImportRoot(spec.file, config.importRoot, '--file');
-  if (!Object.hasOwn(BUILTIN_PROFILES, spec.profile)) await checkUnderImportRoot(spec.profile, config.importRoot, '--profile');
+  const notes = await checkSchedulePaths(spec, config.importRoot);
   return withCliRuntime(config, { persistent: false }, async (runtime) => {
+    for (const note of notes) io.stderr.write(`${note}\n`);
     const replaced = (await listSchedules(runtime.queues.imports)).some((s) => s.name === spec.name);
     const added = await addSchedule(runtime.queues.imports, spec);
     io.stdout.write(`${replaced ? 'replaced' : 'added'} ${describeSchedule(added)}\n`);
@@ -58,19 +58,7 @@ export function describeSchedule(s: ScheduleInfo): string {
   return `${s.name}  '${s.cron}'${s.tz ? ` ${s.tz}` : ''}  ${next}  ${/[*?]/.test(s.file) ? 'newest of ' : ''}${s.file}  profile ${s.profile}${s.force ? '  (force)' : ''}`;
 }
 
-/** A built-in name as is; a profile file checked now (a mistake is one line here, not a failed import at 2 am) and made absolute. */
-async function profileForSchedule(profile: string, cwd: string): Promise<string> {
-  if (Object.hasOwn(BUILTIN_PROFILES, profile)) return profile;
-  const path = resolve(cwd, profile);
-  await loadProfile(profile, { cwd });
-  return path;
-}
-
-/** Workers refuse queued paths outside their IMPORT_ROOT; say so now rather than at every tick. */
-async function checkUnderImportRoot(file: string, importRoot: string, flag: string): Promise<void> {
-  const root = await realpath(importRoot).catch(() => importRoot);
-  const folder = await realpath(dirname(file)).catch(() => dirname(file));
-  if (!isInside(folder, root)) {
-    throw new UserError(ErrorCodes.PATH_OUTSIDE_ROOT, `${flag}: expected a path under IMPORT_ROOT (${importRoot}), got '${file}' (workers read only under IMPORT_ROOT)`);
-  }
+/** A built-in name as is; a profile file made absolute (checked, as the worker loads it, by checkSchedulePaths). */
+function profileForSchedule(profile: string, cwd: string): string {
+  return Object.hasOwn(BUILTIN_PROFILES, profile) ? profile : resolve(cwd, profile);
 }

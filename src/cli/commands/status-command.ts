@@ -25,6 +25,7 @@ export function statusText(record: ImportRecord): string {
     `rows     ${doneRows(record)}/${record.rows ?? '?'} done: ${record.success} success, ${record.error} error, ${record.skipped} skipped`,
     `calls    ${record.calls} to Zoho, ${record.retries} retried, ${record.rateLimited} answered 429`,
   ];
+  if (record.stopCode) lines.push(`stopped  ${record.stopCode}: ${record.stopReason ?? ''}`);
   if (record.failedReason) lines.push(`failed   ${record.failedReason}`);
   if (record.stopCode && record.state !== 'failed') lines.push(`stopped  ${record.stopCode}: ${record.stopReason ?? ''}`);
   if (record.reportError) lines.push(`report   not written: ${record.reportError}; run 'relsync report ${record.id}' once the disk is fixed`);
@@ -55,8 +56,14 @@ export async function runList(io: CliIO, config: Config, options: { json?: boole
   return withCliRuntime(config, { persistent: false }, async (runtime) => {
     const records = await runtime.ledger.listImports(options.limit ?? 20);
     if (options.json) io.stdout.write(`${JSON.stringify(records.map(statusJson))}\n`);
-    else for (const r of records) io.stdout.write(`${r.id}  ${r.state.padEnd(9)}  ${`${doneRows(r)}/${r.rows ?? '?'}`.padStart(15)} rows  ${String(r.error).padStart(6)} errors  ${r.sourceName}\n`);
+    else for (const r of records) io.stdout.write(`${r.id}  ${shownState(r).padEnd(9)}  ${`${doneRows(r)}/${r.rows ?? '?'}`.padStart(15)} rows  ${String(r.error).padStart(6)} errors  ${r.sourceName}\n`);
     if (!options.json && records.length === 0) io.stdout.write('no imports yet\n');
     return ExitCode.ok;
   });
+}
+
+/** `list`'s state: an import that ended early says how (`aborted`, `cancelled`) rather than `done`. */
+function shownState(record: ImportRecord): string {
+  if (record.state !== 'done' || !record.stopCode) return record.state;
+  return record.stopCode === 'CANCELLED' ? 'cancelled' : record.stopCode === 'ABORTED' ? 'aborted' : record.state;
 }

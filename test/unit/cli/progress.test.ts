@@ -51,6 +51,30 @@ describe('progress', () => {
     expect(err.text).not.toContain('\u001b[');
   });
 
+  it('says why a paused import waits when the reason appears or changes, and when it resumes — not on every interval', () => {
+    const err = new Capture(false);
+    let now = 0;
+    const reporter = createProgressReporter(io(err), { lineEveryMs: 5_000, now: () => now });
+    const credits = 'Zoho API credits exhausted (429): waiting for the rolling 24-hour window to free credits';
+    reporter.update(record({ success: 0, error: 0, skipped: 0 }));
+    now = 1_000;
+    reporter.update(record({ success: 100, pausedReason: credits }));
+    for (now = 6_000; now <= 60_000; now += 5_000) reporter.update(record({ success: 100, pausedReason: credits }));
+    reporter.update(record({ success: 300, pausedReason: credits })); // rows move: a line, the reason not repeated
+    now = 70_000;
+    reporter.update(record({ success: 300, pausedReason: 'cannot get a Zoho access token: invalid_code' }));
+    now = 71_000;
+    reporter.update(record({ success: 300 }));
+    reporter.stop();
+    expect(err.text.split('\n').filter(Boolean)).toEqual([
+      'imp-1 syncing: 0/10,000 rows (0%), 0 errors',
+      `imp-1 syncing: 210/10,000 rows (2%), 90 errors, 210 rows/s — waiting: ${credits}`,
+      'imp-1 syncing: 410/10,000 rows (4%), 90 errors, 7 rows/s',
+      'imp-1 syncing: 410/10,000 rows (4%), 90 errors, 6 rows/s — waiting: cannot get a Zoho access token: invalid_code',
+      'imp-1 syncing: 410/10,000 rows (4%), 90 errors, 6 rows/s — resumed',
+    ]);
+  });
+
   it('draws a live bar on a terminal: rows done of total, rate, ETA, errors so far, state', () => {
     const err = new Capture(true);
     const reporter = createProgressReporter(io(err));

@@ -24,6 +24,16 @@ describe('config', () => {
     );
   });
 
+  it('reads the error-rate brake: off unless RELSYNC_ABORT_ERROR_RATE is set, 500 answered rows before it acts', () => {
+    expect(loadConfig({}).abort).toEqual({ errorRate: undefined, minRows: 500 });
+    expect(loadConfig({ RELSYNC_ABORT_ERROR_RATE: '0.5', RELSYNC_ABORT_MIN_ROWS: '200' }).abort).toEqual({ errorRate: 0.5, minRows: 200 });
+    expect(loadConfig({ RELSYNC_ABORT_ERROR_RATE: '.25' }).abort.errorRate).toBe(0.25);
+    expect(() => loadConfig({ RELSYNC_ABORT_ERROR_RATE: '50%', RELSYNC_ABORT_MIN_ROWS: '0' })).toThrowError(
+      "invalid configuration: RELSYNC_ABORT_ERROR_RATE: expected a number from 0 to 1 (e.g. 0.5), got '50%'; RELSYNC_ABORT_MIN_ROWS: expected an integer 1-1000000000, got '0'",
+    );
+    expect(() => loadConfig({ RELSYNC_ABORT_ERROR_RATE: '1.5' })).toThrowError(/RELSYNC_ABORT_ERROR_RATE: expected a number from 0 to 1/);
+  });
+
   it('never prints a Redis password in a message', () => {
     expect(() => loadConfig({ REDIS_URL: 'http://user:s3cret@host:6379' })).toThrowError(/REDIS_URL: expected a redis: or rediss:\/\/ URL, got 'http:\/\/\*\*\*:\*\*\*@host:6379'/);
     expect(redactUrl('redis://:s3cret@host:6379/0')).toBe('redis://:***@host:6379/0');

@@ -109,7 +109,7 @@ describe('parseProfile', () => {
       expect.objectContaining({
         code: 'PROFILE_INVALID',
         message:
-          'profile.json: expected only the keys name, module, relatedList, base, related, fields, csv, got unknown key \'extra\'; ' +
+          'profile.json: expected only the keys name, module, relatedList, base, related, fields, csv, abort, got unknown key \'extra\'; ' +
           "module: expected a Zoho API name (letters, digits, underscore), got 'Con tacts'; " +
           'relatedList: expected a Zoho API name (letters, digits, underscore), got nothing; ' +
           "base: expected only the keys column, externalField, got unknown key 'colum'; " +
@@ -159,6 +159,17 @@ describe('parseProfile', () => {
         "fields.E: expected only the keys column, lookup, type, got unknown key 'lookups'; " +
         'fields.F: expected a column name, or { "column": "…", "lookup": "…" }, got 7',
     }));
+  });
+
+  it('reads the error-rate brake of "abort", every bad value named', () => {
+    expect(parseProfile({ ...CONTRACT_CONTACTS_DEALS, abort: { errorRate: 0.5, minRows: 200 } }, 'p.json').abort).toStrictEqual({ errorRate: 0.5, minRows: 200 });
+    expect(parseProfile({ ...CONTRACT_CONTACTS_DEALS, abort: { errorRate: 0 } }, 'p.json').abort).toStrictEqual({ errorRate: 0 });
+    expect(() => parseProfile({ ...CONTRACT_CONTACTS_DEALS, abort: { errorRate: '50%', minRows: 0.5, after: 3 } }, 'p.json')).toThrow(
+      expect.objectContaining({
+        code: 'PROFILE_INVALID',
+        message: "p.json: abort: expected only the keys errorRate, minRows, got unknown key 'after'; abort.errorRate: expected a number from 0 to 1 (e.g. 0.5), got '50%'; abort.minRows: expected an integer >= 1, got 0.5",
+      }),
+    );
   });
 
   it('rejects the same column for base and related', () => {

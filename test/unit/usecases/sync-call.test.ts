@@ -78,11 +78,27 @@ describe('syncCall', () => {
     expect(none.sent).toHaveLength(0);
   });
 
-  it('gives every row the whole-request error', async () => {
+  it('gives every row the whole-request error, and tells the import guard every row failed alike', async () => {
     const { ledger, outcomes } = memoryLedger();
     const { client } = answering({ kind: 'request-error', httpStatus: 404, code: 'INVALID_URL_PATTERN', message: 'the request URL is incorrect' });
-    await syncCall({ ledger, client }, call, ctx());
+    const step = await syncCall({ ledger, client }, call, ctx());
     expect([...outcomes.values()].map((o) => [o.row, o.status, o.code])).toEqual([[1, 'error', 'INVALID_URL_PATTERN'], [2, 'error', 'INVALID_URL_PATTERN']]);
+    expect(step).toMatchObject({ kind: 'done', answer: { rows: 2, errors: 2, failure: { code: 'INVALID_URL_PATTERN', message: 'the request URL is incorrect' } } });
+  });
+
+  it("reports Zoho's answer for the guard: rows answered and in error, a shared failure only when all failed alike, none without an answer", async () => {
+    const mixed = await syncCall({ ledger: memoryLedger().ledger, client: answering({ kind: 'results', httpStatus: 207, entries: [
+      { status: 'success', code: 'SUCCESS', message: 'relation added' }, { status: 'error', code: 'INVALID_DATA', message: 'the related id given seems to be invalid' },
+    ] }).client }, call, ctx());
+    expect(mixed).toMatchObject({ kind: 'done', answer: { rows: 2, errors: 1 } });
+    expect(mixed.kind === 'done' && mixed.answer?.failure).toBeFalsy();
+    const alike = await syncCall({ ledger: memoryLedger().ledger, client: answering({ kind: 'results', httpStatus: 400, entries: [
+      { status: 'error', code: 'AUTHORIZATION_FAILED', message: 'no permission' }, { status: 'error', code: 'AUTHORIZATION_FAILED', message: 'no permission' },
+    ] }).client }, call, ctx());
+    expect(alike).toMatchObject({ answer: { rows: 2, errors: 2, failure: { code: 'AUTHORIZATION_FAILED' } } });
+    const exhausted = await syncCall({ ledger: memoryLedger().ledger, client: answering({ kind: 'retry', code: 'INTERNAL_ERROR', message: 'x' }).client }, call, ctx(3, 3));
+    expect(exhausted).toMatchObject({ kind: 'done', sent: 2 });
+    expect(exhausted.kind === 'done' && exhausted.answer).toBeUndefined();
   });
 
   it('asks for another try while attempts remain, then gives every row RETRIES_EXHAUSTED', async () => {
