@@ -31,7 +31,13 @@ import { outageReason, type ZohoOutage } from './zoho-outage.js';
  * sends per call that got no answer during an outage (they do not, but the next send is a re-send),
  * and when 429s began.
  */
-export type SyncJobData = SyncCallsPayload & { rateLimitedSinceMs?: number; tries?: number[]; unanswered?: number[] };
+export type SyncJobData = SyncCallsPayload & { rateLimitedSinceMs?: number; tries?: number[]; unanswered?: number[]; outagesBegun?: number[] };
+
+/**
+ * A call that began this many outages (Zoho answered other calls in between, ending each) is failing
+ * on its own, not with Zoho: from then on its failures spend attempts, so it ends.
+ */
+const OUTAGES_ONE_CALL_MAY_BEGIN = 3;
 
 /** Failures after which Zoho may still be working on the call: it keeps its slot for a while. */
 const TIMED_OUT_CODES = new Set(['UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT', 'TIMEOUT']);
@@ -109,10 +115,12 @@ export function createSyncProcessor(deps: SyncProcessorDeps) {
     }
     if (step.kind === 'retry' && deps.outage?.isOutage(step)) {
       const outage = await deps.outage.begin(step.code, step.message);
-      if (!deps.outage.hasLastedTooLong(outage)) {
+      const outagesBegun = [...(job.data.outagesBegun ?? [])];
+      if (outage.began) outagesBegun[call] = (outagesBegun[call] ?? 0) + 1;
+      if (!deps.outage.hasLastedTooLong(outage) && (outagesBegun[call] ?? 0) <= OUTAGES_ONE_CALL_MAY_BEGIN) {
         const unanswered = [...(job.data.unanswered ?? [])];
         unanswered[call] = (unanswered[call] ?? 0) + 1;
-        await job.updateData({ ...job.data, unanswered });
+        await job.updateData({ ...job.data, unanswered, outagesBegun });
         consecutiveWaits += 1;
         const probeMaxMs = deps.config.zoho.outageProbeMaxMs;
         const waitMs = backoffDelayMs(Math.min(consecutiveWaits, 6), { baseMs: Math.min(1_000, probeMaxMs), maxMs: probeMaxMs });

@@ -14,10 +14,22 @@ import type { Logger } from 'pino';
 export interface OutageState {
   sinceMs: number;
   code: string;
+  /** This failure began the outage (no other worker had noticed one). */
+  began?: boolean;
 }
+
+/** A recorded outage left behind by workers that all stopped is forgotten after a day. */
+const OUTAGE_KEY_TTL_MS = 86_400_000;
 
 /** Local failures (our own shutdown or abort) are not Zoho's outage. */
 const NOT_AN_OUTAGE = new Set(['ABORTED', 'UND_ERR_CLOSED', 'UND_ERR_DESTROYED']);
+
+/**
+ * Failures that say "Zoho cannot be reached at all" on their own: no connection could be made. A reset,
+ * a closed socket or a timeout happens to single calls too (a lost answer), so those count as an outage
+ * only when most recent calls failed, like 5xx.
+ */
+const UNREACHABLE = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'ENETUNREACH', 'EHOSTUNREACH', 'UND_ERR_CONNECT_TIMEOUT']);
 
 /** Calls looked at for "5xx to most recent calls", and the share of them that makes an outage. */
 const WINDOW = 20;
@@ -45,17 +57,17 @@ export class ZohoOutage {
   }
 
   /**
-   * Whether a call that got no usable answer says "Zoho is down": any network failure (no HTTP status)
-   * does; a 5xx does when most of the recent calls failed too (one 5xx among answers is that call's).
+   * Whether a call that got no usable answer says "Zoho is down": a failure to connect does at once; a
+   * 5xx, a reset or a timeout does when most of the recent calls failed too (one among answers is that
+   * call's own).
    */
   isOutage(failure: { code: string; httpStatus?: number }): boolean {
     if (NOT_AN_OUTAGE.has(failure.code)) return false;
-    if (failure.httpStatus === undefined || failure.httpStatus === 0) {
-      this.#remember(true);
-      return true;
-    }
-    if (failure.httpStatus < 500) return false;
+    const noAnswer = failure.httpStatus === undefined || failure.httpStatus === 0;
+    if (!noAnswer && failure.httpStatus! < 500) return false;
     this.#remember(true);
+    // TLS failures (certificate, handshake) name no connection code of their own: NETWORK_ERROR.
+    if (noAnswer && (UNREACHABLE.has(failure.code) || failure.code === 'NETWORK_ERROR')) return true;
     const failures = this.#recent.filter(Boolean).length;
     return this.#recent.length >= WINDOW / 2 && failures / this.#recent.length >= SERVER_ERROR_SHARE;
   }
@@ -63,10 +75,10 @@ export class ZohoOutage {
   /** Record that an outage is on (first caller logs it); returns when it began. */
   async begin(code: string, message: string): Promise<OutageState> {
     const now = this.#o.now();
-    const set = await this.#o.redis.set(this.#key, JSON.stringify({ sinceMs: now, code }), 'NX');
+    const set = await this.#o.redis.set(this.#key, JSON.stringify({ sinceMs: now, code }), 'PX', OUTAGE_KEY_TTL_MS, 'NX');
     if (set === 'OK') {
       this.#o.log.warn({ code, reason: message }, 'Zoho unreachable: pausing the sync queue (no attempts spent) and probing');
-      return { sinceMs: now, code };
+      return { sinceMs: now, code, began: true };
     }
     return (await this.current()) ?? { sinceMs: now, code };
   }

@@ -155,7 +155,9 @@ async function inspectClaim(ctx: WatchContext, id: string): Promise<void> {
   if (record?.state === 'failed') return finishClaim(ctx, claim, 'failed', record.failedReason ?? 'the import failed');
   if (record && claim.importId === id) {
     const state = await ctx.queues.imports.getJobState(id);
-    if (state === 'failed') return failFromJob(ctx, claim);
+    // A job BullMQ failed on its own is the reconciler's (resumed, or failed with every row an outcome
+    // and its report); the sweep after that moves the file.
+    if (state === 'failed') return;
     // Registered but never enqueued (its registrar died in between) is the only stuck case left.
     if (state !== 'unknown' || record.state !== 'queued') return;
   } else if (record) {
@@ -164,14 +166,6 @@ async function inspectClaim(ctx: WatchContext, id: string): Promise<void> {
   if (ageMs < ctx.orphanAfterMs) return;
   ctx.log.warn({ file: name, importId: id }, 'adopting a claim its watcher left unregistered');
   await registerClaim(ctx, claim);
-}
-
-/** The job failed without the processor marking the import (it stalled too often, say). */
-async function failFromJob(ctx: WatchContext, claim: Claim): Promise<void> {
-  const job = await ctx.queues.imports.getJob(claim.id);
-  const reason = job?.failedReason || 'the import job failed';
-  await ctx.ledger.setState(claim.id, 'failed', { failedReason: reason, finishedAt: Date.now() });
-  await finishClaim(ctx, claim, 'failed', reason);
 }
 
 /** The CSV of a claim: the shortest visible `.csv` name (its reports are `<stem>.report.csv`, …). */

@@ -48,6 +48,8 @@ describe('Zoho unreachable mid-import', () => {
     const log = worker!.output();
     expect(log.match(/"msg":"Zoho unreachable: pausing/g)).toHaveLength(1);
     expect(log.match(/"msg":"Zoho reachable again/g)).toHaveLength(1);
-    expect(log).not.toMatch(/Zoho call failed; will retry/);
+    // Only the calls in flight when it went down (their connections reset: that alone is no outage)
+    // may have spent an attempt; every call after them waited without spending any.
+    expect((log.match(/Zoho call failed; will retry/g) ?? []).length).toBeLessThanOrEqual(3);
   });
 });
