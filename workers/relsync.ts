@@ -18,6 +18,7 @@ import { runSimulatorCommand } from './simulator.js';
 import { runDemo } from './demo.js';
 import { runDashboard } from '../src/cli/commands/dashboard-command.js';
 import { runCheck } from '../src/cli/commands/check-command.js';
+import { runPrune } from '../src/cli/commands/prune-command.js';
 import { runScheduleAdd, runScheduleList, runScheduleRemove } from '../src/cli/commands/schedule-command.js';
 
 async function main(argv: string[]): Promise<number> {
@@ -36,6 +37,7 @@ async function main(argv: string[]): Promise<number> {
     demo: (options) => runDemo(io, options, process.env),
     dashboard: (options) => runDashboard(io, getConfig(), options),
     check: (options) => runCheck(io, getConfig(), options),
+    prune: (options) => runPrune(io, getConfig(), options),
     schedule: {
       add: (options) => runScheduleAdd(io, getConfig(), options),
       list: (options) => runScheduleList(io, getConfig(), options),

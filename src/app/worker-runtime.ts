@@ -23,13 +23,18 @@ import { CreditBudget } from '../zoho/credit-budget.js';
 import { OAuthClient } from '../zoho/oauth-client.js';
 import { SharedTokenProvider } from '../zoho/shared-token-provider.js';
 import { ZohoClient } from '../zoho/zoho-client.js';
+import type { RelsyncMetrics } from '../ops/metrics.js';
+import { AccountsError } from '../zoho/oauth-client.js';
 import { Lifecycle } from './lifecycle.js';
+import { createOps, startOpsServerFor, startOpsWorkers, type Ops } from './ops-runtime.js';
 import { openQueues, type Queues } from './queues.js';
 
 export interface WorkerRuntime {
   lifecycle: Lifecycle;
   queues: Queues;
   ledger: RunLedger;
+  /** Metrics, alerts and retention (ops-runtime.ts). */
+  ops: Ops;
   /** Graceful stop: in-flight calls finish (or are handed back at the deadline), then connections close. */
   close(): Promise<boolean>;
 }
@@ -47,8 +52,11 @@ export async function startWorkerRuntime(config: Config, log: Logger): Promise<W
   const redis = await connectRedis(createRedis(config.redisUrl, { persistent: true, onError: onRedisError }), config.redisUrl);
   lifecycle.add('redis', () => redis.quit());
   const queues = openQueues(redis, config.prefix, lifecycle);
-  const ledger = new RunLedger(redis, config.prefix);
-  const client = createZohoClient(config, credentials, redis, log);
+  const ops = createOps(config, log, { redis, queues });
+  await startOpsServerFor(config, log, ops, { redis, lifecycle });
+  const ledger = new RunLedger(redis, config.prefix, Date.now, ops.ledgerObserver);
+  const callLimit = pLimit(config.zoho.concurrency);
+  const client = createZohoClient(config, credentials, redis, log, { metrics: ops.metrics, limit: callLimit });
   lifecycle.add('zoho client', () => client.close());
   await queues.sync.setGlobalConcurrency(config.zoho.concurrency);
 
@@ -70,12 +78,16 @@ export async function startWorkerRuntime(config: Config, log: Logger): Promise<W
     worker.on('error', (error) => log.error({ err: error, queue: worker.name }, 'worker error'));
     lifecycle.add(`${worker.name} worker`, () => worker.close());
   }
+  startOpsWorkers(config, log, ops, { redis, queues, lifecycle, budget, callsInFlight: () => callLimit.activeCount });
   await Promise.all([importWorker.waitUntilReady(), syncWorker.waitUntilReady()]);
   log.info({ prefix: config.prefix, concurrency: config.zoho.concurrency }, 'worker started');
-  return { lifecycle, queues, ledger, close: () => lifecycle.closeAll(config.shutdownTimeoutMs, log) };
+  return { lifecycle, queues, ledger, ops, close: () => lifecycle.closeAll(config.shutdownTimeoutMs, log) };
 }
 
-function createZohoClient(config: Config, credentials: ReturnType<typeof requireZohoCredentials>, redis: ReturnType<typeof createRedis>, log: Logger): ZohoClient {
+function createZohoClient(
+  config: Config, credentials: ReturnType<typeof requireZohoCredentials>, redis: ReturnType<typeof createRedis>, log: Logger,
+  parts: { metrics: RelsyncMetrics; limit: ReturnType<typeof pLimit> },
+): ZohoClient {
   const oauth = new OAuthClient({
     accountsUrl: config.zoho.accountsUrl ?? DATA_CENTRES[config.zoho.dc].accountsUrl,
     ...credentials,
@@ -87,7 +99,11 @@ function createZohoClient(config: Config, credentials: ReturnType<typeof require
     // Other workers reuse a failed mint's answer for half a probe interval instead of minting again.
     failureTtlMs: Math.min(30_000, config.zoho.pauseProbeMs / 2),
     mint: async () => {
-      const token = await oauth.mint();
+      const token = await oauth.mint().catch((error: unknown) => {
+        parts.metrics.tokenMint(error instanceof AccountsError && error.zohoError === 'Access Denied' ? 'denied' : 'failed');
+        throw error;
+      });
+      parts.metrics.tokenMint('minted');
       log.info({ apiDomain: token.apiDomain, expiresAt: new Date(token.expiresAtMs).toISOString() }, 'minted a Zoho access token');
       return token;
     },
@@ -97,7 +113,10 @@ function createZohoClient(config: Config, credentials: ReturnType<typeof require
     apiDomain: config.zoho.apiDomain,
     apiVersion: config.zoho.apiVersion,
     connections: config.zoho.concurrency,
-    limit: pLimit(config.zoho.concurrency),
-    onEvent: (event) => log.debug(event, 'zoho call'),
+    limit: parts.limit,
+    onEvent: (event) => {
+      parts.metrics.zohoCall(event);
+      log.debug(event, 'zoho call');
+    },
   });
 }

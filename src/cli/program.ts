@@ -15,6 +15,7 @@ export interface CommandHandlers {
   demo(options: { rows?: number }): Promise<number>;
   dashboard(options: { host?: string; port?: number; allowActions?: boolean }): Promise<number>;
   check(options: { profile: string }): Promise<number>;
+  prune(options: { olderThan?: number }): Promise<number>;
   schedule: {
     add(options: { name: string; cron: string; tz?: string; file: string; profile: string; force?: boolean }): Promise<number>;
     list(options: { json?: boolean }): Promise<number>;
@@ -25,6 +26,12 @@ export interface CommandHandlers {
 function positiveInt(value: string): number {
   const n = Number(value);
   if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError(`expected a positive integer, got '${value}'`);
+  return n;
+}
+
+function nonNegativeDays(value: string): number {
+  const n = Number(value);
+  if (value.trim() === '' || !Number.isFinite(n) || n < 0) throw new InvalidArgumentError(`expected a number of days, 0 or more, got '${value}'`);
   return n;
 }
 
@@ -73,6 +80,9 @@ export function buildProgram(handlers: CommandHandlers, setExitCode: (code: numb
   program.command('check').description("verify credentials, data centre and a profile against Zoho's metadata")
     .option('-p, --profile <name or path>', 'built-in profile name or profile JSON file', 'contacts-deals')
     .action(run((options) => handlers.check(options)));
+  program.command('prune').description("remove finished imports' Redis records now (report files are kept)")
+    .addOption(new Option('--older-than <days>', 'only imports that ended at least this many days ago (default: RELSYNC_RETENTION_DAYS; 0: all finished)').argParser(nonNegativeDays))
+    .action(run((options) => handlers.prune(options)));
   const schedule = program.command('schedule').description('cron imports (survive restarts; one import per tick across all workers)');
   schedule.command('add').description('add a schedule, or replace the one with that name')
     .requiredOption('--name <name>', "letters, digits, '_' or '-'")
