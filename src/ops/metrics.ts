@@ -94,7 +94,8 @@ export class RelsyncMetrics {
     this.#rateLimited = new Counter({ name: 'relsync_zoho_rate_limited_total', help: 'Zoho 429 TOO_MANY_REQUESTS answers, by cause as far as the answer tells (concurrency, credits, unknown).', labelNames: ['cause'], registers });
     this.#entries = new Counter({ name: 'relsync_zoho_entries_total', help: 'Entries Zoho answered in calls with per-entry results, by their status.', labelNames: ['status'], registers });
     this.#callSeconds = new Histogram({ name: 'relsync_zoho_call_duration_seconds', help: 'Time from sending a Zoho call to having its whole answer (or failure).', buckets: [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60], registers });
-    this.#creditsRemaining = new Gauge({ name: 'relsync_zoho_credits_remaining', help: "Zoho's X-API-CREDITS-REMAINING in its last answer that had one (Zoho sends it once half the day's credits are used).", registers });
+    // Registered on the first answer that carries the header: absent, not 0, until Zoho has said.
+    this.#creditsRemaining = new Gauge({ name: 'relsync_zoho_credits_remaining', help: "Zoho's X-API-CREDITS-REMAINING in its last answer that had one (Zoho sends it once half the day's credits are used).", registers: [] });
     this.#mints = new Counter({ name: 'relsync_zoho_token_mints_total', help: 'Access-token mints by this process: minted, denied (accounts server throttling: Access Denied), failed (any other refusal or error).', labelNames: ['result'], registers });
     this.#importSeconds = new Histogram({ name: 'relsync_import_duration_seconds', help: 'Imports that ended, by outcome, and how long they took (from the start of ingest, or from creation, to the end).', labelNames: ['outcome'], buckets: [1, 5, 15, 60, 300, 900, 1_800, 3_600, 7_200, 14_400, 43_200, 86_400], registers });
     this.#webhooks = new Counter({ name: 'relsync_webhook_deliveries_total', help: 'Webhook delivery attempts: delivered, failed (will be tried again unless attempts are used up), dropped (receiver no longer configured).', labelNames: ['result'], registers });
@@ -154,7 +155,10 @@ export class RelsyncMetrics {
       this.#entries.inc({ status: 'success' }, event.entryCount - errors);
       this.#entries.inc({ status: 'error' }, errors);
     }
-    if (event.creditsRemaining !== undefined) this.#creditsRemaining.set(event.creditsRemaining);
+    if (event.creditsRemaining !== undefined) {
+      if (!this.registry.getSingleMetric('relsync_zoho_credits_remaining')) this.registry.registerMetric(this.#creditsRemaining);
+      this.#creditsRemaining.set(event.creditsRemaining);
+    }
   }
 
   tokenMint(result: MintResult): void {
