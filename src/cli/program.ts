@@ -72,7 +72,7 @@ export function buildProgram(handlers: CommandHandlers, setExitCode: (code: numb
   program.command('demo').description('the whole pipeline on this machine against the simulator')
     .addOption(new Option('--rows <n>', 'rows in the sample CSV').argParser(positiveInt))
     .action(run((options) => handlers.demo(options)));
-  program.command('dashboard').description('Bull Board for the imports and sync queues until SIGINT/SIGTERM (read-only, 127.0.0.1 by default)')
+  program.command('dashboard').description('Bull Board for the imports, sync and webhooks queues until SIGINT/SIGTERM (read-only, 127.0.0.1 by default)')
     .option('--host <address>', 'interface to listen on; the board has no authentication, keep it on loopback', '127.0.0.1')
     .addOption(new Option('--port <n>', 'TCP port').argParser(positiveInt).default(3030))
     .option('--allow-actions', 'allow retry, clean, pause, empty … from the board')

@@ -88,6 +88,7 @@ describe('relsync dashboard', () => {
     expect(body.queues.map((q) => [q.name, q.readOnlyMode, q.allowRetries])).toEqual([
       ['imports', true, false],
       ['sync', true, false],
+      ['webhooks', true, false],
     ]);
     // Bull Board answers 405 QUEUE_READ_ONLY to every action on a read-only queue.
     const pause = await request(`${dashboard.url}api/queues/imports/pause`, { method: 'PUT' });
