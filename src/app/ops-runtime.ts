@@ -5,7 +5,7 @@
  * docs/operating.md#alerts and docs/operating.md#retention.
  */
 import { randomUUID } from 'node:crypto';
-import { Worker } from 'bullmq';
+import { Worker, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { JobName, QueueName } from '../../jobs/queues.js';
@@ -139,25 +139,31 @@ function startRetentionSweep(config: Config, log: Logger, parts: { redis: Redis;
   });
 }
 
-/** What pruneImports needs, on these queues: also for `relsync prune`. */
+/**
+ * What pruneImports needs, on these queues: also for `relsync prune`. One sweep lists the webhook jobs
+ * not delivered (at most the newest 1,000 failed, and those still trying) once, not once per import.
+ */
 export function retentionDeps(config: Config, parts: { ledger: RunLedger; queues: Queues }) {
+  let undelivered: Promise<Array<Job | undefined>> | undefined;
   return {
     ledger: parts.ledger,
     reportDir: config.reportDir,
-    removeJobs: (importId: string) => removeImportJobs(parts.queues, importId),
+    removeJobs: async (importId: string) => {
+      undelivered ??= parts.queues.webhooks.getJobs(['failed', 'delayed', 'wait', 'prioritized'], 0, -1);
+      await removeImportJobs(parts.queues, importId, await undelivered);
+    },
   };
 }
 
 /**
  * An import's BullMQ jobs: its `import` job (id: the import id, or `<job id>` of `job-<job id>`) with
- * its children (the sync jobs kept after failing), and webhook deliveries that failed for good. A
+ * its children (the sync jobs kept after failing), and its webhook deliveries not delivered. A
  * schedule's tick has a job id of BullMQ's own making; BullMQ removes it after its age.
  */
-async function removeImportJobs(queues: Queues, importId: string): Promise<void> {
+async function removeImportJobs(queues: Queues, importId: string, undelivered: ReadonlyArray<Job | undefined>): Promise<void> {
   const jobId = importId.startsWith('job-') ? importId.slice('job-'.length) : importId;
   await queues.imports.remove(jobId, { removeChildren: true });
-  const undelivered = await queues.webhooks.getJobs(['failed', 'delayed', 'wait', 'prioritized'], 0, -1);
-  await Promise.all(undelivered.filter((job) => job.id?.startsWith(`${importId}.`)).map((job) => job.remove().catch(() => undefined)));
+  await Promise.all(undelivered.filter((job) => job?.id?.startsWith(`${importId}.`)).map((job) => job!.remove().catch(() => undefined)));
 }
 
 async function readiness(redis: Redis, lifecycle: Lifecycle): Promise<Readiness> {

@@ -42,7 +42,11 @@ export async function pruneImports(deps: PruneDeps, options: { olderThanMs: numb
         kept += 1;
         continue;
       }
-      await deps.removeJobs(id);
+      // A job that cannot be removed now (locked by a worker) keeps the import for the next sweep; the others go on.
+      if (!(await deps.removeJobs(id).then(() => true, () => false))) {
+        kept += 1;
+        continue;
+      }
       await dropSnapshot(deps.reportDir, id);
       await deps.ledger.removeImport(id);
       pruned.push(id);
