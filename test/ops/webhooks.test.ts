@@ -9,6 +9,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { eventually } from '../helpers/eventually.js';
 import { startHarness, type Harness } from '../helpers/harness.js';
 import { writePairs } from '../helpers/pairs.js';
+import { sampleSum, scrape } from '../helpers/metrics.js';
+import { freePort } from '../helpers/redis-server.js';
 import { startWebhookReceiver, type WebhookReceiverServer } from '../helpers/webhook-receiver.js';
 
 const SECRET = 'webhook-secret-value-1234';
@@ -90,6 +92,26 @@ describe('webhook events', () => {
       event: 'import.failed', importId: record.id, state: 'failed', reason: record.failedReason, reportPath: null,
     })]);
     expect(record.failedReason).toContain('RELSYNC_MAX_ROWS');
+  });
+
+  it('gives the stop reason of an import the error-rate brake ended (ABORTED), and counts it as aborted', async () => {
+    const { h, receiver } = await start([], { RELSYNC_METRICS_PORT: String(await freePort()) });
+    await h.runtime.queues.sync.pause();
+    const file = await writePairs(h.sim, h.dir, 4, 2);
+    const id = await h.importFile(file.path);
+    await eventually('its sync jobs to be queued', async () => (await h.runtime.ledger.getImport(id))?.state === 'syncing');
+    // What the import guard does when most rows fail: the first stop wins, and nothing more is sent.
+    await h.runtime.ledger.stopImport(id, 'ABORTED', '6 of the first 8 rows failed (RELSYNC_ABORT_ERROR_RATE 0.5)');
+    await h.runtime.queues.sync.resume();
+    const record = await h.waitDone(id);
+    expect(record).toMatchObject({ state: 'done', success: 0, skipped: 8 });
+    await eventually('the event to be delivered', () => receiver.delivered().length === 1);
+    expect(receiver.delivered()[0]).toMatchObject({
+      event: 'import.finished', importId: id, state: 'done', skipped: 8, reason: 'ABORTED: 6 of the first 8 rows failed (RELSYNC_ABORT_ERROR_RATE 0.5)',
+    });
+    const samples = await scrape(`http://127.0.0.1:${h.config.metrics.port}`);
+    expect(sampleSum(samples, 'relsync_import_duration_seconds_count', { outcome: 'aborted' })).toBe(1);
+    expect(sampleSum(samples, 'relsync_rows_total', { status: 'skipped', code: 'ABORTED' })).toBe(8);
   });
 
   it('announces a pause that lasts once, with its reason, then its end once, then the end of the import', async () => {
