@@ -231,8 +231,8 @@ export class RunLedger {
    * expired list) or by Redis itself at the expiry `expireImport` set (its id is still in the recent list).
    */
   async isExpired(id: string): Promise<boolean> {
-    const [expired, recent] = await this.#redis.multi().zscore(this.expiredKey(), id).zscore(this.recentKey(), id).exec() ?? [];
-    return Boolean(expired?.[1] ?? recent?.[1]);
+    const [expired, recent, exists] = await this.#redis.multi().zscore(this.expiredKey(), id).zscore(this.recentKey(), id).exists(this.importKey(id)).exec() ?? [];
+    return !exists?.[1] && Boolean(expired?.[1] ?? recent?.[1]);
   }
 
   async update(id: string, fields: Partial<Omit<ImportRecord, 'id' | Counter>>): Promise<void> {
