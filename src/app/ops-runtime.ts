@@ -11,6 +11,7 @@ import type { Logger } from 'pino';
 import { JobName, QueueName } from '../../jobs/queues.js';
 import { PAUSE_CHECK_JOB_OPTIONS, WEBHOOK_JOB_OPTIONS, pauseCheckJobId, webhookJobId } from '../../jobs/webhook.job.js';
 import type { Config } from '../config/config.js';
+import { ErrorCodes, UserError } from '../errors.js';
 import { RunLedger, type LedgerObserver } from '../ledger/run-ledger.js';
 import { RelsyncMetrics } from '../ops/metrics.js';
 import { startOpsServer, type Readiness } from '../ops/ops-server.js';
@@ -79,11 +80,11 @@ export function createOps(config: Config, log: Logger, parts: { redis: Redis; qu
  */
 export async function startOpsServerFor(config: Config, log: Logger, ops: Ops, parts: { redis: Redis; lifecycle: Lifecycle }): Promise<void> {
   if (config.metrics.port === undefined) return;
-  const server = await startOpsServer({
-    host: config.metrics.host,
-    port: config.metrics.port,
-    metrics: ops.metrics,
-    readiness: () => readiness(parts.redis, parts.lifecycle),
+  const { host, port } = config.metrics;
+  const server = await startOpsServer({ host, port, metrics: ops.metrics, readiness: () => readiness(parts.redis, parts.lifecycle) }).catch((error: unknown) => {
+    const code = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
+    const why = code === 'EADDRINUSE' ? 'the port is in use' : code === 'EADDRNOTAVAIL' ? 'no such address on this machine' : code;
+    throw new UserError(ErrorCodes.CONFIG_INVALID, `RELSYNC_METRICS_PORT / RELSYNC_METRICS_HOST: cannot listen on ${host}:${port}: ${why}`, { cause: error });
   });
   parts.lifecycle.add('metrics server', () => server.close());
   log.info({ url: server.url }, 'serving /metrics, /healthz and /readyz');

@@ -53,7 +53,11 @@ export async function startWorkerRuntime(config: Config, log: Logger): Promise<W
   lifecycle.add('redis', () => redis.quit());
   const queues = openQueues(redis, config.prefix, lifecycle);
   const ops = createOps(config, log, { redis, queues });
-  await startOpsServerFor(config, log, ops, { redis, lifecycle });
+  // A port in use stops the start with one line, and closes what was opened (or the process would not exit).
+  await startOpsServerFor(config, log, ops, { redis, lifecycle }).catch(async (error: unknown) => {
+    await lifecycle.closeAll(config.shutdownTimeoutMs, log);
+    throw error;
+  });
   const ledger = new RunLedger(redis, config.prefix, Date.now, ops.ledgerObserver);
   const callLimit = pLimit(config.zoho.concurrency);
   const client = createZohoClient(config, credentials, redis, log, { metrics: ops.metrics, limit: callLimit });

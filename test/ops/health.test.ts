@@ -2,7 +2,12 @@
  * /healthz and /readyz of a real worker runtime, on its own redis-server that the test stops and
  * starts for real, and through a real shutdown.
  */
+import { createServer } from 'node:net';
+import { once } from 'node:events';
+import { Redis } from 'ioredis';
+import { pino } from 'pino';
 import { request } from 'undici';
+import { startWorkerRuntime } from '../../src/app/worker-runtime.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventually } from '../helpers/eventually.js';
 import { startHarness, type Harness } from '../helpers/harness.js';
@@ -56,5 +61,25 @@ describe('health endpoints', () => {
     expect((await get(`${url}/healthz`)).status).toBe(200);
     release();
     await closing;
+  });
+
+  it('refuses to start on a metrics port in use, with one line, leaving nothing open', async () => {
+    const taken = createServer().listen(0, '127.0.0.1');
+    await once(taken, 'listening');
+    const port = (taken.address() as { port: number }).port;
+    const probe = new Redis(redis.url);
+    // Connections to this Redis other than the probe's: the worker's must be gone once it has refused to start.
+    const others = async (): Promise<number> => (await probe.client('LIST') as string).trim().split('\n').length - 1;
+    try {
+      const before = await others();
+      const config = { ...h.config, metrics: { host: '127.0.0.1', port } };
+      await expect(startWorkerRuntime(config, pino({ level: 'silent' }))).rejects.toMatchObject({
+        code: 'CONFIG_INVALID', message: `RELSYNC_METRICS_PORT / RELSYNC_METRICS_HOST: cannot listen on 127.0.0.1:${port}: the port is in use`,
+      });
+      await eventually('the refused worker to close its Redis connection', async () => (await others()) === before, { timeoutMs: 5_000 });
+    } finally {
+      await probe.quit();
+      await new Promise((resolve) => taken.close(resolve));
+    }
   });
 });
