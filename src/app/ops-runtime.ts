@@ -113,6 +113,7 @@ export function startOpsWorkers(config: Config, log: Logger, ops: Ops, parts: { 
     }), { connection: redis, prefix: config.prefix, concurrency: WEBHOOK_CONCURRENCY, settings: { backoffStrategy: webhookBackoffStrategy } });
     worker.on('error', (error) => log.error({ err: error, queue: worker.name }, 'worker error'));
     lifecycle.add('webhooks worker', () => worker.close());
+    log.info({ receivers: ops.receivers.map((receiver) => receiver.shownAs), signed: Boolean(config.webhooks.secret) }, 'sending import events to webhooks');
   }
   startRetentionSweep(config, log, { redis, queues, lifecycle });
 }
