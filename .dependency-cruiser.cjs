@@ -28,7 +28,7 @@ module.exports = {
       comment: 'CSV, profiles, planning and reports touch no Redis, no network, no queue.',
       severity: 'error',
       from: { path: '^src/(csv|profile|plan|report|domain)/' },
-      to: { path: '^src/(zoho|ledger|simulator|usecases|processors|app|cli|triggers|dashboard|dev)/|node_modules/(ioredis|bullmq|undici)/' },
+      to: { path: '^src/(zoho|ledger|simulator|ops|usecases|processors|app|cli|triggers|dashboard|dev)/|node_modules/(ioredis|bullmq|undici|prom-client)/' },
     },
     {
       name: 'leaves-stay-leaves',
@@ -39,9 +39,9 @@ module.exports = {
     },
     {
       name: 'edges-below-use-cases',
-      comment: 'The edges (the Zoho client with its limits kept in Redis, the run ledger, the simulator) may use ioredis and undici but know nothing of use cases, processors or the CLI.',
+      comment: 'The edges (the Zoho client with its limits kept in Redis, the run ledger, the simulator, the operations edge: metrics, the ops HTTP server, webhook delivery) may use ioredis, undici and prom-client but know nothing of use cases, processors or the CLI.',
       severity: 'error',
-      from: { path: '^src/(zoho|ledger|simulator)/' },
+      from: { path: '^src/(zoho|ledger|simulator|ops)/' },
       to: { path: '^src/(usecases|processors|app|cli|triggers|dashboard|dev)/' },
     },
     {

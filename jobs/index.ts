@@ -4,3 +4,5 @@ export { validateImportPayload, IMPORT_JOB_OPTIONS } from './import.job.js';
 export type { ImportJobPayload, ImportSource, ImportSummary, ProfileInput, PayloadCheck } from './import.job.js';
 export { MAX_ENTRIES_PER_CALL, callsPerJob, syncCallsJobId, syncCallsJobOptions, syncCallsPriority, ZOHO_BACKOFF } from './sync-calls.job.js';
 export type { SyncCallsPayload, SyncCall, CallEntry } from './sync-calls.job.js';
+export { IMPORT_EVENT_NAMES } from './webhook.job.js';
+export type { ImportEvent, ImportEventName } from './webhook.job.js';

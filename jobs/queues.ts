@@ -7,12 +7,16 @@ export const QueueName = {
   imports: 'imports',
   /** Zoho calls: `sync-calls` jobs, each up to 16 calls of one import (a call: ≤ 100 entries of one base record). */
   sync: 'sync',
+  /** Events about imports for RELSYNC_WEBHOOK_URL: `webhook` (one event to one receiver) and `pause-check` jobs. */
+  webhooks: 'webhooks',
 } as const;
 export type QueueName = (typeof QueueName)[keyof typeof QueueName];
 
 export const JobName = {
   import: 'import',
   syncCalls: 'sync-calls',
+  webhook: 'webhook',
+  pauseCheck: 'pause-check',
 } as const;
 export type JobName = (typeof JobName)[keyof typeof JobName];
 
@@ -20,4 +24,6 @@ export type JobName = (typeof JobName)[keyof typeof JobName];
 export const JOB_QUEUE: { readonly [J in JobName]: QueueName } = {
   [JobName.import]: QueueName.imports,
   [JobName.syncCalls]: QueueName.sync,
+  [JobName.webhook]: QueueName.webhooks,
+  [JobName.pauseCheck]: QueueName.webhooks,
 };

@@ -24,6 +24,7 @@ export const ERROR_TABLE = {
   PAYLOAD_INVALID: { retryable: false, meaning: "a queue job's payload does not have the contract's shape" },
   PATH_OUTSIDE_ROOT: { retryable: false, meaning: 'a path from the queue leads outside IMPORT_ROOT or REPORT_DIR' },
   IMPORT_NOT_FOUND: { retryable: false, meaning: 'no import with that id in this Redis and prefix' },
+  IMPORT_EXPIRED: { retryable: false, meaning: 'the import existed, but its records were removed after RELSYNC_RETENTION_DAYS or by relsync prune' },
   IMPORT_NOT_FINISHED: { retryable: false, meaning: 'the command needs a finished import, and this one is still running or failed' },
   IMPORT_ENDED: { retryable: false, meaning: 'cancel of an import that has already ended (or is writing its report): nothing is left to stop' },
   NOTHING_TO_RETRY: { retryable: false, meaning: 'retry of an import none of whose rows ended in error' },
@@ -37,6 +38,7 @@ export const ERROR_TABLE = {
   TOKEN_WAIT_TIMEOUT: { retryable: true, meaning: 'another worker holds the token lock and has not finished minting' },
   LOOKUP_READ_FAILED: { retryable: true, meaning: "a lookup table could not be read from Zoho now (network, 5xx, 429) or another worker is still reading it; the import step retries" },
   CREDIT_BUDGET: { retryable: true, meaning: 'our own ZOHO_DAILY_CREDITS budget is spent for the rolling window' },
+  WEBHOOK_FAILED: { retryable: true, meaning: 'a webhook receiver did not answer 2xx (or could not be reached); the delivery is tried again' },
   SYNC_CALL_FAILED: { retryable: true, meaning: 'a Zoho call got no usable answer (network, 5xx, 429 for too long); the job retries it' },
   // A caller's programming error: a bug in relsync, never a user's mistake.
   INVALID_OPTION: { retryable: false, meaning: 'a library function was given an option out of its range' },

@@ -26,6 +26,7 @@ import { runDemo } from './demo.js';
 import { runDashboard } from '../src/cli/commands/dashboard-command.js';
 import { runCheck } from '../src/cli/commands/check-command.js';
 import { runProfiles } from '../src/cli/commands/profiles-command.js';
+import { runPrune } from '../src/cli/commands/prune-command.js';
 import { runScheduleAdd, runScheduleList, runScheduleRemove } from '../src/cli/commands/schedule-command.js';
 
 /** Ctrl-C while a command waits: the command stops waiting (and says how to follow again) instead of dying. */
@@ -53,6 +54,7 @@ async function main(argv: string[]): Promise<number> {
     dashboard: (options) => runDashboard(io, getConfig(), options),
     check: (options) => runCheck(io, getConfig(), options),
     profiles: (options) => runProfiles(io, options),
+    prune: (options) => runPrune(io, getConfig(), options),
     schedule: {
       add: (options) => runScheduleAdd(io, getConfig(), options),
       list: (options) => runScheduleList(io, getConfig(), options),

@@ -10,6 +10,11 @@ export class Lifecycle {
   readonly #closers: Closer[] = [];
   #closing: Promise<boolean> | undefined;
 
+  /** True once shutdown has begun (readiness turns false then). */
+  get isClosing(): boolean {
+    return this.#closing !== undefined;
+  }
+
   add(name: string, close: () => Promise<unknown>): void {
     this.#closers.push({ name, close });
   }

@@ -27,7 +27,10 @@ import { createSharedTokens } from '../zoho/shared-tokens.js';
 import { ZohoClient } from '../zoho/zoho-client.js';
 import { ZohoOutage } from '../processors/zoho-outage.js';
 import { ZohoReader } from '../zoho/zoho-reader.js';
+import type { RelsyncMetrics } from '../ops/metrics.js';
+import { AccountsError } from '../zoho/oauth-client.js';
 import { Lifecycle } from './lifecycle.js';
+import { createOps, startOpsServerFor, startOpsWorkers, type Ops } from './ops-runtime.js';
 import { startReconciler } from './reconciler.js';
 import { createRedisWriteGate } from './redis-write-gate.js';
 import { openQueues, type Queues } from './queues.js';
@@ -39,6 +42,8 @@ export interface WorkerRuntime {
   lifecycle: Lifecycle;
   queues: Queues;
   ledger: RunLedger;
+  /** Metrics, alerts and retention (ops-runtime.ts). */
+  ops: Ops;
   /** Graceful stop: in-flight calls finish (or are handed back at the deadline), then connections close. */
   close(): Promise<boolean>;
 }
@@ -53,12 +58,23 @@ export async function startWorkerRuntime(config: Config, log: Logger): Promise<W
   const redis = await connectRedis(unconnected, config.redisUrl);
   lifecycle.add('redis', () => redis.quit());
   const queues = openQueues(redis, config.prefix, lifecycle);
-  for (const queue of [queues.imports, queues.sync]) queue.on('error', outage.componentError(`${queue.name} queue`));
-  const ledger = new RunLedger(redis, config.prefix);
-  const tokens = createSharedTokens(config, redis, {
-    onMint: (token) => log.info({ apiDomain: token.apiDomain, expiresAt: new Date(token.expiresAtMs).toISOString() }, 'minted a Zoho access token'),
+  for (const queue of [queues.imports, queues.sync, queues.webhooks]) queue.on('error', outage.componentError(`${queue.name} queue`));
+  const ops = createOps(config, log, { redis, queues });
+  // A port in use stops the start with one line, and closes what was opened (or the process would not exit).
+  await startOpsServerFor(config, log, ops, { redis, lifecycle }).catch(async (error: unknown) => {
+    await lifecycle.closeAll(config.shutdownTimeoutMs, log);
+    throw error;
   });
-  const client = createZohoClient(config, tokens, log);
+  const ledger = new RunLedger(redis, config.prefix, Date.now, ops.ledgerObserver);
+  const tokens = createSharedTokens(config, redis, {
+    onMint: (token) => {
+      ops.metrics.tokenMint('minted');
+      log.info({ apiDomain: token.apiDomain, expiresAt: new Date(token.expiresAtMs).toISOString() }, 'minted a Zoho access token');
+    },
+    onMintError: (error) => ops.metrics.tokenMint(error instanceof AccountsError && error.throttled ? 'denied' : 'failed'),
+  });
+  const callLimit = pLimit(config.zoho.concurrency);
+  const client = createZohoClient(config, tokens, log, { metrics: ops.metrics, limit: callLimit });
   lifecycle.add('zoho client', () => client.close());
   // Added before the workers, so closed after them: a slow check never holds up their shutdown.
   let credentialsChecked: Promise<void> = Promise.resolve();
@@ -102,6 +118,7 @@ export async function startWorkerRuntime(config: Config, log: Logger): Promise<W
     worker.on('failed', (_job, error) => writeGate.observe(error));
     lifecycle.add(`${worker.name} worker`, () => worker.close());
   }
+  startOpsWorkers(config, log, ops, { redis, queues, lifecycle, budget, callsInFlight: () => callLimit.activeCount });
   await Promise.all([importWorker.waitUntilReady(), syncWorker.waitUntilReady()]);
   // Closed first (lifecycle closes in reverse): no pass starts while the workers shut down.
   const reconciler = startReconciler(config, { ledger, queues, log });
@@ -109,7 +126,7 @@ export async function startWorkerRuntime(config: Config, log: Logger): Promise<W
   lifecycle.add('reconciler', () => reconciler.close());
   log.info({ prefix: config.prefix, concurrency: config.zoho.concurrency }, 'worker started');
   credentialsChecked = checkCredentials(tokens, log);
-  return { lifecycle, queues, ledger, close: () => lifecycle.closeAll(config.shutdownTimeoutMs, log) };
+  return { lifecycle, queues, ledger, ops, close: () => lifecycle.closeAll(config.shutdownTimeoutMs, log) };
 }
 
 /**
@@ -125,13 +142,16 @@ async function checkCredentials(tokens: TokenProvider, log: Logger): Promise<voi
   }
 }
 
-function createZohoClient(config: Config, tokens: TokenProvider, log: Logger): ZohoClient {
+function createZohoClient(config: Config, tokens: TokenProvider, log: Logger, parts: { metrics: RelsyncMetrics; limit: ReturnType<typeof pLimit> }): ZohoClient {
   return new ZohoClient({
     tokens,
     apiDomain: config.zoho.apiDomain,
     apiVersion: config.zoho.apiVersion,
     connections: config.zoho.concurrency,
-    limit: pLimit(config.zoho.concurrency),
-    onEvent: (event) => log.debug(event, 'zoho call'),
+    limit: parts.limit,
+    onEvent: (event) => {
+      parts.metrics.zohoCall(event);
+      log.debug(event, 'zoho call');
+    },
   });
 }

@@ -18,6 +18,7 @@ export interface CommandHandlers {
   dashboard(options: { host?: string; port?: number; allowActions?: boolean }): Promise<number>;
   check(options: { profile: string; file?: string }): Promise<number>;
   profiles(options: { json?: boolean }): Promise<number>;
+  prune(options: { olderThan?: number }): Promise<number>;
   schedule: {
     add(options: { name: string; cron: string; tz?: string; file: string; profile: string; force?: boolean }): Promise<number>;
     list(options: { json?: boolean }): Promise<number>;
@@ -28,6 +29,12 @@ export interface CommandHandlers {
 function positiveInt(value: string): number {
   const n = Number(value);
   if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError(`expected a positive integer, got '${value}'`);
+  return n;
+}
+
+function nonNegativeDays(value: string): number {
+  const n = Number(value);
+  if (value.trim() === '' || !Number.isFinite(n) || n < 0) throw new InvalidArgumentError(`expected a number of days, 0 or more, got '${value}'`);
   return n;
 }
 
@@ -85,7 +92,7 @@ export function buildProgram(handlers: CommandHandlers, setExitCode: (code: numb
   program.command('demo').description('the whole pipeline on this machine against the simulator')
     .addOption(new Option('--rows <n>', 'rows in the sample CSV').argParser(positiveInt))
     .action(run((options) => handlers.demo(options)));
-  program.command('dashboard').description('Bull Board for the imports and sync queues until SIGINT/SIGTERM (read-only, 127.0.0.1 by default)')
+  program.command('dashboard').description('Bull Board for the imports, sync and webhooks queues until SIGINT/SIGTERM (read-only, 127.0.0.1 by default)')
     .option('--host <address>', 'interface to listen on; off loopback, RELSYNC_DASHBOARD_TOKEN is required and asked of every request', '127.0.0.1')
     .addOption(new Option('--port <n>', 'TCP port').argParser(positiveInt).default(3030))
     .option('--allow-actions', 'allow retry, clean, pause, empty … from the board')
@@ -97,6 +104,9 @@ export function buildProgram(handlers: CommandHandlers, setExitCode: (code: numb
   program.command('profiles').description('the built-in profiles and their columns')
     .option('--json', 'each profile whole, as JSON')
     .action(run((options) => handlers.profiles(options)));
+  program.command('prune').description("remove finished imports' Redis records now (report files are kept)")
+    .addOption(new Option('--older-than <days>', 'only imports that ended at least this many days ago (default: RELSYNC_RETENTION_DAYS; 0: all finished)').argParser(nonNegativeDays))
+    .action(run((options) => handlers.prune(options)));
   const schedule = program.command('schedule').description('cron imports (survive restarts; one import per tick across all workers)');
   schedule.command('add').description('add a schedule, or replace the one with that name')
     .requiredOption('--name <name>', "letters, digits, '_' or '-'")

@@ -115,6 +115,27 @@ export interface Config {
     /** Import jobs (ingest and report steps: CPU and disk) one worker process runs at once. */
     importConcurrency: number;
   };
+  /** Prometheus `/metrics`, `/healthz` and `/readyz` of `relsync worker` (docs/operating.md#metrics-and-health). */
+  metrics: {
+    /** TCP port; unset = no server. */
+    port?: number;
+    /** Interface to listen on. Default 127.0.0.1: the endpoints have no authentication. */
+    host: string;
+  };
+  /** Events when imports end, pause and resume (docs/operating.md#alerts). */
+  webhooks: {
+    /** Receivers (http or https); empty = no events. Each may carry a token in its path: never log one whole. */
+    urls: readonly string[];
+    /** Key of the HMAC-SHA256 signature of each body (`X-Relsync-Signature`); unset = unsigned. A secret. */
+    secret?: string;
+    /**
+     * How long an import must have been waiting before `import.paused` is sent (ms), and the least time
+     * between two pause alerts of one import: a storm of short 429 waits alerts nobody. Default 60 s.
+     */
+    pauseAlertAfterMs: number;
+  };
+  /** Finished imports' Redis records are removed this many days after they ended (report files stay). */
+  retentionDays: number;
 }
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -235,6 +256,29 @@ function limits(r: Reader): Config['limits'] {
   };
 }
 
+/** Comma-separated http(s) URLs; a bad one is named only by its redacted form (it may hold a token). */
+function urlList(r: Reader, name: string): string[] {
+  const raw = text(r, name);
+  if (raw === undefined) return [];
+  const urls = raw.split(',').map((part) => part.trim()).filter((part) => part !== '');
+  for (const candidate of urls) {
+    let ok = false;
+    try {
+      ok = ['http:', 'https:'].includes(new URL(candidate).protocol);
+    } catch {
+      ok = false;
+    }
+    if (!ok) r.problems.push(`${name}: expected comma-separated http:// or https:// URLs, got '${redactWebhookUrl(candidate)}'`);
+  }
+  return urls;
+}
+
+function host(r: Reader, name: string, fallback: string): string {
+  const value = text(r, name, fallback);
+  if (!/^[A-Za-z0-9.:_\-[\]]{1,253}$/.test(value)) r.problems.push(`${name}: expected a host name or IP address, got '${value}'`);
+  return value;
+}
+
 /** Validate the whole environment at once; throws one UserError listing every problem. */
 export function loadConfig(env: Env, options: { cwd?: string } = {}): Config {
   const cwd = options.cwd ?? process.cwd();
@@ -271,6 +315,16 @@ export function loadConfig(env: Env, options: { cwd?: string } = {}): Config {
       maxStalledCount: integer(r, 'RELSYNC_MAX_STALLED_COUNT', 3, 0, 100),
       importConcurrency: integer(r, 'RELSYNC_IMPORT_CONCURRENCY', 2, 1, 32),
     },
+    metrics: {
+      port: integer(r, 'RELSYNC_METRICS_PORT', undefined, 1, 65_535),
+      host: host(r, 'RELSYNC_METRICS_HOST', '127.0.0.1'),
+    },
+    webhooks: {
+      urls: urlList(r, 'RELSYNC_WEBHOOK_URL'),
+      secret: text(r, 'RELSYNC_WEBHOOK_SECRET'),
+      pauseAlertAfterMs: integer(r, 'RELSYNC_PAUSE_ALERT_AFTER_MS', 60_000, 100, 86_400_000),
+    },
+    retentionDays: integer(r, 'RELSYNC_RETENTION_DAYS', 30, 1, 3_650),
   };
   if (r.problems.length > 0) {
     throw new UserError(ErrorCodes.CONFIG_INVALID, `invalid configuration: ${r.problems.join('; ')}`);
@@ -301,6 +355,20 @@ export function redactUrl(raw: string): string {
     return parsed.toString().replace(/\/$/, '');
   } catch {
     return raw.replace(/\/\/[^@/]*@/, '//***@');
+  }
+}
+
+/**
+ * A webhook URL safe to print: scheme, host and port only. Incoming-webhook URLs (Slack's, and most
+ * others) carry their token in the path or the query, so neither is ever shown.
+ */
+export function redactWebhookUrl(raw: string): string {
+  try {
+    const parsed = new URL(raw);
+    const path = parsed.pathname === '/' && parsed.search === '' ? '' : '/***';
+    return `${parsed.protocol}//${parsed.host}${path}`;
+  } catch {
+    return '(not a URL)';
   }
 }
 

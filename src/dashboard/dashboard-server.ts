@@ -1,5 +1,5 @@
 /**
- * The web dashboard: Bull Board over the `imports` and `sync` queues, served by express.
+ * The web dashboard: Bull Board over the `imports`, `sync` and `webhooks` queues, served by express.
  *
  * Safety, because Bull Board has no authentication of its own:
  * - It binds to 127.0.0.1 by default. Job data holds CSV values (the `import` job may carry the whole
@@ -77,7 +77,7 @@ function boardRouter(deps: DashboardDeps, allowActions: boolean): express.Router
   serverAdapter.setBasePath('/');
   const adapterOptions = { readOnlyMode: !allowActions, allowRetries: allowActions };
   createBullBoard({
-    queues: [new BullMQAdapter(deps.queues.imports, adapterOptions), new BullMQAdapter(deps.queues.sync, adapterOptions)],
+    queues: [deps.queues.imports, deps.queues.sync, deps.queues.webhooks].map((queue) => new BullMQAdapter(queue, adapterOptions)),
     serverAdapter,
     options: { uiConfig: { boardTitle: `relsync (${deps.config.prefix})` } },
   });

@@ -9,6 +9,8 @@
  *   P:ledger:import:{id}:guard     hash   the import guard's tally (usecases/import-guard.ts)
  *   P:ledger:recent                zset   created-at → id, for listing
  *   P:ledger:active                set    ids of imports not yet done or failed, for the reconciler
+ *   P:ledger:expired               zset   removed-at → id: imports whose records retention removed (so
+ *                                         `status` can say "expired" rather than "no such import")
  *   P:dedup:{content}.{profile}    string the import of that content and profile, for the dedup window
  *   P:lease:{name}                 string who holds a short lease (the watched folder's claims)
  */
@@ -96,19 +98,73 @@ export interface GuardTally {
 export type NewImport = Pick<ImportRecord, 'id' | 'origin' | 'source' | 'sourceName' | 'profileName' | 'profileJson'> &
   Partial<Pick<ImportRecord, 'reportPath' | 'retryOf' | 'idempotencyKey' | 'contentHash' | 'originalPath' | 'inputSha256'>>;
 
+/**
+ * Told of what the ledger wrote, by the process that wrote it (the worker wires metrics, alerts and
+ * retention to it: src/app/ops-runtime.ts). Implementations must not throw, and must be quick: they run
+ * inside the write's caller.
+ */
+export interface LedgerObserver {
+  /** Outcomes newly written by this process (never a row's second outcome). */
+  outcomesRecorded?(importId: string, outcomes: readonly RowOutcome[]): void;
+  /** An import's state or pause reason was written; `before` was read in the same transaction. */
+  importChanged?(change: ImportChange): Promise<void>;
+}
+
+export interface ImportChange {
+  id: string;
+  before: { state?: ImportState; pausedReason?: string };
+  after: { state?: ImportState; pausedReason?: string };
+}
+
+/** What settling an import's pause alert decided (`settlePauseAlert`). */
+export type PauseAlert = { event: 'paused'; reason: string; seq: number } | { event: 'resumed'; seq: number };
+
 const NUMBER_FIELDS = new Set(['createdAt', 'updatedAt', 'startedAt', 'finishedAt', 'rows', 'success', 'error', 'skipped', 'calls', 'retries', 'rateLimited', 'plannedCalls', 'pausedUntil', 'resumes']);
 type Counter = 'success' | 'error' | 'skipped' | 'calls' | 'retries' | 'rateLimited';
 
 // KEYS[1] outcomes hash, KEYS[2] import hash; ARGV triples: row, packed outcome, status counter.
+// Returns the positions (1-based, in ARGV order) of the outcomes newly written.
 const RECORD_OUTCOMES_LUA = `
-local added = 0
+local added = {}
 for i = 1, #ARGV, 3 do
   if redis.call('HSETNX', KEYS[1], ARGV[i], ARGV[i + 1]) == 1 then
     redis.call('HINCRBY', KEYS[2], ARGV[i + 2], 1)
-    added = added + 1
+    added[#added + 1] = (i + 2) / 3
   end
 end
 return added`;
+
+// KEYS[1] import hash. Announce a pause once it is seen (its kind: the reason up to the first ':' or ';',
+// so a reason that only names a new time is the same pause), and its end once it is gone. Nothing for an
+// import that has ended (its end event says it all) or no longer exists.
+const SETTLE_PAUSE_ALERT_LUA = `
+local state = redis.call('HGET', KEYS[1], 'state')
+if (not state) or state == 'done' or state == 'failed' or state == 'reporting' then return {} end
+local reason = redis.call('HGET', KEYS[1], 'pausedReason')
+local alerted = redis.call('HGET', KEYS[1], 'pauseAlerted')
+if reason then
+  local kind = string.match(reason, '^[^:;]*')
+  if kind == alerted then return {} end
+  redis.call('HSET', KEYS[1], 'pauseAlerted', kind)
+  return {'paused', reason, redis.call('HINCRBY', KEYS[1], 'alertSeq', 1)}
+end
+if alerted then
+  redis.call('HDEL', KEYS[1], 'pauseAlerted')
+  return {'resumed', '', redis.call('HINCRBY', KEYS[1], 'alertSeq', 1)}
+end
+return {}`;
+
+// KEYS[1] import hash, KEYS[2] outcomes, KEYS[3] recent, KEYS[4] expired. ARGV: id, now, tombstones kept.
+const REMOVE_IMPORT_LUA = `
+redis.call('DEL', KEYS[1], KEYS[2], KEYS[5])
+redis.call('SREM', KEYS[6], ARGV[1])
+redis.call('ZREM', KEYS[3], ARGV[1])
+redis.call('ZADD', KEYS[4], ARGV[2], ARGV[1])
+redis.call('ZREMRANGEBYRANK', KEYS[4], 0, -tonumber(ARGV[3]) - 1)
+return 1`;
+
+/** How many expired import ids are remembered (about 60 bytes each), so `status` can tell "expired". */
+export const EXPIRED_IDS_KEPT = 100_000;
 
 // KEYS[1] dedup key; ARGV: import id, ttl in seconds, the failed owner it may replace ('' = none).
 const CLAIM_CONTENT_LUA = `
@@ -169,15 +225,22 @@ export class RunLedger {
   readonly #redis: Redis;
   readonly #prefix: string;
   readonly #now: () => number;
+  readonly #observer: LedgerObserver | undefined;
 
-  constructor(redis: Redis, prefix: string, now: () => number = Date.now) {
+  constructor(redis: Redis, prefix: string, now: () => number = Date.now, observer?: LedgerObserver) {
     this.#redis = redis;
     this.#prefix = prefix;
     this.#now = now;
+    this.#observer = observer;
   }
 
   importKey(id: string): string {
     return `${this.#prefix}:ledger:import:${id}`;
+  }
+
+  /** The import guard's tally (usecases/import-guard.ts). */
+  guardKey(id: string): string {
+    return `${this.importKey(id)}:guard`;
   }
 
   outcomesKey(id: string): string {
@@ -192,7 +255,7 @@ export class RunLedger {
     for (const [name, value] of Object.entries(record)) if (value !== undefined) fields[name] = value;
     const created = await this.#redis.hsetnx(key, 'id', record.id);
     if (created === 0) return false;
-    await this.#redis.multi().hset(key, fields).zadd(`${this.#prefix}:ledger:recent`, now, record.id).sadd(this.#activeKey, record.id).exec();
+    await this.#redis.multi().hset(key, fields).zadd(this.recentKey(), now, record.id).sadd(this.#activeKey, record.id).exec();
     return true;
   }
 
@@ -213,11 +276,23 @@ export class RunLedger {
     return record as unknown as ImportRecord;
   }
 
-  /** The record, or the user's mistake of naming an import that does not exist. */
+  /** The record, or the user's mistake of naming an import that does not exist (or no longer does). */
   async requireImport(id: string): Promise<ImportRecord> {
     const record = await this.getImport(id);
-    if (!record) throw new UserError(ErrorCodes.IMPORT_NOT_FOUND, `${id}: no such import (see 'relsync list')`);
-    return record;
+    if (record) return record;
+    if (await this.isExpired(id)) {
+      throw new UserError(ErrorCodes.IMPORT_EXPIRED, `${id}: expired: its records were removed from Redis after RELSYNC_RETENTION_DAYS (or by 'relsync prune'); its report files are kept`);
+    }
+    throw new UserError(ErrorCodes.IMPORT_NOT_FOUND, `${id}: no such import (see 'relsync list')`);
+  }
+
+  /**
+   * Whether the import existed and its records were removed: by `removeImport` (its id is in the
+   * expired list) or by Redis itself at the expiry `expireImport` set (its id is still in the recent list).
+   */
+  async isExpired(id: string): Promise<boolean> {
+    const [expired, recent, exists] = await this.#redis.multi().zscore(this.expiredKey(), id).zscore(this.recentKey(), id).exists(this.importKey(id)).exec() ?? [];
+    return !exists?.[1] && Boolean(expired?.[1] ?? recent?.[1]);
   }
 
   async update(id: string, fields: Partial<Omit<ImportRecord, 'id' | Counter>>): Promise<void> {
@@ -227,10 +302,21 @@ export class RunLedger {
       if (value === undefined || value === null) unset.push(name);
       else set[name] = value as string | number;
     }
-    const multi = this.#redis.multi().hset(this.importKey(id), set);
+    const watched = this.#observer?.importChanged !== undefined && ('state' in fields || 'pausedReason' in fields);
+    const multi = this.#redis.multi();
+    if (watched) multi.hmget(this.importKey(id), 'state', 'pausedReason');
+    multi.hset(this.importKey(id), set);
     if (unset.length > 0) multi.hdel(this.importKey(id), ...unset);
     if (fields.state === 'done' || fields.state === 'failed') multi.srem(this.#activeKey, id);
-    await multi.exec();
+    const results = await multi.exec();
+    if (!watched) return;
+    const [state, pausedReason] = (results?.[0]?.[1] ?? []) as Array<string | null>;
+    const before = { state: (state ?? undefined) as ImportState | undefined, pausedReason: pausedReason ?? undefined };
+    const after = {
+      state: fields.state ?? before.state,
+      pausedReason: 'pausedReason' in fields ? (fields.pausedReason ?? undefined) : before.pausedReason,
+    };
+    await this.#observer?.importChanged?.({ id, before, after }).catch(() => undefined);
   }
 
   async setState(id: string, state: ImportState, fields: Partial<Omit<ImportRecord, 'id' | 'state' | Counter>> = {}): Promise<void> {
@@ -255,7 +341,7 @@ export class RunLedger {
   /** Count one answered call for the import guard; returns the tally after it (atomic across workers). */
   async tallyCall(id: string, call: CallTally): Promise<GuardTally> {
     const [answered, failed, streakCode, streak] = (await this.#redis.eval(
-      TALLY_CALL_LUA, 1, `${this.importKey(id)}:guard`,
+      TALLY_CALL_LUA, 1, this.guardKey(id),
       call.answered, call.failed, call.succeeded ? '1' : '0', call.failureCode ?? '', GUARD_TTL_S,
     )) as Array<string | null>;
     return { answered: Number(answered ?? 0), failed: Number(failed ?? 0), streakCode: streakCode ?? '', streak: Number(streak ?? 0) };
@@ -270,8 +356,15 @@ export class RunLedger {
     if (outcomes.length === 0) return 0;
     const args: Array<string | number> = [];
     for (const outcome of outcomes) args.push(outcome.row, packOutcome(outcome), outcome.status);
-    const added = await this.#redis.eval(RECORD_OUTCOMES_LUA, 2, this.outcomesKey(id), this.importKey(id), ...args);
-    return Number(added);
+    const added = (await this.#redis.eval(RECORD_OUTCOMES_LUA, 2, this.outcomesKey(id), this.importKey(id), ...args)) as number[];
+    if (added.length > 0 && this.#observer?.outcomesRecorded) {
+      try {
+        this.#observer.outcomesRecorded(id, added.map((position) => outcomes[position - 1]!));
+      } catch {
+        // Metrics must never change an outcome.
+      }
+    }
+    return added.length;
   }
 
   async getOutcomes(id: string, rows: readonly number[]): Promise<Array<RowOutcome | undefined>> {
@@ -332,9 +425,48 @@ export class RunLedger {
     await this.#redis.eval(RELEASE_LEASE_LUA, 1, `${this.#prefix}:lease:${name}`, holder);
   }
 
+  /**
+   * The first to ask for the end alert of an import gets true, every later caller false: however often
+   * the import's last step runs, one `import.finished` (or `import.failed`) is sent.
+   */
+  async claimEndAlert(id: string): Promise<boolean> {
+    return (await this.#redis.hsetnx(this.importKey(id), 'endAlerted', this.#now())) === 1;
+  }
+
+  /** What to announce about an import's pause now: a pause not yet announced, the end of one that was, or nothing. */
+  async settlePauseAlert(id: string): Promise<PauseAlert | undefined> {
+    const [event, reason, seq] = (await this.#redis.eval(SETTLE_PAUSE_ALERT_LUA, 1, this.importKey(id))) as [string?, string?, number?];
+    if (event === 'paused') return { event, reason: reason!, seq: Number(seq) };
+    if (event === 'resumed') return { event, seq: Number(seq) };
+    return undefined;
+  }
+
+  /** Let Redis remove a finished import's records at `atMs`, even if no relsync process runs then. */
+  async expireImport(id: string, atMs: number): Promise<void> {
+    await this.#redis.multi().pexpireat(this.importKey(id), atMs).pexpireat(this.outcomesKey(id), atMs).pexpireat(this.guardKey(id), atMs).exec();
+  }
+
+  /** Remove an import's records now, remembering its id as expired (the newest EXPIRED_IDS_KEPT are kept). */
+  async removeImport(id: string): Promise<void> {
+    await this.#redis.eval(REMOVE_IMPORT_LUA, 6, this.importKey(id), this.outcomesKey(id), this.recentKey(), this.expiredKey(), this.guardKey(id), this.#activeKey, id, this.#now(), EXPIRED_IDS_KEPT);
+  }
+
+  /** Ids of imports created at or before `cutoffMs`, oldest first: the only ones that can have ended before it. */
+  async importsCreatedBefore(cutoffMs: number, limit: number, offset = 0): Promise<string[]> {
+    return this.#redis.zrangebyscore(this.recentKey(), '-inf', cutoffMs, 'LIMIT', offset, limit);
+  }
+
+  recentKey(): string {
+    return `${this.#prefix}:ledger:recent`;
+  }
+
+  expiredKey(): string {
+    return `${this.#prefix}:ledger:expired`;
+  }
+
   /** The most recent imports, newest first. */
   async listImports(limit = 20): Promise<ImportRecord[]> {
-    const ids = await this.#redis.zrevrange(`${this.#prefix}:ledger:recent`, 0, limit - 1);
+    const ids = await this.#redis.zrevrange(this.recentKey(), 0, limit - 1);
     const records = await Promise.all(ids.map((id) => this.getImport(id)));
     return records.filter((record): record is ImportRecord => record !== undefined);
   }

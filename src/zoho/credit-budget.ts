@@ -41,6 +41,16 @@ redis.call('HINCRBY', KEYS[1], tostring(bucket), credits)
 redis.call('PEXPIRE', KEYS[1], window + width)
 return {1, used + credits}`;
 
+// KEYS[1] hash bucketStart → credits. ARGV: now, windowMs. Credits spent in the window (read-only).
+const USED_LUA = `
+local now, window = tonumber(ARGV[1]), tonumber(ARGV[2])
+local entries = redis.call('HGETALL', KEYS[1])
+local used = 0
+for i = 1, #entries, 2 do
+  if tonumber(entries[i]) + window > now then used = used + tonumber(entries[i + 1]) end
+end
+return used`;
+
 export class CreditBudget {
   readonly #o: Required<CreditBudgetOptions>;
   readonly #key: string;
@@ -54,6 +64,11 @@ export class CreditBudget {
 
   get limit(): number {
     return this.#o.limit;
+  }
+
+  /** Credits spent in the rolling window now, by every worker (for metrics). */
+  async used(): Promise<number> {
+    return Number(await this.#o.redis.eval(USED_LUA, 1, this.#key, this.#o.now(), this.#o.windowMs));
   }
 
   /** Take `credits` if the window has room; otherwise say when the oldest spend frees up. */

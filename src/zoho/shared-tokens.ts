@@ -21,6 +21,8 @@ export interface SharedTokensOptions {
   onMint?: (token: AccessToken) => void;
   /** Clock, epoch ms. Default Date.now. */
   now?: () => number;
+  /** Told of each mint the accounts server refused (for metrics). */
+  onMintError?: (error: unknown) => void;
 }
 
 /** Throws CONFIG_INVALID naming every missing credential. */
@@ -44,7 +46,10 @@ export function createSharedTokens(config: Config, redis: Redis, options: Shared
     failureTtlMs: Math.min(30_000, config.zoho.pauseProbeMs / 2),
     ...(options.now ? { now: options.now } : {}),
     mint: async () => {
-      const token = await oauth.mint();
+      const token = await oauth.mint().catch((error: unknown) => {
+        options.onMintError?.(error);
+        throw error;
+      });
       options.onMint?.(token);
       return token;
     },

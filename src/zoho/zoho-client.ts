@@ -42,6 +42,12 @@ export interface ZohoCallEvent {
   durationMs: number;
   /** true for the single resend after a token-invalid answer. */
   isTokenRetry: boolean;
+  /** With results: how many entries Zoho answered with an error. */
+  entryErrors?: number;
+  /** With a 429: why, as far as the answer tells (call-verdict.ts). */
+  rateLimitReason?: Extract<CallVerdict, { kind: 'rate-limited' }>['reason'];
+  /** Zoho's `X-API-CREDITS-REMAINING`, when it sent one (only past half the day's credits). */
+  creditsRemaining?: number;
 }
 
 export interface ZohoClientOptions {
@@ -159,6 +165,9 @@ export class ZohoClient {
       httpStatus: 'httpStatus' in verdict ? verdict.httpStatus : undefined,
       durationMs: Math.round(performance.now() - startedAt),
       isTokenRetry,
+      ...(verdict.kind === 'results' ? { entryErrors: verdict.entries.filter((e) => e.status === 'error').length } : {}),
+      ...(verdict.kind === 'results' && verdict.creditsRemaining !== undefined ? { creditsRemaining: verdict.creditsRemaining } : {}),
+      ...(verdict.kind === 'rate-limited' ? { rateLimitReason: verdict.reason } : {}),
     });
     return verdict;
   }

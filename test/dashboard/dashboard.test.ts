@@ -98,6 +98,7 @@ describe('relsync dashboard', () => {
     expect(body.queues.map((q) => [q.name, q.readOnlyMode, q.allowRetries])).toEqual([
       ['imports', true, false],
       ['sync', true, false],
+      ['webhooks', true, false],
     ]);
     // Bull Board answers 405 QUEUE_READ_ONLY to every action on a read-only queue (one that passes the CSRF checks).
     const pause = await request(`${dashboard.url}api/queues/imports/pause`, { method: 'PUT', headers: actionHeaders(dashboard.url, await xsrfSession(dashboard.url)) });

@@ -1,9 +1,10 @@
 /**
  * No secret is ever written anywhere a person or another service can read: real worker processes and
  * CLI commands at LOG_LEVEL=trace, a password-protected Redis, an accounts error (refresh token not yet
- * accepted), an access token expiring mid-run, a failed job and failed commands. Then everything
- * written is searched for the client secret, the refresh token, the Redis password and every access
- * token the simulator minted: all process output, every file under REPORT_DIR (reports, errors files,
+ * accepted), an access token expiring mid-run, a failed job and failed commands, a webhook receiver
+ * down for a first attempt. Then everything written is searched for the client secret, the refresh
+ * token, the Redis password, the webhook URL's token and secret, and every access token the simulator
+ * minted: all process output, every file under REPORT_DIR (reports, errors files,
  * summaries, spooled CSV), and the value of every Redis key (job data, return values, failedReason,
  * the ledger, and the shared token cache, which holds the access token sealed, never in clear).
  */
@@ -18,10 +19,14 @@ import { startProcessHarness } from '../helpers/harness.js';
 import { writePairs } from '../helpers/pairs.js';
 import { startTestRedis, type TestRedis } from '../helpers/redis-server.js';
 import { startRelsync, type RelsyncProcess } from '../helpers/relsync-process.js';
+import { startWebhookReceiver } from '../helpers/webhook-receiver.js';
 
 const REDIS_PASSWORD = 'redis-pass-Zq81nY4vT6';
 const CLIENT_SECRET = 'client-secret-Kp93hX2mR7';
 const REFRESH_TOKEN = 'refresh-token-Wd57tB1cM4';
+/** An incoming-webhook URL carries its token in the path, as Slack's do. */
+const WEBHOOK_TOKEN = 'hook-token-Jr62sV8pL3';
+const WEBHOOK_SECRET = 'webhook-secret-Nx40gF7qA9';
 
 /** Starts a relsync command at LOG_LEVEL=trace; `output()` is everything it printed so far. */
 const startCommand = (args: string[], env: Record<string, string>): RelsyncProcess => startRelsync(args, { ...env, LOG_LEVEL: 'trace' });
@@ -67,10 +72,16 @@ describe('secrets', () => {
   it('never appear in logs at trace level, reports, summaries, Redis (job data, results, reasons) or error messages', { timeout: 120_000 }, async () => {
     const redis: TestRedis = await startTestRedis({ password: REDIS_PASSWORD });
     cleanups.push(() => redis.destroy());
+    // Down for the first attempt of each event, so a delivery's failure reason is stored in Redis too.
+    const receiver = await startWebhookReceiver([500, 200, 500, 200]);
+    cleanups.push(() => receiver.close());
     const h = await startProcessHarness({
       // The accounts server accepts our refresh token only later: first an accounts error.
       sim: { latencyMs: 40, refreshToken: 'accepted-later', clientSecret: CLIENT_SECRET },
-      env: { ZOHO_CLIENT_SECRET: CLIENT_SECRET, ZOHO_REFRESH_TOKEN: REFRESH_TOKEN, RELSYNC_PAUSE_PROBE_MS: '300', ZOHO_CONCURRENCY: '2' },
+      env: {
+        ZOHO_CLIENT_SECRET: CLIENT_SECRET, ZOHO_REFRESH_TOKEN: REFRESH_TOKEN, RELSYNC_PAUSE_PROBE_MS: '300', ZOHO_CONCURRENCY: '2',
+        RELSYNC_WEBHOOK_URL: `${receiver.url}/services/${WEBHOOK_TOKEN}`, RELSYNC_WEBHOOK_SECRET: WEBHOOK_SECRET,
+      },
       redisUrl: redis.url,
     });
     cleanups.push(() => h.close());
@@ -104,6 +115,7 @@ describe('secrets', () => {
       (await command(['status', 'imp-nope'], { ...env, REDIS_URL: `redis://:${REDIS_PASSWORD}@127.0.0.1:1` })).output,
       (await command(['status', 'imp-nope'], { ...env, REDIS_URL: `http://user:${REDIS_PASSWORD}@127.0.0.1:1` })).output,
     ];
+    await eventually('the import.finished event delivered after a failed attempt', () => receiver.delivered().some((e) => e.importId === importId && e.event === 'import.finished'));
     for (const w of workers) w.kill('SIGTERM');
     for (const w of workers) await w.exited;
 
@@ -123,7 +135,11 @@ describe('secrets', () => {
     expect(outputs[4]).toBe('relsync: Redis unreachable at redis://:***@127.0.0.1:1 (REDIS_URL): connect ECONNREFUSED 127.0.0.1:1\n');
     expect(outputs[5]).toMatch(/REDIS_URL: expected a redis: or rediss:\/\/ URL, got .http:\/\/\*\*\*:\*\*\*@127\.0\.0\.1:1/);
 
-    const secrets = new Map<string, string>([['Redis password', REDIS_PASSWORD], ['client secret', CLIENT_SECRET], ['refresh token', REFRESH_TOKEN]]);
+    expect(workers.map((w) => w.output()).join('')).toContain('webhook delivery failed; will retry with backoff');
+    const secrets = new Map<string, string>([
+      ['Redis password', REDIS_PASSWORD], ['client secret', CLIENT_SECRET], ['refresh token', REFRESH_TOKEN],
+      ['webhook URL token', WEBHOOK_TOKEN], ['webhook secret', WEBHOOK_SECRET],
+    ]);
     sim.mintedTokens().forEach((token, i) => secrets.set(`access token ${i + 1}`, token));
     const leaks: string[] = [];
     for (const [where, text] of haystacks) {
