@@ -56,7 +56,7 @@ export function syncCallsJobId(importId: string, seq: number): string {
 
 /**
  * Fairness between imports that share the org's cap: a sync job's BullMQ priority grows with the
- * log of its import's size (1 for a one-call import, 22 for four million calls; lower runs first). A
+ * log of its import's size (1 for a one-call import, 23 for four million calls; lower runs first). A
  * small import started during a huge one has its calls taken first, so it finishes in about its own
  * time, while the huge one (minutes or hours) barely notices. Imports of the same size class share
  * the queue first come, first served.

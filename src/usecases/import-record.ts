@@ -105,18 +105,24 @@ type RecordDeps = DedupDeps & { config: Pick<Config, 'reportDir' | 'dedupWindowS
 export async function recordImport(deps: RecordDeps, input: ImportToRecord): Promise<RecordedImport> {
   const { profile, force, source, ...record } = input;
   const snapshot = await takeSnapshot(source, { reportDir: deps.config.reportDir, importId: input.id, shownAs: input.sourceName });
-  const claim = await claimContent(deps, { importId: input.id, contentSha256: snapshot.sha256, profile: profile.profile, force: force || input.origin === 'retry' });
-  if (claim.duplicate) {
-    await dropSnapshot(deps.config.reportDir, input.id);
-    const earlier = await deps.ledger.getImport(claim.importId);
-    return { importId: claim.importId, reportPath: earlier?.reportPath ?? defaultReportPath(deps.config, claim.importId), duplicate: true };
+  try {
+    const claim = await claimContent(deps, { importId: input.id, contentSha256: snapshot.sha256, profile: profile.profile, force: force || input.origin === 'retry' });
+    if (claim.duplicate) {
+      await dropSnapshot(deps.config.reportDir, input.id);
+      const earlier = await deps.ledger.getImport(claim.importId);
+      return { importId: claim.importId, reportPath: earlier?.reportPath ?? defaultReportPath(deps.config, claim.importId), duplicate: true };
+    }
+    const reportPath = input.reportPath ?? defaultReportPath(deps.config, input.id);
+    await deps.ledger.createImport({
+      ...record, source: snapshot.path, originalPath: source, inputSha256: snapshot.sha256, reportPath,
+      profileName: profile.name, profileJson: JSON.stringify(profile.profile), contentHash: claim.contentKey,
+    });
+    return { importId: input.id, reportPath, duplicate: false };
+  } catch (error) {
+    // Redis away or refusing writes: no import was recorded, so its copy of the input has no owner.
+    await dropSnapshot(deps.config.reportDir, input.id).catch(() => undefined);
+    throw error;
   }
-  const reportPath = input.reportPath ?? defaultReportPath(deps.config, input.id);
-  await deps.ledger.createImport({
-    ...record, source: snapshot.path, originalPath: source, inputSha256: snapshot.sha256, reportPath,
-    profileName: profile.name, profileJson: JSON.stringify(profile.profile), contentHash: claim.contentKey,
-  });
-  return { importId: input.id, reportPath, duplicate: false };
 }
 
 /**

@@ -1,8 +1,9 @@
 /**
  * An import owns an immutable copy of its input, taken when the import is recorded: ingest, the
- * report, `relsync report`, `retry` and dry runs read only that copy, so a user who fixes a row in
- * Excel, or an exporter that rewrites the file every night, never moves an outcome onto another row.
- * The copy lives in `<REPORT_DIR>/.inputs/<import id>.csv` and goes with the import at retention.
+ * report, `relsync report` and `retry` read only that copy, so a user who fixes a row in Excel, or an
+ * exporter that rewrites the file every night, never moves an outcome onto another row. (A dry run
+ * records nothing and reads the file itself.) The copy lives in `<REPORT_DIR>/.inputs/<import id>.csv`
+ * and is removed with the import's records at retention (usecases/prune-imports.ts).
  *
  * The SHA-256 of the content is computed while copying (the dedup key and the ledger need it, and the
  * file is read once). A file that changes while it is copied (size or modification time differ before

@@ -16,7 +16,9 @@ import { registerImport, type RegisterDeps } from './register-import.js';
 
 export async function retryImport(deps: RegisterDeps, importId: string, cwd: string): Promise<{ importId: string; reportPath: string; rows: number }> {
   const record = await deps.ledger.requireImport(importId);
-  if (record.state !== 'done') throw new UserError(ErrorCodes.IMPORT_NOT_FINISHED, `${importId}: expected a finished import, got one that is ${record.state}`);
+  // A failed import is retried too: its rows in error include those it never sent (IMPORT_FAILED).
+  if (record.state !== 'done' && record.state !== 'failed') throw new UserError(ErrorCodes.IMPORT_NOT_FINISHED, `${importId}: expected a finished import, got one that is ${record.state}`);
+  if (record.source === '') throw new UserError(ErrorCodes.NOTHING_TO_RETRY, `${importId}: it failed before it had an input (${record.failedReason ?? 'no reason recorded'}); nothing to retry`);
   const rows = await deps.ledger.rowsWithStatus(importId, 'error');
   if (rows.length === 0) throw new UserError(ErrorCodes.NOTHING_TO_RETRY, `${importId}: no rows ended in error; nothing to retry`);
   const profile = storedProfile(record);
@@ -38,8 +40,9 @@ async function copyRows(source: string, target: string, rows: ReadonlySet<number
   const write = async (line: string): Promise<void> => {
     if (!out.write(`${line}\n`)) await once(out, 'drain');
   };
-  // UTF-8 with a BOM when the source was read as Windows-1252: the BOM wins over the profile's csv.encoding.
-  await write(`${csv.encoding === 'Windows-1252' ? '\uFEFF' : ''}${formatCsvRow(csv.header, delimiter)}`);
+  // UTF-8 with a BOM when the source had one (Excel reads accents right only then), and when it was
+  // read as Windows-1252: the BOM wins over the profile's csv.encoding, as in the report.
+  await write(`${csv.bom || csv.encoding === 'Windows-1252' ? '\uFEFF' : ''}${formatCsvRow(csv.header, delimiter)}`);
   for await (const record of csv.records) if (rows.has(record.row)) await write(formatCsvRow(record.cells, delimiter));
   out.end();
   await finished(out);
