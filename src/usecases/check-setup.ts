@@ -22,7 +22,7 @@ import { Agent, type Dispatcher } from 'undici';
 import type { Config } from '../config/config.js';
 import { DATA_CENTRES } from '../config/data-centres.js';
 import type { Profile } from '../profile/profile.js';
-import { getContactRoles, getModuleFields, getRelatedLists, type MetadataAnswer, type MetadataRequest, type ZohoField, type ZohoRelatedList } from '../zoho/metadata-client.js';
+import { getContactRoles, getModuleFields, getRelatedLists, probeRelatedWrite, type MetadataAnswer, type MetadataRequest, type ZohoField, type ZohoRelatedList } from '../zoho/metadata-client.js';
 import { AccountsError, type AccessToken, type TokenProvider } from '../zoho/oauth-client.js';
 import { csvOptionsFor } from './import-record.js';
 import { note, ok, problem, type CheckLine } from './check-lines.js';
@@ -197,10 +197,38 @@ async function checkProfile(ctx: Context): Promise<void> {
     if (ctx.stopped) return;
     if (relatedFields !== undefined) checkExternalField(ctx, 'related', profile.related.module, profile.related.externalField, relatedFields);
   }
+  if (typeof list === 'object') await checkWriteScope(ctx);
+  if (ctx.stopped) return;
   if (typeof list === 'object') ctx.lines.push(...entryFieldLines(ctx.label, profile, list));
   else for (const name of Object.keys(profile.fields)) ctx.lines.push(note(`${ctx.label}: fields.${name} not checked: the related list could not be read`));
   const tables = await lookupTables(ctx.label, profile, lookupReader(ctx), ctx.lines);
   if (ctx.file) ctx.lines.push(...(await fileValueLines(ctx.file, profile, tables, csvOptionsFor(profile, ctx.config.limits))));
+}
+
+/**
+ * May the token write this related list? Reading metadata needs only settings scopes, so a Self Client
+ * made without the modules' write scope passes every read and fails every call of an import.
+ */
+async function checkWriteScope(ctx: Context): Promise<void> {
+  const { profile } = ctx;
+  const answer = await readOnce(ctx, (api) => probeRelatedWrite(api, profile.module, profile.relatedList));
+  const where = `related list ${profile.relatedList} on ${profile.module}`;
+  if (answer.ok) return void ctx.lines.push(ok(`${ctx.label}: the token may write ${where}`));
+  switch (answer.code) {
+    case 'OAUTH_SCOPE_MISMATCH':
+      return void ctx.lines.push(problem(`ZOHO_REFRESH_TOKEN: its scopes do not allow writing ${where} (OAUTH_SCOPE_MISMATCH) — make a refresh token with ZohoCRM.modules.ALL or ZohoCRM.modules.${profile.module}.WRITE (${SELF_CLIENT})`));
+    case 'NO_PERMISSION':
+    case 'AUTHORIZATION_FAILED':
+      return void ctx.lines.push(problem(`${ctx.label}: the Zoho user of ZOHO_REFRESH_TOKEN may not update ${where} (${answer.code}) — give that user's Zoho profile edit access to ${profile.module}`));
+    case 'INVALID_TOKEN':
+    case 'AUTHENTICATION_FAILURE':
+    case 'TOO_MANY_REQUESTS':
+      return apiProblem(ctx, answer, profile.module, 'related_lists');
+    default:
+      // Refused for the empty body or the record id no record has: the scope and permission held.
+      if (answer.httpStatus >= 400 && answer.httpStatus < 500) return void ctx.lines.push(ok(`${ctx.label}: the token may write ${where} (a write of no entries was refused as empty; nothing changed)`));
+      ctx.lines.push(note(`${ctx.label}: could not learn whether the token may write ${where}: HTTP ${answer.httpStatus} ${answer.code}`));
+  }
 }
 
 /** The lookups' reads with this check's token; a module's fields already read are not read again. */

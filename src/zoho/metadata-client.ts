@@ -94,8 +94,19 @@ export function picklistValues(field: ZohoField): Array<{ display_value: string;
   });
 }
 
-/** One authenticated GET of a JSON object; every failure becomes `{ ok: false }` (tokens redacted). */
-export async function getJson(req: MetadataRequest, path: string): Promise<MetadataAnswer<Record<string, unknown>>> {
+/**
+ * A write that changes nothing, to learn whether the token may write the related list: a PUT of no
+ * entries (`{"data":[]}`) to a record id that cannot exist. Zoho checks the scope and the user's
+ * permission before the body (docs/zoho.md#whole-request-errors), so OAUTH_SCOPE_MISMATCH or
+ * NO_PERMISSION means "may not write", and a refusal of the empty body means "may". Costs one credit.
+ */
+export async function probeRelatedWrite(req: MetadataRequest, module: string, relatedList: string): Promise<MetadataAnswer<Record<string, unknown>>> {
+  const path = `/crm/${req.apiVersion}/${encodeURIComponent(module)}/0/${encodeURIComponent(relatedList)}`;
+  return getJson(req, path, { method: 'PUT', body: '{"data":[]}' });
+}
+
+/** One authenticated GET (or a given PUT) of a JSON object; every failure becomes `{ ok: false }` (tokens redacted). */
+export async function getJson(req: MetadataRequest, path: string, send: { method: 'GET' | 'PUT'; body?: string } = { method: 'GET' }): Promise<MetadataAnswer<Record<string, unknown>>> {
   const origin = URL.canParse(req.apiDomain) ? new URL(req.apiDomain).origin : 'null';
   if (origin === 'null') return { ok: false, httpStatus: 0, code: 'INVALID_API_DOMAIN', message: `expected an http(s) URL as the API domain, got '${req.apiDomain}'` };
   const url = `${origin}${path}`;
@@ -103,8 +114,9 @@ export async function getJson(req: MetadataRequest, path: string): Promise<Metad
   let text: string;
   try {
     const response = await request(url, {
-      method: 'GET',
-      headers: { authorization: `Zoho-oauthtoken ${req.accessToken}`, accept: 'application/json' },
+      method: send.method,
+      headers: { authorization: `Zoho-oauthtoken ${req.accessToken}`, accept: 'application/json', ...(send.body ? { 'content-type': 'application/json' } : {}) },
+      ...(send.body ? { body: send.body } : {}),
       signal: AbortSignal.timeout(req.timeoutMs ?? 30_000),
       ...(req.dispatcher ? { dispatcher: req.dispatcher } : {}),
     });

@@ -59,13 +59,25 @@ describe('relsync check', () => {
       '✓ profile contacts-deals: base.externalField External_Contact_ID is an External field of Contacts',
       '✓ profile contacts-deals: related.module Deals exists (4 fields)',
       '✓ profile contacts-deals: related.externalField External_Deal_ID is an External field of Deals',
+      '✓ profile contacts-deals: the token may write related list Deals on Contacts (a write of no entries was refused as empty; nothing changed)',
       '✓ profile contacts-deals: fields.Contact_Role is a field of related list Deals on Contacts',
       '✓ profile contacts-deals: fields.Contact_Role: lookup contact-roles read 10 value(s) from GET /crm/v8/Contacts/roles',
     ]);
     expect(result.code).toBe(0);
+    // The write probe changed nothing.
+    expect(sim.associations()).toEqual([]);
     // One mint, four metadata reads and the roles.
     expect(sim.counters.tokensMinted).toBe(1);
     expect(sim.counters.metadataReads).toEqual({ fields: 2, relatedLists: 1, contactRoles: 1 });
+  });
+
+  it('catches a token that may read Zoho\'s metadata but not write the related list', async () => {
+    const sim = await simulator({ scopes: ['ZohoCRM.modules.Contacts.READ', 'ZohoCRM.modules.Deals.READ', 'ZohoCRM.settings.ALL'] });
+    const result = await check(envFor(sim));
+    expect(result.stderr).toEqual([
+      '✗ ZOHO_REFRESH_TOKEN: its scopes do not allow writing related list Deals on Contacts (OAUTH_SCOPE_MISMATCH) — make a refresh token with ZohoCRM.modules.ALL or ZohoCRM.modules.Contacts.WRITE (see README: Self Client)',
+    ]);
+    expect(result.code).toBe(1);
   });
 
   it('says in one line that the refresh token was refused, and never prints a secret', async () => {
