@@ -71,7 +71,7 @@ export function buildProgram(handlers: CommandHandlers, setExitCode: (code: numb
     .option('--json', 'progress as JSON lines on stderr')
     .addOption(timeoutOption())
     .action(run((id: string, options) => handlers.wait(id, options)));
-  program.command('status').description('state and counts of one import; exits 1 if it failed, 2 if done with rows in error').argument('<id>')
+  program.command('status').description('state and counts of one import; exits as import --wait would have: 1 failed, 2 rows in error, stopped early or report missing, else 0').argument('<id>')
     .option('--json', 'machine-readable output').action(run((id: string, options) => handlers.status(id, options)));
   program.command('list').description('recent imports, newest first')
     .option('--json', 'machine-readable output')

@@ -1,6 +1,7 @@
 /**
- * An outage is not a row error. When Zoho's API is unreachable (refused, reset, DNS, TLS, timeouts) or
- * answers 5xx to most recent calls, every worker pauses the sync queue without spending attempts,
+ * An outage is not a row error. When Zoho's API cannot be reached (refused, DNS, TLS, connect
+ * timeouts), or most recent calls failed with a 5xx, a reset or a timeout (one such failure among
+ * answers is that call's own), every worker pauses the sync queue without spending attempts,
  * probes, and resumes on the first answer. Only after `RELSYNC_OUTAGE_MAX_WAIT_S` do calls spend their
  * attempts again, so that an outage of hours still ends (rows RETRIES_EXHAUSTED, `retry` re-sends them).
  *

@@ -3,6 +3,7 @@ import type { Config } from '../../config/config.js';
 import type { ImportRecord } from '../../ledger/run-ledger.js';
 import { ExitCode, type CliIO } from '../cli-io.js';
 import { withCliRuntime } from '../cli-runtime.js';
+import { exitCodeFor } from '../follow-import.js';
 import { doneRows } from '../progress.js';
 
 export function statusJson(record: ImportRecord): Record<string, unknown> {
@@ -40,8 +41,9 @@ export function statusText(record: ImportRecord): string {
  * script can check last night's import with `relsync status <id>` alone.
  */
 export function statusExitCode(record: ImportRecord): number {
-  if (record.state === 'failed') return ExitCode.couldNotRun;
-  return record.state === 'done' && (record.error > 0 || record.reportError) ? ExitCode.rowsInError : ExitCode.ok;
+  // A running import exits 0 whatever its errors so far; a finished one as `import --wait` ended.
+  if (record.state !== 'done' && record.state !== 'failed') return ExitCode.ok;
+  return exitCodeFor(record);
 }
 
 export async function runStatus(io: CliIO, config: Config, importId: string, options: { json?: boolean }): Promise<number> {
