@@ -29,10 +29,19 @@ import { runProfiles } from '../src/cli/commands/profiles-command.js';
 import { runPrune } from '../src/cli/commands/prune-command.js';
 import { runScheduleAdd, runScheduleList, runScheduleRemove } from '../src/cli/commands/schedule-command.js';
 
-/** Ctrl-C while a command waits: the command stops waiting (and says how to follow again) instead of dying. */
+/**
+ * Ctrl-C while a command waits: the command stops waiting (and says how to follow again) instead of
+ * dying. The listener stays once added (only disarmed): a Ctrl-C that lands while the command closes
+ * its connections must not kill it mid-way (it exits 130 a moment later), whoever else listens.
+ */
 function onInterrupt(handler: () => void): () => void {
-  process.on('SIGINT', handler);
-  return () => process.off('SIGINT', handler);
+  let armed = true;
+  process.on('SIGINT', () => {
+    if (armed) handler();
+  });
+  return () => {
+    armed = false;
+  };
 }
 
 async function main(argv: string[]): Promise<number> {
