@@ -118,6 +118,11 @@ export function dataOf(reply: JsonReply): Record<string, unknown>[] {
   return Array.isArray(data) ? (data as Record<string, unknown>[]) : [];
 }
 
+/** The error entry the API answers for one field of `data[index]`. */
+export function fieldError(code: string, apiName: string, index: number, message: string): Record<string, unknown> {
+  return { code, details: { api_name: apiName, json_path: `$.data[${index}].${apiName}` }, message, status: 'error' };
+}
+
 /** A mutable clock for the `now` option. */
 export function manualClock(start = Date.UTC(2025, 0, 1)): { now: () => number; advance(ms: number): void } {
   let time = start;
