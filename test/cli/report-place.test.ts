@@ -6,17 +6,16 @@
 import { mkdir, readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { useCleanup } from '../helpers/cleanup.js';
 import { startProcessHarness, type ProcessHarness } from '../helpers/harness.js';
 import { writePairs } from '../helpers/pairs.js';
 import { startRelsync } from '../helpers/relsync-process.js';
 
 describe('where a report goes', () => {
+  const closeAfterAll = useCleanup(afterAll);
   let s: ProcessHarness;
   beforeAll(async () => {
-    s = await startProcessHarness();
-  });
-  afterAll(async () => {
-    await s.close();
+    s = closeAfterAll(await startProcessHarness());
   });
 
   async function relsync(args: string[], env: Record<string, string> = {}): Promise<{ code: number | string; stdout: string; stderr: string }> {

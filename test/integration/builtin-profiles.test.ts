@@ -7,6 +7,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BUILTIN_PROFILES } from '../../src/profile/profile.js';
 import { MODULES, type Link, type ModuleName } from '../../src/simulator/index.js';
+import { useCleanup } from '../helpers/cleanup.js';
 import { startHarness, type Harness } from '../helpers/harness.js';
 
 type Outcome = [status: string, code: string];
@@ -68,12 +69,10 @@ function oriented(c: Case, baseId: string, relatedId: string): [string, string] 
 }
 
 describe('built-in profiles against the simulator', () => {
+  const closeAfterAll = useCleanup(afterAll);
   let h: Harness;
   beforeAll(async () => {
-    h = await startHarness();
-  });
-  afterAll(async () => {
-    await h.close();
+    h = closeAfterAll(await startHarness());
   });
 
   it('covers every built-in profile', () => {
