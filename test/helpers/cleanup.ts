@@ -1,16 +1,15 @@
 /**
  * What a test starts, closed after it whatever happened: `const closeAfter = useCleanup();` in the
  * describe block, then `const h = closeAfter(await startHarness())` or `closeAfter(() => server.stop())`.
- * Closers run newest first; every one runs even if an earlier one fails. For what a describe block
- * starts once in `beforeAll`, `useCleanup(afterAll)` closes it after the block's last test.
+ * Closers run newest first; every one runs even if an earlier one fails.
  */
 import { afterEach } from 'vitest';
 
 type Closable = { close(): Promise<unknown> } | { destroy(): Promise<unknown> } | (() => Promise<unknown>);
 
-export function useCleanup(after: (run: () => Promise<void>) => void = afterEach): <T extends Closable>(thing: T) => T {
+export function useCleanup(): <T extends Closable>(thing: T) => T {
   const closers: Array<() => Promise<unknown>> = [];
-  after(async () => {
+  afterEach(async () => {
     for (const close of closers.splice(0).reverse()) await close().catch(() => undefined);
   });
   return (thing) => {
