@@ -15,11 +15,6 @@ import { defaultContactRoles } from '../src/simulator/dataset.js';
 
 export const BENCH_HEADER = ['contact_ext_id', 'deal_ext_id', 'contact_role', 'note'] as const;
 
-/** Zoho's limit per related-list update. */
-const DEALS = 50_000;
-const BAD_ROW_EVERY = 10_000;
-const WRITE_CHUNK_ROWS = 5_000;
-
 export interface GeneratedFile {
   path: string;
   rows: number;
@@ -34,6 +29,13 @@ export interface GeneratedFile {
   /** One call per base record per 100 distinct related records: the fewest calls that can send the file. */
   minimumCalls: number;
 }
+
+/** Deals a row picks among. */
+const DEALS = 50_000;
+/** One row in this many is wrong on purpose (see badRow). */
+const BAD_ROW_EVERY = 10_000;
+/** Rows gathered into one write. */
+const WRITE_CHUNK_ROWS = 5_000;
 
 export async function generateCsv(path: string, rows: number, seed = 7): Promise<GeneratedFile> {
   const random = createRandom(seed);

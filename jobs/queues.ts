@@ -12,18 +12,17 @@ export const QueueName = {
 } as const;
 export type QueueName = (typeof QueueName)[keyof typeof QueueName];
 
-export const JobName = {
-  import: 'import',
-  syncCalls: 'sync-calls',
-  webhook: 'webhook',
-  pauseCheck: 'pause-check',
+/** Each job: its name, and the queue it travels on. One entry a job, so no job name is without a queue. */
+const JOBS = {
+  import: { name: 'import', queue: QueueName.imports },
+  syncCalls: { name: 'sync-calls', queue: QueueName.sync },
+  webhook: { name: 'webhook', queue: QueueName.webhooks },
+  pauseCheck: { name: 'pause-check', queue: QueueName.webhooks },
 } as const;
+type Jobs = typeof JOBS;
+
+export const JobName = Object.fromEntries(Object.entries(JOBS).map(([key, job]) => [key, job.name])) as { readonly [K in keyof Jobs]: Jobs[K]['name'] };
 export type JobName = (typeof JobName)[keyof typeof JobName];
 
-/** Which queue each job travels on. Exhaustive: adding a job name without a queue fails to compile. */
-export const JOB_QUEUE: { readonly [J in JobName]: QueueName } = {
-  [JobName.import]: QueueName.imports,
-  [JobName.syncCalls]: QueueName.sync,
-  [JobName.webhook]: QueueName.webhooks,
-  [JobName.pauseCheck]: QueueName.webhooks,
-};
+/** Which queue each job travels on (from JOBS, so exhaustive). */
+export const JOB_QUEUE = Object.fromEntries(Object.values(JOBS).map((job) => [job.name, job.queue])) as { readonly [J in JobName]: QueueName };

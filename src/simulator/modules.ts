@@ -7,6 +7,8 @@
  * Every module has several External ID fields (Zoho allows more than one per module): the first is
  * `External_<Singular>_ID`, the second a legacy or billing key, so that a client naming either works.
  */
+import { lookupBy } from './lookup.js';
+
 export type ModuleName =
   | 'Contacts'
   | 'Deals'
@@ -56,15 +58,25 @@ export interface ModuleSpec {
   fields: readonly FieldSpec[];
 }
 
-function field(apiName: string, label: string, dataType: string, id: string, extra: Partial<FieldSpec> = {}): FieldSpec {
-  return { api_name: apiName, field_label: label, data_type: dataType, id, length: 255, system_mandatory: false, unique: null, external: null, ...extra };
+/** A field, labelled as its api name reads with spaces. */
+function field(apiName: string, dataType: string, id: string, extra: Partial<FieldSpec> = {}): FieldSpec {
+  return { api_name: apiName, field_label: apiName.replaceAll('_', ' '), data_type: dataType, id, length: 255, system_mandatory: false, unique: null, external: null, ...extra };
 }
 
-function externalField(apiName: string, label: string, id: string): FieldSpec {
-  return field(apiName, label, 'text', id, {
+function externalField(apiName: string, id: string): FieldSpec {
+  return field(apiName, 'text', id, {
     unique: { casesensitive: '1' },
     external: { show: true, type: 'user', allow_multiple_config: false },
   });
+}
+
+/** A module with its External ID fields (api name → field id, its `externalFields` in that order), which follow its own fields. */
+function crmModule(spec: Omit<ModuleSpec, 'externalFields' | 'fields'>, externals: Readonly<Record<string, string>>, fields: readonly FieldSpec[]): ModuleSpec {
+  return {
+    ...spec,
+    externalFields: Object.keys(externals),
+    fields: [...fields, ...Object.entries(externals).map(([apiName, id]) => externalField(apiName, id))],
+  };
 }
 
 export function picklistValues(values: readonly string[]): PicklistValue[] {
@@ -80,144 +92,59 @@ export const MEMBER_STATUSES = ['Planning', 'Active', 'Inactive', 'Complete', 'I
 const ACCOUNTS_MODULE_ID = '111111000000000055';
 
 export const MODULES: readonly ModuleSpec[] = [
-  {
-    apiName: 'Contacts',
-    id: '111111000000000057',
-    recordsKey: 'contacts',
-    externalFields: ['External_Contact_ID', 'Billing_Contact_ID'],
-    nameField: 'Last_Name',
-    fields: [
-      field('First_Name', 'First Name', 'text', '111111000000000551', { length: 40 }),
-      field('Last_Name', 'Last Name', 'text', '111111000000000553', { length: 80, system_mandatory: true }),
-      field('Email', 'Email', 'email', '111111000000000557', { length: 100 }),
-      // The lookup that makes Accounts' "Contacts" list: a list this API cannot write.
-      field('Account_Name', 'Account Name', 'lookup', '111111000000000559', {
-        lookup: { module: { api_name: 'Accounts', id: ACCOUNTS_MODULE_ID }, display_label: 'Contacts', api_name: 'Contacts' },
-      }),
-      externalField('External_Contact_ID', 'External Contact ID', '111111000000300001'),
-      externalField('Billing_Contact_ID', 'Billing Contact ID', '111111000000300002'),
-    ],
-  },
-  {
-    apiName: 'Deals',
-    id: '111111000000000059',
-    recordsKey: 'deals',
-    externalFields: ['External_Deal_ID', 'Legacy_Deal_ID'],
-    nameField: 'Deal_Name',
-    fields: [
-      field('Deal_Name', 'Deal Name', 'text', '111111000000000651', { length: 120, system_mandatory: true }),
-      field('Stage', 'Stage', 'picklist', '111111000000000661', { length: 120, system_mandatory: true, pick_list_values: picklistValues(DEAL_STAGES) }),
-      externalField('External_Deal_ID', 'External Deal ID', '111111000000300003'),
-      externalField('Legacy_Deal_ID', 'Legacy Deal ID', '111111000000300004'),
-    ],
-  },
-  {
-    apiName: 'Campaigns',
-    id: '111111000000000061',
-    recordsKey: 'campaigns',
-    externalFields: ['External_Campaign_ID', 'Legacy_Campaign_ID'],
-    nameField: 'Campaign_Name',
-    fields: [
-      field('Campaign_Name', 'Campaign Name', 'text', '111111000000000701', { length: 120, system_mandatory: true }),
-      field('Status', 'Status', 'picklist', '111111000000000703', { pick_list_values: picklistValues(['Planning', 'Active', 'Inactive', 'Complete']) }),
-      // The status of a lead or contact in a campaign: sent in each entry of Campaigns ↔ Leads / Contacts.
-      field('Member_Status', 'Member Status', 'picklist', '111111000000000705', { pick_list_values: picklistValues(MEMBER_STATUSES) }),
-      externalField('External_Campaign_ID', 'External Campaign ID', '111111000000300005'),
-      externalField('Legacy_Campaign_ID', 'Legacy Campaign ID', '111111000000300006'),
-    ],
-  },
-  {
-    apiName: 'Leads',
-    id: '111111000000000063',
-    recordsKey: 'leads',
-    externalFields: ['External_Lead_ID', 'Legacy_Lead_ID'],
-    nameField: 'Last_Name',
-    fields: [
-      field('First_Name', 'First Name', 'text', '111111000000000751', { length: 40 }),
-      field('Last_Name', 'Last Name', 'text', '111111000000000753', { length: 80, system_mandatory: true }),
-      field('Company', 'Company', 'text', '111111000000000755', { length: 200 }),
-      externalField('External_Lead_ID', 'External Lead ID', '111111000000300007'),
-      externalField('Legacy_Lead_ID', 'Legacy Lead ID', '111111000000300008'),
-    ],
-  },
-  {
-    apiName: 'Products',
-    id: '111111000000000065',
-    recordsKey: 'products',
-    externalFields: ['External_Product_ID', 'Legacy_Product_ID'],
-    nameField: 'Product_Name',
-    fields: [
-      field('Product_Name', 'Product Name', 'text', '111111000000000801', { length: 120, system_mandatory: true }),
-      field('Product_Code', 'Product Code', 'text', '111111000000000803', { length: 40 }),
-      field('Unit_Price', 'Unit Price', 'currency', '111111000000000805', { length: 16 }),
-      externalField('External_Product_ID', 'External Product ID', '111111000000300009'),
-      externalField('Legacy_Product_ID', 'Legacy Product ID', '111111000000300010'),
-    ],
-  },
-  {
-    apiName: 'Price_Books',
-    id: '111111000000000067',
-    recordsKey: 'priceBooks',
-    externalFields: ['External_Price_Book_ID', 'Legacy_Price_Book_ID'],
-    nameField: 'Price_Book_Name',
-    fields: [
-      field('Price_Book_Name', 'Price Book Name', 'text', '111111000000000851', { length: 120, system_mandatory: true }),
-      field('Pricing_Model', 'Pricing Model', 'picklist', '111111000000000853', { pick_list_values: picklistValues(['Flat', 'Differential']) }),
-      externalField('External_Price_Book_ID', 'External Price Book ID', '111111000000300011'),
-      externalField('Legacy_Price_Book_ID', 'Legacy Price Book ID', '111111000000300012'),
-    ],
-  },
-  {
-    apiName: 'Accounts',
-    id: ACCOUNTS_MODULE_ID,
-    recordsKey: 'accounts',
-    externalFields: ['External_Account_ID', 'Legacy_Account_ID'],
-    nameField: 'Account_Name',
-    fields: [
-      field('Account_Name', 'Account Name', 'text', '111111000000000901', { length: 200, system_mandatory: true }),
-      field('Industry', 'Industry', 'picklist', '111111000000000903', { pick_list_values: picklistValues(['Manufacturing', 'Retail', 'Services', 'Technology']) }),
-      externalField('External_Account_ID', 'External Account ID', '111111000000300013'),
-      externalField('Legacy_Account_ID', 'Legacy Account ID', '111111000000300014'),
-    ],
-  },
-  {
-    apiName: 'Appointments__s',
-    id: '111111000000000069',
-    recordsKey: 'appointments',
-    externalFields: ['External_Appointment_ID', 'Legacy_Appointment_ID'],
-    nameField: 'Appointment_Name',
-    fields: [
-      field('Appointment_Name', 'Appointment Name', 'text', '111111000000000951', { length: 120, system_mandatory: true }),
-      field('Appointment_Start_Time', 'Appointment Start Time', 'datetime', '111111000000000953', { length: 120 }),
-      externalField('External_Appointment_ID', 'External Appointment ID', '111111000000300015'),
-      externalField('Legacy_Appointment_ID', 'Legacy Appointment ID', '111111000000300016'),
-    ],
-  },
-  {
-    apiName: 'Services__s',
-    id: '111111000000000071',
-    recordsKey: 'services',
-    externalFields: ['External_Service_ID', 'Legacy_Service_ID'],
-    nameField: 'Service_Name',
-    fields: [
-      field('Service_Name', 'Service Name', 'text', '111111000000001001', { length: 120, system_mandatory: true }),
-      field('Price', 'Price', 'currency', '111111000000001003', { length: 16 }),
-      externalField('External_Service_ID', 'External Service ID', '111111000000300017'),
-      externalField('Legacy_Service_ID', 'Legacy Service ID', '111111000000300018'),
-    ],
-  },
+  crmModule({ apiName: 'Contacts', id: '111111000000000057', recordsKey: 'contacts', nameField: 'Last_Name' }, { External_Contact_ID: '111111000000300001', Billing_Contact_ID: '111111000000300002' }, [
+    field('First_Name', 'text', '111111000000000551', { length: 40 }),
+    field('Last_Name', 'text', '111111000000000553', { length: 80, system_mandatory: true }),
+    field('Email', 'email', '111111000000000557', { length: 100 }),
+    // The lookup that makes Accounts' "Contacts" list: a list this API cannot write.
+    field('Account_Name', 'lookup', '111111000000000559', {
+      lookup: { module: { api_name: 'Accounts', id: ACCOUNTS_MODULE_ID }, display_label: 'Contacts', api_name: 'Contacts' },
+    }),
+  ]),
+  crmModule({ apiName: 'Deals', id: '111111000000000059', recordsKey: 'deals', nameField: 'Deal_Name' }, { External_Deal_ID: '111111000000300003', Legacy_Deal_ID: '111111000000300004' }, [
+    field('Deal_Name', 'text', '111111000000000651', { length: 120, system_mandatory: true }),
+    field('Stage', 'picklist', '111111000000000661', { length: 120, system_mandatory: true, pick_list_values: picklistValues(DEAL_STAGES) }),
+  ]),
+  crmModule({ apiName: 'Campaigns', id: '111111000000000061', recordsKey: 'campaigns', nameField: 'Campaign_Name' }, { External_Campaign_ID: '111111000000300005', Legacy_Campaign_ID: '111111000000300006' }, [
+    field('Campaign_Name', 'text', '111111000000000701', { length: 120, system_mandatory: true }),
+    field('Status', 'picklist', '111111000000000703', { pick_list_values: picklistValues(['Planning', 'Active', 'Inactive', 'Complete']) }),
+    // The status of a lead or contact in a campaign: sent in each entry of Campaigns ↔ Leads / Contacts.
+    field('Member_Status', 'picklist', '111111000000000705', { pick_list_values: picklistValues(MEMBER_STATUSES) }),
+  ]),
+  crmModule({ apiName: 'Leads', id: '111111000000000063', recordsKey: 'leads', nameField: 'Last_Name' }, { External_Lead_ID: '111111000000300007', Legacy_Lead_ID: '111111000000300008' }, [
+    field('First_Name', 'text', '111111000000000751', { length: 40 }),
+    field('Last_Name', 'text', '111111000000000753', { length: 80, system_mandatory: true }),
+    field('Company', 'text', '111111000000000755', { length: 200 }),
+  ]),
+  crmModule({ apiName: 'Products', id: '111111000000000065', recordsKey: 'products', nameField: 'Product_Name' }, { External_Product_ID: '111111000000300009', Legacy_Product_ID: '111111000000300010' }, [
+    field('Product_Name', 'text', '111111000000000801', { length: 120, system_mandatory: true }),
+    field('Product_Code', 'text', '111111000000000803', { length: 40 }),
+    field('Unit_Price', 'currency', '111111000000000805', { length: 16 }),
+  ]),
+  crmModule({ apiName: 'Price_Books', id: '111111000000000067', recordsKey: 'priceBooks', nameField: 'Price_Book_Name' }, { External_Price_Book_ID: '111111000000300011', Legacy_Price_Book_ID: '111111000000300012' }, [
+    field('Price_Book_Name', 'text', '111111000000000851', { length: 120, system_mandatory: true }),
+    field('Pricing_Model', 'picklist', '111111000000000853', { pick_list_values: picklistValues(['Flat', 'Differential']) }),
+  ]),
+  crmModule({ apiName: 'Accounts', id: ACCOUNTS_MODULE_ID, recordsKey: 'accounts', nameField: 'Account_Name' }, { External_Account_ID: '111111000000300013', Legacy_Account_ID: '111111000000300014' }, [
+    field('Account_Name', 'text', '111111000000000901', { length: 200, system_mandatory: true }),
+    field('Industry', 'picklist', '111111000000000903', { pick_list_values: picklistValues(['Manufacturing', 'Retail', 'Services', 'Technology']) }),
+  ]),
+  crmModule({ apiName: 'Appointments__s', id: '111111000000000069', recordsKey: 'appointments', nameField: 'Appointment_Name' }, { External_Appointment_ID: '111111000000300015', Legacy_Appointment_ID: '111111000000300016' }, [
+    field('Appointment_Name', 'text', '111111000000000951', { length: 120, system_mandatory: true }),
+    field('Appointment_Start_Time', 'datetime', '111111000000000953', { length: 120 }),
+  ]),
+  crmModule({ apiName: 'Services__s', id: '111111000000000071', recordsKey: 'services', nameField: 'Service_Name' }, { External_Service_ID: '111111000000300017', Legacy_Service_ID: '111111000000300018' }, [
+    field('Service_Name', 'text', '111111000000001001', { length: 120, system_mandatory: true }),
+    field('Price', 'currency', '111111000000001003', { length: 16 }),
+  ]),
 ];
 
-export function findModule(name: string): ModuleSpec | undefined {
-  return MODULES.find((spec) => spec.apiName === name);
-}
+const modules = lookupBy(MODULES, (spec) => spec.apiName, { caller: 'moduleSpec', what: 'module' });
+
+export const findModule = modules.find;
 
 /** The module spec of a name known to be valid (a relation's or a related list's module). */
-export function moduleSpec(name: ModuleName): ModuleSpec {
-  const spec = findModule(name);
-  if (spec === undefined) throw new Error(`moduleSpec: expected a known module, got ${name}`);
-  return spec;
-}
+export const moduleSpec = modules.get;
 
 export function findField(module: ModuleSpec, apiName: string): FieldSpec | undefined {
   return module.fields.find((candidate) => candidate.api_name === apiName);

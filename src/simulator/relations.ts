@@ -7,6 +7,7 @@
  * Related lists that follow a lookup field (Accounts' "Contacts": the contacts whose Account_Name is
  * that account) are listed too, because the metadata shows them; this API cannot write them.
  */
+import { lookupBy } from './lookup.js';
 import { MEMBER_STATUSES, type ModuleName } from './modules.js';
 
 export type RelationId =
@@ -54,15 +55,12 @@ export const RELATIONS: readonly RelationSpec[] = [
   { id: 'Appointments__s-Services__s', modules: ['Appointments__s', 'Services__s'], entryField: null },
 ];
 
-export function findRelation(id: string): RelationSpec | undefined {
-  return RELATIONS.find((relation) => relation.id === id);
-}
+const relations = lookupBy(RELATIONS, (relation) => relation.id, { caller: 'relationSpec', what: 'relation' });
 
-export function relationSpec(id: RelationId): RelationSpec {
-  const spec = findRelation(id);
-  if (spec === undefined) throw new Error(`relationSpec: expected a known relation, got ${id}`);
-  return spec;
-}
+export const findRelation = relations.find;
+
+/** The relation of an id known to be valid (a related list's or a dataset link's). */
+export const relationSpec = relations.get;
 
 export interface RelatedListSpec {
   /** The related list's API name: the path segment after the base record. */

@@ -41,6 +41,13 @@ async function check(env: Record<string, string>, profile = 'contacts-deals', fi
   return { code, stdout: lines(out), stderr: lines(err) };
 }
 
+interface ProfileSide { column: string; externalField?: string; module?: string }
+
+/** A profile file's content: its module and related list, each side's column and External field, and any more keys. */
+function profileOf(module: string, relatedList: string, base: ProfileSide, related: ProfileSide, more: object = {}): object {
+  return { module, relatedList, base, related, ...more };
+}
+
 async function profileFile(name: string, profile: object): Promise<string> {
   await writeFile(join(tmp.path, name), JSON.stringify(profile));
   return name;
@@ -115,12 +122,7 @@ describe('relsync check', () => {
 
   it('reports a wrong related list and wrong external fields, each with its fix', async () => {
     const sim = await simulator();
-    const name = await profileFile('wrong-names.json', {
-      module: 'Contacts',
-      relatedList: 'Deal',
-      base: { column: 'contact', externalField: 'Email' },
-      related: { column: 'deal', externalField: 'External_Deal', module: 'Deals' },
-    });
+    const name = await profileFile('wrong-names.json', profileOf('Contacts', 'Deal', { column: 'contact', externalField: 'Email' }, { column: 'deal', externalField: 'External_Deal', module: 'Deals' }));
     const result = await check(envFor(sim), name);
     expect(result.stdout).toEqual([
       `✓ ZOHO_REFRESH_TOKEN: ${sim.url} issued an access token; API domain ${sim.url}`,
@@ -135,44 +137,38 @@ describe('relsync check', () => {
     expect(result.code).toBe(1);
   });
 
-  it('does not repeat a wrong related list as a wrong related.module when that defaults to it', async () => {
-    const sim = await simulator();
-    const name = await profileFile('default-module.json', {
-      module: 'Contacts',
-      relatedList: 'Deal',
-      base: { column: 'contact', externalField: 'External_Contact_ID' },
-      related: { column: 'deal', externalField: 'External_Deal_ID' },
-    });
-    const result = await check(envFor(sim), name);
-    expect(result.stderr).toEqual([
-      '✗ profile default-module.json: related list \'Deal\' not found on Contacts; available: Deals, Campaigns, Products — set "relatedList" to one of these API names',
-    ]);
-    expect(result.code).toBe(1);
-  });
+  /** Profiles refused with one line, each with that line. */
+  const REFUSED: Array<{ does: string; file: string; profile: object; line: string }> = [
+    {
+      does: 'does not repeat a wrong related list as a wrong related.module when that defaults to it',
+      file: 'default-module.json',
+      profile: profileOf('Contacts', 'Deal', { column: 'contact', externalField: 'External_Contact_ID' }, { column: 'deal', externalField: 'External_Deal_ID' }),
+      line: '✗ profile default-module.json: related list \'Deal\' not found on Contacts; available: Deals, Campaigns, Products — set "relatedList" to one of these API names',
+    },
+    {
+      does: 'reports a related.module other than the records the list holds',
+      file: 'other-module.json',
+      profile: profileOf('Deals', 'Contact_Roles', { column: 'deal', externalField: 'External_Deal_ID' }, { column: 'contact', externalField: 'External_Deal_ID', module: 'Deals' }),
+      line: '✗ profile other-module.json: related list Contact_Roles on Deals holds Contacts records, but related.module is \'Deals\' — set "related.module" to Contacts (or leave it out)',
+    },
+    {
+      does: 'refuses a related list made by a lookup field, which this API cannot write',
+      file: 'accounts.json',
+      profile: profileOf('Accounts', 'Contacts', { column: 'account_ext_id', externalField: 'External_Account_ID' }, { column: 'contact_ext_id', externalField: 'External_Contact_ID' }),
+      line: '✗ profile accounts.json: related list Contacts on Accounts is made by the lookup field Account_Name of Contacts, and the related-records API cannot write such a list — set Account_Name on the Contacts records instead, or use a related list that links records (docs/zoho.md#relations)',
+    },
+  ];
 
-  it('reports a related.module other than the records the list holds', async () => {
+  it.each(REFUSED)('$does', async ({ file, profile, line }) => {
     const sim = await simulator();
-    const name = await profileFile('other-module.json', {
-      module: 'Deals',
-      relatedList: 'Contact_Roles',
-      base: { column: 'deal', externalField: 'External_Deal_ID' },
-      related: { column: 'contact', externalField: 'External_Deal_ID', module: 'Deals' },
-    });
-    const result = await check(envFor(sim), name);
-    expect(result.stderr).toEqual([
-      '✗ profile other-module.json: related list Contact_Roles on Deals holds Contacts records, but related.module is \'Deals\' — set "related.module" to Contacts (or leave it out)',
-    ]);
+    const result = await check(envFor(sim), await profileFile(file, profile));
+    expect(result.stderr).toEqual([line]);
     expect(result.code).toBe(1);
   });
 
   it('reports a module Zoho does not know (INVALID_MODULE)', async () => {
     const sim = await simulator();
-    const name = await profileFile('no-module.json', {
-      module: 'Contact',
-      relatedList: 'Deals',
-      base: { column: 'contact', externalField: 'External_Contact_ID' },
-      related: { column: 'deal', externalField: 'External_Deal_ID' },
-    });
+    const name = await profileFile('no-module.json', profileOf('Contact', 'Deals', { column: 'contact', externalField: 'External_Contact_ID' }, { column: 'deal', externalField: 'External_Deal_ID' }));
     const result = await check(envFor(sim), name);
     expect(result.stderr).toEqual([
       '✗ profile no-module.json: module \'Contact\' is not a module of this org (Zoho answered INVALID_MODULE) — set "module" to the module\'s API name (Setup → Developer Hub → APIs and SDKs → API names), e.g. Contacts',
@@ -186,7 +182,7 @@ describe('relsync check', () => {
 
   it('notes a side that uses record ids, and passes', async () => {
     const sim = await simulator();
-    const name = await profileFile('ids.json', { module: 'Contacts', relatedList: 'Deals', base: { column: 'contact_id' }, related: { column: 'deal_id' } });
+    const name = await profileFile('ids.json', profileOf('Contacts', 'Deals', { column: 'contact_id' }, { column: 'deal_id' }));
     const result = await check(envFor(sim), name);
     expect(result.stdout).toContain("· profile ids.json: no base.externalField: column 'contact_id' must hold Contacts record ids");
     expect(result.stdout).toContain("· profile ids.json: no related.externalField: column 'deal_id' must hold Deals record ids");
@@ -212,30 +208,9 @@ describe('relsync check', () => {
     expect(result.code).toBe(1);
   });
 
-  it('refuses a related list made by a lookup field, which this API cannot write', async () => {
-    const sim = await simulator();
-    const name = await profileFile('accounts.json', {
-      module: 'Accounts',
-      relatedList: 'Contacts',
-      base: { column: 'account_ext_id', externalField: 'External_Account_ID' },
-      related: { column: 'contact_ext_id', externalField: 'External_Contact_ID' },
-    });
-    const result = await check(envFor(sim), name);
-    expect(result.stderr).toEqual([
-      '✗ profile accounts.json: related list Contacts on Accounts is made by the lookup field Account_Name of Contacts, and the related-records API cannot write such a list — set Account_Name on the Contacts records instead, or use a related list that links records (docs/zoho.md#relations)',
-    ]);
-    expect(result.code).toBe(1);
-  });
-
   it('reports a relation field that is not a field of the related list', async () => {
     const sim = await simulator();
-    const name = await profileFile('price-status.json', {
-      module: 'Products',
-      relatedList: 'Price_Books',
-      base: { column: 'product_ext_id', externalField: 'External_Product_ID' },
-      related: { column: 'price_book_ext_id', externalField: 'External_Price_Book_ID' },
-      fields: { Member_Status: 'member_status', list_price: { column: 'list_price', type: 'price' } },
-    });
+    const name = await profileFile('price-status.json', profileOf('Products', 'Price_Books', { column: 'product_ext_id', externalField: 'External_Product_ID' }, { column: 'price_book_ext_id', externalField: 'External_Price_Book_ID' }, { fields: { Member_Status: 'member_status', list_price: { column: 'list_price', type: 'price' } } }));
     const result = await check(envFor(sim), name);
     expect(result.stderr).toEqual([
       '✗ profile price-status.json: fields.Member_Status is not a field of related list Price_Books on Products; its fields: Price_Book_Name, list_price — set the keys of "fields" to Zoho API names from these',

@@ -3,9 +3,10 @@
  * one no worker has taken yet. The oracle: the simulator's call counter, the ledger, the report.
  */
 import { access } from 'node:fs/promises';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { useCleanup } from '../helpers/cleanup.js';
 import { eventually } from '../helpers/eventually.js';
-import { startHarness, startProcessHarness, type Harness, type ProcessHarness } from '../helpers/harness.js';
+import { startHarness, startProcessHarness } from '../helpers/harness.js';
 import { writePairs } from '../helpers/pairs.js';
 import { startRelsync } from '../helpers/relsync-process.js';
 
@@ -16,15 +17,10 @@ async function relsync(env: Record<string, string>, args: string[]): Promise<{ c
 }
 
 describe('relsync cancel', () => {
-  let h: Harness | ProcessHarness | undefined;
-  afterEach(async () => {
-    await h?.close();
-    h = undefined;
-  });
+  const closeAfter = useCleanup();
 
   it('stops an import mid-sync: no further calls, the rows not sent end skipped / CANCELLED, and the report is written', async () => {
-    const s = await startHarness({ sim: { latencyMs: 100 }, env: { ZOHO_CONCURRENCY: '2' } });
-    h = s;
+    const s = closeAfter(await startHarness({ sim: { latencyMs: 100 }, env: { ZOHO_CONCURRENCY: '2' } }));
     const file = await writePairs(s.sim, s.dir, 300, 1); // 300 calls of one row: 15 s at 2 in flight
     const importId = await s.importFile(file.path);
     await eventually('some calls answered', async () => ((await s.runtime.ledger.getImport(importId))?.success ?? 0) >= 10);
@@ -51,8 +47,7 @@ describe('relsync cancel', () => {
   });
 
   it('ends an import no worker has taken: its job is removed, every row CANCELLED, the report written by the canceller', async () => {
-    const s = await startProcessHarness(); // no worker process at all
-    h = s;
+    const s = closeAfter(await startProcessHarness()); // no worker process at all
     const file = await writePairs(s.sim, s.dir, 5, 2);
     const importId = await s.importFile(file.path);
     expect(await s.runtime.queues.imports.getJobState(importId)).toBe('waiting');
@@ -72,8 +67,7 @@ describe('relsync cancel', () => {
   });
 
   it('a worker that takes an import cancelled while queued sends nothing and writes its report without ingesting it', async () => {
-    const s = await startProcessHarness();
-    h = s;
+    const s = closeAfter(await startProcessHarness());
     const file = await writePairs(s.sim, s.dir, 4, 1);
     const importId = await s.importFile(file.path);
     // As when cancel finds the job already taken: the stop is in the ledger, the job stays for the worker.

@@ -5,27 +5,23 @@
  */
 import { mkdir, readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startProcessHarness, type ProcessHarness } from '../helpers/harness.js';
+import { describe, expect, it } from 'vitest';
+import { startProcessHarness, useHarnessForAll } from '../helpers/harness.js';
 import { writePairs } from '../helpers/pairs.js';
 import { startRelsync } from '../helpers/relsync-process.js';
 
 describe('where a report goes', () => {
-  let s: ProcessHarness;
-  beforeAll(async () => {
-    s = await startProcessHarness();
-  });
-  afterAll(async () => {
-    await s.close();
-  });
+  const harness = useHarnessForAll(() => startProcessHarness());
 
   async function relsync(args: string[], env: Record<string, string> = {}): Promise<{ code: number | string; stdout: string; stderr: string }> {
+    const s = harness();
     const run = startRelsync(args, { ...s.env, LOG_LEVEL: 'warn', ...env }, s.dir);
     const code = await run.exited;
     return { code, stdout: run.stdout(), stderr: run.stderr() };
   }
 
   it('refuses --report onto the input, or a report whose errors file would be the input, before recording anything', async () => {
+    const s = harness();
     const file = await writePairs(s.sim, s.dir, 2, 1, 'pairs.csv');
     const before = await readFile(file.path, 'utf8');
     const same = await relsync(['import', 'pairs.csv', '--report', file.path, '--wait']);
@@ -44,6 +40,7 @@ describe('where a report goes', () => {
   });
 
   it('writes a dry run to REPORT_DIR, never beside the input, and never into WATCH_DIR', async () => {
+    const s = harness();
     const inbox = join(s.dir, 'inbox');
     await mkdir(inbox);
     await writePairs(s.sim, inbox, 3, 1, 'nightly.csv');

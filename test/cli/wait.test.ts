@@ -5,9 +5,10 @@
  */
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { useCleanup } from '../helpers/cleanup.js';
 import { eventually } from '../helpers/eventually.js';
-import { startHarness, startProcessHarness, type Harness, type ProcessHarness } from '../helpers/harness.js';
+import { startHarness, startProcessHarness } from '../helpers/harness.js';
 import { writePairs } from '../helpers/pairs.js';
 import { startRelsync, type RelsyncProcess } from '../helpers/relsync-process.js';
 
@@ -21,15 +22,10 @@ async function finished(run: RelsyncProcess): Promise<Run> {
 const lastLine = (text: string): string => text.trimEnd().split('\n').at(-1)!;
 
 describe('waiting for an import', () => {
-  let h: Harness | ProcessHarness | undefined;
-  afterEach(async () => {
-    await h?.close();
-    h = undefined;
-  });
+  const closeAfter = useCleanup();
 
   it('import --wait with no worker serving the prefix says so in one line within seconds and exits 1; the import stays queued', async () => {
-    const s = await startProcessHarness(); // Redis and the simulator, no worker process
-    h = s;
+    const s = closeAfter(await startProcessHarness()); // Redis and the simulator, no worker process
     const file = await writePairs(s.sim, s.dir, 3, 1);
     const run = await finished(startRelsync(['import', file.path, '--wait'], { ...s.env, LOG_LEVEL: 'warn' }));
     const importId = run.stdout.trim();
@@ -55,8 +51,7 @@ describe('waiting for an import', () => {
   });
 
   it('--timeout ends a wait on a slow import with exit 1 while the import goes on; Ctrl-C says how to re-attach and exits 130', async () => {
-    const s = await startHarness({ sim: { latencyMs: 200 }, env: { ZOHO_CONCURRENCY: '1' } });
-    h = s;
+    const s = closeAfter(await startHarness({ sim: { latencyMs: 200 }, env: { ZOHO_CONCURRENCY: '1' } }));
     const file = await writePairs(s.sim, s.dir, 40, 1); // 40 calls one at a time: about 8 s
     const importId = await s.importFile(file.path);
 
@@ -78,8 +73,7 @@ describe('waiting for an import', () => {
   });
 
   it('import --wait of an import the guard stops ends with one line saying why first, the report, and exit 2', async () => {
-    const s = await startHarness({ env: { ZOHO_CONCURRENCY: '1' } });
-    h = s;
+    const s = closeAfter(await startHarness({ env: { ZOHO_CONCURRENCY: '1' } }));
     const profile = join(s.dir, 'wrong.json');
     await writeFile(profile, JSON.stringify({ module: 'Contacts', relatedList: 'Dealz', base: { column: 'contact_ext_id', externalField: 'External_Contact_ID' }, related: { column: 'deal_ext_id', externalField: 'External_Deal_ID', module: 'Deals' } }));
     const file = await writePairs(s.sim, s.dir, 20, 1);

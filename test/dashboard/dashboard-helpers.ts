@@ -1,10 +1,42 @@
-/** Shared by the dashboard tests: Debian's headless Chromium, and the CSRF token as a browser gets it. */
+/** Shared by the dashboard tests: the queues the board shows, Debian's headless Chromium, and the CSRF token as a browser gets it. */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type BrowserContext } from 'playwright-core';
 import { request } from 'undici';
 import { inject } from 'vitest';
+import { JobName } from '../../jobs/queues.js';
+import { Lifecycle } from '../../src/app/lifecycle.js';
+import { openQueues, type Queues } from '../../src/app/queues.js';
+import { connectRedis, createRedis } from '../../src/ledger/redis-connection.js';
+
+export interface BoardQueues {
+  queues: Queues;
+  /** Empties the queues, then closes their Redis connection. */
+  close(): Promise<void>;
+}
+
+/** The queues under `prefix` on the run's private Redis, with one import job `importId` waiting. */
+export async function openBoardQueues(prefix: string, importId: string): Promise<BoardQueues> {
+  const lifecycle = new Lifecycle();
+  const url = inject('redisUrl');
+  try {
+    const redis = await connectRedis(createRedis(url, { persistent: false }), url);
+    lifecycle.add('redis', () => redis.quit());
+    const queues = openQueues(redis, prefix, lifecycle);
+    await queues.imports.add(JobName.import, { source: { csv: 'contact_ext_id,deal_ext_id\nc1,d1\n' }, profile: 'contacts-deals', importId }, { jobId: importId });
+    return {
+      queues,
+      async close() {
+        await Promise.all([queues.imports.obliterate({ force: true }), queues.sync.obliterate({ force: true })]);
+        await lifecycle.closeAll(5_000);
+      },
+    };
+  } catch (error) {
+    await lifecycle.closeAll(5_000);
+    throw error;
+  }
+}
 
 const CHROMIUM_ARGS = [
   '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',

@@ -8,33 +8,25 @@ import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { Redis } from 'ioredis';
 import { request } from 'undici';
-import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
-import { JobName } from '../../jobs/queues.js';
-import { Lifecycle } from '../../src/app/lifecycle.js';
-import { openQueues, type Queues } from '../../src/app/queues.js';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { Queues } from '../../src/app/queues.js';
 import { startDashboard, type RunningDashboard } from '../../src/dashboard/dashboard-server.js';
-import { connectRedis, createRedis } from '../../src/ledger/redis-connection.js';
 import { startRelsync } from '../helpers/relsync-process.js';
-import { actionHeaders, openBrowser, xsrfSession, type Browser } from './dashboard-helpers.js';
+import { actionHeaders, openBoardQueues, openBrowser, xsrfSession, type BoardQueues, type Browser } from './dashboard-helpers.js';
 
 const TOKEN = 'a-dashboard-token-0123456789abcdef';
 
 describe('relsync dashboard: CSRF and the token', () => {
   const prefix = `t-dash-sec-${randomBytes(4).toString('hex')}`;
-  const lifecycle = new Lifecycle();
-  let redis: Redis;
+  let board: BoardQueues | undefined;
   let queues: Queues;
   let browser: Browser;
   const opened: Array<{ close(): Promise<void> }> = [];
 
   beforeAll(async () => {
-    const url = inject('redisUrl');
-    redis = await connectRedis(createRedis(url, { persistent: false }), url);
-    lifecycle.add('redis', () => redis.quit());
-    queues = openQueues(redis, prefix, lifecycle);
-    await queues.imports.add(JobName.import, { source: { csv: 'contact_ext_id,deal_ext_id\nc1,d1\n' }, profile: 'contacts-deals', importId: 'imp-sec' }, { jobId: 'imp-sec' });
+    board = await openBoardQueues(prefix, 'imp-sec');
+    queues = board.queues;
     browser = await openBrowser();
   });
   afterEach(async () => {
@@ -43,8 +35,7 @@ describe('relsync dashboard: CSRF and the token', () => {
   });
   afterAll(async () => {
     await browser?.close();
-    if (queues) await Promise.all([queues.imports.obliterate({ force: true }), queues.sync.obliterate({ force: true })]);
-    await lifecycle.closeAll(5_000);
+    await board?.close();
   });
 
   const start = async (options: Parameters<typeof startDashboard>[1], token?: string): Promise<RunningDashboard> => {

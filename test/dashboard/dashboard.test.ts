@@ -7,24 +7,20 @@
  */
 import { once } from 'node:events';
 import { PassThrough } from 'node:stream';
-import type { Redis } from 'ioredis';
 import type { Page } from 'playwright-core';
 import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { JobName } from '../../jobs/queues.js';
-import { Lifecycle } from '../../src/app/lifecycle.js';
-import { openQueues, type Queues } from '../../src/app/queues.js';
+import type { Queues } from '../../src/app/queues.js';
 import { runDashboard } from '../../src/cli/commands/dashboard-command.js';
 import { loadConfig } from '../../src/config/config.js';
 import { startDashboard, type RunningDashboard } from '../../src/dashboard/dashboard-server.js';
-import { connectRedis, createRedis } from '../../src/ledger/redis-connection.js';
 import { testPrefix } from '../helpers/redis.js';
-import { actionHeaders, openBrowser, xsrfSession, type Browser } from './dashboard-helpers.js';
+import { actionHeaders, openBoardQueues, openBrowser, xsrfSession, type BoardQueues, type Browser } from './dashboard-helpers.js';
 
 describe('relsync dashboard', () => {
   const prefix = testPrefix('t-dash');
-  const lifecycle = new Lifecycle();
-  let redis: Redis;
+  let board: BoardQueues | undefined;
   let queues: Queues;
   let dashboard: RunningDashboard;
   let browser: Browser | undefined;
@@ -34,11 +30,8 @@ describe('relsync dashboard', () => {
   const blocked: string[] = [];
 
   beforeAll(async () => {
-    const url = inject('redisUrl');
-    redis = await connectRedis(createRedis(url, { persistent: false }), url);
-    lifecycle.add('redis', () => redis.quit());
-    queues = openQueues(redis, prefix, lifecycle);
-    await queues.imports.add(JobName.import, { source: { csv: 'contact_ext_id,deal_ext_id\nc1,d1\n' }, profile: 'contacts-deals', importId: 'imp-dash' }, { jobId: 'imp-dash' });
+    board = await openBoardQueues(prefix, 'imp-dash');
+    queues = board.queues;
     await queues.sync.add(JobName.syncCalls, { importId: 'imp-dash', seq: 0, calls: [{ base: 'c1', entries: [{ row: 1, related: 'd1' }] }] }, { jobId: 'imp-dash-b0' });
     await queues.sync.add(JobName.syncCalls, { importId: 'imp-dash', seq: 1, calls: [{ base: 'c2', entries: [{ row: 2, related: 'd2' }] }] }, { jobId: 'imp-dash-b1' });
     dashboard = await startDashboard({ config: { prefix }, queues }, { port: 0 });
@@ -53,8 +46,7 @@ describe('relsync dashboard', () => {
   afterAll(async () => {
     await browser?.close();
     await dashboard?.close();
-    if (queues) await Promise.all([queues.imports.obliterate({ force: true }), queues.sync.obliterate({ force: true })]);
-    await lifecycle.closeAll(5_000);
+    await board?.close();
   });
 
   it('serves on 127.0.0.1 by default', () => {

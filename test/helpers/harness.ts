@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { QueueEvents } from 'bullmq';
 import { pino } from 'pino';
-import { inject } from 'vitest';
+import { afterAll, beforeAll, inject } from 'vitest';
 import { registrationFor, type Queues } from '../../src/app/queues.js';
 import { startWorkerRuntime, type WorkerRuntime } from '../../src/app/worker-runtime.js';
 import { openCliRuntime, type CliRuntime } from '../../src/cli/cli-runtime.js';
@@ -179,5 +179,23 @@ export async function startProcessHarness(options: HarnessOptions = {}): Promise
         return worker;
       }));
     },
+  };
+}
+
+/**
+ * One harness for a whole describe block, started before its first test and closed after its last:
+ * `const harness = useHarnessForAll(() => startHarness());`, then `const h = harness();` in a test.
+ */
+export function useHarnessForAll<H extends BaseHarness<Connections>>(start: () => Promise<H>): () => H {
+  let started: H | undefined;
+  beforeAll(async () => {
+    started = await start();
+  });
+  afterAll(async () => {
+    await started?.close();
+  });
+  return () => {
+    if (started === undefined) throw new Error('useHarnessForAll: the harness starts in beforeAll; read it in a test');
+    return started;
   };
 }

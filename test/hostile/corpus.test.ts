@@ -6,10 +6,10 @@
  */
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Profile } from '../../src/profile/profile.js';
 import { reportPaths } from '../../src/report/report-writer.js';
-import { startHarness, type Harness } from '../helpers/harness.js';
+import { startHarness, useHarnessForAll, type Harness } from '../helpers/harness.js';
 import { runImportJob } from '../helpers/import-jobs.js';
 import { readRows } from '../helpers/reports.js';
 import { dealId, ROLE_ID } from '../helpers/simulator.js';
@@ -158,16 +158,11 @@ const CASES: Case[] = [
 ];
 
 describe('the hostile corpus, through one worker runtime', () => {
-  let h: Harness;
-  beforeAll(async () => {
-    h = await startHarness();
-  });
-  afterAll(async () => {
-    await h?.close();
-  });
+  const harness = useHarnessForAll(() => startHarness());
 
   for (const c of CASES) {
     it(`${c.file}: ${c.does}`, async () => {
+      const h = harness();
       const path = await stageFixture(h, c.file);
       const profile = c.profile ? (c.profile as unknown as Record<string, unknown>) : 'contacts-deals';
       const callsBefore = h.sim.counters.calls;
@@ -194,6 +189,7 @@ describe('the hostile corpus, through one worker runtime', () => {
   }
 
   it('latin1.csv with csv.encoding "latin1": the report and errors file are UTF-8 with a BOM, so they read back right with the same profile', async () => {
+    const h = harness();
     await stageFixture(h, 'latin1.csv');
     const outcome = await runImportJob(h, { source: { path: 'latin1.csv' }, profile: { ...CONTACTS_DEALS, csv: { encoding: 'latin1' } } });
     const paths = reportPaths(outcome.summary!.reportPath!);
@@ -201,6 +197,7 @@ describe('the hostile corpus, through one worker runtime', () => {
   });
 
   it('BOM in, BOM out: a report and errors file start with a UTF-8 BOM exactly when the input had one (UTF-8 or UTF-16)', async () => {
+    const h = harness();
     const cases = [['utf8-bom.csv', true], ['utf16le-bom.csv', true], ['utf16be-bom.csv', true], ['semicolon.csv', false], ['blank-lines.csv', false]] as const;
     for (const [file, bom] of cases) {
       await stageFixture(h, file);
@@ -213,6 +210,7 @@ describe('the hostile corpus, through one worker runtime', () => {
   });
 
   it('fails a file with a 5 MB field (over RELSYNC_MAX_FIELD_BYTES, 1 MiB) with one line, and imports a 1,000,000-byte field', async () => {
+    const h = harness();
     const big = 'x'.repeat(5 * 1024 * 1024);
     await writeFile(join(h.dir, 'field-5mb.csv'), `${H4.join(',')}\nC-0001,D-0001,,small\nC-0002,D-0002,,"${big}"\nC-0003,D-0003,,after\n`);
     const callsBefore = h.sim.counters.calls;
@@ -229,6 +227,7 @@ describe('the hostile corpus, through one worker runtime', () => {
   });
 
   it('still imports a good file after all of the above, by the queue and by the CLI', async () => {
+    const h = harness();
     await writeFile(join(h.dir, 'good.csv'), `${H3.join(',')}\nC-0010,D-0010,${ROLE_ID}\nC-0011,D-0011,\n`);
     const byQueue = await runImportJob(h, { source: { path: 'good.csv' }, profile: 'contacts-deals' });
     expect(byQueue.summary).toMatchObject({ status: 'done', rows: 2, success: 2, error: 0 });

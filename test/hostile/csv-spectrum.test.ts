@@ -7,8 +7,8 @@
 import { copyFile, readdir, readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { basename, dirname, join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startHarness, type Harness } from '../helpers/harness.js';
+import { describe, expect, it } from 'vitest';
+import { startHarness, useHarnessForAll } from '../helpers/harness.js';
 import { runImportJob } from '../helpers/import-jobs.js';
 import { readRows } from '../helpers/reports.js';
 
@@ -26,13 +26,7 @@ const ERRATA: Record<string, (expected: unknown) => Array<Record<string, string>
 const cases = (await readdir(join(SPECTRUM, 'csvs'))).filter((name) => name.endsWith('.csv')).map((name) => basename(name, '.csv')).sort();
 
 describe('csv-spectrum, cell for cell through the real pipeline', () => {
-  let h: Harness;
-  beforeAll(async () => {
-    h = await startHarness();
-  });
-  afterAll(async () => {
-    await h?.close();
-  });
+  const harness = useHarnessForAll(() => startHarness());
 
   it('has the twelve cases of csv-spectrum 2', () => {
     expect(cases).toHaveLength(12);
@@ -40,6 +34,7 @@ describe('csv-spectrum, cell for cell through the real pipeline', () => {
 
   for (const name of cases) {
     it(name, async () => {
+      const h = harness();
       const json: unknown = JSON.parse(await readFile(join(SPECTRUM, 'json', `${name}.json`), 'utf8'));
       const expected = ERRATA[name]?.(json) ?? (json as Array<Record<string, string>>);
       const columns = Object.keys(expected[0]!);

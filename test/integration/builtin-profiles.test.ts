@@ -4,10 +4,10 @@
  * `links()` are what Zoho would hold). Expectations are written from the contract and the simulator's
  * data set, not from the profile table: the columns, the relation and the values sent are spelled out.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { BUILTIN_PROFILES } from '../../src/profile/profile.js';
 import { MODULES, type Link, type ModuleName } from '../../src/simulator/index.js';
-import { startHarness, type Harness } from '../helpers/harness.js';
+import { startHarness, useHarnessForAll, type Harness } from '../helpers/harness.js';
 
 type Outcome = [status: string, code: string];
 
@@ -68,13 +68,7 @@ function oriented(c: Case, baseId: string, relatedId: string): [string, string] 
 }
 
 describe('built-in profiles against the simulator', () => {
-  let h: Harness;
-  beforeAll(async () => {
-    h = await startHarness();
-  });
-  afterAll(async () => {
-    await h.close();
-  });
+  const harness = useHarnessForAll(() => startHarness());
 
   it('covers every built-in profile', () => {
     expect(Object.keys(CASES).sort()).toEqual(Object.keys(BUILTIN_PROFILES).sort());
@@ -82,6 +76,7 @@ describe('built-in profiles against the simulator', () => {
 
   for (const [name, c] of Object.entries(CASES)) {
     it(`${name}: the right outcome per row and exactly the right links`, async () => {
+      const h = harness();
       h.sim.reset();
       // Records 10+ of each module: no other test in this file links them.
       const base = record(h, c.base, 10);

@@ -3,10 +3,11 @@
  * The oracle is built with the CSV: every row's expected outcome, and the associations Zoho must hold.
  */
 import { readFile } from 'node:fs/promises';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { callsPerJob, syncCallsJobId } from '../../jobs/sync-calls.job.js';
 import { JobName, QueueName } from '../../jobs/queues.js';
 import { reportPaths } from '../../src/report/report-writer.js';
+import { useCleanup } from '../helpers/cleanup.js';
 import { startHarness, type Harness } from '../helpers/harness.js';
 import { associationKey, associationsOf, writePairs } from '../helpers/pairs.js';
 import { openQueueEvents } from '../helpers/queue-events.js';
@@ -52,12 +53,10 @@ function plan(h: Harness): Planned[] {
 }
 
 describe('import pipeline', () => {
+  const closeAfter = useCleanup();
   let h: Harness;
   beforeEach(async () => {
-    h = await startHarness();
-  });
-  afterEach(async () => {
-    await h.close();
+    h = closeAfter(await startHarness());
   });
 
   it('gives every row of a mixed 1,000-row file exactly its expected outcome, in input order, and makes exactly the expected associations', async () => {

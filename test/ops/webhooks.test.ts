@@ -5,7 +5,8 @@
  * lasts is announced once, and its end once.
  */
 import { createHmac } from 'node:crypto';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { useCleanup } from '../helpers/cleanup.js';
 import { eventually } from '../helpers/eventually.js';
 import { startHarness, type Harness } from '../helpers/harness.js';
 import { writePairs } from '../helpers/pairs.js';
@@ -19,18 +20,11 @@ const TOKEN_PATH = '/hooks/T0KEN-in-the-path-5678';
 const HEADER = ['contact_ext_id', 'deal_ext_id', 'contact_role'];
 
 describe('webhook events', () => {
-  let h: Harness | undefined;
-  let receiver: WebhookReceiverServer | undefined;
-  afterEach(async () => {
-    await h?.close();
-    await receiver?.close();
-    h = undefined;
-    receiver = undefined;
-  });
+  const closeAfter = useCleanup();
 
   async function start(script: number[], env: Record<string, string> = {}, sim = {}): Promise<{ h: Harness; receiver: WebhookReceiverServer }> {
-    receiver = await startWebhookReceiver(script);
-    h = await startHarness({ env: { RELSYNC_WEBHOOK_URL: `${receiver.url}${TOKEN_PATH}`, RELSYNC_WEBHOOK_SECRET: SECRET, ...env }, sim });
+    const receiver = closeAfter(await startWebhookReceiver(script));
+    const h = closeAfter(await startHarness({ env: { RELSYNC_WEBHOOK_URL: `${receiver.url}${TOKEN_PATH}`, RELSYNC_WEBHOOK_SECRET: SECRET, ...env }, sim }));
     return { h, receiver };
   }
 

@@ -4,7 +4,8 @@
  * The simulator's links and counters are the oracle of what was sent.
  */
 import { readFile, writeFile } from 'node:fs/promises';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { useCleanup } from '../helpers/cleanup.js';
 import { registrationFor } from '../../src/app/queues.js';
 import { runReport } from '../../src/cli/commands/report-command.js';
 import { retryImport } from '../../src/usecases/retry-import.js';
@@ -22,15 +23,10 @@ function goodRows(h: Harness | ProcessHarness, from: number, count: number): str
 }
 
 describe('an input edited after it was imported', () => {
-  let h: Harness | ProcessHarness | undefined;
-  afterEach(async () => {
-    await h?.close();
-    h = undefined;
-  });
+  const closeAfter = useCleanup();
 
   it('keeps report, relsync report and retry on the rows as imported: only the failed pair is sent again', async () => {
-    const harness = await startHarness();
-    h = harness;
+    const harness = closeAfter(await startHarness());
     const [a, b, c] = goodRows(harness, 0, 3) as [string[], string[], string[]];
     const bad = [a[0]!, 'D-NOPE-1', ''];
     const file = await harness.writeCsv('deals.csv', [HEADER, a, bad, b]);
@@ -62,8 +58,7 @@ describe('an input edited after it was imported', () => {
   });
 
   it('imports the rows as registered when the file is rewritten before a worker reads it', async () => {
-    const harness = await startProcessHarness();
-    h = harness;
+    const harness = closeAfter(await startProcessHarness());
     const original = goodRows(harness, 10, 4);
     const file = await harness.writeCsv('nightly.csv', [HEADER, ...original]);
     const { importId } = await registerImport(registrationFor(harness.config, harness.runtime), { file, profile: 'contacts-deals', origin: 'cli', cwd: harness.dir });

@@ -6,30 +6,31 @@
  */
 import { join } from 'node:path';
 import { readdir } from 'node:fs/promises';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { useCleanup } from '../helpers/cleanup.js';
 import { registrationFor } from '../../src/app/queues.js';
 import { exitCodeFor } from '../../src/cli/commands/import-command.js';
 import { runReport } from '../../src/cli/commands/report-command.js';
 import { summaryLine } from '../../src/cli/progress.js';
 import { registerImport } from '../../src/usecases/register-import.js';
 import { captureIO } from '../helpers/cli-io.js';
-import { startProcessHarness, type ProcessHarness } from '../helpers/harness.js';
+import { startProcessHarness, type HarnessOptions, type ProcessHarness } from '../helpers/harness.js';
 import { writePairs } from '../helpers/pairs.js';
 import { canMount, mountSmallDisk, type SmallDisk } from '../helpers/small-disk.js';
 
 describe.skipIf(!canMount)('a full disk at report time (tmpfs, needs root)', () => {
-  let h: ProcessHarness | undefined;
-  let disk: SmallDisk | undefined;
-  afterEach(async () => {
-    await disk?.unmount();
-    await h?.close();
-    disk = undefined;
-    h = undefined;
-  });
+  const closeAfter = useCleanup();
+
+  /** Closed after the test: the harness, then the disk mounted in its folder (unmounted first). */
+  async function start(options?: HarnessOptions): Promise<{ h: ProcessHarness; disk: SmallDisk }> {
+    const h = closeAfter(await startProcessHarness(options));
+    const disk = await mountSmallDisk(join(h.dir, 'small'));
+    closeAfter(() => disk.unmount());
+    return { h, disk };
+  }
 
   it('ends the import done with reportError and no temp file named, then relsync report writes it', async () => {
-    h = await startProcessHarness({ env: { RELSYNC_REPORT_RETRY_MS: '20' } });
-    disk = await mountSmallDisk(join(h.dir, 'small'));
+    const { h, disk } = await start({ env: { RELSYNC_REPORT_RETRY_MS: '20' } });
     const pairs = await writePairs(h.sim, h.dir, 40, 5);
     const reportPath = join(disk.path, 'nightly.report.csv');
     const { importId } = await registerImport(registrationFor(h.config, h.runtime), { file: pairs.path, profile: 'contacts-deals', origin: 'cli', cwd: h.dir, reportPath });
@@ -55,8 +56,7 @@ describe.skipIf(!canMount)('a full disk at report time (tmpfs, needs root)', () 
   });
 
   it('refuses an import whose report folder cannot take a file, before anything is recorded or sent', async () => {
-    h = await startProcessHarness();
-    disk = await mountSmallDisk(join(h.dir, 'small'));
+    const { h, disk } = await start();
     await disk.fill();
     const pairs = await writePairs(h.sim, h.dir, 2, 2);
     const attempt = registerImport(registrationFor(h.config, h.runtime), { file: pairs.path, profile: 'contacts-deals', origin: 'cli', cwd: h.dir, reportPath: join(disk.path, 'x.report.csv') });

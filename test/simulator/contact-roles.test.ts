@@ -1,14 +1,12 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { closeSimulators, crm, mintToken, ROLE_ID, startTestSimulator } from './simulator-helpers.js';
+import { closeSimulators, crm, crmGetOk, expectScopeMismatch, mintToken, ROLE_ID, startTestSimulator } from './simulator-helpers.js';
 
 afterEach(closeSimulators);
 
 describe('simulator: GET /Contacts/roles', () => {
   it('lists the contact roles in sequence order, Decision Maker with the API page sample id first', async () => {
     const sim = await startTestSimulator();
-    const reply = await crm(sim, '/crm/v8/Contacts/roles', { method: 'GET', token: await mintToken(sim) });
-    expect(reply.status).toBe(200);
-    const roles = (reply.body as { contact_roles: { id: string; name: string; sequence_number: number }[] }).contact_roles;
+    const { contact_roles: roles } = await crmGetOk<{ contact_roles: { id: string; name: string; sequence_number: number }[] }>(sim, '/crm/v8/Contacts/roles');
     expect(roles[0]).toEqual({ id: ROLE_ID, name: 'Decision Maker', sequence_number: 1 });
     expect(roles.map((role) => role.sequence_number)).toEqual(roles.map((_, index) => index + 1));
     expect(roles).toEqual(sim.dataset.contactRoles);
@@ -28,9 +26,7 @@ describe('simulator: GET /Contacts/roles', () => {
 
   it("needs the Contacts module's read scope and GET", async () => {
     const sim = await startTestSimulator({ scopes: ['ZohoCRM.modules.Deals.ALL'] });
-    const denied = await crm(sim, '/crm/v8/Contacts/roles', { method: 'GET', token: await mintToken(sim) });
-    expect(denied.status).toBe(401);
-    expect(denied.body).toMatchObject({ code: 'OAUTH_SCOPE_MISMATCH' });
+    await expectScopeMismatch(sim, '/crm/v8/Contacts/roles');
     const reader = await startTestSimulator({ scopes: ['ZohoCRM.modules.contacts.READ'] });
     const token = await mintToken(reader);
     expect((await crm(reader, '/crm/v8/Contacts/roles', { method: 'GET', token })).status).toBe(200);

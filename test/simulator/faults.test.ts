@@ -1,11 +1,19 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import type { RunningSimulator } from '../../src/simulator/index.js';
+import type { RunningSimulator, ScriptedFault } from '../../src/simulator/index.js';
 import { closeSimulators, startTestSimulator } from '../helpers/simulator.js';
 import { mintToken, pagePut } from './simulator-helpers.js';
 
 afterEach(closeSimulators);
 
 const entry = [{ External_Deal_ID: 'extdeal3' }];
+
+/** A simulator and a token, the simulator's next calls answered with `faults` in turn. */
+async function scripted(faults: readonly ScriptedFault[]): Promise<{ sim: RunningSimulator; token: string }> {
+  const sim = await startTestSimulator();
+  const token = await mintToken(sim);
+  sim.enqueueFaults(faults);
+  return { sim, token };
+}
 
 /** The status of a call, or 'dropped' when the connection was destroyed without a response. */
 async function outcome(sim: RunningSimulator, token: string): Promise<number | 'dropped'> {
@@ -18,9 +26,7 @@ async function outcome(sim: RunningSimulator, token: string): Promise<number | '
 
 describe('simulator: faults', () => {
   it('scripted 500 answers INTERNAL_ERROR and 502/503 answer gateway pages, all before applying', async () => {
-    const sim = await startTestSimulator();
-    const token = await mintToken(sim);
-    sim.enqueueFaults(['500', '502', '503']);
+    const { sim, token } = await scripted(['500', '502', '503']);
     const internal = await pagePut(sim, token, entry);
     expect(internal.status).toBe(500);
     expect(internal.body).toEqual({ code: 'INTERNAL_ERROR', details: {}, message: 'Internal server error occurred.', status: 'error' });
@@ -34,9 +40,7 @@ describe('simulator: faults', () => {
   });
 
   it('a lost response (502 after applying) did change the associations; the retry finds the pair', async () => {
-    const sim = await startTestSimulator();
-    const token = await mintToken(sim);
-    sim.enqueueFaults(['lost-502']);
+    const { sim, token } = await scripted(['lost-502']);
     const lost = await pagePut(sim, token, entry);
     expect(lost.status).toBe(502);
     expect(sim.associations()).toEqual([{ contactId: '111111000000085009', dealId: '111111000000094028', contactRoleId: null }]);
@@ -47,9 +51,7 @@ describe('simulator: faults', () => {
   });
 
   it('lost-reset applies and then drops the connection; reset drops it before applying', async () => {
-    const sim = await startTestSimulator();
-    const token = await mintToken(sim);
-    sim.enqueueFaults(['reset']);
+    const { sim, token } = await scripted(['reset']);
     expect(await outcome(sim, token)).toBe('dropped');
     expect(sim.associations()).toEqual([]);
     sim.enqueueFaults(['lost-reset']);
@@ -59,9 +61,7 @@ describe('simulator: faults', () => {
   });
 
   it('a scripted 429 refuses one call, counted under its cause', async () => {
-    const sim = await startTestSimulator();
-    const token = await mintToken(sim);
-    sim.enqueueFaults(['429', 'ok', '429-credits']);
+    const { sim, token } = await scripted(['429', 'ok', '429-credits']);
     const first = await pagePut(sim, token, entry);
     expect(first.status).toBe(429);
     expect(first.body).toMatchObject({ code: 'TOO_MANY_REQUESTS' });

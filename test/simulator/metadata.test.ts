@@ -1,15 +1,13 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { closeSimulators, startTestSimulator } from '../helpers/simulator.js';
-import { crm, mintToken } from './simulator-helpers.js';
+import { crm, crmGetOk, expectScopeMismatch, mintToken } from './simulator-helpers.js';
 
 afterEach(closeSimulators);
 
 describe('simulator: metadata endpoints', () => {
   it('lists the fields of a module, its external fields marked as such', async () => {
     const sim = await startTestSimulator();
-    const reply = await crm(sim, '/crm/v8/settings/fields?module=Contacts', { method: 'GET', token: await mintToken(sim) });
-    expect(reply.status).toBe(200);
-    const fields = (reply.body as { fields: { api_name: string; external: unknown }[] }).fields;
+    const { fields } = await crmGetOk<{ fields: { api_name: string; external: unknown }[] }>(sim, '/crm/v8/settings/fields?module=Contacts');
     expect(fields.map((field) => field.api_name)).toEqual(['First_Name', 'Last_Name', 'Email', 'Account_Name', 'External_Contact_ID', 'Billing_Contact_ID']);
     expect(fields.filter((field) => field.external !== null).map((field) => field.api_name)).toEqual(['External_Contact_ID', 'Billing_Contact_ID']);
     expect(fields[4]).toMatchObject({
@@ -46,9 +44,9 @@ describe('simulator: metadata endpoints', () => {
 
   it('shows the picklist values of Member_Status as Zoho does', async () => {
     const sim = await startTestSimulator();
-    const reply = await crm(sim, '/crm/v8/settings/fields?module=Campaigns', { method: 'GET', token: await mintToken(sim) });
     type Field = { api_name: string; pick_list_values?: { display_value: string; actual_value: string }[] };
-    const memberStatus = (reply.body as { fields: Field[] }).fields.find((field) => field.api_name === 'Member_Status');
+    const { fields } = await crmGetOk<{ fields: Field[] }>(sim, '/crm/v8/settings/fields?module=Campaigns');
+    const memberStatus = fields.find((field) => field.api_name === 'Member_Status');
     expect(memberStatus).toMatchObject({ data_type: 'picklist' });
     const values = memberStatus?.pick_list_values ?? [];
     expect(values).toEqual(expect.arrayContaining([{ display_value: 'Active', actual_value: 'Active' }, { display_value: 'Sent', actual_value: 'Sent' }]));
@@ -75,8 +73,7 @@ describe('simulator: metadata endpoints', () => {
 
   it('marks the lookup-based list (Accounts → Contacts, by Contacts.Account_Name) with connectedlookupApiName', async () => {
     const sim = await startTestSimulator();
-    const reply = await crm(sim, '/crm/v8/settings/related_lists?module=Accounts', { method: 'GET', token: await mintToken(sim) });
-    const lists = (reply.body as { related_lists: Record<string, unknown>[] }).related_lists;
+    const { related_lists: lists } = await crmGetOk<{ related_lists: Record<string, unknown>[] }>(sim, '/crm/v8/settings/related_lists?module=Accounts');
     expect(lists.map((list) => list.api_name)).toEqual(['Products', 'Contacts']);
     expect(lists[1]).toMatchObject({ api_name: 'Contacts', module: { api_name: 'Contacts' }, connectedlookupApiName: 'Account_Name' });
     expect(lists[0]).not.toHaveProperty('connectedlookupApiName');
@@ -94,9 +91,7 @@ describe('simulator: metadata endpoints', () => {
     expect((await crm(sim, '/crm/v8/settings/fields?module=Contacts', { method: 'PUT', token, body: {} })).body).toMatchObject({ code: 'INVALID_REQUEST_METHOD' });
 
     const modulesOnly = await startTestSimulator({ scopes: ['ZohoCRM.modules.ALL'] });
-    const denied = await crm(modulesOnly, '/crm/v8/settings/related_lists?module=Contacts', { method: 'GET', token: await mintToken(modulesOnly) });
-    expect(denied.status).toBe(401);
-    expect(denied.body).toMatchObject({ code: 'OAUTH_SCOPE_MISMATCH' });
+    await expectScopeMismatch(modulesOnly, '/crm/v8/settings/related_lists?module=Contacts');
     const narrow = await startTestSimulator({ scopes: ['ZohoCRM.settings.fields.READ'] });
     const narrowToken = await mintToken(narrow);
     expect((await crm(narrow, '/crm/v8/settings/fields?module=Deals', { method: 'GET', token: narrowToken })).status).toBe(200);

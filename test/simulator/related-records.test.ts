@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { ODD_CONTACT_EXTERNAL_IDS, ODD_DEAL_EXTERNAL_IDS } from '../../src/simulator/index.js';
 import { closeSimulators, contactId, dealId, ROLE_ID, startTestSimulator } from '../helpers/simulator.js';
-import { crm, mintToken, PAGE_HEADER, pagePut } from './simulator-helpers.js';
+import { crm, fieldError, mintToken, PAGE_HEADER, pagePut } from './simulator-helpers.js';
 
 afterEach(closeSimulators);
 
@@ -138,12 +138,7 @@ describe('simulator: per-entry outcomes and the HTTP status', () => {
     expect(reply.body).toEqual({
       data: [
         { code: 'SUCCESS', details: { External_Deal_ID: 'D-0001', id: dealId(sim, 'D-0001') }, message: 'relation added', status: 'success' },
-        {
-          code: 'INVALID_DATA',
-          details: { api_name: 'External_Deal_ID', json_path: '$.data[1].External_Deal_ID' },
-          message: 'the related id given seems to be invalid',
-          status: 'error',
-        },
+        fieldError('INVALID_DATA', 'External_Deal_ID', 1, 'the related id given seems to be invalid'),
       ],
     });
     expect(sim.associations()).toHaveLength(1);
@@ -187,12 +182,7 @@ describe('simulator: per-entry outcomes and the HTTP status', () => {
     const sim = await startTestSimulator();
     const reply = await pagePut(sim, await mintToken(sim), [{ External_Deal_ID: 'D-0001' }, { External_Deal_ID: 'extdeal3', Contact_Role: '111111000000099999' }]);
     expect(reply.status).toBe(207);
-    expect((reply.body as { data: unknown[] }).data[1]).toEqual({
-      code: 'INVALID_DATA',
-      details: { api_name: 'Contact_Role', json_path: '$.data[1].Contact_Role' },
-      message: 'invalid data',
-      status: 'error',
-    });
+    expect((reply.body as { data: unknown[] }).data[1]).toEqual(fieldError('INVALID_DATA', 'Contact_Role', 1, 'invalid data'));
     expect(sim.associations()).toHaveLength(1);
   });
 
@@ -222,12 +212,7 @@ describe('simulator: per-entry outcomes and the HTTP status', () => {
     sim.setOptions({ duplicateInBatch: 'error' });
     const refused = await pagePut(sim, token, twice);
     expect(refused.status).toBe(207);
-    expect((refused.body as { data: unknown[] }).data[1]).toEqual({
-      code: 'DUPLICATE_DATA',
-      details: { api_name: 'External_Deal_ID', json_path: '$.data[1].External_Deal_ID' },
-      message: 'duplicate data',
-      status: 'error',
-    });
+    expect((refused.body as { data: unknown[] }).data[1]).toEqual(fieldError('DUPLICATE_DATA', 'External_Deal_ID', 1, 'duplicate data'));
     expect(sim.associations()[0]?.contactRoleId).toBe(ROLE_ID);
   });
 });

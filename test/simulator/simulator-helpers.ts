@@ -3,6 +3,7 @@
  * are started with test/helpers/simulator.ts.
  */
 import { request } from 'undici';
+import { expect } from 'vitest';
 import { MODULES, type ModuleName, type RunningSimulator } from '../../src/simulator/index.js';
 
 export { closeSimulators, contactId, dealId, ROLE_ID, startTestSimulator } from '../helpers/simulator.js';
@@ -72,6 +73,20 @@ export async function crm(sim: RunningSimulator, path: string, options: CrmReque
   return toReply(await request(`${sim.url}${path}`, { method: options.method ?? 'PUT', headers, body }));
 }
 
+/** GET with a freshly minted token, expecting 200: the reply's body. */
+export async function crmGetOk<T>(sim: RunningSimulator, path: string): Promise<T> {
+  const reply = await crm(sim, path, { method: 'GET', token: await mintToken(sim) });
+  expect(reply.status).toBe(200);
+  return reply.body as T;
+}
+
+/** A GET with a freshly minted token whose scopes do not cover it: 401 OAUTH_SCOPE_MISMATCH. */
+export async function expectScopeMismatch(sim: RunningSimulator, path: string): Promise<void> {
+  const denied = await crm(sim, path, { method: 'GET', token: await mintToken(sim) });
+  expect(denied.status).toBe(401);
+  expect(denied.body).toMatchObject({ code: 'OAUTH_SCOPE_MISMATCH' });
+}
+
 /** PUT of the API page's first sample, by external ids on both sides. */
 export function pagePut(sim: RunningSimulator, token: string, data: unknown[], base = 'extcontact3'): Promise<JsonReply> {
   return crm(sim, `/crm/v8/Contacts/${encodeURIComponent(base)}/Deals`, { token, external: PAGE_HEADER, body: { data } });
@@ -101,6 +116,11 @@ export function bothExternal(base: ModuleName, related: ModuleName): string {
 export function dataOf(reply: JsonReply): Record<string, unknown>[] {
   const data = (reply.body as { data?: unknown } | undefined)?.data;
   return Array.isArray(data) ? (data as Record<string, unknown>[]) : [];
+}
+
+/** The error entry the API answers for one field of `data[index]`. */
+export function fieldError(code: string, apiName: string, index: number, message: string): Record<string, unknown> {
+  return { code, details: { api_name: apiName, json_path: `$.data[${index}].${apiName}` }, message, status: 'error' };
 }
 
 /** A mutable clock for the `now` option. */
