@@ -96,6 +96,11 @@ export class ZohoClient {
   readonly #pools = new Map<string, Pool>();
   /** Tokens the API refused while fresh: the API domain is wrong for them. */
   readonly #refusedFresh = new Set<string>();
+  /**
+   * Fresh tokens being tried right now, by the call that minted them after a refusal: another call
+   * refused with one of them waits for that trial instead of dropping it and minting yet another.
+   */
+  readonly #trials = new Map<string, Promise<boolean>>();
   #closed = false;
 
   constructor(options: ZohoClientOptions) {
@@ -129,10 +134,17 @@ export class ZohoClient {
     const first = await this.#send(token, { request, path, isTokenRetry: false }, signal);
     if (first.kind !== 'token-invalid') return first;
     if (this.#refusedFresh.has(token.accessToken)) return this.#wrongApiDomain(first, token);
+    const trial = this.#trials.get(token.accessToken);
+    if (trial !== undefined && (await trial)) return this.#wrongApiDomain(first, token);
     // Expired or revoked (docs/zoho.md#access-tokens): drop it; the provider mints or loads a new one.
     await this.#options.tokens.invalidate(token.accessToken);
     const fresh = await this.#options.tokens.getToken();
-    const second = await this.#send(fresh, { request, path, isTokenRetry: true }, signal);
+    const sent = this.#send(fresh, { request, path, isTokenRetry: true }, signal);
+    const refusedWhileFresh = sent.then((verdict) => verdict.kind === 'token-invalid' && this.#isFresh(fresh), () => false);
+    if (!this.#trials.has(fresh.accessToken)) this.#trials.set(fresh.accessToken, refusedWhileFresh);
+    const second = await sent.finally(() => {
+      if (this.#trials.get(fresh.accessToken) === refusedWhileFresh) this.#trials.delete(fresh.accessToken);
+    });
     if (second.kind !== 'token-invalid' || fresh.accessToken === token.accessToken || !this.#isFresh(fresh)) return second;
     // Kept, not invalidated: another token would be refused the same way.
     if (this.#refusedFresh.size >= REMEMBERED_REFUSALS) this.#refusedFresh.clear();

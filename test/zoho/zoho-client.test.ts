@@ -118,6 +118,17 @@ describe('ZohoClient.updateRelated', () => {
     expect(server.requests.map((r) => r.headers.authorization)).toEqual(['Zoho-oauthtoken tok-1', 'Zoho-oauthtoken tok-2', 'Zoho-oauthtoken tok-2']);
   });
 
+  it('mints no third token when another call is refused with the fresh token while it is being tried', async () => {
+    const late: Step = (res, req, body) => void setTimeout(() => reply(401, INVALID_TOKEN)(res, req, body), 300);
+    const { client, mints } = await setup([reply(401, INVALID_TOKEN), late, reply(401, INVALID_TOKEN), reply(401, INVALID_TOKEN)], { now: () => Date.now() });
+    const first = client.updateRelated(relatedRequest());
+    // The second call starts once the first has its fresh token (tok-2) out for trial.
+    await new Promise((resolve) => setTimeout(resolve, 120));
+    const second = client.updateRelated(relatedRequest());
+    expect(await Promise.all([first, second])).toMatchObject([{ kind: 'wrong-api-domain' }, { kind: 'wrong-api-domain' }]);
+    expect(mints()).toBe(2);
+  });
+
   it('reads a refused new token older than a minute as a dead token, not a wrong domain', async () => {
     let now = Date.now();
     const { client } = await setup([reply(401, INVALID_TOKEN), reply(401, INVALID_TOKEN)], { now: () => { const t = now; now += 61_000; return t; } });
