@@ -166,8 +166,13 @@ export function createSyncProcessor(deps: SyncProcessorDeps) {
     for (let call = 0; call < calls.length; call += 1) {
       const attempt = (job.data.tries?.[call] ?? 0) + 1;
       const resent = attempt > 1 || (job.data.unanswered?.[call] ?? 0) > 0;
+      const waitOutOutage = async (failure: { code: string; httpStatus?: number }): Promise<boolean> => {
+        if (!deps.outage?.isUnreachable(failure) || (job.data.outagesBegun?.[call] ?? 0) >= OUTAGES_ONE_CALL_MAY_BEGIN) return false;
+        const state = await deps.outage.current();
+        return state === undefined || !deps.outage.hasLastedTooLong(state);
+      };
       const step = await syncCall({ ledger: deps.ledger, client: deps.client, budget: deps.budget, now }, { importId, ...calls[call]! }, {
-        profile, attempt, resent, maxAttempts: deps.config.zoho.maxAttempts, signal,
+        profile, attempt, resent, maxAttempts: deps.config.zoho.maxAttempts, signal, waitOutOutage,
       });
       if (step.kind !== 'done') return setback(job, call, step, log, signal);
       if (step.stopped) log.error({ code: step.stopped.code, reason: step.stopped.reason }, 'import stopped: its unsent rows get the reason, nothing more is sent');

@@ -73,6 +73,12 @@ export class ZohoOutage {
     return this.#recent.length >= WINDOW / 2 && failures / this.#recent.length >= SERVER_ERROR_SHARE;
   }
 
+  /** A failure that alone says Zoho cannot be reached (no side effects: for the last attempt's decision). */
+  isUnreachable(failure: { code: string; httpStatus?: number }): boolean {
+    const noAnswer = failure.httpStatus === undefined || failure.httpStatus === 0;
+    return noAnswer && (UNREACHABLE.has(failure.code) || failure.code === 'NETWORK_ERROR');
+  }
+
   /** Record that an outage is on (first caller logs it); returns when it began. */
   async begin(code: string, message: string): Promise<OutageState> {
     const now = this.#o.now();

@@ -37,6 +37,11 @@ export interface SyncContext {
   attempt: number;
   /** An earlier send of this call may have been applied (its answer never came). Default: attempt > 1. */
   resent?: boolean;
+  /**
+   * Whether a failure on the last attempt is Zoho being unreachable, to be waited out rather than end
+   * the rows RETRIES_EXHAUSTED (the worker edge pauses the queue then, until RELSYNC_OUTAGE_MAX_WAIT_S).
+   */
+  waitOutOutage?: (failure: { code: string; httpStatus?: number }) => Promise<boolean>;
   maxAttempts: number;
   signal?: AbortSignal;
 }
@@ -89,7 +94,9 @@ export async function syncCall(deps: SyncDeps, call: ImportCall, ctx: SyncContex
     const stopped = await deps.ledger.stopImport(call.importId, 'IMPORT_FAILED', verdict.message);
     return { kind: 'done', sent: 0, recorded: await recordStop(deps, call.importId, entries, stopped), stopped };
   }
-  const outcomes = outcomesFor(verdict, entries, ctx);
+  // On the last attempt a failure that is an outage (Zoho unreachable) is waited out, not exhausted.
+  const waitOut = verdict.kind === 'retry' && ctx.attempt >= ctx.maxAttempts && ctx.waitOutOutage !== undefined && (await ctx.waitOutOutage(verdict));
+  const outcomes = waitOut ? undefined : outcomesFor(verdict, entries, ctx);
   if (!outcomes) return nextStep(verdict);
   const recorded = await deps.ledger.recordOutcomes(call.importId, outcomes);
   const answer = verdict.kind === 'results' || verdict.kind === 'request-error' ? answerOf(outcomes) : undefined;

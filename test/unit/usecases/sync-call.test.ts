@@ -113,6 +113,19 @@ describe('syncCall', () => {
     expect(last.outcomes.get(1)!.message).toContain('INTERNAL_ERROR');
   });
 
+  it('waits out an outage on the last attempt instead of giving the rows RETRIES_EXHAUSTED', async () => {
+    const refused: CallVerdict = { kind: 'retry', code: 'ECONNREFUSED', message: 'Zoho refused the connection' };
+    const { ledger, outcomes } = memoryLedger();
+    const asked: string[] = [];
+    const waitOutOutage = async (failure: { code: string }) => (asked.push(failure.code), true);
+    expect(await syncCall({ ledger, client: answering(refused).client }, call, { ...ctx(3, 3), waitOutOutage })).toMatchObject({ kind: 'retry', code: 'ECONNREFUSED' });
+    expect(outcomes.size).toBe(0);
+    expect(asked).toEqual(['ECONNREFUSED']);
+    const exhausted = memoryLedger();
+    await syncCall({ ledger: exhausted.ledger, client: answering(refused).client }, call, { ...ctx(3, 3), waitOutOutage: async () => false });
+    expect(exhausted.outcomes.get(1)).toMatchObject({ code: 'RETRIES_EXHAUSTED' });
+  });
+
   it('never settles a row on a 429, whatever the attempt', async () => {
     const { ledger, outcomes } = memoryLedger();
     const { client } = answering({ kind: 'rate-limited', code: 'TOO_MANY_REQUESTS', message: 'too many', reason: 'concurrency' });
