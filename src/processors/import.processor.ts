@@ -13,7 +13,7 @@ import type { Config } from '../config/config.js';
 import { ErrorCodes, isUserError, oneLine, UserError } from '../errors.js';
 import type { RunLedger } from '../ledger/run-ledger.js';
 import { finalizeImport } from '../usecases/finalize-import.js';
-import { csvOptionsFor, importIdOf, isFinished, requireStoredProfile, summaryOf } from '../usecases/import-record.js';
+import { csvOptionsFor, importIdOf, isFinished, storedProfile, summaryOf } from '../usecases/import-record.js';
 import { ingestImport } from '../usecases/ingest-import.js';
 import type { LookupLoader } from '../usecases/lookup-tables.js';
 import { startImport } from '../usecases/start-import.js';
@@ -80,12 +80,13 @@ async function runSteps(deps: ImportProcessorDeps, job: Job<ImportJobData, Impor
     }
   }
   if (step === 'duplicate') return awaitDuplicate(deps.ledger, job, token);
-  const profile = await requireStoredProfile(deps.ledger, importId);
-  // The import's own copy of its input (input-snapshot.ts), whatever happened to the file since.
+  // One read of the record: its stored profile, its own copy of the input (input-snapshot.ts),
+  // whatever happened to the file since, and whether it was stopped.
   const record = await deps.ledger.requireImport(importId);
+  const profile = storedProfile(record);
   const sourcePath = record.source;
   // Cancelled (or otherwise stopped) before it was read: nothing to send, straight to its report.
-  if (step === 'ingest' && (await deps.ledger.stopOf(importId))) {
+  if (step === 'ingest' && record.stopCode) {
     log.info('import stopped before ingest: writing its report');
     step = await saveStep(job, 'report');
   }

@@ -67,8 +67,7 @@ export class ZohoOutage {
     const noAnswer = failure.httpStatus === undefined || failure.httpStatus === 0;
     if (!noAnswer && failure.httpStatus! < 500) return false;
     this.#remember(true);
-    // TLS failures (certificate, handshake) name no connection code of their own: NETWORK_ERROR.
-    if (noAnswer && (UNREACHABLE.has(failure.code) || failure.code === 'NETWORK_ERROR')) return true;
+    if (this.isUnreachable(failure)) return true;
     const failures = this.#recent.filter(Boolean).length;
     return this.#recent.length >= WINDOW / 2 && failures / this.#recent.length >= SERVER_ERROR_SHARE;
   }
@@ -76,6 +75,7 @@ export class ZohoOutage {
   /** A failure that alone says Zoho cannot be reached (no side effects: for the last attempt's decision). */
   isUnreachable(failure: { code: string; httpStatus?: number }): boolean {
     const noAnswer = failure.httpStatus === undefined || failure.httpStatus === 0;
+    // TLS failures (certificate, handshake) name no connection code of their own: NETWORK_ERROR.
     return noAnswer && (UNREACHABLE.has(failure.code) || failure.code === 'NETWORK_ERROR');
   }
 
