@@ -79,11 +79,32 @@ export const importPayloadSchema = z.strictObject({
 
 export type PayloadCheck = { ok: true; value: ImportJobPayload } | { ok: false; problems: string[] };
 
-/** Check a payload's shape; problems read "<key>: expected X, got Y". */
-export function validateImportPayload(input: unknown): PayloadCheck {
+/**
+ * The largest inline `{ "csv": "…" }` a worker takes by default (its RELSYNC_MAX_INLINE_CSV_BYTES).
+ * BullMQ hands a worker a job's data whole, so the limit must be kept where the payload is made:
+ * a producer that checks its payload here never puts a larger one on the queue.
+ */
+export const DEFAULT_MAX_INLINE_CSV_BYTES = 10 * 1024 * 1024;
+
+export interface PayloadLimits {
+  /** Default DEFAULT_MAX_INLINE_CSV_BYTES; pass the workers' RELSYNC_MAX_INLINE_CSV_BYTES when it differs. */
+  maxInlineCsvBytes?: number;
+}
+
+/**
+ * Check a payload's shape and the inline CSV's size before it is enqueued; problems read
+ * "<key>: expected X, got Y".
+ */
+export function validateImportPayload(input: unknown, limits: PayloadLimits = {}): PayloadCheck {
   const parsed = importPayloadSchema.safeParse(input);
-  if (parsed.success) return { ok: true, value: parsed.data as ImportJobPayload };
-  return { ok: false, problems: parsed.error.issues.map((issue) => describeIssue(issue, input)) };
+  if (!parsed.success) return { ok: false, problems: parsed.error.issues.map((issue) => describeIssue(issue, input)) };
+  const value = parsed.data as ImportJobPayload;
+  const max = limits.maxInlineCsvBytes ?? DEFAULT_MAX_INLINE_CSV_BYTES;
+  if ('csv' in value.source) {
+    const bytes = Buffer.byteLength(value.source.csv, 'utf8');
+    if (bytes > max) return { ok: false, problems: [`source.csv: expected at most ${max} bytes, got ${bytes}`] };
+  }
+  return { ok: true, value };
 }
 
 function describeIssue(issue: z.core.$ZodIssue, input: unknown): string {

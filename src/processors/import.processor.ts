@@ -67,7 +67,8 @@ export function createImportProcessor(deps: ImportProcessorDeps) {
 async function runSteps(deps: ImportProcessorDeps, job: Job<ImportJobData, ImportSummary>, importId: string, token: string, log: Logger): Promise<ImportSummary> {
   let step: ImportStep = job.data.step ?? 'start';
   if (step === 'start') {
-    const check = validateImportPayload(stripInternal(job.data));
+    // The size of an inline CSV is checked (against this worker's own limit) where it is spooled.
+    const check = validateImportPayload(stripInternal(job.data), { maxInlineCsvBytes: Number.POSITIVE_INFINITY });
     if (!check.ok) throw new UserError(ErrorCodes.PAYLOAD_INVALID, `invalid import payload: ${check.problems.join('; ')}`);
     const started = await startImport({ config: deps.config, ledger: deps.ledger }, importId, check.value);
     if (started.duplicateOf) {

@@ -5,7 +5,7 @@
  */
 import { describe, expect, expectTypeOf, it } from 'vitest';
 import type { z } from 'zod';
-import { importPayloadSchema, validateImportPayload, type ImportJobPayload, type PayloadCheck } from '../../jobs/import.job.js';
+import { DEFAULT_MAX_INLINE_CSV_BYTES, importPayloadSchema, validateImportPayload, type ImportJobPayload, type PayloadCheck } from '../../jobs/import.job.js';
 
 type Origin = NonNullable<ImportJobPayload['origin']>;
 
@@ -97,5 +97,24 @@ describe('ImportJobPayload and validateImportPayload', () => {
     const check = validateImportPayload(inSource);
     expect(check.ok).toBe(false);
     expect(check.ok ? [] : check.problems).toEqual(['source: expected { "path": "…" } or { "csv": "…" }, got an object']);
+  });
+  it('refuse an inline CSV larger than the workers take before it is enqueued (default 10 MiB, or the limit given)', () => {
+    const csv = (rows: number): string => 'contact_ext_id,deal_ext_id\n' + 'C-1,D-1\n'.repeat(rows);
+    const atLimit = csv(Math.floor((DEFAULT_MAX_INLINE_CSV_BYTES - 27) / 8));
+    expect(Buffer.byteLength(atLimit)).toBeLessThanOrEqual(DEFAULT_MAX_INLINE_CSV_BYTES);
+    expect(validateImportPayload({ source: { csv: atLimit }, profile: 'contacts-deals' }).ok).toBe(true);
+    const over = `${atLimit}C-é,D-1\n`;
+    const bytes = Buffer.byteLength(over);
+    expect(bytes).toBeGreaterThan(DEFAULT_MAX_INLINE_CSV_BYTES);
+    expect(validateImportPayload({ source: { csv: over }, profile: 'contacts-deals' })).toEqual({
+      ok: false,
+      problems: [`source.csv: expected at most ${DEFAULT_MAX_INLINE_CSV_BYTES} bytes, got ${bytes}`],
+    });
+    // Bytes, not characters: 'é' is two bytes in UTF-8.
+    expect(validateImportPayload({ source: { csv: 'ééé' }, profile: 'contacts-deals' }, { maxInlineCsvBytes: 5 })).toEqual({
+      ok: false,
+      problems: ['source.csv: expected at most 5 bytes, got 6'],
+    });
+    expect(validateImportPayload({ source: { csv: 'éé' }, profile: 'contacts-deals' }, { maxInlineCsvBytes: 4 }).ok).toBe(true);
   });
 });
