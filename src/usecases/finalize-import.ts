@@ -44,6 +44,7 @@ export async function finalizeImport(deps: FinalizeDeps, input: ReportInput): Pr
   await ledger.setState(importId, 'reporting', { pausedReason: undefined, pausedUntil: undefined });
   const stop = await ledger.stopOf(importId);
   if (!stop) await markRowsWithoutOutcome(deps, importId);
+  await markRemovalsWithoutOutcome(deps, importId, stop);
   const written = await writeReportWithRetries(deps, { ...input, stop });
   if ('problem' in written) {
     await ledger.setState(importId, 'done', { finishedAt: (deps.now ?? Date.now)(), reportPath, reportError: written.problem });
@@ -88,6 +89,21 @@ async function markRowsWithoutOutcome(deps: FinalizeDeps, importId: string): Pro
   }
 }
 
+/**
+ * Every planned removal ends with exactly one outcome too: one whose call failed for good gets
+ * SYNC_FAILED; in a stopped import, one never sent gets the stop's.
+ */
+async function markRemovalsWithoutOutcome(deps: FinalizeDeps, importId: string, stop: { code: StopCode; reason: string } | undefined): Promise<void> {
+  const record = await deps.ledger.getImport(importId);
+  if (!record?.plannedRemovals) return;
+  const missing = (await deps.ledger.removalsOf(importId)).filter((r) => r.outcome === undefined).map((r) => r.planned);
+  if (missing.length === 0) return;
+  deps.log.warn({ removals: missing.length }, 'removals without an outcome after sync');
+  await deps.ledger.recordRemovals(importId, missing.map(({ base, related, relatedId }) => (stop
+    ? { base, related, relatedId, status: stop.code === OutcomeCodes.IMPORT_FAILED ? 'error' : 'skipped', code: stop.code, message: stop.reason }
+    : { base, related, relatedId, status: 'error', code: OutcomeCodes.SYNC_FAILED, message: 'the call for this removal failed for good before recording a result (see the worker log)' })));
+}
+
 /** The rows' outcomes; a row without one gets the stop's, recorded first so the counters agree with the report. */
 async function outcomesOrStop(ledger: FinalizeDeps['ledger'], importId: string, rows: number[], stop: { code: StopCode; reason: string }): Promise<Array<RowOutcome | undefined>> {
   const found = await ledger.getOutcomes(importId, rows);
@@ -99,12 +115,21 @@ async function outcomesOrStop(ledger: FinalizeDeps['ledger'], importId: string, 
   return ledger.getOutcomes(importId, rows);
 }
 
+/** A mirror's removals by status, as the summary and `status` show them. */
+export function removalCounts(removals: ReadonlyArray<{ status: string }>): { removals: number; success: number; error: number; skipped: number } {
+  const count = (status: string): number => removals.filter((r) => r.status === status).length;
+  return { removals: removals.length, success: count('success'), error: count('error'), skipped: count('skipped') };
+}
+
 /** Write (or rewrite) the report of an import from its stored outcomes. */
 export async function writeReportFor(deps: FinalizeDeps, input: ReportInput) {
   const record = await deps.ledger.getImport(input.importId);
   const startedAt = record?.startedAt ?? record?.createdAt;
   const { stop } = input;
+  const mirror = input.profile.mode === 'mirror';
+  const removals = mirror ? (await deps.ledger.removalsOf(input.importId)).flatMap((r) => (r.outcome ? [r.outcome] : [])) : [];
   return writeReport({
+    ...(mirror ? { removed: { columns: [input.profile.base.column, input.profile.related.column] as const, outcomes: removals } } : {}),
     input: input.sourcePath,
     csv: input.csv,
     reportPath: input.reportPath,
@@ -117,6 +142,9 @@ export async function writeReportFor(deps: FinalizeDeps, input: ReportInput) {
       retries: record?.retries ?? 0,
       rateLimited: record?.rateLimited ?? 0,
       durationMs: startedAt ? (deps.now ?? Date.now)() - startedAt : undefined,
+      ...(input.profile.mode && input.profile.mode !== 'link' ? { mode: input.profile.mode } : {}),
+      ...(mirror ? { removals: removalCounts(removals) } : {}),
+      ...(record?.undoOf ? { undoOf: record.undoOf } : {}),
     },
   });
 }

@@ -38,6 +38,7 @@ export async function runDryRun(io: CliIO, config: Config, file: string, options
   const sink = {
     recordOutcomes: async (_id: string, list: readonly RowOutcome[]) => (list.forEach((o) => outcomes.set(o.row, o)), list.length),
     update: async () => undefined,
+    planRemovals: async () => undefined,
   };
   // No Zoho here: names in lookup columns pass through unchecked (the output says so).
   const plan = await ingestImport({ ledger: sink, log: silentLogger(), limits: config.limits, lookups: 'unchecked' }, {

@@ -109,7 +109,7 @@ describe('parseProfile', () => {
       expect.objectContaining({
         code: 'PROFILE_INVALID',
         message:
-          'profile.json: expected only the keys name, module, relatedList, base, related, fields, csv, abort, got unknown key \'extra\'; ' +
+          'profile.json: expected only the keys name, module, relatedList, base, related, fields, csv, abort, mode, got unknown key \'extra\'; ' +
           "module: expected a Zoho API name (letters, digits, underscore), got 'Con tacts'; " +
           'relatedList: expected a Zoho API name (letters, digits, underscore), got nothing; ' +
           "base: expected only the keys column, externalField, got unknown key 'colum'; " +

@@ -1,0 +1,152 @@
+/**
+ * `--mode unlink` and `--mode mirror` end to end: real Redis, the simulator over loopback HTTP, the real
+ * worker runtime. The oracle is the simulator's links (what Zoho holds) and its counters (calls made).
+ */
+import { readFile } from 'node:fs/promises';
+import { beforeEach, describe, expect, it } from 'vitest';
+import type { ImportMode } from '../../jobs/import.job.js';
+import { registrationFor } from '../../src/app/queues.js';
+import { reportPaths } from '../../src/report/report-writer.js';
+import { registerImport } from '../../src/usecases/register-import.js';
+import { useCleanup } from '../helpers/cleanup.js';
+import { startHarness, type Harness } from '../helpers/harness.js';
+import { associationKey, associationsOf } from '../helpers/pairs.js';
+
+const HEADER = ['contact_ext_id', 'deal_ext_id', 'contact_role'];
+
+interface Sim { contacts: Array<{ id: string; External_Contact_ID: string }>; deals: Array<{ id: string; External_Deal_ID: string }>; roles: Array<{ id: string }> }
+
+function records(h: Harness): Sim {
+  return {
+    contacts: h.sim.dataset.contacts.filter((c) => /^C-\d+$/.test(c.External_Contact_ID)),
+    deals: h.sim.dataset.deals.filter((d) => /^D-\d+$/.test(d.External_Deal_ID)),
+    roles: h.sim.dataset.contactRoles,
+  };
+}
+
+async function importWith(h: Harness, file: string, mode: ImportMode, allowRemovals = false): Promise<string> {
+  const { importId } = await registerImport(registrationFor(h.config, h.runtime), { file, profile: 'contacts-deals', origin: 'cli', cwd: h.dir, mode, allowRemovals });
+  return importId;
+}
+
+/** The contact's current links, as `contactId|dealId|role`. */
+function linksOf(h: Harness, contactId: string): Set<string> {
+  return new Set(h.sim.associations().filter((a) => a.contactId === contactId).map((a) => associationKey(a.contactId, a.dealId, a.contactRoleId)));
+}
+
+describe('unlink and mirror', () => {
+  const closeAfter = useCleanup();
+  let h: Harness;
+  beforeEach(async () => {
+    h = closeAfter(await startHarness());
+  });
+
+  it('unlink removes linked pairs, skips NOT_LINKED pairs, and fails the rows of an unknown contact; every other link stays', async () => {
+    const { contacts, deals, roles } = records(h);
+    const [c1, c2] = [contacts[0]!, contacts[1]!];
+    const linked = deals.slice(0, 5);
+    const seed = await h.writeCsv('seed.csv', [HEADER, ...linked.map((d) => [c1.External_Contact_ID, d.External_Deal_ID, roles[0]!.id]), [c2.External_Contact_ID, linked[0]!.External_Deal_ID, roles[1]!.id]]);
+    expect(await h.waitDone(await h.importFile(seed))).toMatchObject({ state: 'done', success: 6 });
+    const before = associationsOf(h.sim);
+    h.sim.resetCounters();
+
+    const rows = [
+      [c1.External_Contact_ID, linked[0]!.External_Deal_ID, ''], // linked: removed
+      [c1.External_Contact_ID, linked[1]!.External_Deal_ID, ''], // linked: removed
+      [c1.External_Contact_ID, deals[50]!.External_Deal_ID, ''], // not linked
+      [c1.External_Contact_ID, 'D-NOPE-1', ''], // unknown deal: not linked either
+      ['C-NOBODY', linked[0]!.External_Deal_ID, ''], // unknown contact: error
+    ];
+    const file = await h.writeCsv('unlink.csv', [HEADER, ...rows]);
+    const record = await h.waitDone(await importWith(h, file, 'unlink'));
+    expect(record).toMatchObject({ state: 'done', success: 2, skipped: 2, error: 1, rows: 5 });
+    const report = await h.readReport(record.reportPath!);
+    expect(report.map((l) => [l._status, l._code])).toEqual([
+      ['success', 'SUCCESS'], ['success', 'SUCCESS'], ['skipped', 'NOT_LINKED'], ['skipped', 'NOT_LINKED'], ['error', 'INVALID_DATA'],
+    ]);
+    expect(report[0]!._zoho_id).toBe(linked[0]!.id);
+    const removed = [associationKey(c1.id, linked[0]!.id, roles[0]!.id), associationKey(c1.id, linked[1]!.id, roles[0]!.id)];
+    expect(associationsOf(h.sim)).toEqual(new Set([...before].filter((a) => !removed.includes(a))));
+    // One DELETE for the contact's two linked pairs, by record id; no call for the pairs not linked.
+    expect(h.sim.counters.byMethod.DELETE).toBe(1);
+    expect(h.sim.counters.delinks).toEqual({ success: 2, error: 0 });
+  });
+
+  it('mirror adds, updates, leaves unchanged and removes over 200+ current links (pages) and 100+ removals (several DELETEs); the removed file lists each removal once', async () => {
+    const { contacts, deals, roles } = records(h);
+    const big = contacts[2]!;
+    const small = contacts[3]!;
+    const untouched = contacts[4]!;
+    // big: 260 links (two pages of 200); small: 3 links; untouched: 2 links (not in the file).
+    const seedRows = [
+      ...deals.slice(0, 260).map((d) => [big.External_Contact_ID, d.External_Deal_ID, roles[0]!.id]),
+      ...deals.slice(0, 3).map((d) => [small.External_Contact_ID, d.External_Deal_ID, roles[0]!.id]),
+      ...deals.slice(0, 2).map((d) => [untouched.External_Contact_ID, d.External_Deal_ID, roles[0]!.id]),
+    ];
+    expect(await h.waitDone(await h.importFile(await h.writeCsv('seed.csv', [HEADER, ...seedRows])))).toMatchObject({ state: 'done', success: 265 });
+    h.sim.resetCounters();
+
+    // The file keeps big's first 130 deals (100 unchanged, 30 with another role), adds 10; drops 130.
+    // small: keeps 1 unchanged, adds 1; drops 2.
+    const rows = [
+      ...deals.slice(0, 100).map((d) => [big.External_Contact_ID, d.External_Deal_ID, roles[0]!.id]),
+      ...deals.slice(100, 130).map((d) => [big.External_Contact_ID, d.External_Deal_ID, roles[1]!.id]),
+      ...deals.slice(300, 310).map((d) => [big.External_Contact_ID, d.External_Deal_ID, roles[2]!.id]),
+      [small.External_Contact_ID, deals[0]!.External_Deal_ID, roles[0]!.id],
+      [small.External_Contact_ID, deals[400]!.External_Deal_ID, ''],
+    ];
+    const file = await h.writeCsv('mirror.csv', [HEADER, ...rows]);
+    const record = await h.waitDone(await importWith(h, file, 'mirror', true));
+    expect(record).toMatchObject({ state: 'done', rows: rows.length, success: 41, skipped: 101, error: 0, plannedRemovals: 132, removalsSuccess: 132 });
+    expect(record.removalsError ?? 0).toBe(0);
+
+    const report = await h.readReport(record.reportPath!);
+    const messages = report.map((l) => `${l._status}/${l._code}/${l._message}`);
+    expect(messages.slice(0, 100).every((m) => m.startsWith('skipped/UNCHANGED/'))).toBe(true);
+    expect(new Set(messages.slice(100, 130))).toEqual(new Set(['success/SUCCESS/relation updated']));
+    expect(new Set(messages.slice(130, 140))).toEqual(new Set(['success/SUCCESS/relation added']));
+    expect(messages.slice(140)).toEqual(['skipped/UNCHANGED/already linked with the same values: nothing sent', 'success/SUCCESS/relation added']);
+
+    // Zoho now holds exactly the file's links for big and small, and untouched keeps its own.
+    const want = (c: { id: string }, pairs: Array<[string, string | null]>) => new Set(pairs.map(([d, r]) => associationKey(c.id, d, r)));
+    expect(linksOf(h, big.id)).toEqual(want(big, [
+      ...deals.slice(0, 100).map((d): [string, string] => [d.id, roles[0]!.id]),
+      ...deals.slice(100, 130).map((d): [string, string] => [d.id, roles[1]!.id]),
+      ...deals.slice(300, 310).map((d): [string, string] => [d.id, roles[2]!.id]),
+    ]));
+    expect(linksOf(h, small.id)).toEqual(want(small, [[deals[0]!.id, roles[0]!.id], [deals[400]!.id, null]]));
+    expect(linksOf(h, untouched.id).size).toBe(2);
+
+    // Reads: big 2 pages, small 1. PUTs: big 40 entries (1 call), small 1. DELETEs: big 130 (2 calls), small 2 (1).
+    expect(h.sim.counters.byMethod).toMatchObject({ GET: 3, PUT: 2, DELETE: 3 });
+    const removedLines = await h.readReport(reportPaths(record.reportPath!).removed);
+    expect(removedLines).toHaveLength(132);
+    expect(new Set(removedLines.map((l) => `${l.contact_ext_id}|${l.deal_ext_id}`)).size).toBe(132);
+    expect(removedLines.every((l) => l._status === 'success' && l._code === 'SUCCESS' && l._message === 'relation removed')).toBe(true);
+    const bigRemoved = removedLines.filter((l) => l.contact_ext_id === big.External_Contact_ID);
+    expect(new Set(bigRemoved.map((l) => l._zoho_id))).toEqual(new Set(deals.slice(130, 260).map((d) => d.id)));
+    const summary = JSON.parse(await readFile(reportPaths(record.reportPath!).summary, 'utf8'));
+    expect(summary).toMatchObject({ mode: 'mirror', removals: { removals: 132, success: 132, error: 0, skipped: 0 } });
+  });
+
+  it('the removal guard stops a mirror that would remove too much before any call that writes, and --allow-removals lets the same file through', async () => {
+    const { contacts, deals, roles } = records(h);
+    const c = contacts[5]!;
+    const seed = await h.writeCsv('seed.csv', [HEADER, ...deals.slice(0, 10).map((d) => [c.External_Contact_ID, d.External_Deal_ID, roles[0]!.id])]);
+    expect(await h.waitDone(await h.importFile(seed))).toMatchObject({ success: 10 });
+    const before = associationsOf(h.sim);
+    h.sim.resetCounters();
+    // A "truncated export": 3 of the 10 links, and one new: 7 removals of 10 (70% > 20%).
+    const file = await h.writeCsv('truncated.csv', [HEADER, ...deals.slice(0, 3).map((d) => [c.External_Contact_ID, d.External_Deal_ID, roles[0]!.id]), [c.External_Contact_ID, deals[20]!.External_Deal_ID, '']]);
+    const stopped = await h.waitDone(await importWith(h, file, 'mirror'));
+    expect(stopped.state).toBe('failed');
+    expect(stopped.failedReason).toMatch(/^mirror stopped before its first DELETE: it would remove 7 of the 10 current links \(70%\) .*RELSYNC_MIRROR_MAX_REMOVE_RATIO 0\.2.*--allow-removals$/);
+    expect(h.sim.counters.byMethod.DELETE ?? 0).toBe(0);
+    expect(h.sim.counters.byMethod.PUT ?? 0).toBe(0);
+    expect(associationsOf(h.sim)).toEqual(before);
+
+    const allowed = await h.waitDone(await importWith(h, file, 'mirror', true));
+    expect(allowed).toMatchObject({ state: 'done', success: 1, skipped: 3, removalsSuccess: 7 });
+    expect(linksOf(h, c.id).size).toBe(4);
+  });
+});
