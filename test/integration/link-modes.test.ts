@@ -3,9 +3,12 @@
  * worker runtime. The oracle is the simulator's links (what Zoho holds) and its counters (calls made).
  */
 import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { beforeEach, describe, expect, it } from 'vitest';
 import type { ImportMode } from '../../jobs/import.job.js';
 import { registrationFor } from '../../src/app/queues.js';
+import { runDryRun } from '../../src/cli/commands/dry-run-command.js';
+import { captureIO } from '../helpers/cli-io.js';
 import { reportPaths } from '../../src/report/report-writer.js';
 import { registerImport } from '../../src/usecases/register-import.js';
 import { useCleanup } from '../helpers/cleanup.js';
@@ -148,5 +151,42 @@ describe('unlink and mirror', () => {
     const allowed = await h.waitDone(await importWith(h, file, 'mirror', true));
     expect(allowed).toMatchObject({ state: 'done', success: 1, skipped: 3, removalsSuccess: 7 });
     expect(linksOf(h, c.id).size).toBe(4);
+  });
+
+  it('the dry-run preview reads Zoho without writing, and its counts are what the real run then does', async () => {
+    const { contacts, deals, roles } = records(h);
+    const [a, b] = [contacts[6]!, contacts[7]!];
+    const seedRows = [
+      ...deals.slice(0, 12).map((d) => [a.External_Contact_ID, d.External_Deal_ID, roles[0]!.id]),
+      ...deals.slice(0, 4).map((d) => [b.External_Contact_ID, d.External_Deal_ID, roles[0]!.id]),
+    ];
+    expect(await h.waitDone(await h.importFile(await h.writeCsv('seed.csv', [HEADER, ...seedRows])))).toMatchObject({ success: 16 });
+    h.sim.resetCounters();
+    const rows = [
+      ...deals.slice(0, 8).map((d) => [a.External_Contact_ID, d.External_Deal_ID, roles[0]!.id]), // 8 unchanged
+      ...deals.slice(8, 10).map((d) => [a.External_Contact_ID, d.External_Deal_ID, roles[1]!.id]), // 2 updated; 2 removed
+      ...deals.slice(20, 23).map((d) => [a.External_Contact_ID, d.External_Deal_ID, '']), // 3 added
+      ...deals.slice(0, 4).map((d) => [b.External_Contact_ID, d.External_Deal_ID, roles[2]!.id]), // 4 updated
+      ['C-NOBODY', deals[0]!.External_Deal_ID, ''], // unknown base record
+    ];
+    const file = await h.writeCsv('preview.csv', [HEADER, ...rows]);
+    const io = captureIO(h.dir);
+    const code = await runDryRun(io, h.config, file, { profile: 'contacts-deals', mode: 'mirror', report: 'preview.report.csv' });
+    expect(io.err()).toBe('');
+    expect(code).toBe(2); // the unknown contact's row is an error
+    const out = io.out();
+    const shown = (label: string) => Number(new RegExp(`  ${label}:\\s+(\\d+)`).exec(out)?.[1]);
+    const preview = { add: shown('links to add'), update: shown('links to update'), unchanged: shown('unchanged \\(skipped\\)'), remove: shown('links to remove') };
+    expect(preview).toEqual({ add: 3, update: 6, unchanged: 8, remove: 2 });
+    expect(h.sim.counters.byMethod).toEqual({ GET: 3 }); // a, b and the unknown contact: reads only
+    const previewRemoved = await h.readReport(reportPaths(join(h.dir, 'preview.report.csv')).removed);
+    expect(previewRemoved.map((l) => l.deal_ext_id)).toEqual([deals[10]!.External_Deal_ID, deals[11]!.External_Deal_ID]);
+
+    const record = await h.waitDone(await importWith(h, file, 'mirror', true));
+    const report = await h.readReport(record.reportPath!);
+    const did = (message: string) => report.filter((l) => l._message === message).length;
+    expect({ add: did('relation added'), update: did('relation updated'), unchanged: report.filter((l) => l._code === 'UNCHANGED').length, remove: record.removalsSuccess })
+      .toEqual(preview);
+    expect(h.sim.counters.byMethod).toMatchObject({ PUT: 2, DELETE: 1 });
   });
 });
