@@ -11,6 +11,8 @@ import { runDryRun } from '../../src/cli/commands/dry-run-command.js';
 import { captureIO } from '../helpers/cli-io.js';
 import { reportPaths } from '../../src/report/report-writer.js';
 import { registerImport } from '../../src/usecases/register-import.js';
+import { undoImport } from '../../src/usecases/undo-import.js';
+import { statusText } from '../../src/cli/commands/status-command.js';
 import { useCleanup } from '../helpers/cleanup.js';
 import { startHarness, type Harness } from '../helpers/harness.js';
 import { associationKey, associationsOf } from '../helpers/pairs.js';
@@ -188,5 +190,44 @@ describe('unlink and mirror', () => {
     expect({ add: did('relation added'), update: did('relation updated'), unchanged: report.filter((l) => l._code === 'UNCHANGED').length, remove: record.removalsSuccess })
       .toEqual(preview);
     expect(h.sim.counters.byMethod).toMatchObject({ PUT: 2, DELETE: 1 });
+  });
+
+  it('undo removes exactly the links an import added; the pairs it found already linked stay, and the two imports name each other', async () => {
+    const { contacts, deals, roles } = records(h);
+    const c = contacts[8]!;
+    const existing = deals.slice(0, 3);
+    const seed = await h.writeCsv('seed.csv', [HEADER, ...existing.map((d) => [c.External_Contact_ID, d.External_Deal_ID, roles[0]!.id])]);
+    expect(await h.waitDone(await h.importFile(seed))).toMatchObject({ success: 3 });
+    const before = associationsOf(h.sim);
+
+    // Two of the existing pairs (answered relation updated) and four new ones (relation added).
+    const fresh = deals.slice(30, 34);
+    const file = await h.writeCsv('nightly.csv', [HEADER, ...[...existing.slice(0, 2), ...fresh].map((d) => [c.External_Contact_ID, d.External_Deal_ID, roles[1]!.id])]);
+    const original = await h.waitDone(await h.importFile(file));
+    expect(original).toMatchObject({ state: 'done', success: 6 });
+    expect((await h.readReport(original.reportPath!)).map((l) => l._message)).toEqual([
+      'relation updated', 'relation updated', 'relation added', 'relation added', 'relation added', 'relation added',
+    ]);
+    h.sim.resetCounters();
+
+    const undo = await undoImport(registrationFor(h.config, h.runtime), original.id, h.dir);
+    expect(undo).toMatchObject({ added: 4, kept: 2 });
+    const undone = await h.waitDone(undo.importId);
+    expect(undone).toMatchObject({ state: 'done', rows: 4, success: 4, error: 0, skipped: 0, undoOf: original.id, mode: 'unlink', origin: 'undo' });
+    const report = await h.readReport(undone.reportPath!);
+    expect(report.map((l) => [l.deal_ext_id, l._status, l._message, l._zoho_id])).toEqual(fresh.map((d) => [d.External_Deal_ID, 'success', 'relation removed', d.id]));
+    // The links it found (the seed's three, two with the role it set) stay; the four it added are gone.
+    const now = associationsOf(h.sim);
+    expect([...now].filter((a) => a.startsWith(`${c.id}|`)).sort()).toEqual([
+      associationKey(c.id, existing[0]!.id, roles[1]!.id), associationKey(c.id, existing[1]!.id, roles[1]!.id), associationKey(c.id, existing[2]!.id, roles[0]!.id),
+    ].sort());
+    expect([...now].filter((a) => !a.startsWith(`${c.id}|`))).toEqual([...before].filter((a) => !a.startsWith(`${c.id}|`)));
+    expect(h.sim.counters.byMethod).toMatchObject({ GET: 1, DELETE: 1 });
+    expect(h.sim.counters.byMethod.PUT ?? 0).toBe(0);
+
+    const after = await h.runtime.ledger.requireImport(original.id);
+    expect(after.undoneBy).toBe(undone.id);
+    expect(statusText(after)).toContain(`undone by ${undone.id}`);
+    expect(statusText(undone)).toContain(`undo of  ${original.id}`);
   });
 });
