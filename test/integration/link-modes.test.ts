@@ -230,4 +230,24 @@ describe('unlink and mirror', () => {
     expect(statusText(after)).toContain(`undone by ${undone.id}`);
     expect(statusText(undone)).toContain(`undo of  ${original.id}`);
   });
+
+  it('a removal whose answer was lost, then refused 429, is re-sent until answered and ends success exactly once', async () => {
+    const { contacts, deals, roles } = records(h);
+    const c = contacts[9]!;
+    const seed = await h.writeCsv('seed.csv', [HEADER, ...deals.slice(0, 5).map((d) => [c.External_Contact_ID, d.External_Deal_ID, roles[0]!.id])]);
+    expect(await h.waitDone(await h.importFile(seed))).toMatchObject({ success: 5 });
+    h.sim.resetCounters();
+    // GET answered, PUT answered, then the DELETE: applied but its answer lost (502), then 429, then
+    // applied again with the connection reset, then answered: "relation not found" for both links.
+    h.sim.enqueueFaults(['ok', 'ok', 'lost-502', '429', 'lost-reset']);
+    const file = await h.writeCsv('mirror.csv', [HEADER, ...deals.slice(0, 3).map((d) => [c.External_Contact_ID, d.External_Deal_ID, roles[1]!.id])]);
+    const record = await h.waitDone(await importWith(h, file, 'mirror', true));
+    expect(record).toMatchObject({ state: 'done', success: 3, error: 0, plannedRemovals: 2, removalsSuccess: 2 });
+    expect(record.removalsError ?? 0).toBe(0);
+    expect(record.removalsSkipped ?? 0).toBe(0);
+    expect(h.sim.counters.byMethod).toMatchObject({ GET: 1, PUT: 1, DELETE: 4 });
+    const removed = await h.readReport(reportPaths(record.reportPath!).removed);
+    expect(removed.map((l) => [l.deal_ext_id, l._status, l._code])).toEqual(deals.slice(3, 5).map((d) => [d.External_Deal_ID, 'success', 'SUCCESS']));
+    expect(linksOf(h, c.id)).toEqual(new Set(deals.slice(0, 3).map((d) => associationKey(c.id, d.id, roles[1]!.id))));
+  });
 });
