@@ -11,7 +11,10 @@
  *
  * A pair is linked when a current link's related value (the profile's related external field, or the
  * record id) equals the row's related cell exactly. Only the entry fields a row gives a value are
- * compared: an empty cell sends no value (docs/contract.md#profiles), so it cannot differ.
+ * compared: an empty cell sends no value (docs/contract.md#profiles), so it cannot differ. Whether
+ * Zoho matches external values regardless of case is unknown
+ * (docs/zoho.md#unknown-encoding-and-case-of-external-values), so a mirror never removes a link whose
+ * value equals a named one but for case: the PUT of the named one may be that very link.
  */
 import type { CallEntry, RemovalEntry } from '../../jobs/sync-calls.job.js';
 import { OutcomeCodes, type RowOutcome } from '../domain/row-outcome.js';
@@ -49,7 +52,7 @@ export function diffBase(mode: 'unlink' | 'mirror', entries: readonly PlannedEnt
   const named = new Set<string>();
   for (const entry of entries) {
     const link = byRelated.get(entry.related);
-    named.add(entry.related);
+    named.add(entry.related.toLowerCase());
     if (mode === 'unlink') {
       if (link) diff.delink.push({ row: entry.row, related: entry.related, relatedId: link.id });
       else diff.settled.push({ row: entry.row, status: 'skipped', code: OutcomeCodes.NOT_LINKED, message: NOT_LINKED_MESSAGE });
@@ -68,7 +71,7 @@ export function diffBase(mode: 'unlink' | 'mirror', entries: readonly PlannedEnt
   if (mode === 'mirror') {
     const seen = new Set<string>();
     for (const link of links) {
-      if ((link.related !== null && named.has(link.related)) || seen.has(link.id)) continue;
+      if ((link.related !== null && named.has(link.related.toLowerCase())) || seen.has(link.id)) continue;
       seen.add(link.id);
       diff.removals.push({ related: link.related ?? '', relatedId: link.id });
     }
