@@ -4,7 +4,7 @@ import { classifyPage, parseWithLongIntegers } from '../../src/zoho/zoho-client.
 describe('reading a page of related records', () => {
   it('reads integers above 2^53 as their digits, leaves strings and decimals alone', () => {
     const text = '{"data":[{"id":"5","Contact_Role":111111000000026002,"p":0.12345678901234567,"s":"x\\": 12345678901234567890"}]}';
-    expect(parseWithLongIntegers(text)).toEqual({ data: [{ id: '5', Contact_Role: '111111000000026002', p: 0.12345678901234567, s: 'x": 12345678901234567890' }] });
+    expect(parseWithLongIntegers(text)).toEqual({ data: [{ id: '5', Contact_Role: '111111000000026002', p: Number('0.12345678901234567'), s: 'x": 12345678901234567890' }] });
   });
 
   it('a page: ids, values as text, lookups by id; 204 is an empty last page; an error envelope is judged as any call', () => {
