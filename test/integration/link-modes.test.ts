@@ -9,6 +9,7 @@ import type { ImportMode } from '../../jobs/import.job.js';
 import { registrationFor } from '../../src/app/queues.js';
 import { runDryRun } from '../../src/cli/commands/dry-run-command.js';
 import { captureIO } from '../helpers/cli-io.js';
+import { runImportJob } from '../helpers/import-jobs.js';
 import { reportPaths } from '../../src/report/report-writer.js';
 import { registerImport } from '../../src/usecases/register-import.js';
 import { undoImport } from '../../src/usecases/undo-import.js';
@@ -249,5 +250,18 @@ describe('unlink and mirror', () => {
     const removed = await h.readReport(reportPaths(record.reportPath!).removed);
     expect(removed.map((l) => [l.deal_ext_id, l._status, l._code])).toEqual(deals.slice(3, 5).map((d) => [d.External_Deal_ID, 'success', 'SUCCESS']));
     expect(linksOf(h, c.id)).toEqual(new Set(deals.slice(0, 3).map((d) => associationKey(c.id, d.id, roles[1]!.id))));
+  });
+
+  it('takes the mode from the queue payload (over the profile\'s), and refuses a mode it does not know', async () => {
+    const { contacts, deals, roles } = records(h);
+    const c = contacts[10]!;
+    const seed = await h.writeCsv('seed.csv', [HEADER, ...deals.slice(0, 2).map((d) => [c.External_Contact_ID, d.External_Deal_ID, roles[0]!.id])]);
+    expect(await h.waitDone(await h.importFile(seed))).toMatchObject({ success: 2 });
+    const csv = `${HEADER.join(',')}\n${c.External_Contact_ID},${deals[0]!.External_Deal_ID},\n${c.External_Contact_ID},${deals[5]!.External_Deal_ID},\n`;
+    const { summary } = await runImportJob(h, { source: { csv }, profile: 'contacts-deals', mode: 'unlink' });
+    expect(summary).toMatchObject({ status: 'done', rows: 2, success: 1, skipped: 1, error: 0 });
+    expect(linksOf(h, c.id)).toEqual(new Set([associationKey(c.id, deals[1]!.id, roles[0]!.id)]));
+    const { reason } = await runImportJob(h, { source: { csv }, profile: 'contacts-deals', mode: 'delete' } as never);
+    expect(reason).toContain("mode: expected one of link, unlink, mirror, got 'delete'");
   });
 });

@@ -161,6 +161,14 @@ describe('parseProfile', () => {
     }));
   });
 
+  it('reads "mode", and names a mode it does not know', () => {
+    expect(parseProfile({ ...CONTRACT_CONTACTS_DEALS, mode: 'mirror' }, 'p.json').mode).toBe('mirror');
+    expect(parseProfile(CONTRACT_CONTACTS_DEALS, 'p.json').mode).toBeUndefined();
+    expect(() => parseProfile({ ...CONTRACT_CONTACTS_DEALS, mode: 'delete' }, 'p.json')).toThrow(
+      expect.objectContaining({ code: 'PROFILE_INVALID', message: "p.json: mode: expected one of 'link', 'unlink', 'mirror', got 'delete'" }),
+    );
+  });
+
   it('reads the error-rate brake of "abort", every bad value named', () => {
     expect(parseProfile({ ...CONTRACT_CONTACTS_DEALS, abort: { errorRate: 0.5, minRows: 200 } }, 'p.json').abort).toStrictEqual({ errorRate: 0.5, minRows: 200 });
     expect(parseProfile({ ...CONTRACT_CONTACTS_DEALS, abort: { errorRate: 0 } }, 'p.json').abort).toStrictEqual({ errorRate: 0 });
