@@ -63,6 +63,8 @@ export interface ImportSummary {
   reportPath: string | null;
   /** Set when every row has its outcome but the report could not be written (`relsync report <id>` writes it). */
   reportError?: string;
+  /** A mirror's removed links by status (`<stem>.removed.csv` lists them). */
+  removals?: { success: number; error: number; skipped: number };
 }
 
 const nonEmpty = z.string().trim().min(1);

@@ -8,10 +8,10 @@
  */
 import type { Logger } from 'pino';
 import type { ImportSummary } from '../../jobs/import.job.js';
-import { OutcomeCodes, type RowOutcome } from '../domain/row-outcome.js';
+import { OutcomeCodes, type RemovalOutcome, type RowOutcome } from '../domain/row-outcome.js';
 import type { RunLedger, StopCode } from '../ledger/run-ledger.js';
 import type { Profile } from '../profile/profile.js';
-import { writeReport, type ReportCounts } from '../report/report-writer.js';
+import { NO_OUTCOME, writeReport, type ReportCounts } from '../report/report-writer.js';
 import { setTimeout as delay } from 'node:timers/promises';
 import { isDiskError, reportProblem } from './report-target.js';
 import type { CsvReadOptions } from '../csv/csv-reader.js';
@@ -57,7 +57,15 @@ export async function finalizeImport(deps: FinalizeDeps, input: ReportInput): Pr
   const status = stop?.code === 'IMPORT_FAILED' ? 'failed' : 'done';
   await ledger.setState(importId, status, { finishedAt: (deps.now ?? Date.now)(), reportPath, reportError: undefined, rows: counts.rows, ...(status === 'failed' ? { failedReason: stop!.reason } : {}) });
   deps.log.info({ ...counts, reportPath }, status === 'failed' ? 'import failed; report written' : 'import done');
-  return { importId, status, rows: counts.rows, success: counts.success, error: counts.error, skipped: counts.skipped, reportPath };
+  const removals = await removalsSummary(ledger, importId);
+  return { importId, status, rows: counts.rows, success: counts.success, error: counts.error, skipped: counts.skipped, reportPath, ...(removals ? { removals } : {}) };
+}
+
+/** A mirror's removals by status, for the summary the `import` job returns. */
+async function removalsSummary(ledger: RunLedger, importId: string): Promise<ImportSummary['removals']> {
+  const record = await ledger.getImport(importId);
+  if (record?.plannedRemovals === undefined) return undefined;
+  return { success: record.removalsSuccess ?? 0, error: record.removalsError ?? 0, skipped: record.removalsSkipped ?? 0 };
 }
 
 async function writeReportWithRetries(deps: FinalizeDeps, input: ReportInput): Promise<{ counts: ReportCounts } | { problem: string }> {
@@ -127,7 +135,12 @@ export async function writeReportFor(deps: FinalizeDeps, input: ReportInput) {
   const startedAt = record?.startedAt ?? record?.createdAt;
   const { stop } = input;
   const mirror = input.profile.mode === 'mirror';
-  const removals = mirror ? (await deps.ledger.removalsOf(input.importId)).flatMap((r) => (r.outcome ? [r.outcome] : [])) : [];
+  // A stopped mirror's removals never sent get the stop's outcome, as its rows do; `relsync report` of
+  // a running one shows those not answered yet as NO_OUTCOME, as it shows its rows.
+  if (mirror && stop) await markRemovalsWithoutOutcome(deps, input.importId, stop);
+  const removals: RemovalOutcome[] = mirror
+    ? (await deps.ledger.removalsOf(input.importId)).map(({ planned: { base, related, relatedId }, outcome }) => outcome ?? { base, related, relatedId, status: 'error', code: NO_OUTCOME, message: 'no outcome was recorded' })
+    : [];
   return writeReport({
     ...(mirror ? { removed: { columns: [input.profile.base.column, input.profile.related.column] as const, outcomes: removals } } : {}),
     input: input.sourcePath,

@@ -69,6 +69,7 @@ export function summaryOf(record: ImportRecord): ImportSummary {
     error: record.error,
     skipped: record.skipped,
     reportPath: record.reportPath ?? null,
+    ...(record.plannedRemovals === undefined ? {} : { removals: { success: record.removalsSuccess ?? 0, error: record.removalsError ?? 0, skipped: record.removalsSkipped ?? 0 } }),
   };
 }
 
