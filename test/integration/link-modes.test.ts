@@ -15,6 +15,7 @@ import { registerImport } from '../../src/usecases/register-import.js';
 import { undoImport } from '../../src/usecases/undo-import.js';
 import { statusText } from '../../src/cli/commands/status-command.js';
 import { useCleanup } from '../helpers/cleanup.js';
+import { eventually } from '../helpers/eventually.js';
 import { startHarness, type Harness } from '../helpers/harness.js';
 import { associationKey, associationsOf } from '../helpers/pairs.js';
 
@@ -263,5 +264,35 @@ describe('unlink and mirror', () => {
     expect(linksOf(h, c.id)).toEqual(new Set([associationKey(c.id, deals[1]!.id, roles[0]!.id)]));
     const { reason } = await runImportJob(h, { source: { csv }, profile: 'contacts-deals', mode: 'delete' } as never);
     expect(reason).toContain("mode: expected one of link, unlink, mirror, got 'delete'");
+  });
+
+  it('a mirror stopped mid-run (cancel): its removals not sent end skipped CANCELLED, each listed once, and those links stay', async () => {
+    h = closeAfter(await startHarness({ sim: { latencyMs: 150 }, env: { ZOHO_CONCURRENCY: '1' } }));
+    const { contacts, deals, roles } = records(h);
+    const bases = contacts.slice(11, 17);
+    const seed = bases.flatMap((c, i) => deals.slice(i * 4, i * 4 + 4).map((d) => [c.External_Contact_ID, d.External_Deal_ID, roles[0]!.id]));
+    expect(await h.waitDone(await h.importFile(await h.writeCsv('seed.csv', [HEADER, ...seed])))).toMatchObject({ success: 24 });
+    h.sim.resetCounters();
+    // Each contact keeps 3 of its 4 links: 6 removals, one DELETE per contact, one call at a time.
+    const file = await h.writeCsv('mirror.csv', [HEADER, ...bases.flatMap((c, i) => deals.slice(i * 4, i * 4 + 3).map((d) => [c.External_Contact_ID, d.External_Deal_ID, roles[0]!.id]))]);
+    const id = await importWith(h, file, 'mirror', true);
+    await eventually('a first removal', async () => ((await h.runtime.ledger.getImport(id))?.removalsSuccess ?? 0) >= 1);
+    await h.runtime.ledger.stopImport(id, 'CANCELLED', 'cancelled by the test');
+    const record = await h.waitDone(id);
+    expect(record).toMatchObject({ state: 'done', rows: 18, skipped: 18, plannedRemovals: 6 });
+    const removed = await h.readReport(reportPaths(record.reportPath!).removed);
+    expect(removed).toHaveLength(6);
+    const done = removed.filter((l) => l._status === 'success');
+    const cancelled = removed.filter((l) => l._code === 'CANCELLED');
+    expect(done.length).toBeGreaterThanOrEqual(1);
+    expect(cancelled.length).toBeGreaterThanOrEqual(1);
+    expect(done.length + cancelled.length).toBe(6);
+    expect(cancelled.every((l) => l._status === 'skipped' && l._message === 'cancelled by the test')).toBe(true);
+    expect((record.removalsSuccess ?? 0) + (record.removalsSkipped ?? 0)).toBe(6);
+    expect(h.sim.counters.delinks.success).toBe(done.length);
+    for (const line of cancelled) {
+      const c = bases.find((b) => b.External_Contact_ID === line.contact_ext_id)!;
+      expect(h.sim.associations().some((a) => a.contactId === c.id && a.dealId === line._zoho_id)).toBe(true);
+    }
   });
 });
