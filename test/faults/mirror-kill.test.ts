@@ -10,6 +10,8 @@ import { reportPaths } from '../../src/report/report-writer.js';
 import { registerImport } from '../../src/usecases/register-import.js';
 import { eventually } from '../helpers/eventually.js';
 import { startProcessHarness, type ProcessHarness } from '../helpers/harness.js';
+import { startTestRedis, type TestRedis } from '../helpers/redis-server.js';
+import { startRelsync } from '../helpers/relsync-process.js';
 import { associationKey, associationsOf } from '../helpers/pairs.js';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -66,6 +68,41 @@ describe('mirror under faults', () => {
 
     const expected = new Set(contacts.flatMap((c, i) => wanted(i).map(([deal, role]) => associationKey(c.id, deal.id, role))));
     const ids = new Set(contacts.map((c) => c.id));
+    expect(new Set([...associationsOf(s.sim)].filter((a) => ids.has(a.split('|')[0]!)))).toEqual(expected);
+  });
+
+  it('a mirror finishes when Redis is stopped and restarted mid-run (AOF on): each removal once, Zoho holds exactly the file', async () => {
+    const redis: TestRedis = await startTestRedis({ appendonly: true });
+    cleanups.push(() => redis.destroy());
+    const s = await startProcessHarness({ sim: { latencyMs: 30, jitterMs: 10 }, env: { ...FAST_RECOVERY, ZOHO_CONCURRENCY: '4' }, redisUrl: redis.url });
+    cleanups.push(() => s.close());
+    await s.spawnWorkers(2);
+    const contacts = s.sim.dataset.contacts.filter((c) => /^C-\d+$/.test(c.External_Contact_ID)).slice(0, 80);
+    const deals = s.sim.dataset.deals.filter((d) => /^D-\d+$/.test(d.External_Deal_ID));
+    const role = s.sim.dataset.contactRoles[0]!.id;
+    const write = async (name: string, rows: string[][]) => {
+      const path = join(s.dir, name);
+      await writeFile(path, `${[HEADER, ...rows].map((r) => formatCsvRow(r)).join('\n')}\n`);
+      return path;
+    };
+    const seed = await write('seed.csv', contacts.flatMap((c, i) => deals.slice(i * 3, i * 3 + 3).map((d) => [c.External_Contact_ID, d.External_Deal_ID, role])));
+    expect(await s.waitDone(await s.importFile(seed))).toMatchObject({ state: 'done', success: 240 });
+    // Each contact keeps 2 of its 3 links and gains 1: 80 PUTs, 80 DELETEs.
+    const keep = (i: number) => [...deals.slice(i * 3, i * 3 + 2), deals[500 + i]!];
+    const file = await write('mirror.csv', contacts.flatMap((c, i) => keep(i).map((d) => [c.External_Contact_ID, d.External_Deal_ID, role])));
+    s.sim.resetCounters();
+    const cli = startRelsync(['import', file, '--mode', 'mirror', '--allow-removals', '--wait'], { ...s.env, LOG_LEVEL: 'warn' });
+    cleanups.push(async () => cli.kill('SIGKILL'));
+    await eventually('writes under way', () => (s.sim.counters.byMethod.DELETE ?? 0) + (s.sim.counters.byMethod.PUT ?? 0) > 20);
+    await redis.stop('SIGTERM');
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    await redis.start();
+    expect(await cli.exited).toBe(0);
+    const record = await s.runtime.ledger.requireImport(cli.stdout().trim());
+    expect(record).toMatchObject({ state: 'done', rows: 240, success: 80, skipped: 160, error: 0, plannedRemovals: 80, removalsSuccess: 80 });
+    expect(await s.readReport(reportPaths(record.reportPath!).removed)).toHaveLength(80);
+    const ids = new Set(contacts.map((c) => c.id));
+    const expected = new Set(contacts.flatMap((c, i) => keep(i).map((d) => associationKey(c.id, d.id, role))));
     expect(new Set([...associationsOf(s.sim)].filter((a) => ids.has(a.split('|')[0]!)))).toEqual(expected);
   });
 });
