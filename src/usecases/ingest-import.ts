@@ -23,7 +23,7 @@ import { planLinks, removalGuard, type LinkCounts, type LinkPlanDeps } from './p
 
 export interface IngestDeps {
   /** Where outcomes go: the run ledger, or an in-memory sink for `--dry-run`. */
-  ledger: Pick<RunLedger, 'recordOutcomes' | 'update' | 'planRemovals'>;
+  ledger: Pick<RunLedger, 'recordOutcomes' | 'update' | 'planRemovals' | 'increment'>;
   log: Logger;
   limits: { maxRows: number; maxFieldBytes: number };
   /**
@@ -115,6 +115,8 @@ async function planAndEnqueue(
   if (!deps.links) throw new Error(`ingest: mode ${read.mode} needs a link reader`);
   const { plan } = read;
   const links = await planLinks(deps.links, input.profile, read.mode, plan.calls);
+  // The reads are calls to Zoho too (status, the summary's `calls`).
+  await ledger.increment(input.importId, 'calls', links.counts.reads);
   const result: IngestResult = { rows: read.rows, invalid: read.invalid, superseded: plan.superseded.length, plannedCalls: links.calls.length, baseRecords: plan.baseRecords, links: links.counts };
   const stoppedBy = read.mode === 'mirror' ? removalGuard(links.counts, deps.removals?.maxRatio ?? 0.2, deps.removals?.allow ?? false) : undefined;
   if (stoppedBy) {

@@ -67,6 +67,7 @@ async function dryRun(io: CliIO, config: Config, file: string, source: string, p
     recordOutcomes: async (_id: string, list: readonly RowOutcome[]) => (list.forEach((o) => outcomes.set(o.row, o)), list.length),
     update: async () => undefined,
     planRemovals: async (_id: string, list: readonly PlannedRemoval[]) => void removals.push(...list),
+    increment: async () => undefined,
   };
   const wouldDelink = new Set<number>();
   // No Zoho here for a link: names in lookup columns pass through unchecked (the output says so).
