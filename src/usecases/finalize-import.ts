@@ -11,7 +11,7 @@ import type { ImportSummary } from '../../jobs/import.job.js';
 import { OutcomeCodes, type RemovalOutcome, type RowOutcome } from '../domain/row-outcome.js';
 import type { RunLedger, StopCode } from '../ledger/run-ledger.js';
 import type { Profile } from '../profile/profile.js';
-import { NO_OUTCOME, writeReport, type ReportCounts } from '../report/report-writer.js';
+import { NO_OUTCOME, writeReport, type OutcomeLookup, type ReportCounts } from '../report/report-writer.js';
 import { setTimeout as delay } from 'node:timers/promises';
 import { isDiskError, reportProblem } from './report-target.js';
 import type { CsvReadOptions } from '../csv/csv-reader.js';
@@ -123,6 +123,15 @@ async function outcomesOrStop(ledger: FinalizeDeps['ledger'], importId: string, 
   return ledger.getOutcomes(importId, rows);
 }
 
+/**
+ * An undo's report says of each pair it removed that the earlier import had added it (the pairs that
+ * import found already linked are not in the undo: they stay).
+ */
+function undoneBy(undoOf: string | undefined, lookup: OutcomeLookup): OutcomeLookup {
+  if (!undoOf) return lookup;
+  return async (rows) => (await lookup(rows)).map((o) => (o?.status === 'success' ? { ...o, message: `${o.message}: added by ${undoOf}, undone` } : o));
+}
+
 /** A mirror's removals by status, as the summary and `status` show them. */
 export function removalCounts(removals: ReadonlyArray<{ status: string }>): { removals: number; success: number; error: number; skipped: number } {
   const count = (status: string): number => removals.filter((r) => r.status === status).length;
@@ -146,7 +155,7 @@ export async function writeReportFor(deps: FinalizeDeps, input: ReportInput) {
     input: input.sourcePath,
     csv: input.csv,
     reportPath: input.reportPath,
-    lookup: stop ? (rows) => outcomesOrStop(deps.ledger, input.importId, rows, stop) : (rows) => deps.ledger.getOutcomes(input.importId, rows),
+    lookup: undoneBy(record?.undoOf, stop ? (rows) => outcomesOrStop(deps.ledger, input.importId, rows, stop) : (rows) => deps.ledger.getOutcomes(input.importId, rows)),
     summaryExtra: {
       importId: input.importId,
       source: record?.sourceName,

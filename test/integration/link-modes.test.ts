@@ -217,7 +217,7 @@ describe('unlink and mirror', () => {
     const undone = await h.waitDone(undo.importId);
     expect(undone).toMatchObject({ state: 'done', rows: 4, success: 4, error: 0, skipped: 0, undoOf: original.id, mode: 'unlink', origin: 'undo' });
     const report = await h.readReport(undone.reportPath!);
-    expect(report.map((l) => [l.deal_ext_id, l._status, l._message, l._zoho_id])).toEqual(fresh.map((d) => [d.External_Deal_ID, 'success', 'relation removed', d.id]));
+    expect(report.map((l) => [l.deal_ext_id, l._status, l._message, l._zoho_id])).toEqual(fresh.map((d) => [d.External_Deal_ID, 'success', `relation removed: added by ${original.id}, undone`, d.id]));
     // The links it found (the seed's three, two with the role it set) stay; the four it added are gone.
     const now = associationsOf(h.sim);
     expect([...now].filter((a) => a.startsWith(`${c.id}|`)).sort()).toEqual([
