@@ -33,7 +33,17 @@ export interface LinkPlanDeps {
   /** Tries per page before LINKS_READ_FAILED (network, 5xx, 429). Default 6. */
   tries?: number;
   sleep?: (ms: number) => Promise<void>;
+  /**
+   * How long the sync queue is paused for every worker (a 429, credits, an outage: the sync worker's
+   * `queue.rateLimit`): a read waits it out as the calls do, so reads keep to the same pauses.
+   */
+  queuePauseMs?: () => Promise<number>;
+  /** Pauses the sync queue for every worker, as a call's 429 does: a read's 429 holds the calls back too. */
+  pauseQueue?: (ms: number) => Promise<void>;
 }
+
+/** Longest a read waits for the sync queue's pause before the import step is tried again later. */
+const MAX_PAUSE_WAIT_MS = 10 * 60_000;
 
 export interface LinkCounts {
   /** Base records named by the file / known to Zoho (read). */
@@ -162,6 +172,7 @@ async function readPage(deps: LinkPlanDeps, request: RelatedReadRequest, counts:
   const sleep = deps.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
   let last = '';
   for (let attempt = 1; attempt <= tries; attempt += 1) {
+    await waitOutQueuePause(deps, sleep);
     if (deps.budget) {
       const take = await deps.budget.tryTake(1);
       if (!take.ok) throw new RelsyncError(ErrorCodes.LINKS_READ_FAILED, `ZOHO_DAILY_CREDITS budget of ${deps.budget.limit} credits is used up; the links are read again when credits free (${new Date(take.retryAtMs).toISOString()})`);
@@ -172,7 +183,22 @@ async function readPage(deps: LinkPlanDeps, request: RelatedReadRequest, counts:
     if (verdict.kind === 'wrong-api-domain') throw new UserError(ErrorCodes.CONFIG_INVALID, verdict.message);
     last = `${verdict.code}: ${verdict.message}`;
     const retryAfter = 'retryAfterMs' in verdict ? (verdict.retryAfterMs ?? 0) : 0;
-    if (attempt < tries) await sleep(Math.max(retryAfter, backoffDelayMs(attempt, { baseMs: 500, maxMs: 10_000 })));
+    const waitMs = Math.max(retryAfter, backoffDelayMs(attempt, { baseMs: 500, maxMs: 10_000 }));
+    if (verdict.kind === 'rate-limited') await deps.pauseQueue?.(waitMs);
+    if (attempt < tries) await sleep(waitMs);
   }
   throw new RelsyncError(ErrorCodes.LINKS_READ_FAILED, `reading the current links of ${request.module} '${request.base}' failed ${tries} times (last: ${last}); the import step tries again`);
+}
+
+/** Waits while the sync queue is paused (at most MAX_PAUSE_WAIT_MS, then LINKS_READ_FAILED). */
+async function waitOutQueuePause(deps: LinkPlanDeps, sleep: (ms: number) => Promise<void>): Promise<void> {
+  if (!deps.queuePauseMs) return;
+  for (let waited = 0; ; ) {
+    const pause = await deps.queuePauseMs();
+    if (pause <= 0) return;
+    if (waited >= MAX_PAUSE_WAIT_MS) throw new RelsyncError(ErrorCodes.LINKS_READ_FAILED, 'the sync queue has been paused for 10 minutes (429s, credits or an outage); the links are read again later');
+    const ms = Math.min(pause, 30_000);
+    await sleep(ms);
+    waited += ms;
+  }
 }

@@ -295,4 +295,25 @@ describe('unlink and mirror', () => {
       expect(h.sim.associations().some((a) => a.contactId === c.id && a.dealId === line._zoho_id)).toBe(true);
     }
   });
+
+  it('reads no links while the sync queue is paused for every worker (a 429 elsewhere), then runs', async () => {
+    const { contacts, deals, roles } = records(h);
+    const c = contacts[18]!;
+    const seed = await h.writeCsv('seed.csv', [HEADER, [c.External_Contact_ID, deals[0]!.External_Deal_ID, roles[0]!.id]]);
+    expect(await h.waitDone(await h.importFile(seed))).toMatchObject({ success: 1 });
+    h.sim.resetCounters();
+    const pausedFor = () => h.runtime.queues.sync.getRateLimitTtl(100_000);
+    await h.runtime.queues.sync.rateLimit(1_500);
+    const id = await importWith(h, await h.writeCsv('unlink.csv', [HEADER, [c.External_Contact_ID, deals[0]!.External_Deal_ID, '']]), 'unlink');
+    const readsWhilePaused: number[] = [];
+    await eventually('the pause lapses', async () => {
+      if ((await pausedFor()) <= 100) return true;
+      readsWhilePaused.push(h.sim.counters.byMethod.GET ?? 0);
+      return false;
+    });
+    expect(readsWhilePaused.length).toBeGreaterThan(0);
+    expect(new Set(readsWhilePaused)).toEqual(new Set([0]));
+    expect(await h.waitDone(id)).toMatchObject({ state: 'done', success: 1 });
+    expect(h.sim.counters.byMethod).toMatchObject({ GET: 1, DELETE: 1 });
+  });
 });
