@@ -289,13 +289,16 @@ export class RunLedger {
   /**
    * Remember a mirror's planned removals (idempotent: a re-planned removal keeps its first place), so
    * that the end of the import can give one that never got an outcome its own, and report all in order.
+   * Returns how many the import has planned in all.
    */
-  async planRemovals(id: string, removals: readonly PlannedRemoval[]): Promise<void> {
+  async planRemovals(id: string, removals: readonly PlannedRemoval[]): Promise<number> {
     for (let i = 0; i < removals.length; i += 1_000) {
       const multi = this.#redis.multi();
       for (const r of removals.slice(i, i + 1_000)) multi.hsetnx(this.removalPlanKey(id), removalKey(r.base, r.relatedId), JSON.stringify([r.n, r.related]));
       await multi.exec();
     }
+    // Every removal ever planned for the import (a re-planned ingest may add some, never drops one).
+    return this.#redis.hlen(this.removalPlanKey(id));
   }
 
   /** Record removal outcomes; a removal that already has one keeps it. Returns how many were newly recorded. */

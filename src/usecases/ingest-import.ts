@@ -124,8 +124,8 @@ async function planAndEnqueue(
     return { ...result, plannedCalls: 0, stoppedBy };
   }
   for (let i = 0; i < links.outcomes.length; i += OUTCOME_FLUSH) await ledger.recordOutcomes(input.importId, links.outcomes.slice(i, i + OUTCOME_FLUSH));
-  await ledger.planRemovals(input.importId, links.removals.map((removal, n) => ({ ...removal, n })));
-  await ledger.update(input.importId, { plannedRemovals: links.removals.length });
+  const plannedRemovals = await ledger.planRemovals(input.importId, links.removals.map((removal, n) => ({ ...removal, n })));
+  await ledger.update(input.importId, { plannedRemovals });
   const plannedCalls = await enqueueCalls({ ...input, enqueueCalls: Number.POSITIVE_INFINITY }, links.calls, links.calls.length);
   await ledger.update(input.importId, { rows: read.rows, plannedCalls });
   deps.log.info({ rows: read.rows, invalid: read.invalid, superseded: plan.superseded.length, plannedCalls, ...links.counts }, 'ingest finished: links planned');

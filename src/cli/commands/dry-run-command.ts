@@ -66,7 +66,7 @@ async function dryRun(io: CliIO, config: Config, file: string, source: string, p
   const sink = {
     recordOutcomes: async (_id: string, list: readonly RowOutcome[]) => (list.forEach((o) => outcomes.set(o.row, o)), list.length),
     update: async () => undefined,
-    planRemovals: async (_id: string, list: readonly PlannedRemoval[]) => void removals.push(...list),
+    planRemovals: async (_id: string, list: readonly PlannedRemoval[]) => removals.push(...list),
     increment: async () => undefined,
   };
   const wouldDelink = new Set<number>();
