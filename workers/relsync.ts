@@ -17,6 +17,7 @@ import { buildProgram } from '../src/cli/program.js';
 import { runImport } from '../src/cli/commands/import-command.js';
 import { runReport } from '../src/cli/commands/report-command.js';
 import { runRetry } from '../src/cli/commands/retry-command.js';
+import { runUndo } from '../src/cli/commands/undo-command.js';
 import { runCancel } from '../src/cli/commands/cancel-command.js';
 import { runWait } from '../src/cli/commands/wait-command.js';
 import { runList, runStatus } from '../src/cli/commands/status-command.js';
@@ -56,6 +57,7 @@ async function main(argv: string[]): Promise<number> {
     list: (options) => runList(io, getConfig(), options),
     report: (id, options) => runReport(io, getConfig(), id, options),
     retry: (id, options) => runRetry(io, getConfig(), id, options),
+    undo: (id, options) => runUndo(io, getConfig(), id, options),
     wait: (id, options) => runWait(io, getConfig(), id, options),
     cancel: (id) => runCancel(io, getConfig(), id),
     simulator: (flags) => runSimulatorCommand(io, flags),

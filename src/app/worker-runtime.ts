@@ -92,10 +92,13 @@ export async function startWorkerRuntime(config: Config, log: Logger): Promise<W
     stalledInterval: config.queue.stalledIntervalMs,
     maxStalledCount: config.queue.maxStalledCount,
   };
-  const importWorker = new Worker<ImportJobData, ImportSummary>(QueueName.imports, createImportProcessor({ config, ledger, syncQueue: queues.sync, log, lookups }), {
+  const budget = config.zoho.dailyCredits ? new CreditBudget({ redis, prefix: config.prefix, limit: config.zoho.dailyCredits, windowMs: config.zoho.creditWindowMs }) : undefined;
+  // unlink and mirror read the current links with the same client (its limiter, its token) and budget,
+  // and keep to the sync queue's pauses (a read's 429 pauses the queue as a call's does).
+  const links = { reader: client, budget, queuePauseMs: () => queues.sync.getRateLimitTtl(QUEUE_WIDE_PAUSE_LIMITER.max), pauseQueue: (ms: number) => queues.sync.rateLimit(ms) };
+  const importWorker = new Worker<ImportJobData, ImportSummary>(QueueName.imports, createImportProcessor({ config, ledger, syncQueue: queues.sync, log, lookups, links }), {
     ...common, concurrency: config.queue.importConcurrency,
   });
-  const budget = config.zoho.dailyCredits ? new CreditBudget({ redis, prefix: config.prefix, limit: config.zoho.dailyCredits, windowMs: config.zoho.creditWindowMs }) : undefined;
   const zohoOutage = new ZohoOutage({ redis, prefix: config.prefix, maxWaitMs: config.zoho.outageMaxWaitMs, log });
   const syncWorker = new Worker<SyncJobData>(QueueName.sync, createSyncProcessor({ config, ledger, client, budget, syncQueue: queues.sync, outage: zohoOutage, log }), {
     ...common,

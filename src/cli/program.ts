@@ -3,15 +3,17 @@
  * by the entry point in workers/, the only place with a main(); the rest live in src/cli/commands.
  */
 import { Command, InvalidArgumentError, Option } from 'commander';
+import { IMPORT_MODES, type ImportMode } from '../../jobs/import.job.js';
 
 export interface CommandHandlers {
   worker(): Promise<number>;
-  import(file: string, options: { profile: string; wait?: boolean; report?: string; dryRun?: boolean; json?: boolean; force?: boolean; timeout?: number }): Promise<number>;
+  import(file: string, options: { profile: string; wait?: boolean; report?: string; dryRun?: boolean; json?: boolean; force?: boolean; timeout?: number; mode?: ImportMode; allowRemovals?: boolean }): Promise<number>;
   wait(id: string, options: { json?: boolean; timeout?: number }): Promise<number>;
   status(id: string, options: { json?: boolean }): Promise<number>;
   list(options: { json?: boolean; limit?: number }): Promise<number>;
   report(id: string, options: { out?: string }): Promise<number>;
   retry(id: string, options: { wait?: boolean; json?: boolean; timeout?: number }): Promise<number>;
+  undo(id: string, options: { wait?: boolean; json?: boolean; timeout?: number }): Promise<number>;
   cancel(id: string): Promise<number>;
   simulator(argv: string[]): Promise<number>;
   demo(options: { rows?: number }): Promise<number>;
@@ -65,6 +67,8 @@ export function buildProgram(handlers: CommandHandlers, setExitCode: (code: numb
     .option('--dry-run', 'parse, validate, group and plan without calling Zoho; write a report of invalid rows')
     .option('--json', 'progress as JSON lines on stderr')
     .option('--force', 'a new import even if the same content and profile were imported within RELSYNC_DEDUP_WINDOW_S')
+    .addOption(new Option('--mode <mode>', "link adds or updates the pairs; unlink removes them; mirror makes each base record in the file have exactly the file's links (default: the profile's, else link)").choices(IMPORT_MODES))
+    .option('--allow-removals', 'let a mirror remove more than RELSYNC_MIRROR_MAX_REMOVE_RATIO of the current links')
     .addOption(timeoutOption())
     .action(run((file: string, options) => handlers.import(file, options)));
   program.command('wait').description('follow an import to its end as import --wait does (re-attach after Ctrl-C)').argument('<id>')
@@ -84,6 +88,10 @@ export function buildProgram(handlers: CommandHandlers, setExitCode: (code: numb
     .option('-w, --wait', 'wait and show progress').option('--json', 'progress as JSON lines')
     .addOption(timeoutOption())
     .action(run((id: string, options) => handlers.retry(id, options)));
+  program.command('undo').description('start a new import that removes exactly the links <id> added (relation added), not those that already existed').argument('<id>')
+    .option('-w, --wait', 'wait and show progress').option('--json', 'progress as JSON lines')
+    .addOption(timeoutOption())
+    .action(run((id: string, options) => handlers.undo(id, options)));
   program.command('cancel').description('stop an import: nothing more is sent, rows not sent end skipped (CANCELLED), the report is written').argument('<id>')
     .action(run((id: string) => handlers.cancel(id)));
   program.command('simulator').description('the local Zoho CRM stand-in (see --help of the simulator for its flags)')

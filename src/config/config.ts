@@ -102,6 +102,11 @@ export interface Config {
     /** Rows with Zoho's answer before the brake may act: a few early errors say little. Default 500. */
     minRows: number;
   };
+  /**
+   * A mirror stops before its first DELETE when it would remove more than this share (0-1) of the
+   * current links of the base records it touches, unless `--allow-removals` (RELSYNC_MIRROR_MAX_REMOVE_RATIO).
+   */
+  mirrorMaxRemoveRatio: number;
   queue: {
     /**
      * How long a worker's claim on a job lasts without renewal (renewed every half of it). A worker
@@ -309,6 +314,7 @@ export function loadConfig(env: Env, options: { cwd?: string } = {}): Config {
       errorRate: share(r, 'RELSYNC_ABORT_ERROR_RATE'),
       minRows: integer(r, 'RELSYNC_ABORT_MIN_ROWS', 500, 1, 1_000_000_000),
     },
+    mirrorMaxRemoveRatio: share(r, 'RELSYNC_MIRROR_MAX_REMOVE_RATIO') ?? 0.2,
     queue: {
       lockDurationMs: integer(r, 'RELSYNC_LOCK_DURATION_MS', 30_000, 1_000, 600_000),
       stalledIntervalMs: integer(r, 'RELSYNC_STALLED_INTERVAL_MS', 30_000, 500, 600_000),

@@ -16,6 +16,7 @@ import { finalizeImport } from '../usecases/finalize-import.js';
 import { csvOptionsFor, importIdOf, isFinished, storedProfile, summaryOf } from '../usecases/import-record.js';
 import { ingestImport } from '../usecases/ingest-import.js';
 import type { LookupLoader } from '../usecases/lookup-tables.js';
+import type { LinkPlanDeps } from '../usecases/plan-links.js';
 import { startImport } from '../usecases/start-import.js';
 import { failImport } from '../usecases/reconcile-imports.js';
 import { isRedisWriteRefusal } from '../ledger/redis-connection.js';
@@ -34,6 +35,8 @@ export interface ImportProcessorDeps {
   log: Logger;
   /** The profile's lookup tables (names to ids), read from Zoho once per import. */
   lookups: LookupLoader;
+  /** How `unlink` and `mirror` read the current links (the sync worker's Zoho client and budget). */
+  links?: LinkPlanDeps;
 }
 
 export function createImportProcessor(deps: ImportProcessorDeps) {
@@ -94,10 +97,15 @@ async function runSteps(deps: ImportProcessorDeps, job: Job<ImportJobData, Impor
   if (step === 'ingest') {
     await deps.ledger.setState(importId, 'ingesting', { startedAt: Date.now() });
     log.info({ source: record.sourceName, profile: record.profileName, origin: record.origin }, 'import started: reading the file');
-    await ingestImport({ ledger: deps.ledger, log, limits: deps.config.limits, lookups: deps.lookups }, {
+    const ingested = await ingestImport({
+      ledger: deps.ledger, log, limits: deps.config.limits, lookups: deps.lookups, links: deps.links,
+      removals: { maxRatio: deps.config.mirrorMaxRemoveRatio, allow: Boolean(record.allowRemovals) },
+    }, {
       importId, sourcePath, sourceName: record.sourceName, shownAs: record.originalPath, profile,
       enqueue: (jobs, plannedCalls) => addSyncJobs(deps.syncQueue, job, jobs, { maxAttempts: deps.config.zoho.maxAttempts, priority: syncCallsPriority(plannedCalls) }),
     });
+    // Nothing was sent nor enqueued: the import fails with the guard's one line (exit 1 for --wait).
+    if (ingested.stoppedBy) throw new UserError(ErrorCodes.REMOVALS_OVER_LIMIT, ingested.stoppedBy);
     await deps.ledger.setState(importId, 'syncing');
     step = await saveStep(job, 'sync');
   }

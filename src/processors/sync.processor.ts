@@ -165,7 +165,10 @@ export function createSyncProcessor(deps: SyncProcessorDeps) {
     // In order; calls whose rows already have outcomes (done before a retry or a crash) are skipped.
     for (let call = 0; call < calls.length; call += 1) {
       const attempt = (job.data.tries?.[call] ?? 0) + 1;
-      const resent = attempt > 1 || (job.data.unanswered?.[call] ?? 0) > 0;
+      // A delink whose job was started before without ending (a worker killed mid-call, a hand-back)
+      // may have been applied: Zoho's "not linked" then means our own earlier send removed it.
+      const startedBefore = calls[call]!.op === 'delink' && job.attemptsStarted > job.attemptsMade + 1;
+      const resent = attempt > 1 || (job.data.unanswered?.[call] ?? 0) > 0 || startedBefore;
       const waitOutOutage = async (failure: { code: string; httpStatus?: number }): Promise<boolean> => {
         if (!deps.outage?.isUnreachable(failure) || (job.data.outagesBegun?.[call] ?? 0) >= OUTAGES_ONE_CALL_MAY_BEGIN) return false;
         const state = await deps.outage.current();

@@ -5,13 +5,13 @@
  * import (import-record.ts) and enqueue its `import` job. The worker finds the record and uses it.
  */
 import { basename, resolve } from 'node:path';
-import type { ImportJobPayload } from '../../jobs/import.job.js';
+import type { ImportJobPayload, ImportMode } from '../../jobs/import.job.js';
 import type { Config } from '../config/config.js';
 import { openCsv } from '../csv/csv-reader.js';
 import type { RunLedger } from '../ledger/run-ledger.js';
 import { mapColumns } from '../plan/column-map.js';
 import type { Profile } from '../profile/profile.js';
-import { csvOptionsFor, defaultReportPath, newImportId, recordImport, type RecordedImport } from './import-record.js';
+import { csvOptionsFor, defaultReportPath, newImportId, recordedMode, recordImport, withMode, type RecordedImport } from './import-record.js';
 import { checkReportPlace, checkReportTarget } from './report-target.js';
 import { checkFile, resolveProfile } from './resolve-source.js';
 
@@ -38,6 +38,12 @@ export interface RegisterRequest {
   importId?: string;
   /** A new import even when the same content and profile were registered within the dedup window. */
   force?: boolean;
+  /** Over the profile's `"mode"` (the flag wins). */
+  mode?: ImportMode;
+  /** A mirror may remove more than RELSYNC_MIRROR_MAX_REMOVE_RATIO of the current links. */
+  allowRemovals?: boolean;
+  /** `relsync undo`: the import whose added links this one removes. */
+  undoOf?: string;
 }
 
 export type Registered = RecordedImport;
@@ -56,7 +62,7 @@ export async function preflight(file: string, profile: Profile, config: Config, 
 }
 
 export async function registerImport(deps: RegisterDeps, request: RegisterRequest): Promise<Registered> {
-  const resolved = typeof request.profile === 'string' ? await resolveProfile(request.profile, request.cwd) : request.profile;
+  const resolved = withMode(typeof request.profile === 'string' ? await resolveProfile(request.profile, request.cwd) : request.profile, request.mode);
   const source = await preflight(request.file, resolved.profile, deps.config, request.cwd);
   const importId = request.importId ?? newImportId(deps.now?.());
   const reportPath = request.reportPath ? resolve(request.cwd, request.reportPath) : defaultReportPath(deps.config, importId);
@@ -72,6 +78,8 @@ export async function registerImport(deps: RegisterDeps, request: RegisterReques
     retryOf: request.retryOf,
     idempotencyKey: request.idempotencyKey,
     force: request.force,
+    ...recordedMode(resolved.profile, request.allowRemovals),
+    ...(request.undoOf ? { undoOf: request.undoOf } : {}),
   });
   if (recorded.duplicate) return recorded;
   // The record holds the resolved profile, the source and the report path; the payload only names

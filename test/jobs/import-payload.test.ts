@@ -27,10 +27,12 @@ const EVERY_KEY: Required<ImportJobPayload> = {
   retryOf: 'imp-20261129-120000-fedcba',
   schedule: { name: 'nightly' },
   abort: { errorRate: 0.5, minRows: 200 },
+  mode: 'mirror',
+  allowRemovals: true,
 };
 
 /** Every origin the type allows; the type assertion below fails if the two lists drift apart. */
-const ORIGINS = ['cli', 'watch', 'schedule', 'queue', 'retry'] as const;
+const ORIGINS = ['cli', 'watch', 'schedule', 'queue', 'retry', 'undo'] as const;
 
 describe('ImportJobPayload and validateImportPayload', () => {
   it('have the same type: the schema infers exactly ImportJobPayload, and a valid check returns one', () => {

@@ -4,14 +4,27 @@
  * rows that would fail validation are errors and the rest are `skipped` with code DRY_RUN. The report
  * goes to REPORT_DIR (`<stem>.dry-run.csv`): never beside the input, which may be a watched folder
  * that would import it.
+ *
+ * With `--mode unlink` or `mirror` (or a profile's) it is a preview: the current links are read from
+ * Zoho (GET only, with the token the workers share in Redis) and planned by the very code of the real
+ * run (usecases/plan-links.ts), so its counts (to add, update, leave, remove) are the run's. A mirror
+ * also gets the `.removed.csv` it would write, and the removal guard's verdict (exit 1 when it would stop).
  */
 import { basename, join, resolve } from 'node:path';
+import type { ImportMode } from '../../../jobs/import.job.js';
 import type { Config } from '../../config/config.js';
-import { OutcomeCodes, type RowOutcome } from '../../domain/row-outcome.js';
+import { OutcomeCodes, type RemovalOutcome, type RowOutcome } from '../../domain/row-outcome.js';
+import type { PlannedRemoval } from '../../ledger/run-ledger.js';
 import { fieldSpecs } from '../../profile/profile.js';
 import { writeReport } from '../../report/report-writer.js';
 import { csvOptionsFor } from '../../usecases/import-record.js';
-import { ingestImport } from '../../usecases/ingest-import.js';
+import type { Profile } from '../../profile/profile.js';
+import { ingestImport, type IngestResult } from '../../usecases/ingest-import.js';
+import type { LinkPlanDeps } from '../../usecases/plan-links.js';
+import { withMode } from '../../usecases/import-record.js';
+import { createSharedTokens } from '../../zoho/shared-tokens.js';
+import { ZohoClient } from '../../zoho/zoho-client.js';
+import { withCliRuntime } from '../cli-runtime.js';
 import { preflight } from '../../usecases/register-import.js';
 import { checkReportPlace, checkReportTarget } from '../../usecases/report-target.js';
 import { resolveProfile } from '../../usecases/resolve-source.js';
@@ -24,36 +37,64 @@ import { silentLogger } from '../silent-logger.js';
  */
 const TYPICAL_CALL_MS = 200;
 
-export interface DryRunOptions { profile: string; report?: string }
+export interface DryRunOptions { profile: string; report?: string; mode?: ImportMode; allowRemovals?: boolean }
 
 export async function runDryRun(io: CliIO, config: Config, file: string, options: DryRunOptions): Promise<number> {
-  const { profile } = await resolveProfile(options.profile, io.cwd);
+  const { profile } = withMode(await resolveProfile(options.profile, io.cwd), options.mode);
   const source = await preflight(file, profile, config, io.cwd);
+  if ((profile.mode ?? 'link') !== 'link') {
+    return withCliRuntime(config, { persistent: false }, async (runtime) => {
+      const client = new ZohoClient({ tokens: createSharedTokens(config, runtime.redis), apiDomain: config.zoho.apiDomain, apiVersion: config.zoho.apiVersion });
+      try {
+        return await dryRun(io, config, file, source, profile, options, { reader: client });
+      } finally {
+        await client.close();
+      }
+    });
+  }
+  return dryRun(io, config, file, source, profile, options);
+}
+
+async function dryRun(io: CliIO, config: Config, file: string, source: string, profile: Profile, options: DryRunOptions, links?: LinkPlanDeps): Promise<number> {
   const reportPath = options.report ? resolve(io.cwd, options.report) : join(config.reportDir, `${basename(source).replace(/\.csv$/i, '')}.dry-run.csv`);
   await checkReportPlace(reportPath, { input: source, watchDir: config.watchDir }, options.report ? '--report' : 'REPORT_DIR');
   await checkReportTarget(reportPath);
   const outcomes = new Map<number, RowOutcome>();
+  const removals: PlannedRemoval[] = [];
   let calls = 0;
   let entries = 0;
   const sink = {
     recordOutcomes: async (_id: string, list: readonly RowOutcome[]) => (list.forEach((o) => outcomes.set(o.row, o)), list.length),
     update: async () => undefined,
+    planRemovals: async (_id: string, list: readonly PlannedRemoval[]) => removals.push(...list),
+    increment: async () => undefined,
   };
-  // No Zoho here: names in lookup columns pass through unchecked (the output says so).
-  const plan = await ingestImport({ ledger: sink, log: silentLogger(), limits: config.limits, lookups: 'unchecked' }, {
+  const wouldDelink = new Set<number>();
+  // No Zoho here for a link: names in lookup columns pass through unchecked (the output says so).
+  const plan = await ingestImport({
+    ledger: sink, log: silentLogger(), limits: config.limits, lookups: 'unchecked', links,
+    removals: { maxRatio: config.mirrorMaxRemoveRatio, allow: Boolean(options.allowRemovals) },
+  }, {
     importId: 'dry-run', sourcePath: source, sourceName: file, profile,
     enqueue: async (jobs) => {
       for (const job of jobs) {
         calls += job.calls.length;
-        entries += job.calls.reduce((sum, call) => sum + call.entries.length, 0);
+        for (const call of job.calls) {
+          entries += call.entries.length + (call.removals?.length ?? 0);
+          if (call.op === 'delink') for (const entry of call.entries) wouldDelink.add(entry.row);
+        }
       }
     },
   });
+  const mirror = profile.mode === 'mirror';
+  const wouldRemove: RemovalOutcome[] = removals.map(({ base, related, relatedId }) => ({ base, related, relatedId, status: 'skipped', code: OutcomeCodes.DRY_RUN, message: 'would be removed (dry run)' }));
   const counts = await writeReport({
     input: source, csv: csvOptionsFor(profile, config.limits), reportPath,
-    lookup: async (rows) => rows.map((row) => outcomes.get(row) ?? { row, status: 'skipped', code: OutcomeCodes.DRY_RUN, message: 'valid: would be sent (dry run)' }),
-    summaryExtra: { dryRun: true, calls },
+    lookup: async (rows) => rows.map((row) => outcomes.get(row) ?? { row, status: 'skipped', code: OutcomeCodes.DRY_RUN, message: wouldDelink.has(row) ? 'linked: would be removed (dry run)' : 'valid: would be sent (dry run)' }),
+    summaryExtra: { dryRun: true, calls, ...(plan.links ? { mode: profile.mode, links: plan.links } : {}) },
+    ...(mirror && !plan.stoppedBy ? { removed: { columns: [profile.base.column, profile.related.column] as const, outcomes: wouldRemove } } : {}),
   });
+  if (plan.links) return printPreview(io, config, file, options, profile, plan, { calls, reportPath, errors: counts.error });
   const seconds = Math.ceil((calls * TYPICAL_CALL_MS) / 1000 / config.zoho.concurrency);
   const lookups = fieldSpecs(profile).filter((field) => field.lookup !== undefined).map((field) => `${field.column} (${field.lookup})`);
   io.stdout.write([
@@ -69,4 +110,35 @@ export async function runDryRun(io: CliIO, config: Config, file: string, options
     `report: ${reportPath}`,
   ].join('\n') + '\n');
   return counts.error > 0 ? ExitCode.rowsInError : ExitCode.ok;
+}
+
+/** The plan of an unlink or mirror: what Zoho holds now and what the run would do to it. */
+function printPreview(io: CliIO, config: Config, file: string, options: DryRunOptions, profile: Profile, plan: IngestResult, run: { calls: number; reportPath: string; errors: number }): number {
+  const links = plan.links!;
+  const mirror = profile.mode === 'mirror';
+  io.stdout.write([
+    `dry run of ${file} (${options.profile}, mode ${profile.mode}): ${plan.rows} rows; Zoho read, nothing written`,
+    `  invalid (errors):      ${plan.invalid}`,
+    `  duplicates (skipped):  ${plan.superseded}`,
+    `  base records:          ${links.bases} (${links.unknownBases} unknown to Zoho: their rows are errors)`,
+    `  current links:         ${links.currentLinks} (read in ${links.reads} GET calls)`,
+    ...(mirror
+      ? [
+          `  links to add:          ${links.add}`,
+          `  links to update:       ${links.update}`,
+          `  unchanged (skipped):   ${links.unchanged}`,
+          `  links to remove:       ${links.remove}${plan.stoppedBy ? ' (the removal guard stops the run first)' : ''}`,
+        ]
+      : [
+          `  links to remove:       ${links.unlink}`,
+          `  not linked (skipped):  ${links.notLinked}`,
+        ]),
+    `  API calls:             ${plan.stoppedBy ? 0 : run.calls} PUT/DELETE (at most 100 each), after the ${links.reads} reads`,
+    `report: ${run.reportPath}`,
+  ].join('\n') + '\n');
+  if (plan.stoppedBy) {
+    io.stderr.write(`relsync: ${plan.stoppedBy}\n`);
+    return ExitCode.couldNotRun;
+  }
+  return run.errors > 0 ? ExitCode.rowsInError : ExitCode.ok;
 }

@@ -1,4 +1,5 @@
 /** `relsync import <file.csv> [--profile p] [--wait] [--report path] [--json]` */
+import type { ImportMode } from '../../../jobs/import.job.js';
 import type { Config } from '../../config/config.js';
 import { registerImport } from '../../usecases/register-import.js';
 import { registrationFor } from '../../app/queues.js';
@@ -17,6 +18,9 @@ export interface ImportOptions {
   force?: boolean;
   /** With --wait: stop waiting after this many seconds (exit 1; the import goes on). */
   timeout?: number;
+  /** Over the profile's `"mode"`. */
+  mode?: ImportMode;
+  allowRemovals?: boolean;
 }
 
 export { exitCodeFor } from '../follow-import.js';
@@ -26,7 +30,7 @@ export async function runImport(io: CliIO, config: Config, file: string, options
   return withCliRuntime(config, { persistent: Boolean(options.wait) }, async (runtime) => {
     const { importId, duplicate } = await registerImport(
       registrationFor(config, runtime),
-      { file, profile: options.profile, origin: 'cli', cwd: io.cwd, reportPath: options.report, force: options.force },
+      { file, profile: options.profile, origin: 'cli', cwd: io.cwd, reportPath: options.report, force: options.force, mode: options.mode, allowRemovals: options.allowRemovals },
     );
     if (duplicate) io.stderr.write(`same content and profile as import ${importId} (within RELSYNC_DEDUP_WINDOW_S): not imported again; --force imports it anew\n`);
     io.stdout.write(`${importId}\n`);

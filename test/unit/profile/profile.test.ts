@@ -109,7 +109,7 @@ describe('parseProfile', () => {
       expect.objectContaining({
         code: 'PROFILE_INVALID',
         message:
-          'profile.json: expected only the keys name, module, relatedList, base, related, fields, csv, abort, got unknown key \'extra\'; ' +
+          'profile.json: expected only the keys name, module, relatedList, base, related, fields, csv, abort, mode, got unknown key \'extra\'; ' +
           "module: expected a Zoho API name (letters, digits, underscore), got 'Con tacts'; " +
           'relatedList: expected a Zoho API name (letters, digits, underscore), got nothing; ' +
           "base: expected only the keys column, externalField, got unknown key 'colum'; " +
@@ -159,6 +159,14 @@ describe('parseProfile', () => {
         "fields.E: expected only the keys column, lookup, type, got unknown key 'lookups'; " +
         'fields.F: expected a column name, or { "column": "…", "lookup": "…" }, got 7',
     }));
+  });
+
+  it('reads "mode", and names a mode it does not know', () => {
+    expect(parseProfile({ ...CONTRACT_CONTACTS_DEALS, mode: 'mirror' }, 'p.json').mode).toBe('mirror');
+    expect(parseProfile(CONTRACT_CONTACTS_DEALS, 'p.json').mode).toBeUndefined();
+    expect(() => parseProfile({ ...CONTRACT_CONTACTS_DEALS, mode: 'delete' }, 'p.json')).toThrow(
+      expect.objectContaining({ code: 'PROFILE_INVALID', message: "p.json: mode: expected one of 'link', 'unlink', 'mirror', got 'delete'" }),
+    );
   });
 
   it('reads the error-rate brake of "abort", every bad value named', () => {
