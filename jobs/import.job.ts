@@ -39,6 +39,11 @@ export interface ImportJobPayload {
    * than `errorRate` (0-1) of them are errors, the import stops and its unsent rows end `ABORTED`.
    */
   abort?: { errorRate?: number; minRows?: number };
+  /**
+   * true: send only pairs new or changed since Zoho last confirmed them (the rest end `skipped` /
+   * UNCHANGED); false: send everything (and refresh that state). Over the profile's `incremental`.
+   */
+  incremental?: boolean;
 }
 
 /** What the `import` job returns when the import ends (and what `status --json` builds on). */
@@ -75,6 +80,7 @@ export const importPayloadSchema = z.strictObject({
     errorRate: z.number().min(0).max(1).optional(),
     minRows: z.number().int().min(1).optional(),
   }).optional(),
+  incremental: z.boolean().optional(),
 });
 
 export type PayloadCheck = { ok: true; value: ImportJobPayload } | { ok: false; problems: string[] };

@@ -35,6 +35,8 @@ export const OutcomeCodes = {
   LOOKUP_FAILED: 'LOOKUP_FAILED',
   /** Not sent: a cell is not a value of its field's type (a list price that is not a number). */
   INVALID_VALUE: 'INVALID_VALUE',
+  /** Not sent: `--incremental`, and Zoho confirmed this pair with these entry fields within RELSYNC_INCREMENTAL_MAX_AGE_DAYS. */
+  UNCHANGED: 'UNCHANGED',
   /** `--dry-run`: the row is valid and would be sent. */
   DRY_RUN: 'DRY_RUN',
 } as const;

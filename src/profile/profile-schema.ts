@@ -55,13 +55,19 @@ export interface Profile {
    * RELSYNC_ABORT_MIN_ROWS (src/usecases/import-guard.ts): `errorRate` a share 0-1, `minRows` >= 1.
    */
   abort?: { errorRate?: number; minRows?: number };
+  /**
+   * Send only pairs new or changed since Zoho last confirmed them (or not confirmed for
+   * RELSYNC_INCREMENTAL_MAX_AGE_DAYS); the rest end `skipped` / UNCHANGED. `relsync import --incremental`
+   * / `--full` and a payload's `incremental` set it per import.
+   */
+  incremental?: boolean;
 }
 
 const API_NAME = /^[A-Za-z0-9_]+$/;
 const EXPECTED_API_NAME = 'a Zoho API name (letters, digits, underscore)';
 
 const KEYS = {
-  profile: ['name', 'module', 'relatedList', 'base', 'related', 'fields', 'csv', 'abort'],
+  profile: ['name', 'module', 'relatedList', 'base', 'related', 'fields', 'csv', 'abort', 'incremental'],
   base: ['column', 'externalField'],
   related: ['column', 'externalField', 'module'],
   csv: ['delimiter', 'encoding'],
@@ -126,6 +132,8 @@ function readProfile(problems: Problems, input: unknown): Profile | undefined {
   const fields = readFields(problems, root.fields);
   const csv = root.csv === undefined ? undefined : readCsv(problems, root.csv);
   const abort = root.abort === undefined ? undefined : readAbort(problems, root.abort);
+  const incremental = root.incremental;
+  if (incremental !== undefined && typeof incremental !== 'boolean') problems.add('incremental', 'true or false', incremental);
   if (base?.column !== undefined && base.column === related?.column) {
     problems.add('related.column', 'a column other than base.column', related.column);
   }
@@ -139,6 +147,7 @@ function readProfile(problems: Problems, input: unknown): Profile | undefined {
     fields,
     ...(csv === undefined ? {} : { csv }),
     ...(abort === undefined ? {} : { abort }),
+    ...(typeof incremental === 'boolean' ? { incremental } : {}),
   };
 }
 

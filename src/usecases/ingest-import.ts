@@ -18,6 +18,7 @@ import { checkRow } from '../plan/row-check.js';
 import type { LookupName } from '../profile/lookups.js';
 import type { Profile } from '../profile/profile.js';
 import { csvOptionsFor } from './import-record.js';
+import { planIncremental, type IncrementalCounts, type IncrementalDeps, type IncrementalSettings } from './incremental-plan.js';
 import type { LookupLoader } from './lookup-tables.js';
 
 export interface IngestDeps {
@@ -30,6 +31,11 @@ export interface IngestDeps {
    * all its workers); 'unchecked' where there is no Zoho (a dry run): names then pass as written.
    */
   lookups: LookupLoader | 'unchecked';
+  /**
+   * The incremental sync state of the profile's target, read when the profile is `incremental`
+   * (incremental-plan.ts): pairs unchanged since Zoho confirmed them end UNCHANGED and are not sent.
+   */
+  syncState?: Omit<IncrementalDeps, 'record'> & Omit<IncrementalSettings, 'rows'>;
 }
 
 export interface IngestInput {
@@ -46,7 +52,11 @@ export interface IngestInput {
   enqueueCalls?: number;
 }
 
-export interface IngestResult { rows: number; invalid: number; superseded: number; plannedCalls: number; baseRecords: number }
+export interface IngestResult {
+  rows: number; invalid: number; superseded: number; plannedCalls: number; baseRecords: number;
+  /** An incremental import's pairs: new, changed, unchanged (not sent), expired (sent again). */
+  incremental?: IncrementalCounts;
+}
 
 const OUTCOME_FLUSH = 1_000;
 
@@ -83,10 +93,14 @@ export async function ingestImport(deps: IngestDeps, input: IngestInput): Promis
   for (let i = 0; i < plan.superseded.length; i += OUTCOME_FLUSH) {
     await ledger.recordOutcomes(input.importId, plan.superseded.slice(i, i + OUTCOME_FLUSH));
   }
-  const plannedCalls = await enqueueCalls(input, plan.calls, plan.callCount);
+  const incremental = input.profile.incremental && deps.syncState
+    ? await planIncremental({ ...deps.syncState, record: (outcomes) => ledger.recordOutcomes(input.importId, outcomes) }, { ...deps.syncState, rows }, plan.calls)
+    : undefined;
+  const plannedCalls = await enqueueCalls(input, incremental?.calls ?? plan.calls, incremental?.callCount ?? plan.callCount);
   await ledger.update(input.importId, { rows, plannedCalls });
-  deps.log.info({ rows, invalid, superseded: plan.superseded.length, plannedCalls, baseRecords: plan.baseRecords }, 'ingest finished');
-  return { rows, invalid, superseded: plan.superseded.length, plannedCalls, baseRecords: plan.baseRecords };
+  const result = { rows, invalid, superseded: plan.superseded.length, plannedCalls, baseRecords: plan.baseRecords, ...(incremental ? { incremental: incremental.counts } : {}) };
+  deps.log.info(result, 'ingest finished');
+  return result;
 }
 
 async function loadTables(load: LookupLoader, importId: string, names: LookupName[], tables: Map<LookupName, LookupTable>, log: Logger): Promise<void> {

@@ -38,6 +38,8 @@ export interface RegisterRequest {
   importId?: string;
   /** A new import even when the same content and profile were registered within the dedup window. */
   force?: boolean;
+  /** `--incremental` (true) / `--full` (false), over the profile's `incremental`. */
+  incremental?: boolean;
 }
 
 export type Registered = RecordedImport;
@@ -56,7 +58,7 @@ export async function preflight(file: string, profile: Profile, config: Config, 
 }
 
 export async function registerImport(deps: RegisterDeps, request: RegisterRequest): Promise<Registered> {
-  const resolved = typeof request.profile === 'string' ? await resolveProfile(request.profile, request.cwd) : request.profile;
+  const resolved = withIncremental(typeof request.profile === 'string' ? await resolveProfile(request.profile, request.cwd) : request.profile, request.incremental);
   const source = await preflight(request.file, resolved.profile, deps.config, request.cwd);
   const importId = request.importId ?? newImportId(deps.now?.());
   const reportPath = request.reportPath ? resolve(request.cwd, request.reportPath) : defaultReportPath(deps.config, importId);
@@ -82,6 +84,15 @@ export async function registerImport(deps: RegisterDeps, request: RegisterReques
     profile: resolved.name,
     origin: request.origin,
     ...(request.retryOf ? { retryOf: request.retryOf } : {}),
+    ...(request.incremental === undefined ? {} : { incremental: request.incremental }),
   });
   return recorded;
+}
+
+/**
+ * `--incremental` / `--full` (or a payload's `incremental`) win over the profile's: the import's
+ * stored profile carries the choice, so every worker reads the same one.
+ */
+export function withIncremental(resolved: { name: string; profile: Profile }, incremental: boolean | undefined): { name: string; profile: Profile } {
+  return incremental === undefined ? resolved : { ...resolved, profile: { ...resolved.profile, incremental } };
 }

@@ -12,6 +12,7 @@ import { ErrorCodes, isUserError, oneLine, UserError } from '../errors.js';
 import type { RunLedger } from '../ledger/run-ledger.js';
 import type { Profile } from '../profile/profile.js';
 import { defaultReportPath, recordImport, recordRefusedImport } from './import-record.js';
+import { withIncremental } from './register-import.js';
 import { resolveScheduledFile } from './scheduled-source.js';
 import { checkReportTarget } from './report-target.js';
 import { confinedReportPath, materializeSource, resolveProfile } from './resolve-source.js';
@@ -58,7 +59,7 @@ async function start(deps: StartDeps, importId: string, payload: ImportJobPayloa
   const chosen = payload.reportPath !== undefined && payload.reportPath !== existing?.reportPath ? await confinedReportPath(payload.reportPath, config) : payload.reportPath;
   const reportPath = chosen ?? existing?.reportPath ?? defaultReportPath(config, importId);
   if (existing) return { sourcePath: existing.source, reportPath };
-  const resolved = withAbort(await resolveProfile(payload.profile, config.importRoot, { confine: true }), payload.abort);
+  const resolved = withIncremental(withAbort(await resolveProfile(payload.profile, config.importRoot, { confine: true }), payload.abort), payload.incremental);
   await checkReportTarget(reportPath);
   const source = await scheduledSource(deps, payload);
   const sourcePath = await materializeSource(source, {

@@ -9,6 +9,8 @@ import type { SyncCall, CallEntry } from '../../jobs/sync-calls.job.js';
 import { OutcomeCodes, type RowOutcome } from '../domain/row-outcome.js';
 import { ErrorCodes } from '../errors.js';
 import type { RunLedger, StopCode } from '../ledger/run-ledger.js';
+import type { PairStateChange } from '../ledger/sync-state.js';
+import { fieldsDigest } from '../plan/pair-state.js';
 import { xExternalHeader, type Profile } from '../profile/profile.js';
 import type { CallVerdict, EntryResult } from '../zoho/call-verdict.js';
 import type { RelatedUpdateRequest } from '../zoho/zoho-client.js';
@@ -44,6 +46,12 @@ export interface SyncContext {
   waitOutOutage?: (failure: { code: string; httpStatus?: number }) => Promise<boolean>;
   maxAttempts: number;
   signal?: AbortSignal;
+  /**
+   * The incremental sync state of the import's target (docs/architecture.md#incremental-sync): a row
+   * that succeeds is remembered with its entry fields, one that Zoho answered with an error is
+   * forgotten, in the same write as its outcome. Absent: the state is left alone.
+   */
+  state?: { targetId: string; day: number; ttlS: number };
 }
 
 export type SyncStep =
@@ -98,9 +106,15 @@ export async function syncCall(deps: SyncDeps, call: ImportCall, ctx: SyncContex
   const waitOut = verdict.kind === 'retry' && ctx.attempt >= ctx.maxAttempts && ctx.waitOutOutage !== undefined && (await ctx.waitOutOutage(verdict));
   const outcomes = waitOut ? undefined : outcomesFor(verdict, entries, ctx);
   if (!outcomes) return nextStep(verdict);
-  const recorded = await deps.ledger.recordOutcomes(call.importId, outcomes);
+  const recorded = await deps.ledger.recordOutcomes(call.importId, outcomes, ctx.state && stateChange(ctx.state, call.base, entries, outcomes));
   const answer = verdict.kind === 'results' || verdict.kind === 'request-error' ? answerOf(outcomes) : undefined;
   return { kind: 'done', sent: entries.length, recorded, httpStatus: 'httpStatus' in verdict ? verdict.httpStatus : undefined, answer };
+}
+
+/** Successes are remembered with their fields' digest; errors forgotten, so the next run sends them again. */
+function stateChange(state: NonNullable<SyncContext['state']>, base: string, entries: readonly CallEntry[], outcomes: readonly RowOutcome[]): PairStateChange {
+  const pairs = entries.map((e, i) => (outcomes[i]?.status === 'success' ? { row: e.row, related: e.related, digest: fieldsDigest(e.fields) } : { row: e.row, related: e.related }));
+  return { ...state, base, pairs };
 }
 
 /** Rows answered and in error; the failure they share when every row failed with one code. */

@@ -17,6 +17,16 @@ export interface ImportOptions {
   force?: boolean;
   /** With --wait: stop waiting after this many seconds (exit 1; the import goes on). */
   timeout?: number;
+  /** Send only pairs new or changed since Zoho last confirmed them. */
+  incremental?: boolean;
+  /** Send every pair (over the profile's `incremental`). */
+  full?: boolean;
+}
+
+/** `--incremental` true, `--full` false, neither: the profile decides. */
+export function incrementalChoice(options: Pick<ImportOptions, 'incremental' | 'full'>): boolean | undefined {
+  if (options.incremental) return true;
+  return options.full ? false : undefined;
 }
 
 export { exitCodeFor } from '../follow-import.js';
@@ -26,7 +36,7 @@ export async function runImport(io: CliIO, config: Config, file: string, options
   return withCliRuntime(config, { persistent: Boolean(options.wait) }, async (runtime) => {
     const { importId, duplicate } = await registerImport(
       registrationFor(config, runtime),
-      { file, profile: options.profile, origin: 'cli', cwd: io.cwd, reportPath: options.report, force: options.force },
+      { file, profile: options.profile, origin: 'cli', cwd: io.cwd, reportPath: options.report, force: options.force, incremental: incrementalChoice(options) },
     );
     if (duplicate) io.stderr.write(`same content and profile as import ${importId} (within RELSYNC_DEDUP_WINDOW_S): not imported again; --force imports it anew\n`);
     io.stdout.write(`${importId}\n`);
