@@ -125,3 +125,26 @@ describe('incremental import', () => {
     expect((await run(rows)).calls).toBe(30);
   });
 });
+
+describe('incremental import after a failed send', () => {
+  const closeAfter = useCleanup();
+
+  it('forgets a pair whose send ended in error, so the next incremental run sends it again', async () => {
+    const h = closeAfter(await startHarness({ env: { RELSYNC_MAX_ATTEMPTS: '1' } }));
+    const rows = export90(h);
+    const importRows = async (name: string, content: string[][], incremental: boolean) => {
+      const file = await h.writeCsv(name, [HEADER, ...content]);
+      const { importId } = await registerImport(registrationFor(h.config, h.runtime), { file, profile: 'contacts-deals', origin: 'cli', cwd: h.dir, incremental });
+      const record = await h.waitDone(importId);
+      return (await h.readReport(record.reportPath!)).map((line) => `${line._status}/${line._code}`);
+    };
+    await importRows('export.csv', rows, true);
+    // The same pair, unchanged, sent again by --full: Zoho answers 500 and the only attempt is spent.
+    h.sim.enqueueFaults(['500']);
+    expect(await importRows('one.csv', [rows[0]!], false)).toEqual(['error/RETRIES_EXHAUSTED']);
+    const callsBefore = h.sim.counters.calls;
+    const next = await importRows('export.csv', rows, true);
+    expect(h.sim.counters.calls - callsBefore).toBe(1);
+    expect(next).toEqual(rows.map((_, i) => (i === 0 ? 'success/SUCCESS' : 'skipped/UNCHANGED')));
+  });
+});
