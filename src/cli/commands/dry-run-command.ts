@@ -3,7 +3,8 @@
  * plan (rows, calls, credits, an estimated duration at ZOHO_CONCURRENCY) and writes a report where
  * rows that would fail validation are errors and the rest are `skipped` with code DRY_RUN. The report
  * goes to REPORT_DIR (`<stem>.dry-run.csv`): never beside the input, which may be a watched folder
- * that would import it.
+ * that would import it. An incremental dry run also reads the sync state from Redis and counts the
+ * pairs an incremental import would send (new, changed, expired) and skip (unchanged, reported UNCHANGED).
  */
 import { basename, join, resolve } from 'node:path';
 import type { Config } from '../../config/config.js';
@@ -15,6 +16,13 @@ import { ingestImport } from '../../usecases/ingest-import.js';
 import { preflight } from '../../usecases/register-import.js';
 import { checkReportPlace, checkReportTarget } from '../../usecases/report-target.js';
 import { resolveProfile } from '../../usecases/resolve-source.js';
+import { withIncremental } from '../../usecases/register-import.js';
+import type { IncrementalCounts } from '../../usecases/incremental-plan.js';
+import type { IngestDeps } from '../../usecases/ingest-import.js';
+import { SyncStateStore } from '../../ledger/sync-state.js';
+import { dayOf, syncTargetOf } from '../../plan/pair-state.js';
+import type { Profile } from '../../profile/profile.js';
+import { withCliRuntime } from '../cli-runtime.js';
 import { ExitCode, type CliIO } from '../cli-io.js';
 import { silentLogger } from '../silent-logger.js';
 
@@ -24,10 +32,26 @@ import { silentLogger } from '../silent-logger.js';
  */
 const TYPICAL_CALL_MS = 200;
 
-export interface DryRunOptions { profile: string; report?: string }
+export interface DryRunOptions {
+  profile: string;
+  report?: string;
+  /** `--incremental` / `--full` over the profile's: an incremental dry run reads the sync state from Redis. */
+  incremental?: boolean;
+  /** The state's clock (tests). */
+  now?: () => number;
+}
 
 export async function runDryRun(io: CliIO, config: Config, file: string, options: DryRunOptions): Promise<number> {
-  const { profile } = await resolveProfile(options.profile, io.cwd);
+  const { profile } = withIncremental(await resolveProfile(options.profile, io.cwd), options.incremental);
+  if (!profile.incremental) return dryRun(io, config, file, options, profile);
+  // The only Redis a dry run reads: the incremental sync state, to count what would be sent.
+  return withCliRuntime(config, { persistent: false }, (runtime) => dryRun(io, config, file, options, profile, {
+    state: new SyncStateStore(runtime.redis, config.prefix), targetId: syncTargetOf(config.zoho, profile).id,
+    today: dayOf((options.now ?? Date.now)()), maxAgeDays: config.incrementalMaxAgeDays,
+  }));
+}
+
+async function dryRun(io: CliIO, config: Config, file: string, options: DryRunOptions, profile: Profile, syncState?: IngestDeps['syncState']): Promise<number> {
   const source = await preflight(file, profile, config, io.cwd);
   const reportPath = options.report ? resolve(io.cwd, options.report) : join(config.reportDir, `${basename(source).replace(/\.csv$/i, '')}.dry-run.csv`);
   await checkReportPlace(reportPath, { input: source, watchDir: config.watchDir }, options.report ? '--report' : 'REPORT_DIR');
@@ -40,7 +64,7 @@ export async function runDryRun(io: CliIO, config: Config, file: string, options
     update: async () => undefined,
   };
   // No Zoho here: names in lookup columns pass through unchecked (the output says so).
-  const plan = await ingestImport({ ledger: sink, log: silentLogger(), limits: config.limits, lookups: 'unchecked' }, {
+  const plan = await ingestImport({ ledger: sink, log: silentLogger(), limits: config.limits, lookups: 'unchecked', syncState }, {
     importId: 'dry-run', sourcePath: source, sourceName: file, profile,
     enqueue: async (jobs) => {
       for (const job of jobs) {
@@ -61,6 +85,7 @@ export async function runDryRun(io: CliIO, config: Config, file: string, options
     `  valid, to send:        ${entries}`,
     `  invalid (errors):      ${plan.invalid}`,
     `  duplicates (skipped):  ${plan.superseded}`,
+    ...(plan.incremental ? [incrementalLine(plan.incremental, config.incrementalMaxAgeDays)] : []),
     `  base records:          ${plan.baseRecords}`,
     `  API calls:             ${calls} (at most 100 entries each)`,
     `  credits:               ${calls} at 1 per call (Zoho does not document this API's cost; up to ${Math.ceil(entries / 10)} if billed 1 per 10 records)`,
@@ -69,4 +94,9 @@ export async function runDryRun(io: CliIO, config: Config, file: string, options
     `report: ${reportPath}`,
   ].join('\n') + '\n');
   return counts.error > 0 ? ExitCode.rowsInError : ExitCode.ok;
+}
+
+/** `  incremental:           12 new, 3 changed, 40 expired (sent); 9,945 unchanged (skipped)` */
+function incrementalLine(counts: IncrementalCounts, maxAgeDays: number): string {
+  return `  incremental:           ${counts.new} new, ${counts.changed} changed, ${counts.expired} expired (not confirmed for ${maxAgeDays} days): sent; ${counts.unchanged} unchanged (skipped)`;
 }

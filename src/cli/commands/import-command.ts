@@ -32,7 +32,7 @@ export function incrementalChoice(options: Pick<ImportOptions, 'incremental' | '
 export { exitCodeFor } from '../follow-import.js';
 
 export async function runImport(io: CliIO, config: Config, file: string, options: ImportOptions): Promise<number> {
-  if (options.dryRun) return runDryRun(io, config, file, options);
+  if (options.dryRun) return runDryRun(io, config, file, { ...options, incremental: incrementalChoice(options) });
   return withCliRuntime(config, { persistent: Boolean(options.wait) }, async (runtime) => {
     const { importId, duplicate } = await registerImport(
       registrationFor(config, runtime),
