@@ -80,6 +80,21 @@ export interface TargetSummary {
 }
 
 const PIPELINE = 1_000;
+/** Pairs looked up by one script. */
+const LOOKUP_PAIRS = 5_000;
+
+// KEYS: bucket keys; ARGV: for each key, how many fields, then those fields. Returns the values in
+// order (false, sent as nil, where none).
+const LOOKUP_LUA = `
+local out = {}
+local at = 1
+for k = 1, #KEYS do
+  local n = tonumber(ARGV[at])
+  local values = redis.call('HMGET', KEYS[k], unpack(ARGV, at + 1, at + n))
+  for i = 1, n do out[#out + 1] = values[i] end
+  at = at + n + 1
+end
+return out`;
 
 export class SyncStateStore {
   readonly #redis: Redis;
@@ -102,24 +117,26 @@ export class SyncStateStore {
 
   /**
    * What is held of each pair (null: nothing), in the order given. Pairs of one base share a bucket:
-   * one HMGET per run of pairs with the same base, pipelined.
+   * one HMGET per run of pairs with the same base, all run by one script per LOOKUP_PAIRS pairs (a
+   * command per base cost the client more than Redis its work).
    */
   async lookup(targetId: string, pairs: ReadonlyArray<{ base: string; related: string }>): Promise<Array<string | null>> {
     const found: Array<string | null> = [];
-    for (let start = 0; start < pairs.length; start += PIPELINE * 8) {
-      const slice = pairs.slice(start, start + PIPELINE * 8);
-      const pipeline = this.#redis.pipeline();
+    for (let start = 0; start < pairs.length; start += LOOKUP_PAIRS) {
+      const slice = pairs.slice(start, start + LOOKUP_PAIRS);
+      const keys: string[] = [];
+      const args: string[] = [];
       let from = 0;
       for (let i = 1; i <= slice.length; i++) {
         if (i < slice.length && slice[i]!.base === slice[from]!.base) continue;
         const base = slice[from]!.base;
-        pipeline.hmget(bucketKey(this.#prefix, targetId, bucketOf(base)), ...slice.slice(from, i).map((p) => pairField(base, p.related)));
+        keys.push(bucketKey(this.#prefix, targetId, bucketOf(base)));
+        args.push(String(i - from));
+        for (let k = from; k < i; k++) args.push(pairField(base, slice[k]!.related));
         from = i;
       }
-      for (const [error, values] of (await pipeline.exec()) ?? []) {
-        if (error) throw error;
-        found.push(...(values as Array<string | null>));
-      }
+      const values = (await this.#redis.eval(LOOKUP_LUA, keys.length, ...keys, ...args)) as Array<string | null>;
+      for (const value of values) found.push(value ?? null);
     }
     return found;
   }

@@ -42,6 +42,8 @@ export interface IncrementalPlan {
 
 /** Pairs looked up in Redis at once. */
 const LOOKUP_BATCH = 8_000;
+/** Entries to send kept from the first pass (about 100 bytes each). */
+const KEEP_ENTRIES = 100_000;
 const DAY_MS = 86_400_000;
 
 export async function planIncremental(deps: IncrementalDeps, settings: IncrementalSettings, calls: Iterable<PlannedCall>): Promise<IncrementalPlan> {
@@ -60,13 +62,17 @@ export async function planIncremental(deps: IncrementalDeps, settings: Increment
     callCount += Math.ceil(runSent / MAX_ENTRIES_PER_CALL);
     runSent = 0;
   };
-  let batch: Array<{ base: string; entry: PlannedEntry }> = [];
+  let batch: Pair[] = [];
+  // The entries to send, kept while they are few (an incremental night); past KEEP_ENTRIES (a first
+  // night, or after `state clear`) they are found again by a second pass over the planned calls.
+  let kept: Pair[] | undefined = [];
   const judgeBatch = async () => {
-    const stored = await deps.state.lookup(settings.targetId, batch.map(({ base, entry }) => ({ base, related: entry.related })));
+    const stored = await deps.state.lookup(settings.targetId, batch);
     const verdicts = batch.map(({ entry }, i) => judgePair(stored[i], digestOf(entry.fields), settings.today, settings.maxAgeDays));
     const resent = await sentByThisImport(deps, batch.filter((_, i) => verdicts[i] === 'unchanged').map(({ entry }) => entry.row));
     const outcomes: RowOutcome[] = [];
-    batch.forEach(({ base, entry }, i) => {
+    batch.forEach((pair, i) => {
+      const { base, entry } = pair;
       if (base !== runBase) {
         endRun();
         runBase = base;
@@ -75,23 +81,37 @@ export async function planIncremental(deps: IncrementalDeps, settings: Increment
       counts[verdict] += 1;
       if (verdict !== 'unchanged' || resent.has(entry.row)) {
         runSent += 1;
+        if (kept !== undefined && kept.length < KEEP_ENTRIES) kept.push(pair);
+        else kept = undefined;
         return;
       }
       skip[entry.row] = 1;
-      const day = new Date(confirmedDay(stored[i]!) * DAY_MS).toISOString().slice(0, 10);
-      outcomes.push({ row: entry.row, status: 'skipped', code: OutcomeCodes.UNCHANGED, message: `unchanged since Zoho confirmed it on ${day} (incremental)` });
+      outcomes.push({ row: entry.row, status: 'skipped', code: OutcomeCodes.UNCHANGED, message: unchangedMessage(confirmedDay(stored[i]!)) });
     });
-    if (outcomes.length > 0) await deps.record(outcomes);
+    // Recorded while the next batch is looked up; one write at a time, so at most two batches are held.
+    await recording;
+    recording = outcomes.length > 0 ? deps.record(outcomes) : undefined;
     batch = [];
   };
+  let recording: Promise<unknown> | undefined;
+  const messages = new Map<number, string>();
+  const unchangedMessage = (day: number): string => {
+    let message = messages.get(day);
+    if (message === undefined) messages.set(day, (message = `unchanged since Zoho confirmed it on ${new Date(day * DAY_MS).toISOString().slice(0, 10)} (incremental)`));
+    return message;
+  };
   for (const call of calls) {
-    for (const entry of call.entries) batch.push({ base: call.base, entry });
+    for (const entry of call.entries) batch.push({ base: call.base, related: entry.related, entry });
     if (batch.length >= LOOKUP_BATCH) await judgeBatch();
   }
   if (batch.length > 0) await judgeBatch();
+  await recording;
   endRun();
-  return { calls: { [Symbol.iterator]: () => repack(calls, skip) }, callCount, counts };
+  const toSend = kept;
+  return { calls: { [Symbol.iterator]: () => repack(toSend ?? unskipped(calls, skip)) }, callCount, counts };
 }
+
+interface Pair { base: string; related: string; entry: PlannedEntry }
 
 /** Rows among `rows` that already have an outcome other than UNCHANGED (a re-run of ingest). */
 async function sentByThisImport(deps: IncrementalDeps, rows: number[]): Promise<Set<number>> {
@@ -100,25 +120,23 @@ async function sentByThisImport(deps: IncrementalDeps, rows: number[]): Promise<
   return new Set(rows.filter((_, i) => known[i] !== undefined && known[i]!.code !== OutcomeCodes.UNCHANGED));
 }
 
-/** The planned calls without the skipped rows, each base record's entries packed again into calls of at most 100. */
-function* repack(calls: Iterable<PlannedCall>, skip: Uint8Array): Generator<PlannedCall> {
+/** The planned entries of rows not skipped, in plan order. */
+function* unskipped(calls: Iterable<PlannedCall>, skip: Uint8Array): Generator<Pick<Pair, 'base' | 'entry'>> {
+  for (const call of calls) for (const entry of call.entries) if (skip[entry.row] !== 1) yield { base: call.base, entry };
+}
+
+/** Entries to send (each base record's together, in plan order) packed again into calls of at most 100. */
+function* repack(entries: Iterable<Pick<Pair, 'base' | 'entry'>>): Generator<PlannedCall> {
   let seq = 0;
   let base: string | undefined;
-  let entries: PlannedEntry[] = [];
-  for (const call of calls) {
-    if (call.base !== base) {
-      if (entries.length > 0) yield { base: base!, seq: seq++, entries };
-      base = call.base;
-      entries = [];
+  let call: PlannedEntry[] = [];
+  for (const { base: next, entry } of entries) {
+    if (next !== base || call.length === MAX_ENTRIES_PER_CALL) {
+      if (call.length > 0) yield { base: base!, seq: seq++, entries: call };
+      base = next;
+      call = [];
     }
-    for (const entry of call.entries) {
-      if (skip[entry.row] === 1) continue;
-      entries.push(entry);
-      if (entries.length === MAX_ENTRIES_PER_CALL) {
-        yield { base, seq: seq++, entries };
-        entries = [];
-      }
-    }
+    call.push(entry);
   }
-  if (entries.length > 0) yield { base: base!, seq: seq++, entries };
+  if (call.length > 0) yield { base: base!, seq: seq++, entries: call };
 }
