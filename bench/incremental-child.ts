@@ -16,23 +16,24 @@ import { openQueues } from '../src/app/queues.js';
 import { DEFAULT_MAX_FIELD_BYTES } from '../src/csv/csv-reader.js';
 import { connectRedis, createRedis } from '../src/ledger/redis-connection.js';
 import { RunLedger } from '../src/ledger/run-ledger.js';
-import { SyncStateStore } from '../src/ledger/sync-state.js';
+import { SyncStateStore, type PairStateChange } from '../src/ledger/sync-state.js';
 import { dayOf, fieldsDigest, syncTargetOf } from '../src/plan/pair-state.js';
-import { loadProfile } from '../src/profile/profile.js';
+import { loadProfile, type Profile } from '../src/profile/profile.js';
 import { ingestImport, type IngestResult } from '../src/usecases/ingest-import.js';
 import { childMain, collectGarbage, MemorySampler, type MemoryFigures } from './bench-process.js';
 
 export interface IncrementalChildInput {
   redisUrl: string;
   prefix: string;
-  /** Last night's export, and tonight's. */
-  firstCsv: string;
-  secondCsv: string;
+  /** `seed`: step 1 (last night); `measure`: steps 2 and 3, in a process of their own (its RSS is theirs alone). */
+  phase: 'seed' | 'measure';
+  /** Last night's export, or tonight's. */
+  csvPath: string;
 }
 
+export interface SeedChildResult { seedMs: number }
+
 export interface IncrementalChildResult extends IngestResult, MemoryFigures {
-  /** Recording last night's successes and their state (not the figure measured). */
-  seedMs: number;
   elapsedMs: number;
   cpuMs: number;
   statePairs: number;
@@ -44,7 +45,7 @@ const LIMITS = { maxRows: 10_000_000, maxFieldBytes: DEFAULT_MAX_FIELD_BYTES };
 /** Calls recorded at once while seeding (each its own script, as the sync worker runs them). */
 const SEED_IN_FLIGHT = 200;
 
-async function run(input: IncrementalChildInput): Promise<IncrementalChildResult> {
+async function run(input: IncrementalChildInput): Promise<IncrementalChildResult | SeedChildResult> {
   const lifecycle = new Lifecycle();
   const redis = await connectRedis(createRedis(input.redisUrl, { persistent: true }), input.redisUrl);
   lifecycle.add('redis', () => redis.quit());
@@ -58,27 +59,11 @@ async function run(input: IncrementalChildInput): Promise<IncrementalChildResult
     const today = dayOf(Date.now());
     const log = pino({ level: 'silent' });
 
-    const seedStarted = performance.now();
-    await ledger.createImport({ id: 'bench-night-1', origin: 'bench', source: input.firstCsv, sourceName: 'night-1.csv', profileName: 'contacts-deals', profileJson: JSON.stringify(plain) });
-    const state = { targetId: target.id, day: today, ttlS: 8 * 86_400 };
-    await ingestImport({ ledger, log, limits: LIMITS, lookups: 'unchecked' }, {
-      importId: 'bench-night-1', sourcePath: input.firstCsv, sourceName: 'night-1.csv', profile: plain,
-      enqueue: async (jobs) => {
-        const calls = jobs.flatMap((job) => job.calls);
-        for (let i = 0; i < calls.length; i += SEED_IN_FLIGHT) {
-          await Promise.all(calls.slice(i, i + SEED_IN_FLIGHT).map((call) => ledger.recordOutcomes(
-            'bench-night-1',
-            call.entries.map((e) => ({ row: e.row, status: 'success', code: 'SUCCESS', message: 'relation added' })),
-            { ...state, base: call.base, pairs: call.entries.map((e) => ({ row: e.row, related: e.related, digest: fieldsDigest(e.fields) })) },
-          )));
-        }
-      },
-    });
-    const seedMs = Math.round(performance.now() - seedStarted);
+    if (input.phase === 'seed') return { seedMs: await seed(ledger, input.csvPath, plain, { targetId: target.id, day: today, ttlS: 8 * 86_400 }) };
 
     const profile = { ...plain, incremental: true };
-    await ledger.createImport({ id: 'bench-night-2', origin: 'bench', source: input.secondCsv, sourceName: 'night-2.csv', profileName: 'contacts-deals', profileJson: JSON.stringify(profile) });
-    const parent = await queues.imports.add(JobName.import, { source: { path: input.secondCsv }, profile: 'contacts-deals' }, { jobId: 'bench-night-2' });
+    await ledger.createImport({ id: 'bench-night-2', origin: 'bench', source: input.csvPath, sourceName: 'night-2.csv', profileName: 'contacts-deals', profileJson: JSON.stringify(profile) });
+    const parent = await queues.imports.add(JobName.import, { source: { path: input.csvPath }, profile: 'contacts-deals' }, { jobId: 'bench-night-2' });
     const parentRef = { id: parent.id!, queue: parent.queueQualifiedName };
     const enqueue = async (jobs: SyncCallsPayload[]): Promise<void> => {
       await queues.sync.addBulk(jobs.map((job) => ({
@@ -93,14 +78,14 @@ async function run(input: IncrementalChildInput): Promise<IncrementalChildResult
     const startedAt = performance.now();
     const result = await ingestImport(
       { ledger, log, limits: LIMITS, lookups: 'unchecked', syncState: { state: store, targetId: target.id, today, maxAgeDays: 7 } },
-      { importId: 'bench-night-2', sourcePath: input.secondCsv, sourceName: 'night-2.csv', profile, enqueue },
+      { importId: 'bench-night-2', sourcePath: input.csvPath, sourceName: 'night-2.csv', profile, enqueue },
     );
     const elapsedMs = Math.round(performance.now() - startedAt);
     const cpu = process.cpuUsage(cpuBefore);
     const rss = memory.stop();
     const [summary] = await store.describe(target.id);
     return {
-      ...result, ...rss, seedMs, elapsedMs,
+      ...result, ...rss, elapsedMs,
       cpuMs: Math.round((cpu.user + cpu.system) / 1000),
       statePairs: summary?.pairs ?? 0,
       stateMemoryBytes: summary?.memoryBytes ?? 0,
@@ -108,6 +93,26 @@ async function run(input: IncrementalChildInput): Promise<IncrementalChildResult
   } finally {
     await lifecycle.closeAll(10_000);
   }
+}
+
+/** Last night: every planned call answered SUCCESS, recorded as the sync worker records it. Returns its ms. */
+async function seed(ledger: RunLedger, csvPath: string, profile: Profile, state: Omit<PairStateChange, 'base' | 'pairs'>): Promise<number> {
+  const started = performance.now();
+  await ledger.createImport({ id: 'bench-night-1', origin: 'bench', source: csvPath, sourceName: 'night-1.csv', profileName: 'contacts-deals', profileJson: JSON.stringify(profile) });
+  await ingestImport({ ledger, log: pino({ level: 'silent' }), limits: LIMITS, lookups: 'unchecked' }, {
+    importId: 'bench-night-1', sourcePath: csvPath, sourceName: 'night-1.csv', profile,
+    enqueue: async (jobs) => {
+      const calls = jobs.flatMap((job) => job.calls);
+      for (let i = 0; i < calls.length; i += SEED_IN_FLIGHT) {
+        await Promise.all(calls.slice(i, i + SEED_IN_FLIGHT).map((call) => ledger.recordOutcomes(
+          'bench-night-1',
+          call.entries.map((e) => ({ row: e.row, status: 'success', code: 'SUCCESS', message: 'relation added' })),
+          { ...state, base: call.base, pairs: call.entries.map((e) => ({ row: e.row, related: e.related, digest: fieldsDigest(e.fields) })) },
+        )));
+      }
+    },
+  });
+  return Math.round(performance.now() - started);
 }
 
 childMain(run);

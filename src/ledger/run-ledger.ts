@@ -134,13 +134,15 @@ local stateTo = #ARGV - 1
 local stateFrom = stateTo - tonumber(ARGV[#ARGV]) + 1
 local added = {}
 local written = {}
+local counts = {}
 for i = 1, stateFrom - 1, 3 do
   if redis.call('HSETNX', KEYS[1], ARGV[i], ARGV[i + 1]) == 1 then
-    redis.call('HINCRBY', KEYS[2], ARGV[i + 2], 1)
+    counts[ARGV[i + 2]] = (counts[ARGV[i + 2]] or 0) + 1
     added[#added + 1] = (i + 2) / 3
     written[(i + 2) / 3] = true
   end
 end
+for counter, n in pairs(counts) do redis.call('HINCRBY', KEYS[2], counter, n) end
 ${STATE_WRITE_LUA}
 return added`;
 

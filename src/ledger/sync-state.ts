@@ -88,10 +88,12 @@ const LOOKUP_PAIRS = 5_000;
 const LOOKUP_LUA = `
 local out = {}
 local at = 1
+local size = 0
 for k = 1, #KEYS do
   local n = tonumber(ARGV[at])
   local values = redis.call('HMGET', KEYS[k], unpack(ARGV, at + 1, at + n))
-  for i = 1, n do out[#out + 1] = values[i] end
+  for i = 1, n do out[size + i] = values[i] end
+  size = size + n
   at = at + n + 1
 end
 return out`;

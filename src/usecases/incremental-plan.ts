@@ -69,7 +69,7 @@ export async function planIncremental(deps: IncrementalDeps, settings: Increment
   const judgeBatch = async () => {
     const stored = await deps.state.lookup(settings.targetId, batch);
     const verdicts = batch.map(({ entry }, i) => judgePair(stored[i], digestOf(entry.fields), settings.today, settings.maxAgeDays));
-    const resent = await sentByThisImport(deps, batch.filter((_, i) => verdicts[i] === 'unchanged').map(({ entry }) => entry.row));
+    const resent = deps.knownOutcomes ? await sentByThisImport(deps, batch.filter((_, i) => verdicts[i] === 'unchanged').map(({ entry }) => entry.row)) : NONE;
     const outcomes: RowOutcome[] = [];
     batch.forEach((pair, i) => {
       const { base, entry } = pair;
@@ -97,7 +97,7 @@ export async function planIncremental(deps: IncrementalDeps, settings: Increment
   const messages = new Map<number, string>();
   const unchangedMessage = (day: number): string => {
     let message = messages.get(day);
-    if (message === undefined) messages.set(day, (message = `unchanged since Zoho confirmed it on ${new Date(day * DAY_MS).toISOString().slice(0, 10)} (incremental)`));
+    if (message === undefined) messages.set(day, (message = `unchanged since ${new Date(day * DAY_MS).toISOString().slice(0, 10)}`));
     return message;
   };
   for (const call of calls) {
@@ -112,6 +112,8 @@ export async function planIncremental(deps: IncrementalDeps, settings: Increment
 }
 
 interface Pair { base: string; related: string; entry: PlannedEntry }
+
+const NONE: ReadonlySet<number> = new Set();
 
 /** Rows among `rows` that already have an outcome other than UNCHANGED (a re-run of ingest). */
 async function sentByThisImport(deps: IncrementalDeps, rows: number[]): Promise<Set<number>> {
