@@ -4,7 +4,7 @@
  * half is src/ledger/sync-state.ts.
  *
  * A pair is remembered in one of 65,536 buckets of its target, chosen by its base record, as one field
- * of a small hash (listpack-encoded: about 28 bytes of Redis memory per pair at a million pairs,
+ * of a small hash (listpack-encoded: about 27 bytes of Redis memory per pair at a million pairs,
  * docs/performance.md): field = a 48-bit hash of (base, related), value = the day it was last
  * confirmed by Zoho (3 base-36 digits) and 30 bits of SHA-1 of the entry fields as sent.
  */
