@@ -50,6 +50,11 @@ export interface ImportJobPayload {
   mode?: ImportMode;
   /** A mirror may remove more than RELSYNC_MIRROR_MAX_REMOVE_RATIO of the current links of its bases. */
   allowRemovals?: boolean;
+  /**
+   * true: send only pairs new or changed since Zoho last confirmed them (the rest end `skipped` /
+   * UNCHANGED); false: send everything (and refresh that state). Over the profile's `incremental`.
+   */
+  incremental?: boolean;
 }
 
 /** What the `import` job returns when the import ends (and what `status --json` builds on). */
@@ -90,6 +95,7 @@ export const importPayloadSchema = z.strictObject({
   }).optional(),
   mode: z.enum(IMPORT_MODES).optional(),
   allowRemovals: z.boolean().optional(),
+  incremental: z.boolean().optional(),
 });
 
 export type PayloadCheck = { ok: true; value: ImportJobPayload } | { ok: false; problems: string[] };

@@ -29,6 +29,7 @@ import { runCheck } from '../src/cli/commands/check-command.js';
 import { runProfiles } from '../src/cli/commands/profiles-command.js';
 import { runPrune } from '../src/cli/commands/prune-command.js';
 import { runScheduleAdd, runScheduleList, runScheduleRemove } from '../src/cli/commands/schedule-command.js';
+import { runStateClear, runStateShow } from '../src/cli/commands/state-command.js';
 
 /**
  * Ctrl-C while a command waits: the command stops waiting (and says how to follow again) instead of
@@ -66,6 +67,10 @@ async function main(argv: string[]): Promise<number> {
     check: (options) => runCheck(io, getConfig(), options),
     profiles: (options) => runProfiles(io, options),
     prune: (options) => runPrune(io, getConfig(), options),
+    state: {
+      show: (options) => runStateShow(io, getConfig(), options),
+      clear: (options) => runStateClear(io, getConfig(), options),
+    },
     schedule: {
       add: (options) => runScheduleAdd(io, getConfig(), options),
       list: (options) => runScheduleList(io, getConfig(), options),

@@ -141,6 +141,11 @@ export interface Config {
   };
   /** Finished imports' Redis records are removed this many days after they ended (report files stay). */
   retentionDays: number;
+  /**
+   * RELSYNC_INCREMENTAL_MAX_AGE_DAYS: an incremental import sends a pair again when Zoho has not
+   * confirmed it for this many days, even unchanged, so a link removed in Zoho by hand comes back. Default 7.
+   */
+  incrementalMaxAgeDays: number;
 }
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -331,6 +336,7 @@ export function loadConfig(env: Env, options: { cwd?: string } = {}): Config {
       pauseAlertAfterMs: integer(r, 'RELSYNC_PAUSE_ALERT_AFTER_MS', 60_000, 100, 86_400_000),
     },
     retentionDays: integer(r, 'RELSYNC_RETENTION_DAYS', 30, 1, 3_650),
+    incrementalMaxAgeDays: integer(r, 'RELSYNC_INCREMENTAL_MAX_AGE_DAYS', 7, 1, 3_650),
   };
   if (r.problems.length > 0) {
     throw new UserError(ErrorCodes.CONFIG_INVALID, `invalid configuration: ${r.problems.join('; ')}`);

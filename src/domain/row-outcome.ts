@@ -37,7 +37,10 @@ export const OutcomeCodes = {
   INVALID_VALUE: 'INVALID_VALUE',
   /** `--dry-run`: the row is valid and would be sent. */
   DRY_RUN: 'DRY_RUN',
-  /** Not sent (mirror): the pair is already linked with the same entry-field values. */
+  /**
+   * Not sent: the pair is already linked with the same entry-field values — read from Zoho (mirror), or
+   * confirmed by Zoho within RELSYNC_INCREMENTAL_MAX_AGE_DAYS (`--incremental`).
+   */
   UNCHANGED: 'UNCHANGED',
   /** Not sent (unlink): the pair is not linked, so there is nothing to remove. */
   NOT_LINKED: 'NOT_LINKED',

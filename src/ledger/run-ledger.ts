@@ -15,10 +15,12 @@
  *                                         `status` can say "expired" rather than "no such import")
  *   P:dedup:{content}.{profile}    string the import of that content and profile, for the dedup window
  *   P:lease:{name}                 string who holds a short lease (the watched folder's claims)
+ *   P:state:…                             the incremental sync state (sync-state.ts), written with outcomes
  */
 import type { Redis } from 'ioredis';
 import type { RemovalOutcome, RowOutcome, RowStatus } from '../domain/row-outcome.js';
 import { ErrorCodes, UserError } from '../errors.js';
+import { STATE_WRITE_LUA, stateOps, type PairStateChange } from './sync-state.js';
 
 export const IMPORT_STATES = ['queued', 'ingesting', 'syncing', 'reporting', 'done', 'failed'] as const;
 export type ImportState = (typeof IMPORT_STATES)[number];
@@ -86,6 +88,8 @@ export interface ImportRecord {
   removalsSuccess?: number;
   removalsError?: number;
   removalsSkipped?: number;
+  /** The import's day for the incremental sync state (pair-state.ts dayOf), fixed at its first ingest. */
+  stateDay?: number;
 }
 
 export type StopCode = 'ABORTED' | 'CANCELLED' | 'IMPORT_FAILED';
@@ -133,19 +137,27 @@ export interface ImportChange {
 /** What settling an import's pause alert decided (`settlePauseAlert`). */
 export type PauseAlert = { event: 'paused'; reason: string; seq: number } | { event: 'resumed'; seq: number };
 
-const NUMBER_FIELDS = new Set(['createdAt', 'updatedAt', 'startedAt', 'finishedAt', 'rows', 'success', 'error', 'skipped', 'calls', 'retries', 'rateLimited', 'plannedCalls', 'pausedUntil', 'resumes', 'allowRemovals', 'plannedRemovals', 'removalsSuccess', 'removalsError', 'removalsSkipped']);
+const NUMBER_FIELDS = new Set(['createdAt', 'updatedAt', 'startedAt', 'finishedAt', 'rows', 'success', 'error', 'skipped', 'calls', 'retries', 'rateLimited', 'plannedCalls', 'pausedUntil', 'resumes', 'allowRemovals', 'plannedRemovals', 'removalsSuccess', 'removalsError', 'removalsSkipped', 'stateDay']);
 type Counter = 'success' | 'error' | 'skipped' | 'calls' | 'retries' | 'rateLimited';
 
-// KEYS[1] outcomes hash, KEYS[2] import hash; ARGV triples: row, packed outcome, status counter.
-// Returns the positions (1-based, in ARGV order) of the outcomes newly written.
+// KEYS[1] outcomes hash, KEYS[2] import hash, KEYS[3…] the incremental sync state's buckets;
+// ARGV triples: row, packed outcome, status counter; then the state's args (sync-state.ts); last, how
+// many state args there are. Returns the positions (1-based, in ARGV order) of the outcomes newly written.
 const RECORD_OUTCOMES_LUA = `
+local stateTo = #ARGV - 1
+local stateFrom = stateTo - tonumber(ARGV[#ARGV]) + 1
 local added = {}
-for i = 1, #ARGV, 3 do
+local written = {}
+local counts = {}
+for i = 1, stateFrom - 1, 3 do
   if redis.call('HSETNX', KEYS[1], ARGV[i], ARGV[i + 1]) == 1 then
-    redis.call('HINCRBY', KEYS[2], ARGV[i + 2], 1)
+    counts[ARGV[i + 2]] = (counts[ARGV[i + 2]] or 0) + 1
     added[#added + 1] = (i + 2) / 3
+    written[(i + 2) / 3] = true
   end
 end
+for counter, n in pairs(counts) do redis.call('HINCRBY', KEYS[2], counter, n) end
+${STATE_WRITE_LUA}
 return added`;
 
 // KEYS[1] removals hash, KEYS[2] import hash; ARGV triples: key, packed outcome, status counter. As
@@ -302,11 +314,18 @@ export class RunLedger {
   }
 
   /** Record removal outcomes; a removal that already has one keeps it. Returns how many were newly recorded. */
-  async recordRemovals(id: string, outcomes: readonly RemovalOutcome[]): Promise<number> {
+  /**
+   * Record removals' outcomes (first wins). With `state` (the base all of them share), each removed pair
+   * leaves the incremental sync state in the same script that newly writes its outcome.
+   */
+  async recordRemovals(id: string, outcomes: readonly RemovalOutcome[], state?: Omit<PairStateChange, 'pairs'>): Promise<number> {
     if (outcomes.length === 0) return 0;
     const args: Array<string | number> = [];
     for (const o of outcomes) args.push(removalKey(o.base, o.relatedId), JSON.stringify([STATUS_CHAR[o.status], o.code, o.message, o.related]), REMOVAL_COUNTER[o.status]);
-    const added = (await this.#redis.eval(RECORD_REMOVALS_LUA, 2, this.removalsKey(id), this.importKey(id), ...args)) as number[];
+    // Each outcome's position stands for its "row": the state script forgets a pair only when its outcome was new.
+    const ops = state ? stateOps(this.#prefix, { ...state, pairs: outcomes.map((o, i) => ({ row: i + 1, related: o.related })) }, (position) => position, 3) : { keys: [], args: [] };
+    args.push(...ops.args, ops.args.length);
+    const added = (await this.#redis.eval(RECORD_REMOVALS_LUA, 2 + ops.keys.length, this.removalsKey(id), this.importKey(id), ...ops.keys, ...args)) as number[];
     return added.length;
   }
 
@@ -436,12 +455,18 @@ export class RunLedger {
     await this.#redis.hincrby(this.importKey(id), counter, by);
   }
 
-  /** Record outcomes; rows that already have one keep it. Returns how many were newly recorded. */
-  async recordOutcomes(id: string, outcomes: readonly RowOutcome[]): Promise<number> {
+  /**
+   * Record outcomes; rows that already have one keep it. Returns how many were newly recorded.
+   * `state`: what these outcomes do to the incremental sync state, written in the same script and only
+   * for the outcomes newly written (sync-state.ts).
+   */
+  async recordOutcomes(id: string, outcomes: readonly RowOutcome[], state?: PairStateChange): Promise<number> {
     if (outcomes.length === 0) return 0;
     const args: Array<string | number> = [];
     for (const outcome of outcomes) args.push(outcome.row, packOutcome(outcome), outcome.status);
-    const added = (await this.#redis.eval(RECORD_OUTCOMES_LUA, 2, this.outcomesKey(id), this.importKey(id), ...args)) as number[];
+    const ops = state ? this.#stateOps(outcomes, state) : { keys: [], args: [] };
+    args.push(...ops.args, ops.args.length);
+    const added = (await this.#redis.eval(RECORD_OUTCOMES_LUA, 2 + ops.keys.length, this.outcomesKey(id), this.importKey(id), ...ops.keys, ...args)) as number[];
     if (added.length > 0 && this.#observer?.outcomesRecorded) {
       try {
         this.#observer.outcomesRecorded(id, added.map((position) => outcomes[position - 1]!));
@@ -450,6 +475,11 @@ export class RunLedger {
       }
     }
     return added.length;
+  }
+
+  #stateOps(outcomes: readonly RowOutcome[], state: PairStateChange): { keys: string[]; args: string[] } {
+    const positions = new Map(outcomes.map((outcome, i) => [outcome.row, i + 1]));
+    return stateOps(this.#prefix, state, (row) => positions.get(row), 3);
   }
 
   async getOutcomes(id: string, rows: readonly number[]): Promise<Array<RowOutcome | undefined>> {

@@ -58,13 +58,19 @@ export interface Profile {
   abort?: { errorRate?: number; minRows?: number };
   /** `link` (default), `unlink` or `mirror` (docs/contract.md#modes); `--mode` and a payload's `mode` win. */
   mode?: ImportMode;
+  /**
+   * Send only pairs new or changed since Zoho last confirmed them (or not confirmed for
+   * RELSYNC_INCREMENTAL_MAX_AGE_DAYS); the rest end `skipped` / UNCHANGED. `relsync import --incremental`
+   * / `--full` and a payload's `incremental` set it per import.
+   */
+  incremental?: boolean;
 }
 
 const API_NAME = /^[A-Za-z0-9_]+$/;
 const EXPECTED_API_NAME = 'a Zoho API name (letters, digits, underscore)';
 
 const KEYS = {
-  profile: ['name', 'module', 'relatedList', 'base', 'related', 'fields', 'csv', 'abort', 'mode'],
+  profile: ['name', 'module', 'relatedList', 'base', 'related', 'fields', 'csv', 'abort', 'mode', 'incremental'],
   base: ['column', 'externalField'],
   related: ['column', 'externalField', 'module'],
   csv: ['delimiter', 'encoding'],
@@ -130,6 +136,8 @@ function readProfile(problems: Problems, input: unknown): Profile | undefined {
   const csv = root.csv === undefined ? undefined : readCsv(problems, root.csv);
   const abort = root.abort === undefined ? undefined : readAbort(problems, root.abort);
   const mode = root.mode === undefined ? undefined : readMode(problems, root.mode);
+  const incremental = root.incremental;
+  if (incremental !== undefined && typeof incremental !== 'boolean') problems.add('incremental', 'true or false', incremental);
   if (base?.column !== undefined && base.column === related?.column) {
     problems.add('related.column', 'a column other than base.column', related.column);
   }
@@ -144,6 +152,7 @@ function readProfile(problems: Problems, input: unknown): Profile | undefined {
     ...(csv === undefined ? {} : { csv }),
     ...(abort === undefined ? {} : { abort }),
     ...(mode === undefined ? {} : { mode }),
+    ...(typeof incremental === 'boolean' ? { incremental } : {}),
   };
 }
 

@@ -152,3 +152,11 @@ export function withMode(resolved: { name: string; profile: Profile }, mode: Imp
 export function recordedMode(profile: Profile, allowRemovals: boolean | undefined): { mode?: string; allowRemovals?: number } {
   return { ...(profile.mode && profile.mode !== 'link' ? { mode: profile.mode } : {}), ...(allowRemovals ? { allowRemovals: 1 } : {}) };
 }
+
+/**
+ * `--incremental` / `--full` (or a payload's `incremental`) win over the profile's: the import's
+ * stored profile carries the choice, so every worker reads the same one.
+ */
+export function withIncremental(resolved: { name: string; profile: Profile }, incremental: boolean | undefined): { name: string; profile: Profile } {
+  return incremental === undefined ? resolved : { ...resolved, profile: { ...resolved.profile, incremental } };
+}

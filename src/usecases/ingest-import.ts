@@ -18,6 +18,7 @@ import { checkRow } from '../plan/row-check.js';
 import type { LookupName } from '../profile/lookups.js';
 import type { Profile } from '../profile/profile.js';
 import { csvOptionsFor } from './import-record.js';
+import { planIncremental, type IncrementalCounts, type IncrementalDeps, type IncrementalSettings } from './incremental-plan.js';
 import type { LookupLoader } from './lookup-tables.js';
 import { planLinks, removalGuard, type LinkCounts, type LinkPlanDeps } from './plan-links.js';
 
@@ -35,6 +36,11 @@ export interface IngestDeps {
   links?: LinkPlanDeps;
   /** The removal guard: RELSYNC_MIRROR_MAX_REMOVE_RATIO, and whether this import may go over it. */
   removals?: { maxRatio: number; allow: boolean };
+  /**
+   * The incremental sync state of the profile's target, read when the profile is `incremental`
+   * (incremental-plan.ts): pairs unchanged since Zoho confirmed them end UNCHANGED and are not sent.
+   */
+  syncState?: Omit<IncrementalDeps, 'record'> & Omit<IncrementalSettings, 'rows'>;
 }
 
 export interface IngestInput {
@@ -57,6 +63,8 @@ export interface IngestResult {
   links?: LinkCounts;
   /** `mirror`: why the removal guard stopped it (nothing was sent, nothing enqueued). */
   stoppedBy?: string;
+  /** An incremental import's pairs: new, changed, unchanged (not sent), expired (sent again). */
+  incremental?: IncrementalCounts;
 }
 
 const OUTCOME_FLUSH = 1_000;
@@ -95,11 +103,16 @@ export async function ingestImport(deps: IngestDeps, input: IngestInput): Promis
     await ledger.recordOutcomes(input.importId, plan.superseded.slice(i, i + OUTCOME_FLUSH));
   }
   const mode = input.profile.mode ?? 'link';
+  // unlink and mirror read Zoho's links themselves: the incremental state does not decide for them.
   if (mode !== 'link') return planAndEnqueue(deps, input, { mode, rows, invalid, plan });
-  const plannedCalls = await enqueueCalls(input, plan.calls, plan.callCount);
+  const incremental = input.profile.incremental && deps.syncState
+    ? await planIncremental({ ...deps.syncState, record: (outcomes) => ledger.recordOutcomes(input.importId, outcomes) }, { ...deps.syncState, rows }, plan.calls)
+    : undefined;
+  const plannedCalls = await enqueueCalls(input, incremental?.calls ?? plan.calls, incremental?.callCount ?? plan.callCount);
   await ledger.update(input.importId, { rows, plannedCalls });
-  deps.log.info({ rows, invalid, superseded: plan.superseded.length, plannedCalls, baseRecords: plan.baseRecords }, 'ingest finished');
-  return { rows, invalid, superseded: plan.superseded.length, plannedCalls, baseRecords: plan.baseRecords };
+  const result = { rows, invalid, superseded: plan.superseded.length, plannedCalls, baseRecords: plan.baseRecords, ...(incremental ? { incremental: incremental.counts } : {}) };
+  deps.log.info(result, 'ingest finished');
+  return result;
 }
 
 /**

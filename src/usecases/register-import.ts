@@ -11,7 +11,7 @@ import { openCsv } from '../csv/csv-reader.js';
 import type { RunLedger } from '../ledger/run-ledger.js';
 import { mapColumns } from '../plan/column-map.js';
 import type { Profile } from '../profile/profile.js';
-import { csvOptionsFor, defaultReportPath, newImportId, recordedMode, recordImport, withMode, type RecordedImport } from './import-record.js';
+import { csvOptionsFor, defaultReportPath, newImportId, recordedMode, recordImport, withIncremental, withMode, type RecordedImport } from './import-record.js';
 import { checkReportPlace, checkReportTarget } from './report-target.js';
 import { checkFile, resolveProfile } from './resolve-source.js';
 
@@ -44,6 +44,8 @@ export interface RegisterRequest {
   allowRemovals?: boolean;
   /** `relsync undo`: the import whose added links this one removes. */
   undoOf?: string;
+  /** `--incremental` (true) / `--full` (false), over the profile's `incremental`. */
+  incremental?: boolean;
 }
 
 export type Registered = RecordedImport;
@@ -62,7 +64,7 @@ export async function preflight(file: string, profile: Profile, config: Config, 
 }
 
 export async function registerImport(deps: RegisterDeps, request: RegisterRequest): Promise<Registered> {
-  const resolved = withMode(typeof request.profile === 'string' ? await resolveProfile(request.profile, request.cwd) : request.profile, request.mode);
+  const resolved = withIncremental(withMode(typeof request.profile === 'string' ? await resolveProfile(request.profile, request.cwd) : request.profile, request.mode), request.incremental);
   const source = await preflight(request.file, resolved.profile, deps.config, request.cwd);
   const importId = request.importId ?? newImportId(deps.now?.());
   const reportPath = request.reportPath ? resolve(request.cwd, request.reportPath) : defaultReportPath(deps.config, importId);
@@ -90,6 +92,7 @@ export async function registerImport(deps: RegisterDeps, request: RegisterReques
     profile: resolved.name,
     origin: request.origin,
     ...(request.retryOf ? { retryOf: request.retryOf } : {}),
+    ...(request.incremental === undefined ? {} : { incremental: request.incremental }),
   });
   return recorded;
 }

@@ -11,7 +11,7 @@ import type { Config } from '../config/config.js';
 import { ErrorCodes, isUserError, oneLine, UserError } from '../errors.js';
 import type { RunLedger } from '../ledger/run-ledger.js';
 import type { Profile } from '../profile/profile.js';
-import { defaultReportPath, recordedMode, recordImport, recordRefusedImport, withMode } from './import-record.js';
+import { defaultReportPath, recordedMode, recordImport, recordRefusedImport, withIncremental, withMode } from './import-record.js';
 import { resolveScheduledFile } from './scheduled-source.js';
 import { checkReportTarget } from './report-target.js';
 import { confinedReportPath, materializeSource, resolveProfile } from './resolve-source.js';
@@ -58,7 +58,7 @@ async function start(deps: StartDeps, importId: string, payload: ImportJobPayloa
   const chosen = payload.reportPath !== undefined && payload.reportPath !== existing?.reportPath ? await confinedReportPath(payload.reportPath, config) : payload.reportPath;
   const reportPath = chosen ?? existing?.reportPath ?? defaultReportPath(config, importId);
   if (existing) return { sourcePath: existing.source, reportPath };
-  const resolved = withMode(withAbort(await resolveProfile(payload.profile, config.importRoot, { confine: true }), payload.abort), payload.mode);
+  const resolved = withIncremental(withMode(withAbort(await resolveProfile(payload.profile, config.importRoot, { confine: true }), payload.abort), payload.mode), payload.incremental);
   await checkReportTarget(reportPath);
   const source = await scheduledSource(deps, payload);
   const sourcePath = await materializeSource(source, {

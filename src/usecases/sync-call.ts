@@ -9,6 +9,8 @@ import type { SyncCall, CallEntry, RemovalEntry } from '../../jobs/sync-calls.jo
 import { OutcomeCodes, type RemovalOutcome, type RowOutcome } from '../domain/row-outcome.js';
 import { ErrorCodes } from '../errors.js';
 import type { RunLedger, StopCode } from '../ledger/run-ledger.js';
+import type { PairStateChange } from '../ledger/sync-state.js';
+import { fieldsDigest } from '../plan/pair-state.js';
 import { baseExternalHeader, xExternalHeader, type Profile } from '../profile/profile.js';
 import type { CallVerdict, EntryResult } from '../zoho/call-verdict.js';
 import type { RelatedDelinkRequest, RelatedUpdateRequest } from '../zoho/zoho-client.js';
@@ -45,6 +47,12 @@ export interface SyncContext {
   waitOutOutage?: (failure: { code: string; httpStatus?: number }) => Promise<boolean>;
   maxAttempts: number;
   signal?: AbortSignal;
+  /**
+   * The incremental sync state of the import's target (docs/architecture.md#incremental-sync): a row
+   * that succeeds is remembered with its entry fields, one that Zoho answered with an error is
+   * forgotten, in the same write as its outcome. Absent: the state is left alone.
+   */
+  state?: { targetId: string; day: number; ttlS: number };
 }
 
 export type SyncStep =
@@ -100,7 +108,7 @@ export async function syncCall(deps: SyncDeps, call: ImportCall, ctx: SyncContex
   const waitOut = verdict.kind === 'retry' && ctx.attempt >= ctx.maxAttempts && ctx.waitOutOutage !== undefined && (await ctx.waitOutOutage(verdict));
   const outcomes = waitOut ? undefined : outcomesFor(verdict, entries, ctx);
   if (!outcomes) return nextStep(verdict);
-  const recorded = await deps.ledger.recordOutcomes(call.importId, outcomes);
+  const recorded = await deps.ledger.recordOutcomes(call.importId, outcomes, ctx.state && stateChange(ctx.state, call.base, entries, outcomes));
   const answer = verdict.kind === 'results' || verdict.kind === 'request-error' ? answerOf(outcomes) : undefined;
   return { kind: 'done', sent: entries.length, recorded, httpStatus: 'httpStatus' in verdict ? verdict.httpStatus : undefined, answer };
 }
@@ -123,7 +131,12 @@ async function syncDelink(deps: SyncDeps, call: ImportCall, ctx: SyncContext): P
   const done = await deps.ledger.hasRemovals(importId, removalsAll.map((r) => ({ base, relatedId: r.relatedId })));
   const removals = removalsAll.filter((_, i) => !done[i]);
   if (entries.length === 0 && removals.length === 0) return { kind: 'done', sent: 0, recorded: 0 };
-  const record = async (rows: RowOutcome[], gone: RemovalOutcome[]): Promise<number> => (await deps.ledger.recordOutcomes(importId, rows)) + (await deps.ledger.recordRemovals(importId, gone));
+  // A pair unlinked or removed (or found not linked) leaves the incremental state in the same write as
+  // its outcome; so does one in error (forgetting only means it is sent again when a file names it).
+  const relatedOf = new Map(entries.map((e) => [e.row, e.related]));
+  const record = async (rows: RowOutcome[], gone: RemovalOutcome[]): Promise<number> =>
+    (await deps.ledger.recordOutcomes(importId, rows, ctx.state && { ...ctx.state, base, pairs: rows.map((o) => ({ row: o.row, related: relatedOf.get(o.row) ?? '' })) })) +
+    (await deps.ledger.recordRemovals(importId, gone, ctx.state && { ...ctx.state, base }));
   const settleAll = (status: RowOutcome['status'], code: string, message: string): Promise<number> => record(
     entries.map((e) => ({ row: e.row, status, code, message })),
     removals.map((r) => removalOutcome(base, r, status, code, message)),
@@ -191,6 +204,12 @@ function fromDelinkResult<T>(result: EntryResult | undefined, resent: boolean, m
       : make('skipped', OutcomeCodes.NOT_LINKED, `not linked any more: ${result.message}`);
   }
   return make('error', result.code, result.message);
+}
+
+/** Successes are remembered with their fields' digest; errors forgotten, so the next run sends them again. */
+function stateChange(state: NonNullable<SyncContext['state']>, base: string, entries: readonly CallEntry[], outcomes: readonly RowOutcome[]): PairStateChange {
+  const pairs = entries.map((e, i) => (outcomes[i]?.status === 'success' ? { row: e.row, related: e.related, digest: fieldsDigest(e.fields) } : { row: e.row, related: e.related }));
+  return { ...state, base, pairs };
 }
 
 /** Rows answered and in error; the failure they share when every row failed with one code. */

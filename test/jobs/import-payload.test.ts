@@ -29,6 +29,7 @@ const EVERY_KEY: Required<ImportJobPayload> = {
   abort: { errorRate: 0.5, minRows: 200 },
   mode: 'mirror',
   allowRemovals: true,
+  incremental: true,
 };
 
 /** Every origin the type allows; the type assertion below fails if the two lists drift apart. */
@@ -94,6 +95,7 @@ describe('ImportJobPayload and validateImportPayload', () => {
     expect(validateImportPayload({ ...MINIMAL, abort: { errorRate: 1.5, after: 3 } })).toEqual({ ok: false, problems: expect.arrayContaining(['abort: unknown key(s) after']) });
     expect(validateImportPayload({ ...MINIMAL, abort: { errorRate: 1.5 } })).toEqual({ ok: false, problems: ['abort.errorRate: expected a number from 0 to 1 (e.g. 0.5), got 1.5'] });
     expect(validateImportPayload({ ...MINIMAL, abort: { minRows: 0 } })).toEqual({ ok: false, problems: ['abort.minRows: expected an integer >= 1, got 0'] });
+    expect(validateImportPayload({ ...MINIMAL, incremental: 'yes' })).toEqual({ ok: false, problems: ["incremental: expected boolean, got 'yes'"] });
 
     const inSource = { ...MINIMAL, source: { path: 'in/pairs.csv', csv: 'a,b\n' } };
     const check = validateImportPayload(inSource);

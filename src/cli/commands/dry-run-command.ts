@@ -9,6 +9,8 @@
  * Zoho (GET only, with the token the workers share in Redis) and planned by the very code of the real
  * run (usecases/plan-links.ts), so its counts (to add, update, leave, remove) are the run's. A mirror
  * also gets the `.removed.csv` it would write, and the removal guard's verdict (exit 1 when it would stop).
+ * that would import it. An incremental dry run also reads the sync state from Redis and counts the
+ * pairs an incremental import would send (new, changed, expired) and skip (unchanged, reported UNCHANGED).
  */
 import { basename, join, resolve } from 'node:path';
 import type { ImportMode } from '../../../jobs/import.job.js';
@@ -17,17 +19,19 @@ import { OutcomeCodes, type RemovalOutcome, type RowOutcome } from '../../domain
 import type { PlannedRemoval } from '../../ledger/run-ledger.js';
 import { fieldSpecs } from '../../profile/profile.js';
 import { writeReport } from '../../report/report-writer.js';
-import { csvOptionsFor } from '../../usecases/import-record.js';
+import { csvOptionsFor, withIncremental, withMode } from '../../usecases/import-record.js';
 import type { Profile } from '../../profile/profile.js';
-import { ingestImport, type IngestResult } from '../../usecases/ingest-import.js';
+import { ingestImport, type IngestDeps, type IngestResult } from '../../usecases/ingest-import.js';
 import type { LinkPlanDeps } from '../../usecases/plan-links.js';
-import { withMode } from '../../usecases/import-record.js';
 import { createSharedTokens } from '../../zoho/shared-tokens.js';
 import { ZohoClient } from '../../zoho/zoho-client.js';
 import { withCliRuntime } from '../cli-runtime.js';
 import { preflight } from '../../usecases/register-import.js';
 import { checkReportPlace, checkReportTarget } from '../../usecases/report-target.js';
 import { resolveProfile } from '../../usecases/resolve-source.js';
+import type { IncrementalCounts } from '../../usecases/incremental-plan.js';
+import { SyncStateStore } from '../../ledger/sync-state.js';
+import { dayOf, syncTargetOf } from '../../plan/pair-state.js';
 import { ExitCode, type CliIO } from '../cli-io.js';
 import { silentLogger } from '../silent-logger.js';
 
@@ -37,25 +41,44 @@ import { silentLogger } from '../silent-logger.js';
  */
 const TYPICAL_CALL_MS = 200;
 
-export interface DryRunOptions { profile: string; report?: string; mode?: ImportMode; allowRemovals?: boolean }
+export interface DryRunOptions {
+  profile: string;
+  report?: string;
+  mode?: ImportMode;
+  allowRemovals?: boolean;
+  /** `--incremental` / `--full` over the profile's: an incremental dry run reads the sync state from Redis. */
+  incremental?: boolean;
+  /** The state's clock (tests). */
+  now?: () => number;
+}
+
+/** What a dry run reads besides the file: Zoho's current links (unlink, mirror), or the sync state (incremental). */
+interface DryRunReads { links?: LinkPlanDeps; syncState?: IngestDeps['syncState'] }
 
 export async function runDryRun(io: CliIO, config: Config, file: string, options: DryRunOptions): Promise<number> {
-  const { profile } = withMode(await resolveProfile(options.profile, io.cwd), options.mode);
+  const { profile } = withIncremental(withMode(await resolveProfile(options.profile, io.cwd), options.mode), options.incremental);
   const source = await preflight(file, profile, config, io.cwd);
   if ((profile.mode ?? 'link') !== 'link') {
     return withCliRuntime(config, { persistent: false }, async (runtime) => {
       const client = new ZohoClient({ tokens: createSharedTokens(config, runtime.redis), apiDomain: config.zoho.apiDomain, apiVersion: config.zoho.apiVersion });
       try {
-        return await dryRun(io, config, file, source, profile, options, { reader: client });
+        return await dryRun(io, config, file, source, profile, options, { links: { reader: client } });
       } finally {
         await client.close();
       }
     });
   }
-  return dryRun(io, config, file, source, profile, options);
+  if (!profile.incremental) return dryRun(io, config, file, source, profile, options, {});
+  // The only Redis a link's dry run reads: the incremental sync state, to count what would be sent.
+  return withCliRuntime(config, { persistent: false }, (runtime) => dryRun(io, config, file, source, profile, options, {
+    syncState: {
+      state: new SyncStateStore(runtime.redis, config.prefix), targetId: syncTargetOf(config.zoho, profile).id,
+      today: dayOf((options.now ?? Date.now)()), maxAgeDays: config.incrementalMaxAgeDays,
+    },
+  }));
 }
 
-async function dryRun(io: CliIO, config: Config, file: string, source: string, profile: Profile, options: DryRunOptions, links?: LinkPlanDeps): Promise<number> {
+async function dryRun(io: CliIO, config: Config, file: string, source: string, profile: Profile, options: DryRunOptions, extras: DryRunReads): Promise<number> {
   const reportPath = options.report ? resolve(io.cwd, options.report) : join(config.reportDir, `${basename(source).replace(/\.csv$/i, '')}.dry-run.csv`);
   await checkReportPlace(reportPath, { input: source, watchDir: config.watchDir }, options.report ? '--report' : 'REPORT_DIR');
   await checkReportTarget(reportPath);
@@ -72,7 +95,7 @@ async function dryRun(io: CliIO, config: Config, file: string, source: string, p
   const wouldDelink = new Set<number>();
   // No Zoho here for a link: names in lookup columns pass through unchecked (the output says so).
   const plan = await ingestImport({
-    ledger: sink, log: silentLogger(), limits: config.limits, lookups: 'unchecked', links,
+    ledger: sink, log: silentLogger(), limits: config.limits, lookups: 'unchecked', links: extras.links, syncState: extras.syncState,
     removals: { maxRatio: config.mirrorMaxRemoveRatio, allow: Boolean(options.allowRemovals) },
   }, {
     importId: 'dry-run', sourcePath: source, sourceName: file, profile,
@@ -102,6 +125,7 @@ async function dryRun(io: CliIO, config: Config, file: string, source: string, p
     `  valid, to send:        ${entries}`,
     `  invalid (errors):      ${plan.invalid}`,
     `  duplicates (skipped):  ${plan.superseded}`,
+    ...(plan.incremental ? [incrementalLine(plan.incremental, config.incrementalMaxAgeDays)] : []),
     `  base records:          ${plan.baseRecords}`,
     `  API calls:             ${calls} (at most 100 entries each)`,
     `  credits:               ${calls} at 1 per call (Zoho does not document this API's cost; up to ${Math.ceil(entries / 10)} if billed 1 per 10 records)`,
@@ -141,4 +165,9 @@ function printPreview(io: CliIO, config: Config, file: string, options: DryRunOp
     return ExitCode.couldNotRun;
   }
   return run.errors > 0 ? ExitCode.rowsInError : ExitCode.ok;
+}
+
+/** `  incremental:           12 new, 3 changed, 40 expired (sent); 9,945 unchanged (skipped)` */
+function incrementalLine(counts: IncrementalCounts, maxAgeDays: number): string {
+  return `  incremental:           ${counts.new} new, ${counts.changed} changed, ${counts.expired} expired (not confirmed for ${maxAgeDays} days): sent; ${counts.unchanged} unchanged (skipped)`;
 }

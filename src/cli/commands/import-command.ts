@@ -21,16 +21,26 @@ export interface ImportOptions {
   /** Over the profile's `"mode"`. */
   mode?: ImportMode;
   allowRemovals?: boolean;
+  /** Send only pairs new or changed since Zoho last confirmed them. */
+  incremental?: boolean;
+  /** Send every pair (over the profile's `incremental`). */
+  full?: boolean;
+}
+
+/** `--incremental` true, `--full` false, neither: the profile decides. */
+export function incrementalChoice(options: Pick<ImportOptions, 'incremental' | 'full'>): boolean | undefined {
+  if (options.incremental) return true;
+  return options.full ? false : undefined;
 }
 
 export { exitCodeFor } from '../follow-import.js';
 
 export async function runImport(io: CliIO, config: Config, file: string, options: ImportOptions): Promise<number> {
-  if (options.dryRun) return runDryRun(io, config, file, options);
+  if (options.dryRun) return runDryRun(io, config, file, { ...options, incremental: incrementalChoice(options) });
   return withCliRuntime(config, { persistent: Boolean(options.wait) }, async (runtime) => {
     const { importId, duplicate } = await registerImport(
       registrationFor(config, runtime),
-      { file, profile: options.profile, origin: 'cli', cwd: io.cwd, reportPath: options.report, force: options.force, mode: options.mode, allowRemovals: options.allowRemovals },
+      { file, profile: options.profile, origin: 'cli', cwd: io.cwd, reportPath: options.report, force: options.force, mode: options.mode, allowRemovals: options.allowRemovals, incremental: incrementalChoice(options) },
     );
     if (duplicate) io.stderr.write(`same content and profile as import ${importId} (within RELSYNC_DEDUP_WINDOW_S): not imported again; --force imports it anew\n`);
     io.stdout.write(`${importId}\n`);
