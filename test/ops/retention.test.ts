@@ -116,8 +116,11 @@ describe('retention', () => {
   it('says expired once Redis dropped the records by itself, and the sweep removes what Redis could not', async () => {
     const id = await finishedImport();
     const prefix = h.config.prefix;
-    // What Redis does at the expiry set when the import ended, with no relsync process running.
-    await redis.del(`${prefix}:ledger:import:${id}`, `${prefix}:ledger:import:${id}:outcomes`);
+    // What Redis does at the expiry set when the import ended, with no relsync process running: the
+    // ledger's keys (the record, the outcomes' texts, buckets and rare hash) all carry that expiry.
+    const ledgerKeys = (await keysOf(redis, prefix, id)).filter((key) => key.startsWith(`${prefix}:ledger:import:${id}`) && !key.endsWith(':guard'));
+    expect(ledgerKeys).toEqual(expect.arrayContaining([`${prefix}:ledger:import:${id}`, `${prefix}:ledger:import:${id}:outcomes`, `${prefix}:ledger:import:${id}:outcomes:0`]));
+    await redis.del(...ledgerKeys);
     expect((await status(id)).stderr).toContain(`${id}: expired:`);
     expect(await keysOf(redis, prefix, id)).not.toEqual([]);
 
