@@ -10,6 +10,7 @@ import { validateImportPayload, type ImportJobPayload, type ImportSummary } from
 import { JobName } from '../../jobs/queues.js';
 import { syncCallsJobId, syncCallsJobOptions, syncCallsPriority, type SyncCallsPayload } from '../../jobs/sync-calls.job.js';
 import type { Config } from '../config/config.js';
+import { rowOffsetsPath } from '../csv/row-offsets.js';
 import { ErrorCodes, isUserError, oneLine, UserError } from '../errors.js';
 import type { RunLedger } from '../ledger/run-ledger.js';
 import { finalizeImport } from '../usecases/finalize-import.js';
@@ -94,7 +95,7 @@ async function runSteps(deps: ImportProcessorDeps, job: Job<ImportJobData, Impor
     await deps.ledger.setState(importId, 'ingesting', { startedAt: Date.now() });
     log.info({ source: record.sourceName, profile: record.profileName, origin: record.origin }, 'import started: reading the file');
     await ingestImport({ ledger: deps.ledger, log, limits: deps.config.limits, lookups: deps.lookups }, {
-      importId, sourcePath, sourceName: record.sourceName, shownAs: record.originalPath, profile,
+      importId, sourcePath, sourceName: record.sourceName, shownAs: record.originalPath, profile, rowOffsets: rowOffsetsPath(sourcePath),
       enqueue: (jobs, plannedCalls) => addSyncJobs(deps.syncQueue, job, jobs, { maxAttempts: deps.config.zoho.maxAttempts, priority: syncCallsPriority(plannedCalls) }),
     });
     await deps.ledger.setState(importId, 'syncing');

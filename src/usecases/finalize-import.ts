@@ -15,6 +15,7 @@ import { writeReport, type ReportCounts } from '../report/report-writer.js';
 import { setTimeout as delay } from 'node:timers/promises';
 import { isDiskError, reportProblem } from './report-target.js';
 import type { CsvReadOptions } from '../csv/csv-reader.js';
+import { rowOffsetsPath } from '../csv/row-offsets.js';
 
 export interface FinalizeDeps {
   ledger: RunLedger;
@@ -106,6 +107,8 @@ export async function writeReportFor(deps: FinalizeDeps, input: ReportInput) {
   const { stop } = input;
   return writeReport({
     input: input.sourcePath,
+    // Ingest wrote it beside the import's copy of the input (when UTF-8): rows are then copied, not parsed.
+    rowOffsets: rowOffsetsPath(input.sourcePath),
     csv: input.csv,
     reportPath: input.reportPath,
     lookup: stop ? (rows) => outcomesOrStop(deps.ledger, input.importId, rows, stop) : (rows) => deps.ledger.getOutcomes(input.importId, rows),
