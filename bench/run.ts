@@ -3,10 +3,13 @@
  *   1. ingest of generated 10k / 100k / 1M-row files (child process, private redis-server);
  *   2. sync against the simulator's concurrency ceiling at C=10 and C=25, 100 ms per call;
  *   3. the report of the 1M-row import;
- *   4. calls per 1,000 rows against the fewest possible.
+ *   4. calls per 1,000 rows against the fewest possible;
+ *   5. Redis bytes per queued row (after the 1M ingest) and per finished row (the ledger, after the report's prefill);
+ *   6. end to end: `relsync import --wait` of 1,600 single-pair calls at C=8, 40 ms, against its 8.0 s ceiling;
+ *   7. with --big only: a 10M-row file through ingest and the report (peak RSS, Redis peak, report vs csv-parse).
  * Prints a table, writes bench/results/latest.json. Flags: --quick (10k/100k rows, short sync runs:
  * a smoke test, its figures are not the targets'), --cpu-prof (CPU profile of the largest ingest, top
- * self-time functions printed and saved).
+ * self-time functions printed and saved), --big (adds phase 7; minutes, ~2 GB of temporary disk).
  * Everything it starts (redis-servers, the simulator, children, temp files) is stopped on exit,
  * failure or Ctrl-C.
  */
@@ -23,6 +26,8 @@ import { summarizeProfile, type SelfTime } from './profile-summary.js';
 import { redisVersion } from './redis-stats.js';
 import { benchReport, type ReportBench } from './report-bench.js';
 import { benchSync, type SyncRun } from './sync-bench.js';
+import { benchBig } from './big-bench.js';
+import { benchEndToEnd } from './end-to-end-bench.js';
 import { evaluate, formatGrowth, formatTable, type Efficiency } from './targets.js';
 
 const RESULTS_DIR = fileURLToPath(new URL('./results/', import.meta.url));
@@ -32,13 +37,14 @@ const ENTRIES_PER_CALL = 5;
 interface Flags {
   quick: boolean;
   cpuProf: boolean;
+  big: boolean;
 }
 
 function parseFlags(argv: string[]): Flags {
-  const known = new Set(['--quick', '--cpu-prof']);
+  const known = new Set(['--quick', '--cpu-prof', '--big']);
   const unknown = argv.filter((arg) => !known.has(arg));
-  if (unknown.length > 0) throw new Error(`unknown flag(s) ${unknown.join(' ')}; expected --quick, --cpu-prof`);
-  return { quick: argv.includes('--quick'), cpuProf: argv.includes('--cpu-prof') };
+  if (unknown.length > 0) throw new Error(`unknown flag(s) ${unknown.join(' ')}; expected --quick, --cpu-prof, --big`);
+  return { quick: argv.includes('--quick'), cpuProf: argv.includes('--cpu-prof'), big: argv.includes('--big') };
 }
 
 async function main(): Promise<void> {
@@ -79,6 +85,9 @@ async function main(): Promise<void> {
       sync.push(await benchSync(cleanup, { concurrency: concurrency!, calls: calls!, latencyMs: LATENCY_MS, entriesPerCall: ENTRIES_PER_CALL, dir, log }));
     }
 
+    const endToEnd = await benchEndToEnd(cleanup, { rows: 1_600, concurrency: 8, latencyMs: 40, dir, build, log });
+    const big = flags.big ? await benchBig(cleanup, { dir, rows: 10_000_000, log }) : undefined;
+
     if (profileDir) {
       // Profiled apart from the measured runs: the profiler costs time.
       const [concurrency, calls] = flags.quick ? [25, 750] : [25, 2_500];
@@ -93,8 +102,8 @@ async function main(): Promise<void> {
       date: new Date().toISOString(),
       quick: flags.quick,
       machine: { ...machine, loadAverageEnd: loadavg().map((n) => Math.round(n * 100) / 100) },
-      ingest, report, sync, efficiency,
-      targets: evaluate({ ingest, report, sync, efficiency, quick: flags.quick }),
+      ingest, report, sync, efficiency, endToEnd, big,
+      targets: evaluate({ ingest, report, sync, efficiency, endToEnd, big, quick: flags.quick }),
       cpuProfile: profile,
     };
     const { kept: _kept, ...ingestOut } = ingest;
