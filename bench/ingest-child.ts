@@ -6,7 +6,7 @@
 import { performance } from 'node:perf_hooks';
 import { pino } from 'pino';
 import { JobName } from '../jobs/queues.js';
-import { syncCallsJobId, syncCallsJobOptions, type SyncCallsPayload } from '../jobs/sync-calls.job.js';
+import { packSyncCalls, syncCallsJobId, syncCallsJobOptions, type SyncCallsPayload } from '../jobs/sync-calls.job.js';
 import { Lifecycle } from '../src/app/lifecycle.js';
 import { openQueues } from '../src/app/queues.js';
 import { DEFAULT_MAX_FIELD_BYTES } from '../src/csv/csv-reader.js';
@@ -58,7 +58,7 @@ async function run(input: IngestChildInput): Promise<IngestChildResult> {
       firstEnqueueAt ??= performance.now();
       await queues.sync.addBulk(jobs.map((job) => ({
         name: JobName.syncCalls,
-        data: job,
+        data: packSyncCalls(job), // as the import processor enqueues them
         opts: { ...syncCallsJobOptions(MAX_ATTEMPTS), jobId: syncCallsJobId(job.importId, job.seq), parent: parentRef },
       })));
     };
