@@ -41,9 +41,10 @@ export interface SyncCallsPayload {
 
 /**
  * What a sync-calls job holds in Redis: its calls as they are (`calls`), or packed (`packed`, as the
- * import processor enqueues them). Packed, a row costs about 20 bytes of the job's data instead of
- * about 80: relation fields are written once per job, not once per entry, and entries are columns
- * of numbers and ids rather than objects. `syncCallsOf` reads either.
+ * import processor enqueues them). Packed, a row costs about 25 bytes of the job's data instead of
+ * about 80: relation fields are written once per job, not once per entry, and the job's entries are
+ * columns (rows as base-36 differences, related ids, field-set indexes) rather than objects.
+ * `syncCallsOf` reads either.
  */
 export interface SyncCallsJobData {
   importId: string;
@@ -55,12 +56,17 @@ export interface SyncCallsJobData {
 export interface PackedCalls {
   /** The distinct relation-field sets of the job's entries ({} for none). */
   fields: Array<Record<string, string | number>>;
+  /** Per call: its base record, and how many entries it has. */
+  bases: string[];
+  sizes: number[];
   /**
-   * Per call: its base; its rows, the first as it is and each next as the difference from the one
-   * before; its entries' related records; and the index in `fields` of each entry's set, or one index
-   * for all of them.
+   * Every entry of every call, in order: its row (the first as it is, each next as the difference
+   * from the one before, in base 36, comma-separated), its related record, and the index in `fields`
+   * of its set (one number for all, or base-36 indexes comma-separated).
    */
-  calls: Array<[base: string, rows: number[], related: string[], fields: number | number[]]>;
+  rows: string;
+  related: string[];
+  sets: number | string;
 }
 
 /** The job's data as enqueued: its calls packed. */
@@ -82,40 +88,50 @@ export function packSyncCalls(payload: SyncCallsPayload): SyncCallsJobData {
     fieldIndex.set(value, index);
     return index;
   };
-  const calls = payload.calls.map((call): PackedCalls['calls'][number] => {
-    const rows: number[] = [];
-    const related: string[] = [];
-    const sets: number[] = [];
-    let previous = 0;
+  const bases: string[] = [];
+  const sizes: number[] = [];
+  const rows: string[] = [];
+  const related: string[] = [];
+  const sets: number[] = [];
+  let previous = 0;
+  for (const call of payload.calls) {
+    bases.push(call.base);
+    sizes.push(call.entries.length);
     for (const entry of call.entries) {
-      rows.push(entry.row - previous);
+      rows.push((entry.row - previous).toString(36));
       previous = entry.row;
       related.push(entry.related);
       sets.push(indexOf(entry.fields));
     }
-    return [call.base, rows, related, sets.every((set) => set === sets[0]) ? (sets[0] ?? 0) : sets];
-  });
-  return { importId: payload.importId, seq: payload.seq, packed: { fields, calls } };
+  }
+  const oneSet = sets.every((set) => set === sets[0]);
+  const packed: PackedCalls = { fields, bases, sizes, rows: rows.join(','), related, sets: oneSet ? (sets[0] ?? 0) : sets.map((set) => set.toString(36)).join(',') };
+  return { importId: payload.importId, seq: payload.seq, packed };
 }
 
 /** The job's calls, packed or not. */
 export function syncCallsOf(data: SyncCallsJobData): SyncCall[] {
   if (data.calls !== undefined) return data.calls;
-  const { fields, calls } = data.packed ?? { fields: [], calls: [] };
-  return calls.map(([base, rows, related, sets]) => {
-    let row = 0;
-    const entries = rows.map((delta, i): CallEntry => {
-      row += delta;
-      const set = fields[typeof sets === 'number' ? sets : sets[i]!];
-      return set !== undefined && hasFields(set) ? { row, related: related[i]!, fields: set } : { row, related: related[i]! };
-    });
+  if (data.packed === undefined) return [];
+  const { fields, bases, sizes, related } = data.packed;
+  const rows = data.packed.rows === '' ? [] : data.packed.rows.split(',');
+  const sets = typeof data.packed.sets === 'number' ? undefined : data.packed.sets.split(',');
+  let at = 0;
+  let row = 0;
+  return bases.map((base, c) => {
+    const entries: CallEntry[] = [];
+    for (let i = 0; i < sizes[c]!; i++, at++) {
+      row += parseInt(rows[at]!, 36);
+      const set = fields[sets === undefined ? (data.packed!.sets as number) : parseInt(sets[at]!, 36)];
+      entries.push(set !== undefined && hasFields(set) ? { row, related: related[at]!, fields: set } : { row, related: related[at]! });
+    }
     return { base, entries };
   });
 }
 
 /** Calls in the job's data, packed or not. */
 export function syncCallCount(data: SyncCallsJobData): number {
-  return data.calls?.length ?? data.packed?.calls.length ?? 0;
+  return data.calls?.length ?? data.packed?.bases.length ?? 0;
 }
 
 const NO_FIELDS: Record<string, string | number> = {};
@@ -133,6 +149,16 @@ function hasFields(fields: Record<string, unknown>): boolean {
  */
 export function callsPerJob(totalCalls: number): number {
   return Math.min(16, Math.max(1, Math.floor(totalCalls / 256)));
+}
+
+/**
+ * How many of an import's last calls go one to a job. Jobs are taken in order; when the last
+ * multi-call job starts, the other slots still have single calls to make until it ends, instead of
+ * standing idle for up to a whole job (16 calls). Enough for 25 slots (Zoho's highest edition cap).
+ */
+export function singleCallTail(totalCalls: number): number {
+  const perJob = callsPerJob(totalCalls);
+  return perJob === 1 ? 0 : Math.min(totalCalls, perJob * 25);
 }
 
 /** `<import id>-b<seq>`: the `b` stays from the first naming, so jobs already queued keep their ids. */
