@@ -11,7 +11,9 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { promisify } from 'node:util';
+import { Redis } from 'ioredis';
 import { startPrivateRedis } from '../src/dev/private-redis.js';
+import { RunLedger } from '../src/ledger/run-ledger.js';
 import { startSimulator } from '../src/simulator/index.js';
 import { killChild, startChild, type Cleanup } from './bench-process.js';
 
@@ -27,6 +29,21 @@ export interface EndToEndRun {
   calls: number;
   tooManyRequests: number;
   reportRows: number;
+  /** Where the time went, in ms, in order: they add up to elapsedMs (each from the ledger's times or the simulator, sampled every 5 ms). */
+  phases: {
+    /** Node starting, the CLI loading, connecting, copying the input, recording the import. */
+    cliToRecorded: number;
+    /** Until a worker started the import job. */
+    recordedToStarted: number;
+    /** Ingest, enqueueing, the sync jobs' pick-up and the first token: until the first call reached Zoho. */
+    startedToFirstCall: number;
+    /** The calls themselves, against their ceiling. */
+    firstCallToLastAnswer: number;
+    /** The import job's wake-up, rows without outcome, the report. */
+    lastAnswerToFinished: number;
+    /** The CLI seeing the end (it polls), printing, exiting. */
+    finishedToExit: number;
+  };
 }
 
 export interface EndToEndOptions {
@@ -62,20 +79,48 @@ export async function benchEndToEnd(cleanup: Cleanup, options: EndToEndOptions):
       worker.once('exit', (code) => reject(new Error(`the end-to-end worker exited (${String(code)}) before it was ready`)));
     });
     const cli = join(options.build, 'workers', 'relsync.js');
+    const calls = { first: 0, last: 0 };
+    let answered = 0;
+    const sampler = setInterval(() => {
+      const counters = sim.counters;
+      const now = Date.now();
+      if (counters.calls > 0 && calls.first === 0) calls.first = now;
+      const total = Object.values(counters.byStatus).reduce((sum, count) => sum + count, 0);
+      if (total > answered) [answered, calls.last] = [total, now];
+    }, 5);
     const startedAt = performance.now();
-    await promisify(execFile)(process.execPath, [cli, 'import', file, '--wait', '--report', reportPath], { env, cwd: options.dir }).catch((error: { code?: number; stderr?: string }) => {
-      // Exit 2 (rows in error) still ends with the report written; anything else is a failed run.
-      if (error.code !== 2) throw new Error(`relsync import exited ${String(error.code)}: ${error.stderr ?? ''}`);
-    });
+    const startedAtMs = Date.now();
+    let stdout = '';
+    try {
+      stdout = (await promisify(execFile)(process.execPath, [cli, 'import', file, '--wait', '--report', reportPath], { env, cwd: options.dir }).catch((error: { code?: number; stdout?: string; stderr?: string }) => {
+        // Exit 2 (rows in error) still ends with the report written; anything else is a failed run.
+        if (error.code !== 2) throw new Error(`relsync import exited ${String(error.code)}: ${error.stderr ?? ''}`);
+        return { stdout: error.stdout ?? '' };
+      })).stdout;
+    } finally {
+      clearInterval(sampler);
+    }
     const elapsedMs = Math.round(performance.now() - startedAt);
+    const endedAtMs = startedAtMs + elapsedMs;
+    const admin = new Redis(redis.url);
+    const record = await new RunLedger(admin, 'bench-e2e').getImport(stdout.trim().split('\n')[0] ?? '');
+    admin.disconnect();
+    const phases = {
+      cliToRecorded: (record?.createdAt ?? startedAtMs) - startedAtMs,
+      recordedToStarted: (record?.startedAt ?? 0) - (record?.createdAt ?? 0),
+      startedToFirstCall: calls.first - (record?.startedAt ?? 0),
+      firstCallToLastAnswer: calls.last - calls.first,
+      lastAnswerToFinished: (record?.finishedAt ?? 0) - calls.last,
+      finishedToExit: endedAtMs - (record?.finishedAt ?? 0),
+    };
     await stopWorker();
     const reportRows = (await readFile(reportPath, 'utf8')).trimEnd().split('\n').length - 1;
     const ceilingMs = (options.rows * options.latencyMs) / options.concurrency;
     const run: EndToEndRun = {
       rows: options.rows, concurrency: options.concurrency, latencyMs: options.latencyMs, ceilingMs, elapsedMs,
-      share: Math.round((ceilingMs / elapsedMs) * 1000) / 1000, calls: sim.counters.calls, tooManyRequests: Object.values(sim.counters.tooManyRequests).reduce((a, b) => a + b, 0), reportRows,
+      share: Math.round((ceilingMs / elapsedMs) * 1000) / 1000, phases, calls: sim.counters.calls, tooManyRequests: Object.values(sim.counters.tooManyRequests).reduce((a, b) => a + b, 0), reportRows,
     };
-    options.log(`end to end ${run.rows} single-pair calls at C=${run.concurrency}, ${run.latencyMs} ms: ${elapsedMs} ms (ceiling ${ceilingMs} ms, ${run.share}), report ${reportRows} rows`);
+    options.log(`end to end ${run.rows} single-pair calls at C=${run.concurrency}, ${run.latencyMs} ms: ${elapsedMs} ms (ceiling ${ceilingMs} ms, ${run.share}), report ${reportRows} rows; ${JSON.stringify(phases)}`);
     return run;
   } finally {
     await closeSim();

@@ -115,6 +115,8 @@ async function main(): Promise<void> {
 
     process.stdout.write(`\nrelsync benchmark — ${results.date} — ${machine.cpuModel} ×${machine.cpus}, ${machine.memoryGb} GB, Node ${machine.node}, Redis ${machine.redis}, load ${machine.loadAverageStart.join(' ')} → ${results.machine.loadAverageEnd.join(' ')}\n\n`);
     process.stdout.write(`${formatTable(results.targets)}\n\n${formatGrowth(ingest.runs)}\n`);
+    const phases = Object.entries(endToEnd.phases).map(([name, ms]) => `${name} ${ms} ms`).join(', ');
+    process.stdout.write(`\nEnd to end, where the ${endToEnd.elapsedMs} ms went: ${phases}\n`);
     if (profile) {
       const list = (top: SelfTime[]): string => top.map((f) => `  ${String(f.share).padStart(5)}%  ${f.fn}  ${f.where}`).join('\n');
       process.stdout.write(`\nTop self time, ${sizes.at(-1)}-row ingest child (a separate, profiled run):\n${list(profile.ingest)}\n`);

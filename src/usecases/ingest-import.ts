@@ -5,7 +5,7 @@
  * most once and job ids are deterministic, so a second run adds nothing new.
  */
 import type { Logger } from 'pino';
-import { callsPerJob, type SyncCallsPayload } from '../../jobs/sync-calls.job.js';
+import { callsPerJob, singleCallTail, type SyncCallsPayload } from '../../jobs/sync-calls.job.js';
 import { openCsv } from '../csv/csv-reader.js';
 import { RowOffsetsWriter } from '../csv/row-offsets.js';
 import type { RowOutcome } from '../domain/row-outcome.js';
@@ -118,20 +118,26 @@ async function loadTables(load: LookupLoader, importId: string, names: LookupNam
   }
 }
 
-/** Packs the calls into jobs of `callsPerJob(total)` calls, in order; returns the number of calls. */
+/**
+ * Packs the calls into jobs of `callsPerJob(total)` calls, in order, the last `singleCallTail(total)`
+ * one to a job; returns the number of calls. Only the total decides the packing, so a re-run after a
+ * crash makes the same jobs.
+ */
 async function enqueueCalls(input: IngestInput, calls: Iterable<PlannedCall>, totalCalls: number): Promise<number> {
   const size = input.enqueueCalls ?? 500;
   const perJob = callsPerJob(totalCalls);
+  const singlesFrom = totalCalls - singleCallTail(totalCalls);
   let group: SyncCallsPayload[] = [];
   let job: SyncCallsPayload | undefined;
   let count = 0;
+  let seq = 0;
   for (const call of calls) {
-    if (!job || job.calls.length >= perJob) {
+    if (!job || job.calls.length >= perJob || count >= singlesFrom) {
       if (group.length * perJob >= size) {
         await input.enqueue(group, totalCalls);
         group = [];
       }
-      job = { importId: input.importId, seq: Math.floor(count / perJob), calls: [] };
+      job = { importId: input.importId, seq: seq++, calls: [] };
       group.push(job);
     }
     // The grouper's entries are fresh objects: sent as they are, or without an empty `fields`.
