@@ -142,6 +142,7 @@ local NO_ID = string.rep('\\0', 8)
 local added = {}
 local buckets = tonumber(redis.call('HGET', KEYS[2], 'buckets') or '0')
 local newBuckets = buckets
+local tags, ready, counts = {}, {}, {}
 for i = 3, #ARGV, 5 do
   local row, bucket, counter, text, id = tonumber(ARGV[i]), KEYS[tonumber(ARGV[i + 1])], ARGV[i + 2], ARGV[i + 3], ARGV[i + 4]
   local offset = ((row - 1) % BUCKET_ROWS) * 9
@@ -150,7 +151,7 @@ for i = 3, #ARGV, 5 do
     -- 1. the text's tag: its index in the import's text table, or 255 (rare: kept aside by row)
     local index = 255
     if id ~= '' then
-      index = tonumber(redis.call('HGET', KEYS[2], 'n' .. text) or '0')
+      index = tags[text] or tonumber(redis.call('HGET', KEYS[2], 'n' .. text) or '0')
       if index == 0 then
         local count = redis.call('HINCRBY', KEYS[2], 'texts', 1)
         if count <= 254 then
@@ -160,20 +161,25 @@ for i = 3, #ARGV, 5 do
           index = 255
         end
       end
+      tags[text] = index
     else
       id = NO_ID
     end
     if index == 255 then redis.call('HSET', KEYS[3], row, text) end
     -- 2. the slot, in a bucket created at its full size (one exact allocation)
-    if redis.call('EXISTS', bucket) == 0 then redis.call('SETRANGE', bucket, BUCKET_BYTES - 1, '\\0') end
+    if not ready[bucket] then
+      if redis.call('EXISTS', bucket) == 0 then redis.call('SETRANGE', bucket, BUCKET_BYTES - 1, '\\0') end
+      ready[bucket] = true
+    end
     redis.call('SETRANGE', bucket, offset, string.char(index) .. id)
     newBuckets = math.max(newBuckets, math.floor((row - 1) / BUCKET_ROWS) + 1)
-    -- 3. the counts
-    redis.call('HINCRBY', KEYS[1], counter, 1)
-    redis.call('HINCRBY', KEYS[2], 'count', 1)
+    counts[counter] = (counts[counter] or 0) + 1
     added[#added + 1] = (i + 2) / 5
   end
 end
+-- 3. the counts, once per status
+for counter, n in pairs(counts) do redis.call('HINCRBY', KEYS[1], counter, n) end
+if #added > 0 then redis.call('HINCRBY', KEYS[2], 'count', #added) end
 if newBuckets > buckets then redis.call('HSET', KEYS[2], 'buckets', newBuckets) end
 return added`;
 
