@@ -11,8 +11,10 @@
  *   bytes 1..8  the Zoho id as an unsigned 64-bit big-endian integer; 0 = none
  *
  * A text is `packOutcome` of the outcome without its Zoho id: `["s","SUCCESS","relation added"]`.
- * The first MAX_TEXTS distinct texts of an import get a tag; later ones (and any outcome whose Zoho id
- * is not a plain decimal number below 2^64) are rare: their whole packed outcome is kept aside.
+ * The first MAX_TEXTS distinct texts of an import get a tag, at most ERROR_TEXTS of them an error's or a
+ * skip's (whose messages may name a row or a value, so that a big import's many distinct error texts
+ * never leave its successes without one); later ones (and any outcome whose Zoho id is not a plain
+ * decimal number below 2^64) are rare: their whole packed outcome is kept aside.
  * About 9 bytes a row, against ~110 as one hash field of JSON per row.
  */
 import type { RowOutcome, RowStatus } from '../domain/row-outcome.js';
@@ -22,6 +24,8 @@ export const SLOT_BYTES = 9;
 export const BUCKET_BYTES = BUCKET_ROWS * SLOT_BYTES;
 /** Tags 1..MAX_TEXTS name a text; RARE_TAG names none. */
 export const MAX_TEXTS = 254;
+/** Of those, how many an error's or skip's text may take (RECORD_OUTCOMES_LUA in run-ledger.ts). */
+export const ERROR_TEXTS = 200;
 export const RARE_TAG = 255;
 
 type PackedOutcome = [status: 's' | 'e' | 'k', code: string, message: string, zohoId?: string];

@@ -138,6 +138,7 @@ type Counter = 'success' | 'error' | 'skipped' | 'calls' | 'retries' | 'rateLimi
 // Returns the positions (1-based, in ARGV order) of the outcomes newly written.
 const RECORD_OUTCOMES_LUA = `
 local BUCKET_ROWS, BUCKET_BYTES = tonumber(ARGV[1]), tonumber(ARGV[2])
+local MAX_TEXTS, ERROR_TEXTS = 254, 200
 local NO_ID = string.rep('\\0', 8)
 local added = {}
 local buckets = tonumber(redis.call('HGET', KEYS[2], 'buckets') or '0')
@@ -153,10 +154,14 @@ for i = 3, #ARGV, 5 do
     if id ~= '' then
       index = tags[text] or tonumber(redis.call('HGET', KEYS[2], 'n' .. text) or '0')
       if index == 0 then
-        local count = redis.call('HINCRBY', KEYS[2], 'texts', 1)
-        if count <= 254 then
-          index = count
-          redis.call('HSET', KEYS[2], 'n' .. text, index, 't' .. index, text)
+        -- Errors and skips may carry a message per row (a row number, a value): they get at most
+        -- ERROR_TEXTS tags, so the texts of successes, the bulk of most imports, always find one.
+        local texts = tonumber(redis.call('HGET', KEYS[2], 'texts') or '0')
+        local errorTexts = tonumber(redis.call('HGET', KEYS[2], 'errorTexts') or '0')
+        if texts < MAX_TEXTS and (counter == 'success' or errorTexts < ERROR_TEXTS) then
+          index = texts + 1
+          redis.call('HSET', KEYS[2], 'texts', index, 'n' .. text, index, 't' .. index, text)
+          if counter ~= 'success' then redis.call('HSET', KEYS[2], 'errorTexts', errorTexts + 1) end
         else
           index = 255
         end
