@@ -15,6 +15,7 @@ import type { RowOutcome } from '../domain/row-outcome.js';
 const READ_BYTES = 1024 * 1024;
 const LF = 0x0a;
 const CR = 0x0d;
+const QUOTE = 0x22;
 
 export interface CopyLayout {
   /** The header's width: a row with another cell count is padded or cut to it. */
@@ -124,12 +125,12 @@ export function copyLine(out: LineBuffer, input: InputWindow, range: RowRange, r
   let start = range.start - input.offset;
   let end = range.end - input.offset;
   const { delimiter, format } = layout;
-  if (range.copyable) {
-    // Blank lines before the row are in its range: a row never starts with a line break (one in a
-    // quoted first cell comes after its quote).
-    while (start < end && (bytes[start] === LF || bytes[start] === CR)) start++;
-    if (end > start && bytes[end - 1] === LF) end--;
-    if (end > start && bytes[end - 1] === CR) end--;
+  // Blank lines before the row are in its range: a row never starts with a line break (one in a
+  // quoted first cell comes after its quote).
+  while (start < end && (bytes[start] === LF || bytes[start] === CR)) start++;
+  if (end > start && bytes[end - 1] === LF) end--;
+  if (end > start && bytes[end - 1] === CR) end--;
+  if (range.copyable && isStrictCsv(bytes, start, end, layout.delimiter)) {
     out.copy(bytes, start, end);
   } else {
     out.text(paddedCells(bytes, start, end, layout));
@@ -137,7 +138,46 @@ export function copyLine(out: LineBuffer, input: InputWindow, range: RowRange, r
   out.text(`${delimiter}${row}${delimiter}${outcome.status}${delimiter}${format(outcome.code)}${delimiter}${format(outcome.message)}${delimiter}${format(outcome.zohoId ?? '')}\n`);
 }
 
-/** A row whose cell count is not the header's: parsed alone as the reader parses, padded or cut, formatted. */
+/**
+ * Whether the row's bytes are CSV as strict readers take it: every quote in a cell that starts with a
+ * quote, doubled inside it and closing it right before a delimiter or the end. The reader is lenient
+ * (a quote inside an unquoted cell, `5" screen`, is text), the report must not be: such a row is
+ * written from its cells, quoted as they need.
+ */
+function isStrictCsv(bytes: Buffer, start: number, end: number, delimiter: string): boolean {
+  const quote = bytes.indexOf(QUOTE, start);
+  if (quote === -1 || quote >= end) return true;
+  if (Buffer.byteLength(delimiter) !== 1) return false;
+  const comma = delimiter.charCodeAt(0);
+  let at = start;
+  for (;;) {
+    if (bytes[at] === QUOTE) {
+      at += 1;
+      for (;;) {
+        const close = bytes.indexOf(QUOTE, at);
+        if (close === -1 || close >= end) return false;
+        if (close + 1 < end && bytes[close + 1] === QUOTE) {
+          at = close + 2;
+          continue;
+        }
+        at = close + 1;
+        break;
+      }
+      if (at === end) return true;
+      if (bytes[at] !== comma) return false;
+      at += 1;
+    } else {
+      let next = bytes.indexOf(comma, at);
+      if (next === -1 || next > end) next = end;
+      const stray = bytes.indexOf(QUOTE, at);
+      if (stray !== -1 && stray < next) return false;
+      if (next >= end) return true;
+      at = next + 1;
+    }
+  }
+}
+
+/** A row whose cell count is not the header's (or not strict CSV): parsed alone as the reader parses, padded or cut, formatted. */
 function paddedCells(bytes: Buffer, start: number, end: number, layout: CopyLayout): string {
   const { delimiter, format, width } = layout;
   const records = start === end ? [] : (parse(bytes.subarray(start, end), {

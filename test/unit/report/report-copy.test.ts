@@ -6,6 +6,7 @@
  */
 import { copyFile, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { parse } from 'csv-parse/sync';
 import { describe, expect, it } from 'vitest';
 import { openCsv, type CsvReadOptions } from '../../../src/csv/csv-reader.js';
 import { rowOffsetsPath, RowOffsetsWriter } from '../../../src/csv/row-offsets.js';
@@ -51,6 +52,7 @@ const CASES: Array<[name: string, text: string, csv?: CsvReadOptions]> = [
   ['a malformed remainder', 'a,b,c\n1,2,3\n4,"5,6\n7,8,9\n'],
   ['a BOM and semicolons', '\uFEFFa;b;c\n1;2,5;3\n4;5;6\n', { delimiter: ';' }],
   ['detected tab delimiter, unicode', 'a\tb\tc\nZoë ✓\tdé\t😀\n'],
+  ['quotes strict readers refuse: inside a cell, after a closing quote', 'a,b,c\n5" screen,x,y\n"ok","a""b",\n"x"y,2,3\n37°36\'37.8"N,1,"2"\n'],
 ];
 
 describe('the report copied from row offsets', () => {
@@ -63,6 +65,11 @@ describe('the report copied from row offsets', () => {
     const copiedCounts = await writeReport({ input, csv, reportPath: copied, lookup, rowOffsets: await recordOffsets(input, csv) });
     expect(copiedCounts).toEqual(parsedCounts);
     expect(await cellsOf(copied, csv)).toEqual(await cellsOf(parsed, csv));
+    // Strict CSV too (no lenient quotes), as spreadsheets and other readers take it.
+    const delimiter = (await openCsv(input, csv)).delimiter;
+    for (const path of [copied, reportPaths(copied).errors]) {
+      expect(parse(await readFile(path), { delimiter, bom: true, relax_column_count: true })).toEqual(parse(await readFile(path.replace('.copied', '.parsed')), { delimiter, bom: true, relax_column_count: true }));
+    }
     expect(await cellsOf(reportPaths(copied).errors, csv)).toEqual(await cellsOf(reportPaths(parsed).errors, csv));
     const head = async (path: string) => (await readFile(path)).subarray(0, 3).toString('hex');
     expect(await head(copied)).toBe(await head(parsed));
@@ -70,13 +77,13 @@ describe('the report copied from row offsets', () => {
 
   it("copies the input's bytes as they are, quotes only our columns, and ends every line with \\n", async () => {
     const input = join(tmp.path, 'quoted.csv');
-    await writeFile(input, 'a,b\r\n"1","x"\r\n\r\n2 , "y"""\r\n');
+    await writeFile(input, 'a,b\r\n"1","x"\r\n\r\n2 ,"y ""z"""\r\n');
     const report = join(tmp.path, 'quoted.report.csv');
     await writeReport({ input, reportPath: report, lookup, rowOffsets: await recordOffsets(input) });
     expect(await readFile(report, 'utf8')).toBe(
       'a,b,_row,_status,_code,_message,_zoho_id\n' +
       '"1","x",1,success,SUCCESS,relation added,572576700001\n' +
-      '2 , "y""",2,skipped,DUPLICATE_PAIR,superseded; row 3,\n',
+      '2 ,"y ""z""",2,skipped,DUPLICATE_PAIR,superseded; row 3,\n',
     );
   });
 
