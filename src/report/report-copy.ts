@@ -30,6 +30,8 @@ export class InputWindow {
   #bytes = Buffer.alloc(0);
   /** File offset of #bytes[0]. */
   #from = 0;
+  /** Index in #bytes of the first quote at or after the last index asked (#bytes.length: none). */
+  #quote = -1;
 
   private constructor(handle: FileHandle) {
     this.#handle = handle;
@@ -52,6 +54,19 @@ export class InputWindow {
     if (bytesRead < end - start) throw new RangeError(`the input ends at byte ${start + bytesRead}, before a row recorded at ingest (${end})`);
     this.#bytes = bytes.subarray(0, bytesRead);
     this.#from = start;
+    this.#quote = -1;
+  }
+
+  /**
+   * Index in `bytes` of the first quote at or after `index` (`bytes.length` if none). Rows are asked in
+   * order, so the window is searched once, not once per row (a quote may be a megabyte away).
+   */
+  quoteFrom(index: number): number {
+    if (this.#quote < index) {
+      const found = this.#bytes.indexOf(QUOTE, index);
+      this.#quote = found === -1 ? this.#bytes.length : found;
+    }
+    return this.#quote;
   }
 
   get bytes(): Buffer {
@@ -130,7 +145,7 @@ export function copyLine(out: LineBuffer, input: InputWindow, range: RowRange, r
   while (start < end && (bytes[start] === LF || bytes[start] === CR)) start++;
   if (end > start && bytes[end - 1] === LF) end--;
   if (end > start && bytes[end - 1] === CR) end--;
-  if (range.copyable && isStrictCsv(bytes, start, end, layout.delimiter)) {
+  if (range.copyable && (input.quoteFrom(start) >= end || isStrictCsv(bytes, start, end, layout.delimiter))) {
     out.copy(bytes, start, end);
   } else {
     out.text(paddedCells(bytes, start, end, layout));
@@ -145,16 +160,16 @@ export function copyLine(out: LineBuffer, input: InputWindow, range: RowRange, r
  * written from its cells, quoted as they need.
  */
 function isStrictCsv(bytes: Buffer, start: number, end: number, delimiter: string): boolean {
-  const quote = bytes.indexOf(QUOTE, start);
-  if (quote === -1 || quote >= end) return true;
   if (Buffer.byteLength(delimiter) !== 1) return false;
+  // Searches below stop at `end`: a row is short, the window after it may be long.
+  const row = bytes.subarray(0, end);
   const comma = delimiter.charCodeAt(0);
   let at = start;
   for (;;) {
     if (bytes[at] === QUOTE) {
       at += 1;
       for (;;) {
-        const close = bytes.indexOf(QUOTE, at);
+        const close = row.indexOf(QUOTE, at);
         if (close === -1 || close >= end) return false;
         if (close + 1 < end && bytes[close + 1] === QUOTE) {
           at = close + 2;
@@ -167,9 +182,9 @@ function isStrictCsv(bytes: Buffer, start: number, end: number, delimiter: strin
       if (bytes[at] !== comma) return false;
       at += 1;
     } else {
-      let next = bytes.indexOf(comma, at);
+      let next = row.indexOf(comma, at);
       if (next === -1 || next > end) next = end;
-      const stray = bytes.indexOf(QUOTE, at);
+      const stray = row.indexOf(QUOTE, at);
       if (stray !== -1 && stray < next) return false;
       if (next >= end) return true;
       at = next + 1;
