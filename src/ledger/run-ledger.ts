@@ -19,6 +19,7 @@
 import type { Redis } from 'ioredis';
 import type { RowOutcome, RowStatus } from '../domain/row-outcome.js';
 import { ErrorCodes, UserError } from '../errors.js';
+import { getLegacyOutcomes, isLegacyOutcomes, legacyRowsWithoutOutcome, legacyRowsWithStatus, recordLegacyOutcomes } from './legacy-outcomes.js';
 import { BUCKET_BYTES, BUCKET_ROWS, bucketOf, outcomeOf, RARE_TAG, readSlot, SLOT_BYTES, slotOffset, slotParts, statusOfText, unpackOutcome } from './packed-outcomes.js';
 
 export { packOutcome, unpackOutcome } from './packed-outcomes.js';
@@ -268,6 +269,8 @@ export class RunLedger {
   readonly #now: () => number;
   readonly #observer: LedgerObserver | undefined;
   readonly #textCache = new Map<string, Map<number, OutcomeText>>();
+  /** Imports whose outcomes are stored the old way (legacy-outcomes.ts), as found once per process. */
+  readonly #legacy = new Map<string, boolean>();
 
   constructor(redis: Redis, prefix: string, now: () => number = Date.now, observer?: LedgerObserver) {
     this.#redis = redis;
@@ -396,6 +399,20 @@ export class RunLedger {
   /** Record outcomes; rows that already have one keep it. Returns how many were newly recorded. */
   async recordOutcomes(id: string, outcomes: readonly RowOutcome[]): Promise<number> {
     if (outcomes.length === 0) return 0;
+    const added = (await this.#isLegacy(id))
+      ? await recordLegacyOutcomes(this.#redis, { outcomes: this.outcomesKey(id), record: this.importKey(id) }, outcomes)
+      : await this.#recordPacked(id, outcomes);
+    if (added.length > 0 && this.#observer?.outcomesRecorded) {
+      try {
+        this.#observer.outcomesRecorded(id, added.map((position) => outcomes[position - 1]!));
+      } catch {
+        // Metrics must never change an outcome.
+      }
+    }
+    return added.length;
+  }
+
+  async #recordPacked(id: string, outcomes: readonly RowOutcome[]): Promise<number[]> {
     const keys = [this.importKey(id), this.outcomesKey(id), this.#rareKey(id)];
     const keyIndex = new Map<number, number>();
     const args: Array<string | number | Buffer> = [BUCKET_ROWS, BUCKET_BYTES];
@@ -409,20 +426,24 @@ export class RunLedger {
       const { text, id: zohoId } = slotParts(outcome);
       args.push(outcome.row, index, outcome.status, text, zohoId);
     }
-    const added = (await this.#redis.eval(RECORD_OUTCOMES_LUA, keys.length, ...keys, ...args)) as number[];
-    if (added.length > 0 && this.#observer?.outcomesRecorded) {
-      try {
-        this.#observer.outcomesRecorded(id, added.map((position) => outcomes[position - 1]!));
-      } catch {
-        // Metrics must never change an outcome.
-      }
+    return (await this.#redis.eval(RECORD_OUTCOMES_LUA, keys.length, ...keys, ...args)) as number[];
+  }
+
+  /** Once per import and process: an import's outcomes never change layout (see legacy-outcomes.ts). */
+  async #isLegacy(id: string): Promise<boolean> {
+    let legacy = this.#legacy.get(id);
+    if (legacy === undefined) {
+      legacy = await isLegacyOutcomes(this.#redis, this.outcomesKey(id));
+      if (this.#legacy.size >= TEXT_CACHE_IMPORTS) this.#legacy.clear();
+      this.#legacy.set(id, legacy);
     }
-    return added.length;
+    return legacy;
   }
 
   /** The outcomes of the given rows, in the same order; undefined where a row has none yet. */
   async getOutcomes(id: string, rows: readonly number[]): Promise<Array<RowOutcome | undefined>> {
     if (rows.length === 0) return [];
+    if (await this.#isLegacy(id)) return getLegacyOutcomes(this.#redis, this.outcomesKey(id), rows);
     // One GETRANGE per bucket touched, spanning the rows asked for in it (the report asks for runs of rows).
     const spans = new Map<number, { first: number; last: number; bytes?: Buffer }>();
     for (const row of rows) {
@@ -462,11 +483,13 @@ export class RunLedger {
   }
 
   async countOutcomes(id: string): Promise<number> {
+    if (await this.#isLegacy(id)) return this.#redis.hlen(this.outcomesKey(id));
     return Number((await this.#redis.hget(this.outcomesKey(id), 'count')) ?? 0);
   }
 
   /** Rows 1..total with no outcome yet, read a bucket at a time (the file may have millions of rows). */
   async rowsWithoutOutcome(id: string, total: number): Promise<number[]> {
+    if (await this.#isLegacy(id)) return legacyRowsWithoutOutcome(this.#redis, this.outcomesKey(id), total);
     const missing: number[] = [];
     await this.#eachBucket(id, bucketOf(total) + 1, (first, bytes) => {
       for (let row = first; row < first + BUCKET_ROWS && row <= total; row++) {
@@ -478,6 +501,7 @@ export class RunLedger {
 
   /** Every outcome of an import with the given status, in row order (for `retry`). */
   async rowsWithStatus(id: string, status: RowStatus): Promise<number[]> {
+    if (await this.#isLegacy(id)) return legacyRowsWithStatus(this.#redis, this.outcomesKey(id), status);
     const buckets = Number((await this.#redis.hget(this.outcomesKey(id), 'buckets')) ?? 0);
     const tagged: Array<[row: number, tag: number]> = [];
     await this.#eachBucket(id, buckets, (first, bytes) => {

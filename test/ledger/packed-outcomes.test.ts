@@ -6,7 +6,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { Redis } from 'ioredis';
 import type { RowOutcome } from '../../src/domain/row-outcome.js';
-import { BUCKET_ROWS, MAX_TEXTS } from '../../src/ledger/packed-outcomes.js';
+import { BUCKET_ROWS, MAX_TEXTS, packOutcome } from '../../src/ledger/packed-outcomes.js';
 import { RunLedger } from '../../src/ledger/run-ledger.js';
 import { testPrefix, useRedis } from '../helpers/redis.js';
 
@@ -89,6 +89,27 @@ describe('RunLedger packed outcomes', () => {
     expect(await ledger.getOutcomes('imp-f', [1, 2, 3])).toEqual([...first, late[2]]);
     expect(await ledger.countOutcomes('imp-f')).toBe(3);
     expect(await ledger.getImport('imp-f')).toMatchObject({ success: 2, error: 0, skipped: 1 });
+  });
+
+  it('keeps reading and writing an import recorded before outcomes were packed the old way: first outcome wins, counts, statuses', async () => {
+    await newImport('imp-old');
+    const old: RowOutcome[] = [
+      { row: 1, status: 'success', code: 'SUCCESS', message: 'relation added', zohoId: '5725767000000649013' },
+      { row: 3, status: 'error', code: 'INVALID_DATA', message: 'bad' },
+    ];
+    // As the previous release's script wrote them: a field per row, JSON, counters moved with them.
+    for (const o of old) await client.hset(ledger.outcomesKey('imp-old'), String(o.row), packOutcome(o));
+    await client.hincrby(ledger.importKey('imp-old'), 'success', 1);
+    await client.hincrby(ledger.importKey('imp-old'), 'error', 1);
+    const fresh = new RunLedger(client, ledger.importKey('').split(':ledger:')[0]!);
+    expect(await fresh.getOutcomes('imp-old', [1, 2, 3])).toEqual([old[0], undefined, old[1]]);
+    expect(await fresh.recordOutcomes('imp-old', [{ row: 1, status: 'error', code: 'RETRIES_EXHAUSTED', message: 'late' }, { row: 2, status: 'success', code: 'SUCCESS', message: 'relation added', zohoId: '7' }])).toBe(1);
+    expect(await fresh.getOutcomes('imp-old', [1, 2])).toEqual([old[0], { row: 2, status: 'success', code: 'SUCCESS', message: 'relation added', zohoId: '7' }]);
+    expect(await fresh.countOutcomes('imp-old')).toBe(3);
+    expect(await fresh.rowsWithoutOutcome('imp-old', 4)).toEqual([4]);
+    expect(await fresh.rowsWithStatus('imp-old', 'success')).toEqual([1, 2]);
+    expect(await fresh.getImport('imp-old')).toMatchObject({ success: 2, error: 1 });
+    expect((await keysOf('imp-old')).filter((key) => key.startsWith(`${ledger.outcomesKey('imp-old')}:`))).toEqual([]);
   });
 
   it('holds a finished import of successes in a few bytes a row, after many distinct error texts too, and expires and removes every key of it', async () => {
