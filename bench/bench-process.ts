@@ -63,7 +63,7 @@ export async function compileForChildren(): Promise<string> {
   await writeFile(config, JSON.stringify({
     extends: join(REPO, 'tsconfig.json'),
     compilerOptions: { noEmit: false, outDir: BUILD_DIR, rootDir: REPO, declaration: false, sourceMap: false, incremental: false },
-    include: ['src', 'jobs', 'bench'].map((folder) => join(REPO, folder)),
+    include: ['src', 'jobs', 'workers', 'bench'].map((folder) => join(REPO, folder)),
     exclude: [BUILD_DIR],
   }));
   const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');

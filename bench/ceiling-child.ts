@@ -8,7 +8,7 @@ import { performance } from 'node:perf_hooks';
 import { parse } from 'csv-parse';
 import { Queue } from 'bullmq';
 import { JobName, QueueName } from '../jobs/queues.js';
-import { syncCallsJobId, syncCallsJobOptions, type SyncCallsPayload } from '../jobs/sync-calls.job.js';
+import { packSyncCalls, syncCallsJobId, syncCallsJobOptions, type SyncCallsJobData, type SyncCallsPayload } from '../jobs/sync-calls.job.js';
 import { connectRedis, createRedis } from '../src/ledger/redis-connection.js';
 import { childMain } from './bench-process.js';
 
@@ -45,7 +45,7 @@ async function parseOnly(path: string): Promise<{ rows: number; ms: number }> {
 
 async function addBulkOnly(input: CeilingChildInput): Promise<number> {
   const redis = await connectRedis(createRedis(input.redisUrl, { persistent: true }), input.redisUrl);
-  const sync = new Queue<SyncCallsPayload>(QueueName.sync, { connection: redis, prefix: input.prefix });
+  const sync = new Queue<SyncCallsJobData>(QueueName.sync, { connection: redis, prefix: input.prefix });
   const imports = new Queue(QueueName.imports, { connection: redis, prefix: input.prefix });
   try {
     const parent = await imports.add(JobName.import, {}, { jobId: 'ceiling' });
@@ -61,7 +61,7 @@ async function addBulkOnly(input: CeilingChildInput): Promise<number> {
           return { base: `C-${String(call).padStart(7, '0')}`, entries };
         });
         const data: SyncCallsPayload = { importId: 'ceiling', seq, calls };
-        jobs.push({ name: JobName.syncCalls, data, opts: { ...syncCallsJobOptions(5, calls.length), jobId: syncCallsJobId('ceiling', seq), parent: parentRef } });
+        jobs.push({ name: JobName.syncCalls, data: packSyncCalls(data), opts: { ...syncCallsJobOptions(5, calls.length), jobId: syncCallsJobId('ceiling', seq), parent: parentRef } });
       }
       await sync.addBulk(jobs);
     }

@@ -10,7 +10,7 @@ import { runChild, type Cleanup } from './bench-process.js';
 import type { CeilingChildInput, CeilingChildResult } from './ceiling-child.js';
 import { generateCsv, type GeneratedFile } from './generate-csv.js';
 import type { IngestChildInput, IngestChildResult } from './ingest-child.js';
-import { redisCpuMs, redisUsedMemoryMb } from './redis-stats.js';
+import { redisCpuMs, redisUsedBytes, redisUsedMemoryMb } from './redis-stats.js';
 import { callsPerJob } from '../jobs/sync-calls.job.js';
 
 export interface IngestRun extends IngestChildResult {
@@ -19,6 +19,8 @@ export interface IngestRun extends IngestChildResult {
   /** Redis server CPU during the ingest, and the memory its data took after (ledger + queued jobs). */
   redisCpuMs: number;
   redisUsedMemoryMb: number;
+  /** INFO used_memory after ingest less before, per row: what an import waiting to sync holds. */
+  redisBytesPerQueuedRow: number;
   file: GeneratedFile;
 }
 
@@ -56,6 +58,7 @@ export async function benchIngest(cleanup: Cleanup, options: IngestBenchOptions)
     await admin.connect();
     try {
       const cpuBefore = await redisCpuMs(admin);
+      const usedBefore = await redisUsedBytes(admin);
       const isLargest = rows === largest;
       const input: IngestChildInput = { redisUrl: redis.url, prefix, importId, csvPath: file.path };
       const result = await runChild<IngestChildResult>(cleanup, './ingest-child.ts', input);
@@ -65,6 +68,7 @@ export async function benchIngest(cleanup: Cleanup, options: IngestBenchOptions)
         rowsPerS: Math.round(rows / (result.elapsedMs / 1000)),
         redisCpuMs: (await redisCpuMs(admin)) - cpuBefore,
         redisUsedMemoryMb: await redisUsedMemoryMb(admin),
+        redisBytesPerQueuedRow: Math.round(((await redisUsedBytes(admin)) - usedBefore) / rows * 10) / 10,
         file,
       };
       runs.push(run);

@@ -6,10 +6,11 @@
 import { performance } from 'node:perf_hooks';
 import { pino } from 'pino';
 import { JobName } from '../jobs/queues.js';
-import { syncCallsJobId, syncCallsJobOptions, type SyncCallsPayload } from '../jobs/sync-calls.job.js';
+import { packSyncCalls, syncCallsJobId, syncCallsJobOptions, type SyncCallsPayload } from '../jobs/sync-calls.job.js';
 import { Lifecycle } from '../src/app/lifecycle.js';
 import { openQueues } from '../src/app/queues.js';
 import { DEFAULT_MAX_FIELD_BYTES } from '../src/csv/csv-reader.js';
+import { rowOffsetsPath } from '../src/csv/row-offsets.js';
 import { connectRedis, createRedis } from '../src/ledger/redis-connection.js';
 import { RunLedger } from '../src/ledger/run-ledger.js';
 import { loadProfile } from '../src/profile/profile.js';
@@ -57,7 +58,7 @@ async function run(input: IngestChildInput): Promise<IngestChildResult> {
       firstEnqueueAt ??= performance.now();
       await queues.sync.addBulk(jobs.map((job) => ({
         name: JobName.syncCalls,
-        data: job,
+        data: packSyncCalls(job), // as the import processor enqueues them
         opts: { ...syncCallsJobOptions(MAX_ATTEMPTS), jobId: syncCallsJobId(job.importId, job.seq), parent: parentRef },
       })));
     };
@@ -70,7 +71,8 @@ async function run(input: IngestChildInput): Promise<IngestChildResult> {
     const result = await ingestImport(
       // The bench's roles are ids: no lookup table is read (and there is no Zoho here to read one from).
       { ledger, log: pino({ level: 'silent' }), limits: { maxRows: 10_000_000, maxFieldBytes: DEFAULT_MAX_FIELD_BYTES }, lookups: 'unchecked' },
-      { importId: input.importId, sourcePath: input.csvPath, sourceName: 'bench.csv', profile, enqueue, enqueueCalls: input.enqueueCalls },
+      // The rows' byte ranges beside the input, as the import processor writes them beside its copy.
+      { importId: input.importId, sourcePath: input.csvPath, sourceName: 'bench.csv', profile, enqueue, enqueueCalls: input.enqueueCalls, rowOffsets: rowOffsetsPath(input.csvPath) },
     );
     const endedAt = performance.now();
     const cpu = process.cpuUsage(cpuBefore);

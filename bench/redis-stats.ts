@@ -8,9 +8,29 @@ export async function redisCpuMs(redis: Redis): Promise<number> {
 }
 
 export async function redisUsedMemoryMb(redis: Redis): Promise<number> {
+  return Math.round(((await redisUsedBytes(redis)) / 1024 / 1024) * 10) / 10;
+}
+
+/** INFO used_memory, or with `peak` used_memory_peak (the most it held since it started). */
+export async function redisUsedBytes(redis: Redis, peak = false): Promise<number> {
   const info = await redis.info('memory');
-  const bytes = Number(/used_memory:(\d+)/.exec(info)?.[1] ?? 0);
-  return Math.round((bytes / 1024 / 1024) * 10) / 10;
+  return Number((peak ? /used_memory_peak:(\d+)/ : /used_memory:(\d+)/).exec(info)?.[1] ?? 0);
+}
+
+/** MEMORY USAGE (every element counted) summed over the keys matching `pattern`. */
+export async function keysBytes(redis: Redis, pattern: string): Promise<{ keys: number; bytes: number }> {
+  let cursor = '0';
+  let keys = 0;
+  let bytes = 0;
+  do {
+    const [next, batch] = await redis.scan(cursor, 'MATCH', pattern, 'COUNT', 1_000);
+    cursor = next;
+    for (const key of batch) {
+      keys += 1;
+      bytes += Number(await redis.call('MEMORY', 'USAGE', key, 'SAMPLES', '0'));
+    }
+  } while (cursor !== '0');
+  return { keys, bytes };
 }
 
 export async function redisVersion(redis: Redis): Promise<string> {

@@ -10,10 +10,13 @@ import type { RowOutcome } from '../src/domain/row-outcome.js';
 import { RunLedger } from '../src/ledger/run-ledger.js';
 import { runChild, type Cleanup } from './bench-process.js';
 import type { IngestBench } from './ingest-bench.js';
+import { keysBytes } from './redis-stats.js';
 import type { ReportChildInput, ReportChildResult } from './report-child.js';
 
 export interface ReportBench extends ReportChildResult {
   rowsPerS: number;
+  /** MEMORY USAGE of the import's ledger keys (record, outcomes) per row, every row finished: what retention keeps. */
+  ledgerBytesPerRow: number;
   /** Filling the ledger beforehand: recordOutcomes calls of 100 rows, 8 in flight (as 8 sync workers would). */
   prefill: { rows: number; rowsPerS: number };
 }
@@ -24,6 +27,8 @@ const RECORD_CALLS_IN_FLIGHT = 8;
 export async function benchReport(cleanup: Cleanup, kept: IngestBench['kept'], dir: string, log: (line: string) => void): Promise<ReportBench> {
   const prefill = await prefillOutcomes(kept);
   log(`ledger prefill: ${prefill.rowsPerS} outcomes/s`);
+  const ledgerBytesPerRow = await ledgerBytes(kept);
+  log(`ledger of the finished import: ${ledgerBytesPerRow} bytes/row`);
   const input: ReportChildInput = {
     redisUrl: kept.redis.url, prefix: kept.prefix, importId: kept.importId, csvPath: kept.file.path,
     reportPath: join(dir, `${kept.importId}.report.csv`),
@@ -31,7 +36,18 @@ export async function benchReport(cleanup: Cleanup, kept: IngestBench['kept'], d
   const result = await runChild<ReportChildResult>(cleanup, './report-child.ts', input);
   const rowsPerS = Math.round(result.rows / (result.elapsedMs / 1000));
   log(`report ${result.rows} rows: ${rowsPerS} rows/s, peak RSS ${result.maxRssMb} MB`);
-  return { ...result, rowsPerS, prefill };
+  return { ...result, rowsPerS, prefill, ledgerBytesPerRow };
+}
+
+async function ledgerBytes(kept: IngestBench['kept']): Promise<number> {
+  const redis = new Redis(kept.redis.url, { lazyConnect: true });
+  await redis.connect();
+  try {
+    const { bytes } = await keysBytes(redis, `${kept.prefix}:ledger:import:${kept.importId}*`);
+    return Math.round((bytes / kept.file.rows) * 10) / 10;
+  } finally {
+    redis.disconnect();
+  }
 }
 
 async function prefillOutcomes(kept: IngestBench['kept']): Promise<ReportBench['prefill']> {

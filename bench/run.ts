@@ -4,11 +4,14 @@
  *   2. sync against the simulator's concurrency ceiling at C=10 and C=25, 100 ms per call;
  *   3. the report of the 1M-row import;
  *   4. calls per 1,000 rows against the fewest possible;
- *   5. incremental sync of the largest file (incremental-bench.ts).
+ *   5. Redis bytes per queued row (after the 1M ingest) and per finished row (the ledger, after the report's prefill);
+ *   6. end to end: `relsync import --wait` of 1,600 single-pair calls at C=8, 40 ms, against its 8.0 s ceiling;
+ *   7. with --big only: a 10M-row file through ingest and the report (peak RSS, Redis peak, report vs csv-parse).
  * Prints a table, writes bench/results/latest.json. Flags: --quick (10k/100k rows, short sync runs:
  * a smoke test, its figures are not the targets'), --cpu-prof (CPU profile of the largest ingest, top
- * self-time functions printed and saved), --incremental-only (phase 5 alone, on a 1M-row file, or
- * 100k with --quick; writes bench/results/incremental.json).
+ * self-time functions printed and saved), --big (adds phase 7; minutes, ~2 GB of temporary disk),
+ * --incremental-only (incremental sync alone, incremental-bench.ts: a 1M-row file, or 100k with --quick;
+ * writes bench/results/incremental.json).
  * Everything it starts (redis-servers, the simulator, children, temp files) is stopped on exit,
  * failure or Ctrl-C.
  */
@@ -25,6 +28,8 @@ import { summarizeProfile, type SelfTime } from './profile-summary.js';
 import { redisVersion } from './redis-stats.js';
 import { benchReport, type ReportBench } from './report-bench.js';
 import { benchSync, type SyncRun } from './sync-bench.js';
+import { benchBig } from './big-bench.js';
+import { benchEndToEnd } from './end-to-end-bench.js';
 import { evaluate, formatGrowth, formatTable, INGEST_RSS_MB, type Efficiency } from './targets.js';
 import { generateCsv } from './generate-csv.js';
 import { benchIncremental, incrementalTargets } from './incremental-bench.js';
@@ -36,17 +41,18 @@ const ENTRIES_PER_CALL = 5;
 interface Flags {
   quick: boolean;
   cpuProf: boolean;
+  big: boolean;
   incrementalOnly: boolean;
 }
 
 function parseFlags(argv: string[]): Flags {
-  const known = new Set(['--quick', '--cpu-prof', '--incremental-only']);
+  const known = new Set(['--quick', '--cpu-prof', '--big', '--incremental-only']);
   const unknown = argv.filter((arg) => !known.has(arg));
-  if (unknown.length > 0) throw new Error(`unknown flag(s) ${unknown.join(' ')}; expected --quick, --cpu-prof, --incremental-only`);
-  return { quick: argv.includes('--quick'), cpuProf: argv.includes('--cpu-prof'), incrementalOnly: argv.includes('--incremental-only') };
+  if (unknown.length > 0) throw new Error(`unknown flag(s) ${unknown.join(' ')}; expected --quick, --cpu-prof, --big, --incremental-only`);
+  return { quick: argv.includes('--quick'), cpuProf: argv.includes('--cpu-prof'), big: argv.includes('--big'), incrementalOnly: argv.includes('--incremental-only') };
 }
 
-/** Phase 5 alone: its own generated file, its own results file. */
+/** Incremental sync alone: its own generated file, its own results file. */
 async function runIncrementalOnly(cleanup: Cleanup, dir: string, flags: Flags, log: (line: string) => void): Promise<void> {
   const rows = flags.quick ? 100_000 : 1_000_000;
   const file = await generateCsv(join(dir, `contacts-deals-${rows}.csv`), rows);
@@ -98,6 +104,9 @@ async function main(): Promise<void> {
       sync.push(await benchSync(cleanup, { concurrency: concurrency!, calls: calls!, latencyMs: LATENCY_MS, entriesPerCall: ENTRIES_PER_CALL, dir, log }));
     }
 
+    const endToEnd = await benchEndToEnd(cleanup, { rows: 1_600, concurrency: 8, latencyMs: 40, dir, build, log });
+    const big = flags.big ? await benchBig(cleanup, { dir, rows: 10_000_000, log }) : undefined;
+
     if (profileDir) {
       // Profiled apart from the measured runs: the profiler costs time.
       const [concurrency, calls] = flags.quick ? [25, 750] : [25, 2_500];
@@ -112,9 +121,9 @@ async function main(): Promise<void> {
       date: new Date().toISOString(),
       quick: flags.quick,
       machine: { ...machine, loadAverageEnd: loadavg().map((n) => Math.round(n * 100) / 100) },
-      ingest, report, sync, efficiency,
+      ingest, report, sync, efficiency, endToEnd, big,
       incremental,
-      targets: [...evaluate({ ingest, report, sync, efficiency, quick: flags.quick }), ...incrementalTargets(incremental, INGEST_RSS_MB)],
+      targets: [...evaluate({ ingest, report, sync, efficiency, endToEnd, big, quick: flags.quick }), ...incrementalTargets(incremental, INGEST_RSS_MB)],
       cpuProfile: profile,
     };
     const { kept: _kept, ...ingestOut } = ingest;
@@ -126,6 +135,8 @@ async function main(): Promise<void> {
 
     process.stdout.write(`\nrelsync benchmark — ${results.date} — ${machine.cpuModel} ×${machine.cpus}, ${machine.memoryGb} GB, Node ${machine.node}, Redis ${machine.redis}, load ${machine.loadAverageStart.join(' ')} → ${results.machine.loadAverageEnd.join(' ')}\n\n`);
     process.stdout.write(`${formatTable(results.targets)}\n\n${formatGrowth(ingest.runs)}\n`);
+    const phases = Object.entries(endToEnd.phases).map(([name, ms]) => `${name} ${ms} ms`).join(', ');
+    process.stdout.write(`\nEnd to end, where the ${endToEnd.elapsedMs} ms went: ${phases}\n`);
     if (profile) {
       const list = (top: SelfTime[]): string => top.map((f) => `  ${String(f.share).padStart(5)}%  ${f.fn}  ${f.where}`).join('\n');
       process.stdout.write(`\nTop self time, ${sizes.at(-1)}-row ingest child (a separate, profiled run):\n${list(profile.ingest)}\n`);

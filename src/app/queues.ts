@@ -3,7 +3,7 @@ import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { IMPORT_JOB_OPTIONS, type ImportJobPayload, type ImportSummary } from '../../jobs/import.job.js';
 import { JobName, QueueName } from '../../jobs/queues.js';
-import type { SyncCallsPayload } from '../../jobs/sync-calls.job.js';
+import type { SyncCallsJobData } from '../../jobs/sync-calls.job.js';
 import type { PauseCheckPayload, WebhookDeliveryPayload } from '../../jobs/webhook.job.js';
 import type { Config } from '../config/config.js';
 import type { RunLedger } from '../ledger/run-ledger.js';
@@ -12,13 +12,13 @@ import type { Lifecycle } from './lifecycle.js';
 
 export interface Queues {
   imports: Queue<ImportJobPayload, ImportSummary>;
-  sync: Queue<SyncCallsPayload>;
+  sync: Queue<SyncCallsJobData>;
   webhooks: Queue<WebhookDeliveryPayload | PauseCheckPayload>;
 }
 
 export function openQueues(redis: Redis, prefix: string, lifecycle: Lifecycle): Queues {
   const imports = new Queue<ImportJobPayload, ImportSummary>(QueueName.imports, { connection: redis, prefix, defaultJobOptions: IMPORT_JOB_OPTIONS });
-  const sync = new Queue<SyncCallsPayload>(QueueName.sync, { connection: redis, prefix });
+  const sync = new Queue<SyncCallsJobData>(QueueName.sync, { connection: redis, prefix });
   const webhooks = new Queue<WebhookDeliveryPayload | PauseCheckPayload>(QueueName.webhooks, { connection: redis, prefix });
   lifecycle.add('queues', () => Promise.all([imports.close(), sync.close(), webhooks.close()]));
   return { imports, sync, webhooks };

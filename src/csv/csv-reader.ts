@@ -21,6 +21,13 @@ export interface CsvRecord {
   line: number;
   /** Set when the record could not be read as a row (code MALFORMED_ROW); it still counts as a row. */
   error?: { code: string; message: string };
+  /**
+   * Where the record's bytes are in what the parser read (the file's own bytes, for UTF-8): from the end
+   * of the record before it (so blank lines before it are included) to the end of its line break.
+   * Not set on a malformed remainder.
+   */
+  start?: number;
+  end?: number;
 }
 
 export interface CsvSource {
@@ -151,7 +158,7 @@ async function* dataRecords(file: SourceFile, settings: Settings, header: string
 async function* dataBatches(file: SourceFile, settings: Settings, header: string[]): AsyncGenerator<CsvRecord[]> {
   let row = 0;
   let headerSeen = false;
-  for await (const { cells, lines, failure } of parseFile(file, settings)) {
+  for await (const { cells, lines, ends, failure } of parseFile(file, settings)) {
     let first = 0;
     if (!headerSeen && cells.length > 0) {
       assertSameHeader(file, header, cells[0] as string[]);
@@ -160,7 +167,7 @@ async function* dataBatches(file: SourceFile, settings: Settings, header: string
     }
     const records: CsvRecord[] = [];
     for (let i = first; i < cells.length; i++) {
-      records.push({ row: ++row, cells: cells[i] as string[], line: lines[i] as number });
+      records.push({ row: ++row, cells: cells[i] as string[], line: lines[i] as number, start: ends[2 * i] as number, end: ends[2 * i + 1] as number });
     }
     if (failure !== undefined) {
       if (!headerSeen) throw fileInvalid(file, failure);
@@ -185,6 +192,8 @@ interface Failure {
 interface ParsedBatch {
   cells: string[][];
   lines: number[];
+  /** Each record's start and end byte offsets, two numbers a record (see CsvRecord.start). */
+  ends: number[];
   failure?: Failure;
 }
 
@@ -283,6 +292,9 @@ function endParser(parser: RecordCapture): Promise<Error | undefined> {
 class RecordCapture extends Parser {
   private cells: string[][] = [];
   private lines: number[] = [];
+  private ends: number[] = [];
+  /** Byte offset just past the last record pushed, kept or not (a line of delimiters is one too). */
+  private lastEnd = 0;
   /** Line on which the next record starts, unless blank lines come first. */
   private nextLine = 1;
   private blankLinesSeen = 0;
@@ -313,9 +325,12 @@ class RecordCapture extends Parser {
     // csv-parse's skip_records_with_empty_values would also drop cells of spaces (which are rows: their
     // ids are MISSING_VALUE) and would not count the line. Empty quoted cells read the same as none
     // (`"",""`); one quoted empty cell alone (`""`) stays a row: it is how formatCsvRow writes one.
+    const start = this.lastEnd;
+    this.lastEnd = this.info.bytes;
     if (cells.length > 1 && cells.every((cell) => cell === '')) return true;
     this.cells.push(cells);
     this.lines.push(line);
+    this.ends.push(start, this.lastEnd);
     return true;
   }
 
@@ -328,9 +343,10 @@ class RecordCapture extends Parser {
   }
 
   takeRecords(): ParsedBatch {
-    const batch = { cells: this.cells, lines: this.lines };
+    const batch = { cells: this.cells, lines: this.lines, ends: this.ends };
     this.cells = [];
     this.lines = [];
+    this.ends = [];
     return batch;
   }
 }

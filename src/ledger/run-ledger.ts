@@ -1,11 +1,13 @@
 /**
  * The run ledger: each import's state and counters, and each row's outcome, in Redis.
  *
- * Invariant: a row's outcome is written at most once (HSETNX), and the counters move only when one is
- * newly written, in the same Lua script — so a retried or duplicated batch can never give a row a
- * second outcome nor count it twice. Keys (P = RELSYNC_PREFIX):
+ * Invariant: a row's outcome is written at most once (its slot is written only while empty), and the
+ * counters move only when one is newly written, in the same Lua script — so a retried or duplicated
+ * batch can never give a row a second outcome nor count it twice. Keys (P = RELSYNC_PREFIX):
  *   P:ledger:import:{id}           hash   the import record (state, counters, profile, paths…)
- *   P:ledger:import:{id}:outcomes  hash   row number → packed outcome
+ *   P:ledger:import:{id}:outcomes  hash   the outcomes' texts by tag (packed-outcomes.ts), their count, buckets used
+ *   P:ledger:import:{id}:outcomes:{n}     string bucket n: rows n·1024+1 … (n+1)·1024, 9 bytes each
+ *   P:ledger:import:{id}:outcomes:rare    hash   row → packed outcome, for outcomes no tag names
  *   P:ledger:import:{id}:guard     hash   the import guard's tally (usecases/import-guard.ts)
  *   P:ledger:import:{id}:removal-plan  hash  a mirror's planned removals: [base, related id] → [n, related]
  *   P:ledger:import:{id}:removals  hash   [base, related id] → packed removal outcome, written at most once
@@ -21,6 +23,14 @@ import type { Redis } from 'ioredis';
 import type { RemovalOutcome, RowOutcome, RowStatus } from '../domain/row-outcome.js';
 import { ErrorCodes, UserError } from '../errors.js';
 import { STATE_WRITE_LUA, stateOps, type PairStateChange } from './sync-state.js';
+import { getLegacyOutcomes, isLegacyOutcomes, legacyRowsWithoutOutcome, legacyRowsWithStatus, recordLegacyOutcomes } from './legacy-outcomes.js';
+import { BUCKET_BYTES, BUCKET_ROWS, bucketOf, outcomeOf, RARE_TAG, readSlot, SLOT_BYTES, slotOffset, slotParts, statusOfText, unpackOutcome } from './packed-outcomes.js';
+
+export { packOutcome, unpackOutcome } from './packed-outcomes.js';
+
+type OutcomeText = Pick<RowOutcome, 'status' | 'code' | 'message'>;
+/** Imports whose texts one ledger keeps in memory (a few each); past that the cache starts again. */
+const TEXT_CACHE_IMPORTS = 64;
 
 export const IMPORT_STATES = ['queued', 'ingesting', 'syncing', 'reporting', 'done', 'failed'] as const;
 export type ImportState = (typeof IMPORT_STATES)[number];
@@ -140,10 +150,75 @@ export type PauseAlert = { event: 'paused'; reason: string; seq: number } | { ev
 const NUMBER_FIELDS = new Set(['createdAt', 'updatedAt', 'startedAt', 'finishedAt', 'rows', 'success', 'error', 'skipped', 'calls', 'retries', 'rateLimited', 'plannedCalls', 'pausedUntil', 'resumes', 'allowRemovals', 'plannedRemovals', 'removalsSuccess', 'removalsError', 'removalsSkipped', 'stateDay']);
 type Counter = 'success' | 'error' | 'skipped' | 'calls' | 'retries' | 'rateLimited';
 
-// KEYS[1] outcomes hash, KEYS[2] import hash, KEYS[3…] the incremental sync state's buckets;
-// ARGV triples: row, packed outcome, status counter; then the state's args (sync-state.ts); last, how
-// many state args there are. Returns the positions (1-based, in ARGV order) of the outcomes newly written.
+// Records outcomes, the first of each row winning (packed-outcomes.ts has the layout).
+// KEYS[1] import hash, KEYS[2] outcome texts (and counts), KEYS[3] rare outcomes by row, KEYS[4..] buckets.
+// ARGV[1] rows per bucket, ARGV[2] bytes per bucket, then per outcome 5: row, index in KEYS of its
+// bucket, status counter, text, Zoho id as 8 bytes ('' = the text is the whole outcome: keep it aside);
+// then the incremental sync state's args (sync-state.ts, its bucket keys after the outcome buckets in
+// KEYS); last, how many state args there are. Returns the positions (1-based, in ARGV order) of the
+// outcomes newly written.
 const RECORD_OUTCOMES_LUA = `
+local BUCKET_ROWS, BUCKET_BYTES = tonumber(ARGV[1]), tonumber(ARGV[2])
+local MAX_TEXTS, ERROR_TEXTS = 254, 200
+local NO_ID = string.rep('\\0', 8)
+local stateTo = #ARGV - 1
+local stateFrom = stateTo - tonumber(ARGV[#ARGV]) + 1
+local added, written = {}, {}
+local buckets = tonumber(redis.call('HGET', KEYS[2], 'buckets') or '0')
+local newBuckets = buckets
+local tags, ready, counts = {}, {}, {}
+for i = 3, stateFrom - 1, 5 do
+  local row, bucket, counter, text, id = tonumber(ARGV[i]), KEYS[tonumber(ARGV[i + 1])], ARGV[i + 2], ARGV[i + 3], ARGV[i + 4]
+  local offset = ((row - 1) % BUCKET_ROWS) * 9
+  local tag = redis.call('GETRANGE', bucket, offset, offset)
+  if tag == '' or tag == '\\0' then
+    -- 1. the text's tag: its index in the import's text table, or 255 (rare: kept aside by row)
+    local index = 255
+    if id ~= '' then
+      index = tags[text] or tonumber(redis.call('HGET', KEYS[2], 'n' .. text) or '0')
+      if index == 0 then
+        -- Errors and skips may carry a message per row (a row number, a value): they get at most
+        -- ERROR_TEXTS tags, so the texts of successes, the bulk of most imports, always find one.
+        local texts = tonumber(redis.call('HGET', KEYS[2], 'texts') or '0')
+        local errorTexts = tonumber(redis.call('HGET', KEYS[2], 'errorTexts') or '0')
+        if texts < MAX_TEXTS and (counter == 'success' or errorTexts < ERROR_TEXTS) then
+          index = texts + 1
+          redis.call('HSET', KEYS[2], 'texts', index, 'n' .. text, index, 't' .. index, text)
+          if counter ~= 'success' then redis.call('HSET', KEYS[2], 'errorTexts', errorTexts + 1) end
+        else
+          index = 255
+        end
+      end
+      tags[text] = index
+    else
+      id = NO_ID
+    end
+    if index == 255 then redis.call('HSET', KEYS[3], row, text) end
+    -- 2. the slot, in a bucket created at its full size (one exact allocation)
+    if not ready[bucket] then
+      if redis.call('EXISTS', bucket) == 0 then redis.call('SETRANGE', bucket, BUCKET_BYTES - 1, '\\0') end
+      ready[bucket] = true
+    end
+    redis.call('SETRANGE', bucket, offset, string.char(index) .. id)
+    newBuckets = math.max(newBuckets, math.floor((row - 1) / BUCKET_ROWS) + 1)
+    counts[counter] = (counts[counter] or 0) + 1
+    added[#added + 1] = (i + 2) / 5
+    written[(i + 2) / 5] = true
+  end
+end
+-- 3. the counts, once per status
+for counter, n in pairs(counts) do redis.call('HINCRBY', KEYS[1], counter, n) end
+if #added > 0 then redis.call('HINCRBY', KEYS[2], 'count', #added) end
+if newBuckets > buckets then redis.call('HSET', KEYS[2], 'buckets', newBuckets) end
+-- 4. the incremental sync state of the rows newly written (sync-state.ts)
+${STATE_WRITE_LUA}
+return added`;
+
+// KEYS[1] removals hash, KEYS[2] import hash, KEYS[3…] the incremental sync state's buckets; ARGV
+// triples: key, packed outcome, status counter; then the state's args (sync-state.ts); last, how many
+// state args there are. A removal's outcome is written at most once and counted only then. Returns the
+// positions (1-based, in ARGV order) of the outcomes newly written.
+const RECORD_REMOVALS_LUA = `
 local stateTo = #ARGV - 1
 local stateFrom = stateTo - tonumber(ARGV[#ARGV]) + 1
 local added = {}
@@ -159,10 +234,6 @@ end
 for counter, n in pairs(counts) do redis.call('HINCRBY', KEYS[2], counter, n) end
 ${STATE_WRITE_LUA}
 return added`;
-
-// KEYS[1] removals hash, KEYS[2] import hash; ARGV triples: key, packed outcome, status counter. As
-// RECORD_OUTCOMES_LUA: a removal's outcome is written at most once and counted only then.
-const RECORD_REMOVALS_LUA = RECORD_OUTCOMES_LUA;
 
 /** The import record's counter of removals with each status. */
 const REMOVAL_COUNTER: Record<RowStatus, string> = { success: 'removalsSuccess', error: 'removalsError', skipped: 'removalsSkipped' };
@@ -190,9 +261,11 @@ if alerted then
 end
 return {}`;
 
-// KEYS[1] import hash, KEYS[2] outcomes, KEYS[3] recent, KEYS[4] expired. ARGV: id, now, tombstones kept.
+// KEYS[1] import hash, KEYS[2] outcomes, KEYS[3] recent, KEYS[4] expired, KEYS[5] guard, KEYS[6] active,
+// KEYS[7..] the outcomes' other keys (rare, buckets). ARGV: id, now, tombstones kept.
 const REMOVE_IMPORT_LUA = `
 redis.call('DEL', KEYS[1], KEYS[2], KEYS[5])
+for i = 7, #KEYS do redis.call('DEL', KEYS[i]) end
 redis.call('SREM', KEYS[6], ARGV[1])
 redis.call('ZREM', KEYS[3], ARGV[1])
 redis.call('ZADD', KEYS[4], ARGV[2], ARGV[1])
@@ -242,24 +315,13 @@ const RELEASE_LEASE_LUA = `
 if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
 return 0`;
 
-type PackedOutcome = [status: 's' | 'e' | 'k', code: string, message: string, zohoId?: string];
-const STATUS_CHAR: Record<RowStatus, PackedOutcome[0]> = { success: 's', error: 'e', skipped: 'k' };
-const CHAR_STATUS: Record<PackedOutcome[0], RowStatus> = { s: 'success', e: 'error', k: 'skipped' };
+type PackedRemoval = [status: 's' | 'e' | 'k', code: string, message: string, related: string];
+const STATUS_CHAR: Record<RowStatus, PackedRemoval[0]> = { success: 's', error: 'e', skipped: 'k' };
+const CHAR_STATUS: Record<PackedRemoval[0], RowStatus> = { s: 'success', e: 'error', k: 'skipped' };
 
 /** A removal's field in the removals hashes: the base and the related record's id. */
 function removalKey(base: string, relatedId: string): string {
   return JSON.stringify([base, relatedId]);
-}
-
-export function packOutcome(outcome: RowOutcome): string {
-  const packed: PackedOutcome = [STATUS_CHAR[outcome.status], outcome.code, outcome.message];
-  if (outcome.zohoId) packed.push(outcome.zohoId);
-  return JSON.stringify(packed);
-}
-
-export function unpackOutcome(row: number, packed: string): RowOutcome {
-  const [status, code, message, zohoId] = JSON.parse(packed) as PackedOutcome;
-  return zohoId ? { row, status: CHAR_STATUS[status], code, message, zohoId } : { row, status: CHAR_STATUS[status], code, message };
 }
 
 export class RunLedger {
@@ -267,6 +329,9 @@ export class RunLedger {
   readonly #prefix: string;
   readonly #now: () => number;
   readonly #observer: LedgerObserver | undefined;
+  readonly #textCache = new Map<string, Map<number, OutcomeText>>();
+  /** Imports whose outcomes are stored the old way (legacy-outcomes.ts), as found once per process. */
+  readonly #legacy = new Map<string, boolean>();
 
   constructor(redis: Redis, prefix: string, now: () => number = Date.now, observer?: LedgerObserver) {
     this.#redis = redis;
@@ -345,7 +410,7 @@ export class RunLedger {
       const packed = outcomes[key];
       const planned: PlannedRemoval = { base, related, relatedId, n };
       if (packed === undefined) return { planned };
-      const [status, code, message] = JSON.parse(packed) as PackedOutcome;
+      const [status, code, message] = JSON.parse(packed) as PackedRemoval;
       return { planned, outcome: { base, related, relatedId, status: CHAR_STATUS[status], code, message } };
     });
     return list.sort((a, b) => a.planned.n - b.planned.n);
@@ -462,11 +527,9 @@ export class RunLedger {
    */
   async recordOutcomes(id: string, outcomes: readonly RowOutcome[], state?: PairStateChange): Promise<number> {
     if (outcomes.length === 0) return 0;
-    const args: Array<string | number> = [];
-    for (const outcome of outcomes) args.push(outcome.row, packOutcome(outcome), outcome.status);
-    const ops = state ? this.#stateOps(outcomes, state) : { keys: [], args: [] };
-    args.push(...ops.args, ops.args.length);
-    const added = (await this.#redis.eval(RECORD_OUTCOMES_LUA, 2 + ops.keys.length, this.outcomesKey(id), this.importKey(id), ...ops.keys, ...args)) as number[];
+    const added = (await this.#isLegacy(id))
+      ? await recordLegacyOutcomes(this.#redis, { outcomes: this.outcomesKey(id), record: this.importKey(id) }, outcomes)
+      : await this.#recordPacked(id, outcomes, state);
     if (added.length > 0 && this.#observer?.outcomesRecorded) {
       try {
         this.#observer.outcomesRecorded(id, added.map((position) => outcomes[position - 1]!));
@@ -477,43 +540,162 @@ export class RunLedger {
     return added.length;
   }
 
-  #stateOps(outcomes: readonly RowOutcome[], state: PairStateChange): { keys: string[]; args: string[] } {
+  async #recordPacked(id: string, outcomes: readonly RowOutcome[], state?: PairStateChange): Promise<number[]> {
+    const keys = [this.importKey(id), this.outcomesKey(id), this.#rareKey(id)];
+    const keyIndex = new Map<number, number>();
+    const args: Array<string | number | Buffer> = [BUCKET_ROWS, BUCKET_BYTES];
+    for (const outcome of outcomes) {
+      const bucket = bucketOf(outcome.row);
+      let index = keyIndex.get(bucket);
+      if (index === undefined) {
+        index = keys.push(this.#bucketKey(id, bucket));
+        keyIndex.set(bucket, index);
+      }
+      const { text, id: zohoId } = slotParts(outcome);
+      args.push(outcome.row, index, outcome.status, text, zohoId);
+    }
+    // The state's bucket key comes after the outcome buckets; each pair names its row's position.
     const positions = new Map(outcomes.map((outcome, i) => [outcome.row, i + 1]));
-    return stateOps(this.#prefix, state, (row) => positions.get(row), 3);
+    const ops = state ? stateOps(this.#prefix, state, (row) => positions.get(row), keys.length + 1) : { keys: [], args: [] };
+    args.push(...ops.args, ops.args.length);
+    return (await this.#redis.eval(RECORD_OUTCOMES_LUA, keys.length + ops.keys.length, ...keys, ...ops.keys, ...args)) as number[];
   }
 
+  /** Once per import and process: an import's outcomes never change layout (see legacy-outcomes.ts). */
+  async #isLegacy(id: string): Promise<boolean> {
+    let legacy = this.#legacy.get(id);
+    if (legacy === undefined) {
+      legacy = await isLegacyOutcomes(this.#redis, this.outcomesKey(id));
+      if (this.#legacy.size >= TEXT_CACHE_IMPORTS) this.#legacy.clear();
+      this.#legacy.set(id, legacy);
+    }
+    return legacy;
+  }
+
+  /** The outcomes of the given rows, in the same order; undefined where a row has none yet. */
   async getOutcomes(id: string, rows: readonly number[]): Promise<Array<RowOutcome | undefined>> {
     if (rows.length === 0) return [];
-    const packed = await this.#redis.hmget(this.outcomesKey(id), ...rows.map(String));
-    return packed.map((value, i) => (value === null ? undefined : unpackOutcome(rows[i]!, value)));
+    if (await this.#isLegacy(id)) return getLegacyOutcomes(this.#redis, this.outcomesKey(id), rows);
+    // One GETRANGE per bucket touched, spanning the rows asked for in it (the report asks for runs of rows).
+    const spans = new Map<number, { first: number; last: number; bytes?: Buffer }>();
+    for (const row of rows) {
+      const bucket = bucketOf(row);
+      const span = spans.get(bucket);
+      if (span === undefined) spans.set(bucket, { first: row, last: row });
+      else if (row < span.first) span.first = row;
+      else if (row > span.last) span.last = row;
+    }
+    const pipeline = this.#redis.pipeline();
+    for (const [bucket, span] of spans) pipeline.getrangeBuffer(this.#bucketKey(id, bucket), slotOffset(span.first), slotOffset(span.last) + SLOT_BYTES - 1);
+    const replies = (await pipeline.exec()) ?? [];
+    let i = 0;
+    for (const span of spans.values()) {
+      const [error, bytes] = replies[i++] ?? [];
+      if (error) throw error;
+      span.bytes = bytes as Buffer;
+    }
+    const slots = rows.map((row) => {
+      const span = spans.get(bucketOf(row))!;
+      return readSlot(span.bytes!, slotOffset(row) - slotOffset(span.first));
+    });
+    const texts = await this.#texts(id, slots.map((slot) => slot.tag));
+    const rare = rows.filter((_, k) => slots[k]!.tag === RARE_TAG);
+    const rareTexts = rare.length === 0 ? [] : await this.#redis.hmget(this.#rareKey(id), ...rare.map(String));
+    let r = 0;
+    return rows.map((row, k) => {
+      const { tag, zohoId } = slots[k]!;
+      if (tag === 0) return undefined;
+      if (tag === RARE_TAG) {
+        const text = rareTexts[r++];
+        return text ? outcomeOf(row, text, zohoId) : undefined;
+      }
+      const { status, code, message } = texts.get(tag)!;
+      return zohoId ? { row, status, code, message, zohoId } : { row, status, code, message };
+    });
   }
 
   async countOutcomes(id: string): Promise<number> {
-    return this.#redis.hlen(this.outcomesKey(id));
+    if (await this.#isLegacy(id)) return this.#redis.hlen(this.outcomesKey(id));
+    return Number((await this.#redis.hget(this.outcomesKey(id), 'count')) ?? 0);
   }
 
-  /** Rows 1..total with no outcome yet, found in batches (the file may have millions of rows). */
-  async rowsWithoutOutcome(id: string, total: number, batchSize = 5_000): Promise<number[]> {
+  /** Rows 1..total with no outcome yet, read a bucket at a time (the file may have millions of rows). */
+  async rowsWithoutOutcome(id: string, total: number): Promise<number[]> {
+    if (await this.#isLegacy(id)) return legacyRowsWithoutOutcome(this.#redis, this.outcomesKey(id), total);
     const missing: number[] = [];
-    for (let start = 1; start <= total; start += batchSize) {
-      const rows = Array.from({ length: Math.min(batchSize, total - start + 1) }, (_, i) => start + i);
-      const found = await this.#redis.hmget(this.outcomesKey(id), ...rows.map(String));
-      found.forEach((value, i) => value === null && missing.push(rows[i]!));
-    }
+    await this.#eachBucket(id, bucketOf(total) + 1, (first, bytes) => {
+      for (let row = first; row < first + BUCKET_ROWS && row <= total; row++) {
+        if (readSlot(bytes, slotOffset(row)).tag === 0) missing.push(row);
+      }
+    });
     return missing;
   }
 
   /** Every outcome of an import with the given status, in row order (for `retry`). */
   async rowsWithStatus(id: string, status: RowStatus): Promise<number[]> {
-    const rows: number[] = [];
-    const want = `["${STATUS_CHAR[status]}"`;
-    let cursor = '0';
-    do {
-      const [next, entries] = await this.#redis.hscan(this.outcomesKey(id), cursor, 'COUNT', 2_000);
-      cursor = next;
-      for (let i = 0; i < entries.length; i += 2) if (entries[i + 1]!.startsWith(want)) rows.push(Number(entries[i]));
-    } while (cursor !== '0');
-    return rows.sort((a, b) => a - b);
+    if (await this.#isLegacy(id)) return legacyRowsWithStatus(this.#redis, this.outcomesKey(id), status);
+    const buckets = Number((await this.#redis.hget(this.outcomesKey(id), 'buckets')) ?? 0);
+    const tagged: Array<[row: number, tag: number]> = [];
+    await this.#eachBucket(id, buckets, (first, bytes) => {
+      for (let offset = 0; offset < bytes.length; offset += SLOT_BYTES) {
+        if (bytes[offset]) tagged.push([first + offset / SLOT_BYTES, bytes[offset]!]);
+      }
+    });
+    const texts = await this.#texts(id, tagged.map(([, tag]) => tag));
+    const rare = tagged.filter(([, tag]) => tag === RARE_TAG).map(([row]) => row);
+    const rareTexts = rare.length === 0 ? [] : await this.#redis.hmget(this.#rareKey(id), ...rare.map(String));
+    const rareStatus = new Map(rare.map((row, i) => [row, rareTexts[i] ? statusOfText(rareTexts[i]) : undefined]));
+    return tagged.filter(([row, tag]) => (tag === RARE_TAG ? rareStatus.get(row) : texts.get(tag)?.status) === status).map(([row]) => row);
+  }
+
+  /** Buckets 0..count-1 in order, a few at a time; a bucket never written reads as empty. */
+  async #eachBucket(id: string, count: number, visit: (firstRow: number, bytes: Buffer) => void): Promise<void> {
+    const perRead = 16;
+    for (let start = 0; start < count; start += perRead) {
+      const pipeline = this.#redis.pipeline();
+      const end = Math.min(count, start + perRead);
+      for (let bucket = start; bucket < end; bucket++) pipeline.getBuffer(this.#bucketKey(id, bucket));
+      const replies = (await pipeline.exec()) ?? [];
+      replies.forEach(([error, bytes], i) => {
+        if (error) throw error;
+        visit((start + i) * BUCKET_ROWS + 1, (bytes as Buffer | null) ?? Buffer.alloc(0));
+      });
+    }
+  }
+
+  /** The import's texts by tag, read from Redis only for tags not seen before (a tag never changes its text). */
+  async #texts(id: string, tags: Iterable<number>): Promise<Map<number, OutcomeText>> {
+    let known = this.#textCache.get(id);
+    if (known === undefined) {
+      if (this.#textCache.size >= TEXT_CACHE_IMPORTS) this.#textCache.clear();
+      known = new Map();
+      this.#textCache.set(id, known);
+    }
+    const unknown = new Set<number>();
+    for (const tag of tags) if (tag !== 0 && tag !== RARE_TAG && !known.has(tag)) unknown.add(tag);
+    if (unknown.size > 0) {
+      const wanted = [...unknown];
+      const texts = await this.#redis.hmget(this.outcomesKey(id), ...wanted.map((tag) => `t${tag}`));
+      wanted.forEach((tag, i) => {
+        const text = texts[i];
+        if (text) known.set(tag, unpackOutcome(0, text));
+      });
+    }
+    return known;
+  }
+
+  #bucketKey(id: string, bucket: number): string {
+    return `${this.outcomesKey(id)}:${bucket}`;
+  }
+
+  #rareKey(id: string): string {
+    return `${this.outcomesKey(id)}:rare`;
+  }
+
+  /** Every key holding the import's outcomes: texts and counts, rare outcomes, buckets. */
+  async #outcomeKeys(id: string): Promise<string[]> {
+    const buckets = Number((await this.#redis.hget(this.outcomesKey(id), 'buckets')) ?? 0);
+    return [this.outcomesKey(id), this.#rareKey(id), ...Array.from({ length: buckets }, (_, b) => this.#bucketKey(id, b))];
   }
 
   /**
@@ -558,14 +740,17 @@ export class RunLedger {
 
   /** Let Redis remove a finished import's records at `atMs`, even if no relsync process runs then. */
   async expireImport(id: string, atMs: number): Promise<void> {
-    await this.#redis.multi().pexpireat(this.importKey(id), atMs).pexpireat(this.outcomesKey(id), atMs).pexpireat(this.guardKey(id), atMs)
-      .pexpireat(this.removalPlanKey(id), atMs).pexpireat(this.removalsKey(id), atMs).exec();
+    const multi = this.#redis.multi().pexpireat(this.importKey(id), atMs).pexpireat(this.guardKey(id), atMs)
+      .pexpireat(this.removalPlanKey(id), atMs).pexpireat(this.removalsKey(id), atMs);
+    for (const key of await this.#outcomeKeys(id)) multi.pexpireat(key, atMs);
+    await multi.exec();
   }
 
   /** Remove an import's records now, remembering its id as expired (the newest EXPIRED_IDS_KEPT are kept). */
   async removeImport(id: string): Promise<void> {
     await this.#redis.del(this.removalPlanKey(id), this.removalsKey(id));
-    await this.#redis.eval(REMOVE_IMPORT_LUA, 6, this.importKey(id), this.outcomesKey(id), this.recentKey(), this.expiredKey(), this.guardKey(id), this.#activeKey, id, this.#now(), EXPIRED_IDS_KEPT);
+    const [outcomes, ...more] = await this.#outcomeKeys(id);
+    await this.#redis.eval(REMOVE_IMPORT_LUA, 6 + more.length, this.importKey(id), outcomes!, this.recentKey(), this.expiredKey(), this.guardKey(id), this.#activeKey, ...more, id, this.#now(), EXPIRED_IDS_KEPT);
   }
 
   /** Ids of imports created at or before `cutoffMs`, oldest first: the only ones that can have ended before it. */

@@ -8,8 +8,9 @@ import { DelayedError, UnrecoverableError, WaitingChildrenError, type Job, type 
 import type { Logger } from 'pino';
 import { validateImportPayload, type ImportJobPayload, type ImportSummary } from '../../jobs/import.job.js';
 import { JobName } from '../../jobs/queues.js';
-import { syncCallsJobId, syncCallsJobOptions, syncCallsPriority, type SyncCallsPayload } from '../../jobs/sync-calls.job.js';
+import { packSyncCalls, syncCallsJobId, syncCallsJobOptions, syncCallsPriority, type SyncCallsJobData, type SyncCallsPayload } from '../../jobs/sync-calls.job.js';
 import type { Config } from '../config/config.js';
+import { rowOffsetsPath } from '../csv/row-offsets.js';
 import { ErrorCodes, isUserError, oneLine, UserError } from '../errors.js';
 import type { RunLedger } from '../ledger/run-ledger.js';
 import { finalizeImport } from '../usecases/finalize-import.js';
@@ -34,7 +35,7 @@ const DUPLICATE_POLL_MS = 1_000;
 export interface ImportProcessorDeps {
   config: Config;
   ledger: RunLedger;
-  syncQueue: Queue<SyncCallsPayload>;
+  syncQueue: Queue<SyncCallsJobData>;
   log: Logger;
   /** The profile's lookup tables (names to ids), read from Zoho once per import. */
   lookups: LookupLoader;
@@ -111,7 +112,7 @@ async function runSteps(deps: ImportProcessorDeps, job: Job<ImportJobData, Impor
       ledger: deps.ledger, log, limits: deps.config.limits, lookups: deps.lookups, links: deps.links, syncState,
       removals: { maxRatio: deps.config.mirrorMaxRemoveRatio, allow: Boolean(record.allowRemovals) },
     }, {
-      importId, sourcePath, sourceName: record.sourceName, shownAs: record.originalPath, profile,
+      importId, sourcePath, sourceName: record.sourceName, shownAs: record.originalPath, profile, rowOffsets: rowOffsetsPath(sourcePath),
       enqueue: (jobs, plannedCalls) => addSyncJobs(deps.syncQueue, job, jobs, { maxAttempts: deps.config.zoho.maxAttempts, priority: syncCallsPriority(plannedCalls) }),
     });
     // Nothing was sent nor enqueued: the import fails with the guard's one line (exit 1 for --wait).
@@ -174,11 +175,11 @@ async function awaitDuplicate(ledger: RunLedger, job: Job<ImportJobData, ImportS
 
 
 /** Add the sync jobs as children of the import job; deterministic ids make a re-add a no-op. */
-async function addSyncJobs(queue: Queue<SyncCallsPayload>, parent: Job, jobs: SyncCallsPayload[], options: { maxAttempts: number; priority: number }): Promise<void> {
+async function addSyncJobs(queue: Queue<SyncCallsJobData>, parent: Job, jobs: SyncCallsPayload[], options: { maxAttempts: number; priority: number }): Promise<void> {
   const parentRef = { id: parent.id!, queue: parent.queueQualifiedName };
   await queue.addBulk(jobs.map((data) => ({
     name: JobName.syncCalls,
-    data,
+    data: packSyncCalls(data),
     opts: { ...syncCallsJobOptions(options.maxAttempts, data.calls.length), priority: options.priority, jobId: syncCallsJobId(data.importId, data.seq), parent: parentRef },
   })));
 }

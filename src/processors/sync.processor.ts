@@ -14,7 +14,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { RateLimitError, type Job, type Queue } from 'bullmq';
 import type { Logger } from 'pino';
-import type { SyncCallsPayload } from '../../jobs/sync-calls.job.js';
+import { syncCallsOf, type SyncCallsJobData } from '../../jobs/sync-calls.job.js';
 import type { Config } from '../config/config.js';
 import { ErrorCodes, RelsyncError } from '../errors.js';
 import type { RunLedger } from '../ledger/run-ledger.js';
@@ -32,7 +32,7 @@ import { outageReason, type ZohoOutage } from './zoho-outage.js';
  * sends per call that got no answer during an outage (they do not, but the next send is a re-send),
  * and when 429s began.
  */
-export type SyncJobData = SyncCallsPayload & { rateLimitedSinceMs?: number; tries?: number[]; unanswered?: number[]; outagesBegun?: number[] };
+export type SyncJobData = SyncCallsJobData & { rateLimitedSinceMs?: number; tries?: number[]; unanswered?: number[]; outagesBegun?: number[] };
 
 /**
  * A call that began this many outages (Zoho answered other calls in between, ending each) is failing
@@ -48,7 +48,7 @@ export interface SyncProcessorDeps {
   ledger: RunLedger;
   client: RelatedRecordsClient;
   budget?: CreditGate;
-  syncQueue: Queue<SyncCallsPayload>;
+  syncQueue: Queue<SyncCallsJobData>;
   /** Shared outage state; without it every failure spends an attempt (unit tests). */
   outage?: ZohoOutage;
   log: Logger;
@@ -161,7 +161,8 @@ export function createSyncProcessor(deps: SyncProcessorDeps) {
   };
 
   return async (job: Job<SyncJobData>, _token?: string, signal?: AbortSignal): Promise<{ sent: number; recorded: number }> => {
-    const { importId, calls } = job.data;
+    const { importId } = job.data;
+    const calls = syncCallsOf(job.data);
     const log = deps.log.child({ importId, jobId: job.id, attempt: job.attemptsMade + 1 });
     const profile = await profileFor(importId);
     const state = { targetId: syncTargetOf(deps.config.zoho, profile).id, day: dayOf((deps.stateNow ?? Date.now)()), ttlS: (deps.config.incrementalMaxAgeDays + 1) * 86_400 };

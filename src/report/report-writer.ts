@@ -10,9 +10,11 @@ import { basename, dirname, extname, join } from 'node:path';
 import { once } from 'node:events';
 import { finished } from 'node:stream/promises';
 import { openCsv, type CsvReadOptions, type CsvRecord } from '../csv/csv-reader.js';
+import { RowOffsets } from '../csv/row-offsets.js';
 import type { RemovalOutcome, RowOutcome } from '../domain/row-outcome.js';
 import { ErrorCodes, RelsyncError } from '../errors.js';
 import { cellFormatter, formatCsvRow } from './csv-format.js';
+import { copyLine, InputWindow, LineBuffer, nextRanges, type CopyLayout } from './report-copy.js';
 
 /** Outcomes of the given rows, in the same order; undefined where a row has none. */
 export type OutcomeLookup = (rows: number[]) => Promise<Array<RowOutcome | undefined>>;
@@ -39,6 +41,12 @@ export interface WriteReportOptions {
   input: string;
   /** Must be the options the input was ingested with, or rows would not line up. */
   csv?: CsvReadOptions;
+  /**
+   * The rows' byte ranges ingest recorded (csv/row-offsets.ts): rows are then copied as they are
+   * rather than parsed. Ignored when missing, not for this input, or when the input is not UTF-8 or
+   * has columns named like ours (those are dropped, which needs its cells).
+   */
+  rowOffsets?: string;
   reportPath: string;
   lookup: OutcomeLookup;
   /** Rows per lookup. Default 1000. */
@@ -93,7 +101,13 @@ export async function writeReport(options: WriteReportOptions): Promise<ReportCo
     const headerLine = `${bom}${formatCsvRow([...kept.map((i) => source.header[i] as string), ...REPORT_COLUMNS], delimiter)}\n`;
     await report.write(headerLine);
     await errors.write(headerLine);
-    const tally = await writeRows(source.batches, { ...options, batchSize }, { layout, report, errors });
+    const offsets = options.rowOffsets !== undefined && source.encoding === 'UTF-8' && kept.length === source.header.length
+      ? await RowOffsets.open(options.rowOffsets, { path: options.input, delimiter })
+      : undefined;
+    const output = { layout, report, errors };
+    const tally = offsets
+      ? await copyRows(offsets, { ...options, batchSize }, output, source.header.length)
+      : await writeRows(source.batches, { ...options, batchSize }, output);
     await Promise.all([report.close(), errors.close()]);
     const counts = tally.counts();
     // Counts first and winning: an extra field cannot misstate them.
@@ -182,6 +196,50 @@ async function writeRows(
   return tally;
 }
 
+/**
+ * The rows copied from the input's bytes (report-copy.ts), outcomes looked up a batch ahead as in
+ * writeRows: the same lines as writeRows but for the input cells' quoting, which is the input's own.
+ */
+async function copyRows(offsets: RowOffsets, options: WriteReportOptions & { batchSize: number }, output: Output, width: number): Promise<Tally> {
+  const tally = new Tally();
+  const input = await InputWindow.open(options.input);
+  const layout: CopyLayout = { width, delimiter: output.layout.delimiter, format: output.layout.format };
+  const out = new LineBuffer();
+  let read = 0;
+  const start = () => {
+    if (read >= offsets.rows) return undefined;
+    const count = Math.min(options.batchSize, offsets.rows - read);
+    const rows = Array.from({ length: count }, (_, i) => read + 1 + i);
+    read += count;
+    const found = options.lookup(rows);
+    found.catch(() => undefined); // awaited below; this only keeps an early failure from being "unhandled"
+    return { rows, ranges: nextRanges(offsets, count), found };
+  };
+  try {
+    for (let batch = start(); batch !== undefined; ) {
+      const next = start();
+      const outcomes = alignOutcomes(batch.rows, await batch.found);
+      const errorLines: Buffer[] = [];
+      for (let i = 0; i < batch.rows.length; i++) {
+        const row = batch.rows[i]!;
+        const range = batch.ranges[i]!;
+        if (!input.holds(range.start, range.end)) await input.ensure(range.start, range.end);
+        const outcome = outcomes[i] ?? options.missing?.(row) ?? noOutcome(row);
+        tally.add(outcome);
+        const lineStart = out.length;
+        copyLine(out, input, range, row, outcome, layout);
+        if (outcome.status === 'error') errorLines.push(out.slice(lineStart));
+      }
+      await output.report.write(out.take());
+      if (errorLines.length > 0) await output.errors.write(Buffer.concat(errorLines));
+      batch = next;
+    }
+  } finally {
+    await input.close();
+  }
+  return tally;
+}
+
 async function* inBatchesOf(size: number, batches: AsyncIterable<CsvRecord[]>): AsyncGenerator<CsvRecord[]> {
   let batch: CsvRecord[] = [];
   for await (const records of batches) {
@@ -202,7 +260,7 @@ async function writeBatch(
   output: Output,
   tally: Tally,
 ): Promise<void> {
-  const outcomes = alignOutcomes(batch, found);
+  const outcomes = alignOutcomes(batch.map((record) => record.row), found);
   let reportText = '';
   let errorsText = '';
   batch.forEach((record, i) => {
@@ -220,15 +278,15 @@ async function writeBatch(
  * The lookup promises outcomes in the order asked; if one answers in another order (or with gaps) we
  * still put each outcome on its own row rather than on its neighbour's.
  */
-function alignOutcomes(batch: CsvRecord[], found: Array<RowOutcome | undefined>): Array<RowOutcome | undefined> {
-  if (!Array.isArray(found) || found.length !== batch.length) {
+function alignOutcomes(rows: readonly number[], found: Array<RowOutcome | undefined>): Array<RowOutcome | undefined> {
+  if (!Array.isArray(found) || found.length !== rows.length) {
     const got = Array.isArray(found) ? found.length : typeof found;
-    throw new RelsyncError(ErrorCodes.LOOKUP_INVALID, `outcome lookup: expected ${batch.length} results, got ${got}`);
+    throw new RelsyncError(ErrorCodes.LOOKUP_INVALID, `outcome lookup: expected ${rows.length} results, got ${got}`);
   }
-  if (found.every((outcome, i) => outcome === undefined || outcome.row === batch[i]?.row)) return found;
+  if (found.every((outcome, i) => outcome === undefined || outcome.row === rows[i])) return found;
   const byRow = new Map<number, RowOutcome>();
   for (const outcome of found) if (outcome !== undefined) byRow.set(outcome.row, outcome);
-  return batch.map((record) => byRow.get(record.row));
+  return rows.map((row) => byRow.get(row));
 }
 
 function noOutcome(row: number): RowOutcome {
@@ -278,7 +336,7 @@ class LineSink {
     });
   }
 
-  async write(text: string): Promise<void> {
+  async write(text: string | Buffer): Promise<void> {
     if (this.failure !== undefined) throw this.failure;
     if (!this.stream.write(text)) await once(this.stream, 'drain');
   }

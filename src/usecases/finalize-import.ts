@@ -15,6 +15,7 @@ import { NO_OUTCOME, writeReport, type OutcomeLookup, type ReportCounts } from '
 import { setTimeout as delay } from 'node:timers/promises';
 import { isDiskError, reportProblem } from './report-target.js';
 import type { CsvReadOptions } from '../csv/csv-reader.js';
+import { rowOffsetsPath } from '../csv/row-offsets.js';
 
 export interface FinalizeDeps {
   ledger: RunLedger;
@@ -153,6 +154,8 @@ export async function writeReportFor(deps: FinalizeDeps, input: ReportInput) {
   return writeReport({
     ...(mirror ? { removed: { columns: [input.profile.base.column, input.profile.related.column] as const, outcomes: removals } } : {}),
     input: input.sourcePath,
+    // Ingest wrote it beside the import's copy of the input (when UTF-8): rows are then copied, not parsed.
+    rowOffsets: rowOffsetsPath(input.sourcePath),
     csv: input.csv,
     reportPath: input.reportPath,
     lookup: undoneBy(record?.undoOf, stop ? (rows) => outcomesOrStop(deps.ledger, input.importId, rows, stop) : (rows) => deps.ledger.getOutcomes(input.importId, rows)),

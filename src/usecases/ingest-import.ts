@@ -5,8 +5,9 @@
  * most once and job ids are deterministic, so a second run adds nothing new.
  */
 import type { Logger } from 'pino';
-import { callsPerJob, type SyncCall, type SyncCallsPayload } from '../../jobs/sync-calls.job.js';
+import { callsPerJob, singleCallTail, type SyncCall, type SyncCallsPayload } from '../../jobs/sync-calls.job.js';
 import { openCsv } from '../csv/csv-reader.js';
+import { RowOffsetsWriter } from '../csv/row-offsets.js';
 import type { RowOutcome } from '../domain/row-outcome.js';
 import { ErrorCodes, UserError } from '../errors.js';
 import type { RunLedger } from '../ledger/run-ledger.js';
@@ -55,6 +56,12 @@ export interface IngestInput {
   enqueue: (jobs: SyncCallsPayload[], plannedCalls: number) => Promise<void>;
   /** Calls per `enqueue` (default 500): bounds the payloads held in memory at once, whatever the packing. */
   enqueueCalls?: number;
+  /**
+   * Where to write each row's byte range (csv/row-offsets.ts), for the report to copy rows instead of
+   * parsing them: beside the import's own copy of the input. Written only for UTF-8 input (whose bytes
+   * are the parser's); none by default (a dry run).
+   */
+  rowOffsets?: string;
 }
 
 export interface IngestResult {
@@ -77,25 +84,16 @@ export async function ingestImport(deps: IngestDeps, input: IngestInput): Promis
   const tables = new Map<LookupName, LookupTable>();
   const fields = new ProfileFieldReader(input.profile, deps.lookups === 'unchecked' ? 'unchecked' : tables);
   const pending: RowOutcome[] = [];
+  const offsets = input.rowOffsets !== undefined && csv.encoding === 'UTF-8' ? await RowOffsetsWriter.create(input.rowOffsets) : undefined;
+  const width = csv.header.length;
   let rows = 0;
   let invalid = 0;
-  // By read (csv.batches: the records of one read of the file), not by record: a promise per row costs more than checking it.
-  for await (const records of csv.batches) {
-    if (deps.lookups !== 'unchecked') await loadTables(deps.lookups, input.importId, fields.tablesNeeded(records, columns, new Set(tables.keys())), tables, deps.log);
-    for (const record of records) {
-      rows = record.row;
-      if (rows > deps.limits.maxRows) {
-        throw new UserError(ErrorCodes.FILE_INVALID, `${input.sourceName}: expected at most ${deps.limits.maxRows} data rows (RELSYNC_MAX_ROWS), got more`);
-      }
-      const check = checkRow(record, columns, fields);
-      if (check.ok) {
-        grouper.add(record.row, check.base, check.related, check.fields);
-        continue;
-      }
-      invalid += 1;
-      pending.push(check.outcome);
-      if (pending.length >= OUTCOME_FLUSH) await ledger.recordOutcomes(input.importId, pending.splice(0));
-    }
+  try {
+    await readRows();
+    await offsets?.finish({ path: input.sourcePath, delimiter: csv.delimiter });
+  } catch (error) {
+    await offsets?.abort();
+    throw error;
   }
   await ledger.recordOutcomes(input.importId, pending.splice(0));
   const plan = grouper.finish();
@@ -113,6 +111,29 @@ export async function ingestImport(deps: IngestDeps, input: IngestInput): Promis
   const result = { rows, invalid, superseded: plan.superseded.length, plannedCalls, baseRecords: plan.baseRecords, ...(incremental ? { incremental: incremental.counts } : {}) };
   deps.log.info(result, 'ingest finished');
   return result;
+
+  async function readRows(): Promise<void> {
+    // By read (csv.batches: the records of one read of the file), not by record: a promise per row costs more than checking it.
+    for await (const records of csv.batches) {
+      if (deps.lookups !== 'unchecked') await loadTables(deps.lookups, input.importId, fields.tablesNeeded(records, columns, new Set(tables.keys())), tables, deps.log);
+      for (const record of records) {
+        rows = record.row;
+        if (rows > deps.limits.maxRows) {
+          throw new UserError(ErrorCodes.FILE_INVALID, `${input.sourceName}: expected at most ${deps.limits.maxRows} data rows (RELSYNC_MAX_ROWS), got more`);
+        }
+        offsets?.add(record.start, record.end, record.cells.length === width && record.error === undefined);
+        const check = checkRow(record, columns, fields);
+        if (check.ok) {
+          grouper.add(record.row, check.base, check.related, check.fields);
+          continue;
+        }
+        invalid += 1;
+        pending.push(check.outcome);
+        if (pending.length >= OUTCOME_FLUSH) await ledger.recordOutcomes(input.importId, pending.splice(0));
+      }
+      await offsets?.flush();
+    }
+  }
 }
 
 /**
@@ -143,6 +164,7 @@ async function planAndEnqueue(
   await ledger.update(input.importId, { rows: read.rows, plannedCalls });
   deps.log.info({ rows: read.rows, invalid: read.invalid, superseded: plan.superseded.length, plannedCalls, ...links.counts }, 'ingest finished: links planned');
   return result;
+
 }
 
 async function loadTables(load: LookupLoader, importId: string, names: LookupName[], tables: Map<LookupName, LookupTable>, log: Logger): Promise<void> {
@@ -153,20 +175,26 @@ async function loadTables(load: LookupLoader, importId: string, names: LookupNam
   }
 }
 
-/** Packs the calls into jobs of `callsPerJob(total)` calls, in order; returns the number of calls. */
+/**
+ * Packs the calls into jobs of `callsPerJob(total)` calls, in order, the last `singleCallTail(total)`
+ * one to a job; returns the number of calls. Only the total decides the packing, so a re-run after a
+ * crash makes the same jobs.
+ */
 async function enqueueCalls(input: IngestInput, calls: Iterable<SyncCall>, totalCalls: number): Promise<number> {
   const size = input.enqueueCalls ?? 500;
   const perJob = callsPerJob(totalCalls);
+  const singlesFrom = totalCalls - singleCallTail(totalCalls);
   let group: SyncCallsPayload[] = [];
   let job: SyncCallsPayload | undefined;
   let count = 0;
+  let seq = 0;
   for (const call of calls) {
-    if (!job || job.calls.length >= perJob) {
+    if (!job || job.calls.length >= perJob || count >= singlesFrom) {
       if (group.length * perJob >= size) {
         await input.enqueue(group, totalCalls);
         group = [];
       }
-      job = { importId: input.importId, seq: Math.floor(count / perJob), calls: [] };
+      job = { importId: input.importId, seq: seq++, calls: [] };
       group.push(job);
     }
     // The grouper's entries are fresh objects: sent as they are, or without an empty `fields`.

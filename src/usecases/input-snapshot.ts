@@ -16,6 +16,7 @@ import { mkdir, rename, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import { rowOffsetsPath } from '../csv/row-offsets.js';
 import { ErrorCodes, UserError } from '../errors.js';
 
 export interface InputSnapshot {
@@ -71,9 +72,10 @@ export async function takeSnapshot(source: string, options: { reportDir: string;
   throw new UserError(ErrorCodes.FILE_INVALID, `${options.shownAs}: the file kept changing while it was read (${COPY_TRIES} tries); import it once the writer has finished`);
 }
 
-/** Remove an import's snapshot (a duplicate that was not recorded, or retention). */
+/** Remove an import's snapshot (a duplicate that was not recorded, or retention), and the rows' offsets ingest wrote beside it. */
 export async function dropSnapshot(reportDir: string, importId: string): Promise<void> {
   await rm(snapshotPath(reportDir, importId), { force: true });
+  await rm(rowOffsetsPath(snapshotPath(reportDir, importId)), { force: true });
 }
 
 function describe(error: unknown): string {

@@ -9,6 +9,7 @@ import type { Redis } from 'ioredis';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { runPrune } from '../../src/cli/commands/prune-command.js';
 import { RunLedger } from '../../src/ledger/run-ledger.js';
+import { rowOffsetsPath } from '../../src/csv/row-offsets.js';
 import { reportPaths } from '../../src/report/report-writer.js';
 import { snapshotPath } from '../../src/usecases/input-snapshot.js';
 import { captureIO } from '../helpers/cli-io.js';
@@ -76,6 +77,8 @@ describe('retention', () => {
       expect(await redis.pexpiretime(key)).toBe(record.finishedAt! + 30 * DAY_MS);
     }
     expect(await exists(snapshotPath(h.config.reportDir, id))).toBe(true);
+    // Ingest recorded the rows' byte ranges beside it, for the report to copy rows from.
+    expect(await exists(rowOffsetsPath(snapshotPath(h.config.reportDir, id)))).toBe(true);
 
     // Not yet: the import ended less than 30 days ago.
     const io = captureIO(h.dir);
@@ -89,6 +92,7 @@ describe('retention', () => {
     expect(later.err()).toBe('removed the Redis records of 1 import(s) that ended more than 30 day(s) ago; their report files are kept\n');
     expect(await keysOf(redis, prefix, id)).toEqual([]);
     expect(await exists(snapshotPath(h.config.reportDir, id))).toBe(false);
+    expect(await exists(rowOffsetsPath(snapshotPath(h.config.reportDir, id)))).toBe(false);
     for (const path of [record.reportPath!, reportPaths(record.reportPath!).errors, reportPaths(record.reportPath!).summary]) expect(await exists(path)).toBe(true);
 
     expect(await status(id)).toEqual({
@@ -116,8 +120,11 @@ describe('retention', () => {
   it('says expired once Redis dropped the records by itself, and the sweep removes what Redis could not', async () => {
     const id = await finishedImport();
     const prefix = h.config.prefix;
-    // What Redis does at the expiry set when the import ended, with no relsync process running.
-    await redis.del(`${prefix}:ledger:import:${id}`, `${prefix}:ledger:import:${id}:outcomes`);
+    // What Redis does at the expiry set when the import ended, with no relsync process running: the
+    // ledger's keys (the record, the outcomes' texts, buckets and rare hash) all carry that expiry.
+    const ledgerKeys = (await keysOf(redis, prefix, id)).filter((key) => key.startsWith(`${prefix}:ledger:import:${id}`) && !key.endsWith(':guard'));
+    expect(ledgerKeys).toEqual(expect.arrayContaining([`${prefix}:ledger:import:${id}`, `${prefix}:ledger:import:${id}:outcomes`, `${prefix}:ledger:import:${id}:outcomes:0`]));
+    await redis.del(...ledgerKeys);
     expect((await status(id)).stderr).toContain(`${id}: expired:`);
     expect(await keysOf(redis, prefix, id)).not.toEqual([]);
 

@@ -9,7 +9,8 @@ const fixture = (name: string): string => join(import.meta.dirname, '../../fixtu
 async function readAll(path: string, options?: CsvReadOptions): Promise<{ header: string[]; records: CsvRecord[] }> {
   const source = await openCsv(path, options);
   const records: CsvRecord[] = [];
-  for await (const record of source.records) records.push(record);
+  // Byte ranges have a test of their own (below).
+  for await (const { start: _start, end: _end, ...record } of source.records) records.push(record);
   return { header: source.header, records };
 }
 
@@ -28,6 +29,17 @@ describe('openCsv', () => {
       { row: 1, cells: ['C-1', 'D-1', 'Buyer'], line: 2 },
       { row: 2, cells: ['C-2', 'D-2', ''], line: 3 },
     ]);
+  });
+
+  it("gives each record's byte range: from the record before it (blank and delimiter-only lines included) to past its line break", async () => {
+    const text = '\uFEFFa,b\r\n\r\n,\n1,"x\ny"\n\n2,é\r3,3';
+    const path = join(tmp.path, 'ranges.csv');
+    await writeFile(path, text);
+    const bytes = Buffer.from(text);
+    const source = await openCsv(path);
+    const slices: string[] = [];
+    for await (const record of source.records) slices.push(bytes.subarray(record.start, record.end).toString());
+    expect(slices).toEqual(['1,"x\ny"\n', '\n2,é\r', '3,3']);
   });
 
   it('splits a file whose lines end in CRLF, LF and CR alike', async () => {
