@@ -47,6 +47,19 @@ describe('sync-calls job data, packed', () => {
     expect(syncCallsOf({ importId: 'imp-1', seq: 0, calls })).toBe(calls);
   });
 
+  it('keeps delink calls (unlink, mirror) as they are: their op, related Zoho ids and removals survive the queue', () => {
+    const payload: SyncCallsPayload = {
+      importId: 'imp-1', seq: 0,
+      calls: [
+        { base: 'C-1', op: 'delink', entries: [{ row: 3, related: 'D-1', relatedId: '900000000000000001' }], removals: [{ related: 'D-9', relatedId: '900000000000000009' }] },
+        { base: 'C-2', op: 'delink', entries: [], removals: [{ related: '', relatedId: '900000000000000010' }] },
+      ],
+    };
+    const data = packSyncCalls(payload);
+    expect(syncCallsOf(JSON.parse(JSON.stringify(data)) as SyncCallsJobData)).toEqual(payload.calls);
+    expect(syncCallCount(data)).toBe(2);
+  });
+
   it('writes relation fields once per job, not once per entry', () => {
     const fields = { Contact_Role: '111111000000026002' };
     const calls = Array.from({ length: 16 }, (_, c) => ({ base: `C-${c}`, entries: Array.from({ length: 5 }, (_, e) => ({ row: 1_000_000 + c * 5 + e, related: `D-00${c}${e}`, fields })) }));
