@@ -85,6 +85,8 @@ export interface ImportToRecord extends Omit<NewImport, 'profileName' | 'profile
   reportPath?: string;
   /** A new import even when the same content and profile were recorded within the dedup window. */
   force?: boolean;
+  /** Checks the import's copy before it is recorded (a remote source's header, read only once downloaded). */
+  checkCopy?: (copyPath: string) => Promise<void>;
 }
 
 export interface RecordedImport {
@@ -95,7 +97,7 @@ export interface RecordedImport {
   duplicate: boolean;
 }
 
-type RecordDeps = DedupDeps & { config: Pick<Config, 'reportDir' | 'dedupWindowS'>; ledger: Pick<RunLedger, 'createImport'> };
+type RecordDeps = DedupDeps & { config: Pick<Config, 'reportDir' | 'dedupWindowS' | 'remote' | 'limits'>; ledger: Pick<RunLedger, 'createImport'> };
 
 /**
  * Record an import: take its own copy of the input, claim the content for the dedup window, then write
@@ -103,9 +105,10 @@ type RecordDeps = DedupDeps & { config: Pick<Config, 'reportDir' | 'dedupWindowS
  * earlier import.
  */
 export async function recordImport(deps: RecordDeps, input: ImportToRecord): Promise<RecordedImport> {
-  const { profile, force, source, ...record } = input;
-  const snapshot = await takeSnapshot(source, { reportDir: deps.config.reportDir, importId: input.id, shownAs: input.sourceName });
+  const { profile, force, source, checkCopy, ...record } = input;
+  const snapshot = await takeSnapshot(source, { reportDir: deps.config.reportDir, importId: input.id, shownAs: input.sourceName, remote: deps.config.remote, maxFileBytes: deps.config.limits.maxFileBytes });
   try {
+    await checkCopy?.(snapshot.path);
     const claim = await claimContent(deps, { importId: input.id, contentSha256: snapshot.sha256, profile: profile.profile, force: force || input.origin === 'retry' });
     if (claim.duplicate) {
       await dropSnapshot(deps.config.reportDir, input.id);
@@ -119,7 +122,7 @@ export async function recordImport(deps: RecordDeps, input: ImportToRecord): Pro
     });
     return { importId: input.id, reportPath, duplicate: false };
   } catch (error) {
-    // Redis away or refusing writes: no import was recorded, so its copy of the input has no owner.
+    // Redis away or refusing writes, or the copy refused: no import was recorded, so the copy has no owner.
     await dropSnapshot(deps.config.reportDir, input.id).catch(() => undefined);
     throw error;
   }

@@ -9,6 +9,10 @@
  * file is read once). A file that changes while it is copied (size or modification time differ before
  * and after) is copied again, then refused with one line: half of an old file and half of a new one
  * must never be imported.
+ *
+ * A source on SFTP, S3 or HTTPS (src/storage/) is downloaded here, streaming, straight into the copy:
+ * the one time its bytes sit on this machine's disk. A connection that breaks mid-file starts the file
+ * again (src/storage/storage.ts `withRemoteRetries`); after the last try, one line names the URL.
  */
 import { createHash } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
@@ -16,7 +20,11 @@ import { mkdir, rename, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { ErrorCodes, UserError } from '../errors.js';
+import type { Readable } from 'node:stream';
+import type { RemoteSettings } from '../config/config.js';
+import { ErrorCodes, isUserError, UserError } from '../errors.js';
+import { formatLocation, isRemote, parseLocation, type Location } from '../storage/location.js';
+import { openStorage, unreachable, withRemoteRetries, type FileInfo, type Storage } from '../storage/storage.js';
 
 export interface InputSnapshot {
   /** Absolute path of the copy. */
@@ -37,10 +45,22 @@ export function snapshotPath(reportDir: string, importId: string): string {
   return join(snapshotDir(reportDir), `${importId}.csv`);
 }
 
-/** Copy `source` to the import's snapshot; `shownAs` names the file in messages. */
-export async function takeSnapshot(source: string, options: { reportDir: string; importId: string; shownAs: string }): Promise<InputSnapshot> {
+export interface SnapshotOptions {
+  reportDir: string;
+  importId: string;
+  /** Names the file in messages. */
+  shownAs: string;
+  /** How remote sources are reached; needed only when `source` is a URL. */
+  remote?: RemoteSettings;
+  /** RELSYNC_MAX_FILE_BYTES, checked against a remote file's size before it is downloaded. */
+  maxFileBytes?: number;
+}
+
+/** Copy `source` (a path, or an sftp://, s3:// or https:// URL) to the import's snapshot. */
+export async function takeSnapshot(source: string, options: SnapshotOptions): Promise<InputSnapshot> {
   const target = snapshotPath(options.reportDir, options.importId);
   await mkdir(snapshotDir(options.reportDir), { recursive: true });
+  if (isRemote(source)) return downloadFile(source, target, options);
   for (let attempt = 1; attempt <= COPY_TRIES; attempt += 1) {
     const before = await stat(source).catch((error: unknown) => {
       throw new UserError(ErrorCodes.FILE_NOT_FOUND, `${options.shownAs}: cannot read the file (${describe(error)})`, { cause: error });
@@ -69,6 +89,70 @@ export async function takeSnapshot(source: string, options: { reportDir: string;
     await rm(partial, { force: true });
   }
   throw new UserError(ErrorCodes.FILE_INVALID, `${options.shownAs}: the file kept changing while it was read (${COPY_TRIES} tries); import it once the writer has finished`);
+}
+
+/**
+ * Download a remote file to `target` (through `<target>.part`), hashing it on the way; a file that
+ * changed during the download (size, time or tag) is downloaded again, then refused like a local one.
+ */
+export async function downloadFile(url: string, target: string, options: Omit<SnapshotOptions, 'reportDir' | 'importId'> & { storage?: Storage }): Promise<InputSnapshot> {
+  if (!options.remote) throw new Error('downloadFile: remote settings are required for a URL');
+  const remote = options.remote;
+  const location = parseLocation(url, options.shownAs);
+  const storage = options.storage ?? openStorage(remote);
+  try {
+    for (let attempt = 1; attempt <= COPY_TRIES; attempt += 1) {
+      const copied = await withRemoteRetries(remote, location, async () => {
+        const before = await storage.stat(location);
+        if (!before) throw new UserError(ErrorCodes.FILE_NOT_FOUND, `${formatLocation(location)}: no such file`);
+        if (options.maxFileBytes !== undefined && before.size > options.maxFileBytes) {
+          throw new UserError(ErrorCodes.FILE_INVALID, `${formatLocation(location)}: expected at most ${options.maxFileBytes} bytes (RELSYNC_MAX_FILE_BYTES), got ${before.size}`);
+        }
+        const copy = await copyStream(await storage.read(location), `${target}.part`, location);
+        const after = await storage.stat(location);
+        return { ...copy, unchanged: after !== undefined && sameVersion(before, after) && (before.size < 0 || copy.bytes === after.size) };
+      });
+      if (copied.unchanged) {
+        await rename(`${target}.part`, target);
+        return { path: target, sha256: copied.sha256, bytes: copied.bytes };
+      }
+      await rm(`${target}.part`, { force: true });
+    }
+  } finally {
+    if (!options.storage) await storage.close();
+  }
+  throw new UserError(ErrorCodes.FILE_INVALID, `${options.shownAs}: the file kept changing while it was read (${COPY_TRIES} tries); import it once the writer has finished`);
+}
+
+function sameVersion(before: FileInfo, after: FileInfo): boolean {
+  return before.size === after.size && before.mtimeMs === after.mtimeMs && before.etag === after.etag;
+}
+
+/** Stream `body` to `partial`, hashing it; a read that fails mid-way is the location's, never a disk's. */
+async function copyStream(body: Readable, partial: string, location: Location): Promise<{ sha256: string; bytes: number }> {
+  const hash = createHash('sha256');
+  let bytes = 0;
+  const tee = new Transform({
+    transform(chunk: Buffer, _encoding, done) {
+      hash.update(chunk);
+      bytes += chunk.length;
+      done(null, chunk);
+    },
+  });
+  let readFailed: unknown;
+  body.once('error', (error) => {
+    readFailed = error;
+  });
+  try {
+    await pipeline(body, tee, createWriteStream(partial, { mode: 0o600 }));
+  } catch (error) {
+    await rm(partial, { force: true });
+    if (readFailed !== undefined) {
+      throw isUserError(readFailed) || (readFailed as UserError).code === ErrorCodes.SOURCE_UNREACHABLE ? readFailed : unreachable(location, `${(readFailed as NodeJS.ErrnoException).code ?? (readFailed as Error).message} mid-file`, readFailed);
+    }
+    throw new UserError(ErrorCodes.FILE_INVALID, `${formatLocation(location)}: cannot copy the file for this import (${describe(error)})`, { cause: error });
+  }
+  return { sha256: hash.digest('hex'), bytes };
 }
 
 /** Remove an import's snapshot (a duplicate that was not recorded, or retention). */

@@ -14,6 +14,7 @@ import type { Profile } from '../profile/profile.js';
 import { csvOptionsFor, defaultReportPath, newImportId, recordImport, type RecordedImport } from './import-record.js';
 import { checkReportPlace, checkReportTarget } from './report-target.js';
 import { checkFile, resolveProfile } from './resolve-source.js';
+import { formatLocation, isRemote, nameOf, parseLocation } from '../storage/location.js';
 
 export interface RegisterDeps {
   config: Config;
@@ -23,7 +24,7 @@ export interface RegisterDeps {
 }
 
 export interface RegisterRequest {
-  /** The CSV, absolute or relative to `cwd`. */
+  /** The CSV, absolute or relative to `cwd`, or an sftp://, s3:// or https:// URL. */
   file: string;
   /** A built-in name or a profile JSON path (relative to `cwd`), or a profile already resolved. */
   profile: string | { name: string; profile: Profile };
@@ -46,18 +47,25 @@ export type Registered = RecordedImport;
 export async function preflight(file: string, profile: Profile, config: Config, cwd: string): Promise<string> {
   const path = resolve(cwd, file);
   await checkFile(path, config.limits);
-  const csv = await openCsv(path, csvOptionsFor(profile, config.limits));
+  await checkHeader(path, profile, config, file);
+  return path;
+}
+
+/** The file's header has the profile's columns (one line naming the missing ones otherwise). */
+export async function checkHeader(path: string, profile: Profile, config: Config, shownAs: string): Promise<void> {
+  const csv = await openCsv(path, { ...csvOptionsFor(profile, config.limits), shownAs });
   try {
-    mapColumns(profile, csv.header, file);
+    mapColumns(profile, csv.header, shownAs);
   } finally {
     await csv.records[Symbol.asyncIterator]().return?.();
   }
-  return path;
 }
 
 export async function registerImport(deps: RegisterDeps, request: RegisterRequest): Promise<Registered> {
   const resolved = typeof request.profile === 'string' ? await resolveProfile(request.profile, request.cwd) : request.profile;
-  const source = await preflight(request.file, resolved.profile, deps.config, request.cwd);
+  // A remote source is checked once downloaded into the import's copy: its bytes are fetched once.
+  const remote = isRemote(request.file) ? parseLocation(request.file, 'file') : undefined;
+  const source = remote ? formatLocation(remote) : await preflight(request.file, resolved.profile, deps.config, request.cwd);
   const importId = request.importId ?? newImportId(deps.now?.());
   const reportPath = request.reportPath ? resolve(request.cwd, request.reportPath) : defaultReportPath(deps.config, importId);
   await checkReportPlace(reportPath, { input: source, watchDir: deps.config.watchDir }, request.reportPath ? '--report' : 'REPORT_DIR');
@@ -66,12 +74,13 @@ export async function registerImport(deps: RegisterDeps, request: RegisterReques
     id: importId,
     origin: request.origin,
     source,
-    sourceName: request.sourceName ?? basename(source),
+    sourceName: request.sourceName ?? (remote ? nameOf(remote) : basename(source)),
     profile: resolved,
     reportPath,
     retryOf: request.retryOf,
     idempotencyKey: request.idempotencyKey,
     force: request.force,
+    checkCopy: remote ? (copy) => checkHeader(copy, resolved.profile, deps.config, source) : undefined,
   });
   if (recorded.duplicate) return recorded;
   // The record holds the resolved profile, the source and the report path; the payload only names

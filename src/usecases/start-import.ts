@@ -13,6 +13,7 @@ import type { RunLedger } from '../ledger/run-ledger.js';
 import type { Profile } from '../profile/profile.js';
 import { defaultReportPath, recordImport, recordRefusedImport } from './import-record.js';
 import { resolveScheduledFile } from './scheduled-source.js';
+import { isRemote, nameOf, parseLocation } from '../storage/location.js';
 import { checkReportTarget } from './report-target.js';
 import { confinedReportPath, materializeSource, resolveProfile } from './resolve-source.js';
 
@@ -74,7 +75,7 @@ async function start(deps: StartDeps, importId: string, payload: ImportJobPayloa
     id: importId,
     origin: payload.origin ?? 'queue',
     source: sourcePath,
-    sourceName: 'csv' in source ? 'inline CSV' : basename(sourcePath),
+    sourceName: 'csv' in source ? 'inline CSV' : isRemote(sourcePath) ? nameOf(parseLocation(sourcePath, 'source.path')) : basename(sourcePath),
     profile: resolved,
     reportPath,
     retryOf: payload.retryOf,

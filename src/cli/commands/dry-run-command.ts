@@ -5,14 +5,18 @@
  * goes to REPORT_DIR (`<stem>.dry-run.csv`): never beside the input, which may be a watched folder
  * that would import it.
  */
-import { basename, join, resolve } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { mkdir, rm } from 'node:fs/promises';
+import { basename, dirname, join, resolve } from 'node:path';
 import type { Config } from '../../config/config.js';
 import { OutcomeCodes, type RowOutcome } from '../../domain/row-outcome.js';
 import { fieldSpecs } from '../../profile/profile.js';
 import { writeReport } from '../../report/report-writer.js';
 import { csvOptionsFor } from '../../usecases/import-record.js';
 import { ingestImport } from '../../usecases/ingest-import.js';
-import { preflight } from '../../usecases/register-import.js';
+import { checkHeader, preflight } from '../../usecases/register-import.js';
+import { downloadFile } from '../../usecases/input-snapshot.js';
+import { formatLocation, isRemote, nameOf, parseLocation } from '../../storage/location.js';
 import { checkReportPlace, checkReportTarget } from '../../usecases/report-target.js';
 import { resolveProfile } from '../../usecases/resolve-source.js';
 import { ExitCode, type CliIO } from '../cli-io.js';
@@ -27,9 +31,24 @@ const TYPICAL_CALL_MS = 200;
 export interface DryRunOptions { profile: string; report?: string }
 
 export async function runDryRun(io: CliIO, config: Config, file: string, options: DryRunOptions): Promise<number> {
+  if (!isRemote(file)) return dryRun(io, config, file, await preflight(file, (await resolveProfile(options.profile, io.cwd)).profile, config, io.cwd), options);
+  // A remote file is downloaded once, streaming, to a spool file that the dry run reads and removes.
+  const location = parseLocation(file, 'file');
   const { profile } = await resolveProfile(options.profile, io.cwd);
-  const source = await preflight(file, profile, config, io.cwd);
-  const reportPath = options.report ? resolve(io.cwd, options.report) : join(config.reportDir, `${basename(source).replace(/\.csv$/i, '')}.dry-run.csv`);
+  const spool = join(config.reportDir, '.spool', `dry-run-${randomBytes(6).toString('hex')}.csv`);
+  await mkdir(dirname(spool), { recursive: true });
+  try {
+    await downloadFile(formatLocation(location), spool, { shownAs: formatLocation(location), remote: config.remote, maxFileBytes: config.limits.maxFileBytes });
+    await checkHeader(spool, profile, config, formatLocation(location));
+    return await dryRun(io, config, file, spool, options, nameOf(location));
+  } finally {
+    await rm(spool, { force: true });
+  }
+}
+
+async function dryRun(io: CliIO, config: Config, file: string, source: string, options: DryRunOptions, name = basename(source)): Promise<number> {
+  const { profile } = await resolveProfile(options.profile, io.cwd);
+  const reportPath = options.report ? resolve(io.cwd, options.report) : join(config.reportDir, `${name.replace(/\.csv$/i, '')}.dry-run.csv`);
   await checkReportPlace(reportPath, { input: source, watchDir: config.watchDir }, options.report ? '--report' : 'REPORT_DIR');
   await checkReportTarget(reportPath);
   const outcomes = new Map<number, RowOutcome>();
@@ -50,7 +69,7 @@ export async function runDryRun(io: CliIO, config: Config, file: string, options
     },
   });
   const counts = await writeReport({
-    input: source, csv: csvOptionsFor(profile, config.limits), reportPath,
+    input: source, csv: { ...csvOptionsFor(profile, config.limits), shownAs: file }, reportPath,
     lookup: async (rows) => rows.map((row) => outcomes.get(row) ?? { row, status: 'skipped', code: OutcomeCodes.DRY_RUN, message: 'valid: would be sent (dry run)' }),
     summaryExtra: { dryRun: true, calls },
   });
