@@ -6,7 +6,7 @@
  * (SIGKILL, its session processes too), `stop()` ends it.
  */
 import { spawn, execFile, type ChildProcess } from 'node:child_process';
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { appendFile, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { connect } from 'node:net';
 import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
@@ -25,6 +25,10 @@ export interface TestSshd {
   env: Record<string, string>;
   /** `sftp://user@127.0.0.1:port<root>/<name>` */
   url(name: string): string;
+  /** Adds the host key for another port (a proxy in front of the server) to the known_hosts file. */
+  trustPort(port: number): Promise<void>;
+  /** `url()` through another port (a proxy). */
+  urlVia(port: number, name: string): string;
   /** A second user key the server does not know (for the wrong-key test). */
   strangerKeyFile: string;
   kill(): Promise<void>;
@@ -79,6 +83,8 @@ export async function startSshd(): Promise<TestSshd> {
     env: { RELSYNC_SFTP_KEY_FILE: join(dir, 'user_key'), RELSYNC_SFTP_KNOWN_HOSTS: join(dir, 'known_hosts') },
     url: (name) => `sftp://${user}@127.0.0.1:${port}${root}/${name}`,
     strangerKeyFile: join(dir, 'stranger_key'),
+    trustPort: (other) => appendFile(join(dir, 'known_hosts'), `[127.0.0.1]:${other} ${hostPub}\n`),
+    urlVia: (other, name) => `sftp://${user}@127.0.0.1:${other}${root}/${name}`,
     kill,
     async close() {
       await kill();
