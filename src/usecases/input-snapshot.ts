@@ -54,12 +54,18 @@ export interface SnapshotOptions {
   remote?: RemoteSettings;
   /** RELSYNC_MAX_FILE_BYTES, checked against a remote file's size before it is downloaded. */
   maxFileBytes?: number;
+  /**
+   * The copy's URL in shared storage (RELSYNC_STORAGE, usecases/shared-storage.ts): the copy is
+   * streamed there instead of to REPORT_DIR, and the snapshot's `path` is that URL.
+   */
+  sharedCopy?: string;
 }
 
 /** Copy `source` (a path, or an sftp://, s3:// or https:// URL) to the import's snapshot. */
 export async function takeSnapshot(source: string, options: SnapshotOptions): Promise<InputSnapshot> {
   const target = snapshotPath(options.reportDir, options.importId);
   await mkdir(snapshotDir(options.reportDir), { recursive: true });
+  if (options.sharedCopy) return uploadCopy(source, options.sharedCopy, options);
   if (isRemote(source)) return downloadFile(source, target, options);
   for (let attempt = 1; attempt <= COPY_TRIES; attempt += 1) {
     const before = await stat(source).catch((error: unknown) => {
@@ -124,6 +130,46 @@ export async function downloadFile(url: string, target: string, options: Omit<Sn
   throw new UserError(ErrorCodes.FILE_INVALID, `${options.shownAs}: the file kept changing while it was read (${COPY_TRIES} tries); import it once the writer has finished`);
 }
 
+/** Stream `source` (a path or a URL) to `url` in shared storage, hashing it; a file that changed meanwhile is copied again. */
+async function uploadCopy(source: string, url: string, options: SnapshotOptions): Promise<InputSnapshot> {
+  if (!options.remote) throw new Error('uploadCopy: remote settings are required for RELSYNC_STORAGE');
+  const remote = options.remote;
+  const from: Location = isRemote(source) ? parseLocation(source, options.shownAs) : { kind: 'local', path: source };
+  const to = parseLocation(url, 'RELSYNC_STORAGE');
+  const storage = openStorage(remote);
+  try {
+    for (let attempt = 1; attempt <= COPY_TRIES; attempt += 1) {
+      const copied = await withRemoteRetries(remote, from.kind === 'local' ? to : from, async () => {
+        const before = await storage.stat(from);
+        if (!before) throw new UserError(ErrorCodes.FILE_NOT_FOUND, `${formatLocation(from)}: no such file`);
+        if (options.maxFileBytes !== undefined && before.size > options.maxFileBytes) {
+          throw new UserError(ErrorCodes.FILE_INVALID, `${formatLocation(from)}: expected at most ${options.maxFileBytes} bytes (RELSYNC_MAX_FILE_BYTES), got ${before.size}`);
+        }
+        const hash = createHash('sha256');
+        let bytes = 0;
+        const tee = new Transform({
+          transform(chunk: Buffer, _encoding, done) {
+            hash.update(chunk);
+            bytes += chunk.length;
+            done(null, chunk);
+          },
+        });
+        const body = await storage.read(from);
+        const read = pipeline(body, tee).catch((error: unknown) => {
+          throw isUserError(error) || (error as UserError).code === ErrorCodes.SOURCE_UNREACHABLE ? error : unreachable(from, `${(error as NodeJS.ErrnoException).code ?? (error as Error).message} mid-file`, error);
+        });
+        await Promise.all([storage.write(to, tee), read]);
+        const after = await storage.stat(from);
+        return { sha256: hash.digest('hex'), bytes, unchanged: after !== undefined && sameVersion(before, after) && (before.size < 0 || bytes === after.size) };
+      });
+      if (copied.unchanged) return { path: formatLocation(to), sha256: copied.sha256, bytes: copied.bytes };
+    }
+  } finally {
+    await storage.close();
+  }
+  throw new UserError(ErrorCodes.FILE_INVALID, `${options.shownAs}: the file kept changing while it was read (${COPY_TRIES} tries); import it once the writer has finished`);
+}
+
 function sameVersion(before: FileInfo, after: FileInfo): boolean {
   return before.size === after.size && before.mtimeMs === after.mtimeMs && before.etag === after.etag;
 }
@@ -155,9 +201,16 @@ async function copyStream(body: Readable, partial: string, location: Location): 
   return { sha256: hash.digest('hex'), bytes };
 }
 
-/** Remove an import's snapshot (a duplicate that was not recorded, or retention). */
-export async function dropSnapshot(reportDir: string, importId: string): Promise<void> {
+/** Remove an import's snapshot (a duplicate that was not recorded, or retention); `shared`: its copy in RELSYNC_STORAGE too. */
+export async function dropSnapshot(reportDir: string, importId: string, shared?: { url: string; remote: RemoteSettings }): Promise<void> {
   await rm(snapshotPath(reportDir, importId), { force: true });
+  if (!shared) return;
+  const storage = openStorage(shared.remote);
+  try {
+    await storage.remove(parseLocation(shared.url, 'RELSYNC_STORAGE'));
+  } finally {
+    await storage.close();
+  }
 }
 
 function describe(error: unknown): string {

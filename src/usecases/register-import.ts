@@ -5,6 +5,7 @@
  * import (import-record.ts) and enqueue its `import` job. The worker finds the record and uses it.
  */
 import { basename, resolve } from 'node:path';
+import { ErrorCodes, UserError } from '../errors.js';
 import type { ImportJobPayload } from '../../jobs/import.job.js';
 import type { Config } from '../config/config.js';
 import { openCsv } from '../csv/csv-reader.js';
@@ -67,9 +68,14 @@ export async function registerImport(deps: RegisterDeps, request: RegisterReques
   const remote = isRemote(request.file) ? parseLocation(request.file, 'file') : undefined;
   const source = remote ? formatLocation(remote) : await preflight(request.file, resolved.profile, deps.config, request.cwd);
   const importId = request.importId ?? newImportId(deps.now?.());
+  if (request.reportPath && deps.config.storage) {
+    throw new UserError(ErrorCodes.REPORT_PATH_INVALID, `--report: with RELSYNC_STORAGE reports are written to ${deps.config.storage}/reports/ where every worker reaches them; bring one here with relsync report <id> --out <file>`);
+  }
   const reportPath = request.reportPath ? resolve(request.cwd, request.reportPath) : defaultReportPath(deps.config, importId);
-  await checkReportPlace(reportPath, { input: source, watchDir: deps.config.watchDir }, request.reportPath ? '--report' : 'REPORT_DIR');
-  await checkReportTarget(reportPath);
+  if (!isRemote(reportPath)) {
+    await checkReportPlace(reportPath, { input: source, watchDir: deps.config.watchDir }, request.reportPath ? '--report' : 'REPORT_DIR');
+    await checkReportTarget(reportPath);
+  }
   const recorded = await recordImport(deps, {
     id: importId,
     origin: request.origin,

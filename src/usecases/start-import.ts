@@ -60,7 +60,7 @@ async function start(deps: StartDeps, importId: string, payload: ImportJobPayloa
   const reportPath = chosen ?? existing?.reportPath ?? defaultReportPath(config, importId);
   if (existing) return { sourcePath: existing.source, reportPath };
   const resolved = withAbort(await resolveProfile(payload.profile, config.importRoot, { confine: true }), payload.abort);
-  await checkReportTarget(reportPath);
+  if (!isRemote(reportPath)) await checkReportTarget(reportPath);
   const source = await scheduledSource(deps, payload);
   const sourcePath = await materializeSource(source, {
     importId,
