@@ -88,8 +88,12 @@ export interface ImportToRecord extends Omit<NewImport, 'profileName' | 'profile
   reportPath?: string;
   /** A new import even when the same content and profile were recorded within the dedup window. */
   force?: boolean;
-  /** Checks the import's copy before it is recorded (a remote source's header, read only once downloaded). */
-  checkCopy?: (copyPath: string) => Promise<void>;
+  /**
+   * Checks the import's copy before it is recorded (a remote source's header, read only once
+   * downloaded; a schedule's "imported already"). `copyPath` is undefined when the copy is in shared
+   * storage, not on this disk.
+   */
+  checkCopy?: (copyPath: string | undefined, sha256: string) => Promise<void>;
 }
 
 export interface RecordedImport {
@@ -116,7 +120,7 @@ export async function recordImport(deps: RecordDeps, input: ImportToRecord): Pro
   const drop = (): Promise<void> => dropSnapshot(deps.config.reportDir, input.id, sharedCopy ? { url: sharedCopy, remote: deps.config.remote } : undefined);
   try {
     // A copy in shared storage is not on this disk: its header is checked by the worker that reads it.
-    if (!sharedCopy) await checkCopy?.(snapshot.path);
+    await checkCopy?.(sharedCopy ? undefined : snapshot.path, snapshot.sha256);
     const claim = await claimContent(deps, { importId: input.id, contentSha256: snapshot.sha256, profile: profile.profile, force: force || input.origin === 'retry' });
     if (claim.duplicate) {
       await drop();

@@ -86,7 +86,7 @@ export async function registerImport(deps: RegisterDeps, request: RegisterReques
     retryOf: request.retryOf,
     idempotencyKey: request.idempotencyKey,
     force: request.force,
-    checkCopy: remote ? (copy) => checkHeader(copy, resolved.profile, deps.config, source) : undefined,
+    checkCopy: remote ? async (copy) => (copy ? checkHeader(copy, resolved.profile, deps.config, source) : undefined) : undefined,
   });
   if (recorded.duplicate) return recorded;
   // The record holds the resolved profile, the source and the report path; the payload only names

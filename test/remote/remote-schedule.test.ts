@@ -1,0 +1,72 @@
+/**
+ * A schedule on a remote pattern (src/usecases/start-import.ts startRemoteScheduled): at each tick the
+ * newest match on a real sshd is imported — once. Later ticks with nothing new record a refused run
+ * naming the file; a newer file is imported at the next tick; a file with a new name but content
+ * already imported is not imported again. Two workers fire the ticks.
+ */
+import { mkdir, utimes, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { addSchedule, listSchedules, removeSchedule } from '../../src/triggers/schedules.js';
+import { useCleanup } from '../helpers/cleanup.js';
+import { eventually } from '../helpers/eventually.js';
+import { startHarness } from '../helpers/harness.js';
+import { startSshd } from '../helpers/sshd.js';
+import { csvText, validRows } from '../triggers/trigger-helpers.js';
+
+describe('a schedule on an sftp:// pattern', () => {
+  const closeAfter = useCleanup();
+
+  it('imports the newest file once, then only a file with new content', async () => {
+    const sshd = closeAfter(await startSshd());
+    const h = closeAfter(await startHarness({ env: sshd.env }));
+    await h.startWorkerRuntime();
+    closeAfter(async () => {
+      for (const s of await listSchedules(h.runtime.queues.imports)) await removeSchedule(h.runtime.queues.imports, s.name);
+    });
+    const exports = join(sshd.root, 'exports');
+    await mkdir(exports);
+    const put = async (name: string, text: string, ageMs: number): Promise<void> => {
+      await writeFile(join(exports, name), text);
+      const at = new Date(Date.now() - ageMs);
+      await utimes(join(exports, name), at, at);
+    };
+    await put('deals-1.csv', csvText(validRows(h, 2, 1, 0)), 2 * 86_400_000);
+    await put('deals-2.csv', csvText(validRows(h, 1, 1, 5)), 86_400_000);
+    await writeFile(join(exports, 'deals-3.csv.part'), 'half a file');
+    const scheduled = async () => (await h.runtime.ledger.listImports(100)).filter((r) => r.origin === 'schedule');
+
+    await addSchedule(h.runtime.queues.imports, { name: 'nightly', cron: '*/1 * * * * *', file: sshd.url('exports/deals-*.csv'), profile: 'contacts-deals' });
+    await eventually('an import and two refused runs', async () => {
+      const runs = await scheduled();
+      return runs.filter((r) => r.state === 'done').length === 1 && runs.filter((r) => r.state === 'failed').length >= 2;
+    }, { timeoutMs: 30_000 });
+    // A newer file with new content, then one with a new name and time but the same content.
+    await put('deals-4.csv', csvText(validRows(h, 1, 1, 7)), 3_600_000);
+    await eventually('the newer file imported', async () => (await scheduled()).filter((r) => r.state === 'done').length === 2, { timeoutMs: 30_000 });
+    await put('deals-5.csv', csvText(validRows(h, 1, 1, 7)), 0);
+    await eventually('the same content refused', async () => (await scheduled()).some((r) => r.failedReason?.includes('deals-5.csv has the same content')), { timeoutMs: 30_000 });
+    await removeSchedule(h.runtime.queues.imports, 'nightly');
+    await eventually('the imports queue to be idle', async () => {
+      const counts = await h.runtime.queues.imports.getJobCounts('active', 'wait', 'delayed', 'waiting-children', 'prioritized');
+      return Object.values(counts).every((n) => n === 0);
+    });
+
+    const runs = await scheduled();
+    const done = runs.filter((r) => r.state === 'done').sort((a, b) => a.createdAt - b.createdAt);
+    expect(done.map((r) => [r.sourceName, r.originalPath, r.success])).toEqual([
+      ['deals-2.csv', sshd.url('exports/deals-2.csv'), 1],
+      ['deals-4.csv', sshd.url('exports/deals-4.csv'), 1],
+    ]);
+    const refused = runs.filter((r) => r.state === 'failed').map((r) => r.failedReason!);
+    expect(refused.length).toBeGreaterThanOrEqual(3);
+    for (const reason of refused) {
+      // An unchanged file is known by its name, size and time; only deals-5 needs its content read.
+      const byName = /^schedule nightly: no new file: sftp:\/\/\S+\/exports\/deals-[24]\.csv \(the newest match of '\S+'\) was imported already by this schedule \(same name, size and time\)$/;
+      const byContent = /^schedule nightly: no new file: sftp:\/\/\S+\/exports\/deals-5\.csv has the same content as a file this schedule imported already$/;
+      expect(reason).toMatch(reason.includes('deals-5') ? byContent : byName);
+    }
+    // One Zoho call per import: nothing was sent twice.
+    expect(h.sim.counters.calls).toBe(2);
+  });
+});
