@@ -366,7 +366,8 @@ export function loadConfig(env: Env, options: { cwd?: string } = {}): Config {
     prefix: prefix(r),
     zoho: zohoConfig(r),
     reportDir: resolve(cwd, text(r, 'REPORT_DIR', 'reports')),
-    watchDir: watchDir === undefined ? undefined : resolve(cwd, watchDir),
+    // An sftp:// or s3:// WATCH_DIR is polled through src/storage/ (triggers/remote-watch-folder.ts).
+    watchDir: watchDir === undefined ? undefined : /^(sftp|s3):\/\//i.test(watchDir) ? watchDir.replace(/\/+$/, '') : resolve(cwd, watchDir),
     watchProfile: text(r, 'WATCH_PROFILE', 'contacts-deals'),
     watchPoll: flag(r, 'WATCH_POLL', false),
     watchStabilityMs: integer(r, 'WATCH_STABILITY_MS', 2_000, 50, 600_000),

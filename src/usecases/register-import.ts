@@ -68,10 +68,10 @@ export async function registerImport(deps: RegisterDeps, request: RegisterReques
   const remote = isRemote(request.file) ? parseLocation(request.file, 'file') : undefined;
   const source = remote ? formatLocation(remote) : await preflight(request.file, resolved.profile, deps.config, request.cwd);
   const importId = request.importId ?? newImportId(deps.now?.());
-  if (request.reportPath && deps.config.storage) {
+  if (request.reportPath && !isRemote(request.reportPath) && deps.config.storage) {
     throw new UserError(ErrorCodes.REPORT_PATH_INVALID, `--report: with RELSYNC_STORAGE reports are written to ${deps.config.storage}/reports/ where every worker reaches them; bring one here with relsync report <id> --out <file>`);
   }
-  const reportPath = request.reportPath ? resolve(request.cwd, request.reportPath) : defaultReportPath(deps.config, importId);
+  const reportPath = request.reportPath ? (isRemote(request.reportPath) ? request.reportPath : resolve(request.cwd, request.reportPath)) : defaultReportPath(deps.config, importId);
   if (!isRemote(reportPath)) {
     await checkReportPlace(reportPath, { input: source, watchDir: deps.config.watchDir }, request.reportPath ? '--report' : 'REPORT_DIR');
     await checkReportTarget(reportPath);
