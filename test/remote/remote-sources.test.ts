@@ -4,9 +4,11 @@
  * (s3rver) and a local HTTPS server, all on loopback. The file is downloaded once into the import's
  * own copy (src/usecases/input-snapshot.ts), so every later step is the local file's.
  */
-import { readFile, writeFile } from 'node:fs/promises';
+import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { runDryRun } from '../../src/cli/commands/dry-run-command.js';
+import { captureIO } from '../helpers/cli-io.js';
 import { startHarness, useHarnessForAll, type Harness } from '../helpers/harness.js';
 import { startHttps, type TestHttps } from '../helpers/https-server.js';
 import { writePairs } from '../helpers/pairs.js';
@@ -65,5 +67,21 @@ describe('an import from an sftp://, s3:// or https:// URL', () => {
     const record = await h.waitDone(id);
     expect({ originalPath: record.originalPath, sourceName: record.sourceName }).toEqual({ originalPath: servers.sshd.url('named.csv'), sourceName: 'named.csv' });
     expect(record.source).toBe(join(h.config.reportDir, '.inputs', `${id}.csv`));
+  });
+
+  it('plans a dry run of a URL as of the local file, and leaves no download behind', async () => {
+    const h = harness();
+    const csv = await sampleCsv(h);
+    await writeFile(join(h.dir, 'plan.csv'), csv);
+    await servers.s3.put('exports/plan.csv', csv);
+    const run = async (file: string): Promise<{ code: number; out: string; report: string }> => {
+      const io = captureIO(h.dir);
+      const code = await runDryRun(io, h.config, file, { profile: 'contacts-deals' });
+      return { code, out: io.out().replace(file, '<file>'), report: await readFile(join(h.config.reportDir, 'plan.dry-run.csv'), 'utf8') };
+    };
+    const local = await run('plan.csv');
+    expect(await run(`s3://${servers.s3.bucket}/exports/plan.csv`)).toEqual(local);
+    expect(local.out).toContain('API calls:');
+    expect(await readdir(join(h.config.reportDir, '.spool')).catch(() => [])).toEqual([]);
   });
 });
