@@ -17,19 +17,21 @@ import { startRelsync } from '../helpers/relsync-process.js';
 import { startS3 } from '../helpers/s3-server.js';
 import { startSshd } from '../helpers/sshd.js';
 
-interface Store { env: Record<string, string>; storage: string; readStored(key: string): Promise<string> }
+interface Store { env: Record<string, string>; storage: string; readStored(key: string): Promise<string>; secrets: string[] }
 
 const stores: Record<'s3' | 'sftp', (closeAfter: ReturnType<typeof useCleanup>) => Promise<Store>> = {
   async s3(closeAfter) {
     const s3 = closeAfter(await startS3());
     return {
-      env: s3.env, storage: `s3://${s3.bucket}/relsync`,
+      env: s3.env, storage: `s3://${s3.bucket}/relsync`, secrets: [s3.env.AWS_SECRET_ACCESS_KEY!],
       readStored: async (key) => (await s3.client.send(new GetObjectCommand({ Bucket: s3.bucket, Key: `relsync/${key}` }))).Body!.transformToString(),
     };
   },
   async sftp(closeAfter) {
     const sshd = closeAfter(await startSshd());
-    return { env: sshd.env, storage: sshd.url('store'), readStored: (key) => readFile(join(sshd.root, 'store', key), 'utf8') };
+    // A line from the middle of the private key: none of it may reach a log.
+    const key = (await readFile(sshd.env.RELSYNC_SFTP_KEY_FILE!, 'utf8')).split('\n')[2]!;
+    return { env: sshd.env, storage: sshd.url('store'), readStored: (key) => readFile(join(sshd.root, 'store', key), 'utf8'), secrets: [key] };
   },
 };
 
@@ -50,7 +52,7 @@ describe('shared storage between a CLI and workers that share no disk', () => {
     // The CLI's folder is gone before any worker runs: only the store holds the input now.
     await rm(cliDir, { recursive: true, force: true });
 
-    await h.spawnWorkers(1);
+    const [worker] = await h.spawnWorkers(1, { logLevel: 'trace' });
     const record = await h.waitDone(id);
     expect(record.state).toBe('done');
     expect(record.reportPath).toBe(`${store.storage}/reports/${id}.report.csv`);
@@ -66,5 +68,9 @@ describe('shared storage between a CLI and workers that share no disk', () => {
     const rows = (await h.readReport(join(outDir, 'got.csv'))).map((row) => row._status);
     expect(rows).toEqual(Array(pairs.rows).fill('success'));
     expect(JSON.parse(await readFile(join(outDir, 'got.summary.json'), 'utf8'))).toMatchObject({ rows: pairs.rows, success: pairs.rows });
+    // The worker's whole log at trace level, and every CLI line, hold no key and no secret.
+    const seen = [worker!.output(), registered.output(), fetched.output()].join('\n');
+    expect(seen).toContain(id);
+    for (const secret of store.secrets) expect(seen).not.toContain(secret);
   });
 });
