@@ -47,7 +47,12 @@ export function httpsStore(settings: RemoteSettings): Store<Https> {
   return {
     async stat(location) {
       try {
-        const answer = await send(location, 'HEAD');
+        const answer = await send(location, 'HEAD').catch((error: UserError) => {
+          // A server that does not answer HEAD: the file's size and time are unknown, not refused.
+          if (/HTTP (405|501)\b/.test(error.message)) return undefined;
+          throw error;
+        });
+        if (!answer) return { location, name: new URL(location.url).pathname.split('/').pop() ?? '', size: -1, mtimeMs: 0 };
         await answer.body.dump();
         const modified = Date.parse(String(answer.headers['last-modified'] ?? ''));
         return {

@@ -89,8 +89,13 @@ export function sftpStore(settings: RemoteSettings): Store<Sftp> {
       } catch (error) {
         throw translate(location, error as Error);
       }
-      // posix-rename replaces an existing file (OpenSSH's extension); plain rename would refuse.
-      await request(location, (s, done) => s.ext_openssh_rename(partial, location.path, done));
+      // posix-rename replaces an existing file (OpenSSH's extension); plain rename would refuse. A
+      // server without the extension gets the old file removed first, then a plain rename.
+      await request(location, (s, done) => s.ext_openssh_rename(partial, location.path, done)).catch(async (error: Error) => {
+        if (!/support/i.test(error.message)) throw error;
+        await this.remove(location);
+        await request(location, (s, done) => s.rename(partial, location.path, done));
+      });
     },
     async list(folder) {
       let entries: FileEntryWithStats[];
