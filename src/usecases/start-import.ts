@@ -96,19 +96,22 @@ async function start(deps: StartDeps, importId: string, payload: ImportJobPayloa
 /**
  * A schedule on an sftp://, s3:// or https:// pattern imports the newest match at fire time, once: a
  * file this schedule already imported — same name, size and modification time, or same content — is
- * not imported again (the run is recorded as refused, saying which file). Each is a Redis lease taken
- * with SET NX for RELSYNC_RETENTION_DAYS, so two workers firing the same tick cannot both pass. A
- * download that fails gives the name back, so the next tick tries the file again.
+ * not imported again (the run is recorded as refused, saying which file). Each is claimed in Redis for
+ * RELSYNC_RETENTION_DAYS by the import id (claimContent: one Lua script, first claimer wins), so two
+ * workers firing the same tick cannot both pass, while the same run retried (a stalled or failed
+ * start step) finds its own claim and goes on. A download that fails gives the name back, so the
+ * next tick tries the file again.
  */
 async function startRemoteScheduled(deps: StartDeps, importId: string, payload: ImportJobPayload & { schedule: { name: string }; source: { path: string } }, resolved: { name: string; profile: Profile }, reportPath: string): Promise<StartedImport> {
   const { config, ledger } = deps;
   const found = await resolveScheduledRemote(payload.source.path, config.remote);
   if (!found) throw new UserError(ErrorCodes.FILE_NOT_FOUND, `no file matches '${payload.source.path}' (looked at ${new Date().toISOString()})`);
   const url = formatLocation(found.location);
-  const ttlMs = config.retentionDays * 86_400_000;
+  const ttlS = config.retentionDays * 86_400;
+  const claim = async (key: string): Promise<boolean> => (await ledger.claimContent(key, importId, ttlS)) === importId;
   const seen = (what: string): string => `schedule:${payload.schedule.name}:${createHash('sha256').update(what).digest('hex').slice(0, 32)}`;
   const byName = seen(`${url}\n${found.size}\n${found.mtimeMs}`);
-  if (!payload.force && !(await ledger.takeLease(byName, importId, ttlMs))) {
+  if (!payload.force && !(await claim(byName))) {
     throw new UserError(ErrorCodes.FILE_NOT_FOUND, `no new file: ${url} (the newest match of '${payload.source.path}') was imported already by this schedule (same name, size and time)`);
   }
   try {
@@ -116,14 +119,14 @@ async function startRemoteScheduled(deps: StartDeps, importId: string, payload: 
       id: importId, origin: 'schedule', source: url, sourceName: found.name, profile: resolved, reportPath,
       idempotencyKey: payload.idempotencyKey, force: payload.force,
       checkCopy: async (_copy, sha256) => {
-        if (!payload.force && !(await ledger.takeLease(seen(`sha256:${sha256}`), importId, ttlMs))) {
+        if (!payload.force && !(await claim(seen(`sha256:${sha256}`)))) {
           throw new UserError(ErrorCodes.FILE_NOT_FOUND, `no new file: ${url} has the same content as a file this schedule imported already`);
         }
       },
     });
     if (recorded.duplicate) return { sourcePath: url, reportPath, duplicateOf: recorded.importId };
   } catch (error) {
-    if (!(isUserError(error) && error.message.startsWith('no new file'))) await ledger.releaseLease(byName, importId).catch(() => undefined);
+    if (!(isUserError(error) && error.message.startsWith('no new file'))) await ledger.releaseContent(byName, importId).catch(() => undefined);
     throw error;
   }
   const record = await ledger.getImport(importId);

@@ -30,11 +30,10 @@ describe('a source URL relsync cannot use', () => {
     return { code: await run.exited, stdout: run.stdout(), stderr: run.stderr() };
   }
 
-  it('is one line, exit 1, nothing recorded', async () => {
-    const h = harness();
-    await writeFile(join(sshd.root, 'deals.csv'), 'contact_ext_id,deal_ext_id,contact_role\nC-0001,D-0001,\n');
-    const closedPort = await freePort();
-    const cases: Array<{ args: string[]; env?: Record<string, string>; line: string | RegExp }> = [
+  /** Each case with the values it needs once the servers are up. */
+  function cases(): Array<{ args: string[]; env?: Record<string, string>; line: string }> {
+    const closedPort = closed;
+    return [
       {
         args: ['import', `sftp://${sshd.user}@127.0.0.1:${closedPort}/data/deals.csv`],
         line: `relsync: sftp://${sshd.user}@127.0.0.1:${closedPort}/data/deals.csv: cannot be reached (ECONNREFUSED); gave up after 3 tries (RELSYNC_REMOTE_ATTEMPTS)`,
@@ -62,11 +61,19 @@ describe('a source URL relsync cannot use', () => {
       },
       { args: ['import', 'http://127.0.0.1/x.csv'], line: `relsync: file: expected https:// (a file is not fetched in the clear), got 'http://127.0.0.1/x.csv'` },
     ];
-    for (const { args, env, line } of cases) {
-      const run = await relsync(args, env);
-      expect({ args, run }).toEqual({ args, run: { code: 1, stdout: '', stderr: `${line}\n` } });
-      expect(run.stderr).not.toMatch(/hunter2|pa55word|wrong-token|secret-http-token|S3RVER/);
-    }
+  }
+
+  let closed = 0;
+  const names = ['unreachable host', 'key refused', 'unknown host key', 'no such file (sftp)', 'no such object (s3)', 'HTTP 401', 'password in an sftp URL', 'user and password in an https URL', 'http://'];
+
+  it.each(names.map((name, index) => ({ name, index })))('$name: one line, exit 1, nothing recorded', async ({ index }) => {
+    const h = harness();
+    await writeFile(join(sshd.root, 'deals.csv'), 'contact_ext_id,deal_ext_id,contact_role\nC-0001,D-0001,\n');
+    closed ||= await freePort();
+    const { args, env, line } = cases()[index]!;
+    const run = await relsync(args, env);
+    expect({ args, run }).toEqual({ args, run: { code: 1, stdout: '', stderr: `${line}\n` } });
+    expect(run.stderr).not.toMatch(/hunter2|pa55word|wrong-token|secret-http-token|S3RVER/);
     expect(await h.runtime.ledger.listImports(10)).toEqual([]);
   });
 });
