@@ -7,7 +7,10 @@
 import { mkdir, utimes, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { runScheduleAdd } from '../../src/cli/commands/schedule-command.js';
+import { loadConfig } from '../../src/config/config.js';
 import { addSchedule, listSchedules, removeSchedule } from '../../src/triggers/schedules.js';
+import { captureIO } from '../helpers/cli-io.js';
 import { useCleanup } from '../helpers/cleanup.js';
 import { eventually } from '../helpers/eventually.js';
 import { startHarness } from '../helpers/harness.js';
@@ -70,5 +73,29 @@ describe('a schedule on an sftp:// pattern', () => {
     for (const reason of refused.filter((r) => !r.includes('deals-5'))) expect(reason).toMatch(byName('deals-[24]\\.csv'));
     // One Zoho call per import: nothing was sent twice.
     expect(h.sim.counters.calls).toBe(2);
+  });
+
+  it('schedule add keeps the URL as written, notes a pattern with no match yet, and refuses an unknown host in one line', async () => {
+    const sshd = closeAfter(await startSshd());
+    const h = closeAfter(await startHarness({ env: sshd.env }));
+    closeAfter(async () => {
+      for (const s of await listSchedules(h.runtime.queues.imports)) await removeSchedule(h.runtime.queues.imports, s.name);
+    });
+    const add = async (env: Record<string, string>, file: string): Promise<{ code: number; out: string; err: string }> => {
+      const io = captureIO(h.dir);
+      try {
+        return { code: await runScheduleAdd(io, loadConfig({ ...h.env, ...env }, { cwd: h.dir }), { name: 'nightly', cron: '0 2 * * *', file, profile: 'contacts-deals' }), out: io.out(), err: io.err() };
+      } catch (error) {
+        return { code: 1, out: io.out(), err: (error as Error).message };
+      }
+    };
+    const pattern = sshd.url('exports/deals-*.csv');
+    const noted = await add({}, pattern);
+    expect(noted).toMatchObject({ code: 0, err: `--file: no file matches '${pattern}' now; the worker looks for it at each run\n` });
+    expect((await listSchedules(h.runtime.queues.imports)).map((s) => s.file)).toEqual([pattern]);
+    const unknown = await add({ RELSYNC_SFTP_KNOWN_HOSTS: '' }, pattern);
+    expect(unknown.code).toBe(1);
+    // The line names the folder that was listed for the pattern.
+    expect(unknown.err).toBe(`${sshd.url('exports')}: unknown host [127.0.0.1]:${sshd.port}: RELSYNC_SFTP_KNOWN_HOSTS is not set; add the host's key with: ssh-keyscan -p ${sshd.port} 127.0.0.1 >> known_hosts and set RELSYNC_SFTP_KNOWN_HOSTS to that file`);
   });
 });
