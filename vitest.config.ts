@@ -1,8 +1,10 @@
-import { defineConfig } from 'vitest/config';
+import { configDefaults, defineConfig } from 'vitest/config';
 
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
+    // It runs this whole suite again inside a clean machine: `npm run test:clean-machine`, in .ci/run.
+    exclude: [...configDefaults.exclude, 'test/clean-machine/**'],
     globalSetup: ['test/helpers/global-setup.ts'],
     setupFiles: ['test/helpers/leak-guard.ts'],
     testTimeout: 60_000,

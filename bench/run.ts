@@ -3,10 +3,12 @@
  *   1. ingest of generated 10k / 100k / 1M-row files (child process, private redis-server);
  *   2. sync against the simulator's concurrency ceiling at C=10 and C=25, 100 ms per call;
  *   3. the report of the 1M-row import;
- *   4. calls per 1,000 rows against the fewest possible.
+ *   4. calls per 1,000 rows against the fewest possible;
+ *   5. incremental sync of the largest file (incremental-bench.ts).
  * Prints a table, writes bench/results/latest.json. Flags: --quick (10k/100k rows, short sync runs:
  * a smoke test, its figures are not the targets'), --cpu-prof (CPU profile of the largest ingest, top
- * self-time functions printed and saved).
+ * self-time functions printed and saved), --incremental-only (phase 5 alone, on a 1M-row file, or
+ * 100k with --quick; writes bench/results/incremental.json).
  * Everything it starts (redis-servers, the simulator, children, temp files) is stopped on exit,
  * failure or Ctrl-C.
  */
@@ -23,7 +25,9 @@ import { summarizeProfile, type SelfTime } from './profile-summary.js';
 import { redisVersion } from './redis-stats.js';
 import { benchReport, type ReportBench } from './report-bench.js';
 import { benchSync, type SyncRun } from './sync-bench.js';
-import { evaluate, formatGrowth, formatTable, type Efficiency } from './targets.js';
+import { evaluate, formatGrowth, formatTable, INGEST_RSS_MB, type Efficiency } from './targets.js';
+import { generateCsv } from './generate-csv.js';
+import { benchIncremental, incrementalTargets } from './incremental-bench.js';
 
 const RESULTS_DIR = fileURLToPath(new URL('./results/', import.meta.url));
 const LATENCY_MS = 100;
@@ -32,13 +36,26 @@ const ENTRIES_PER_CALL = 5;
 interface Flags {
   quick: boolean;
   cpuProf: boolean;
+  incrementalOnly: boolean;
 }
 
 function parseFlags(argv: string[]): Flags {
-  const known = new Set(['--quick', '--cpu-prof']);
+  const known = new Set(['--quick', '--cpu-prof', '--incremental-only']);
   const unknown = argv.filter((arg) => !known.has(arg));
-  if (unknown.length > 0) throw new Error(`unknown flag(s) ${unknown.join(' ')}; expected --quick, --cpu-prof`);
-  return { quick: argv.includes('--quick'), cpuProf: argv.includes('--cpu-prof') };
+  if (unknown.length > 0) throw new Error(`unknown flag(s) ${unknown.join(' ')}; expected --quick, --cpu-prof, --incremental-only`);
+  return { quick: argv.includes('--quick'), cpuProf: argv.includes('--cpu-prof'), incrementalOnly: argv.includes('--incremental-only') };
+}
+
+/** Phase 5 alone: its own generated file, its own results file. */
+async function runIncrementalOnly(cleanup: Cleanup, dir: string, flags: Flags, log: (line: string) => void): Promise<void> {
+  const rows = flags.quick ? 100_000 : 1_000_000;
+  const file = await generateCsv(join(dir, `contacts-deals-${rows}.csv`), rows);
+  const incremental = await benchIncremental(cleanup, file, dir, log);
+  const targets = incrementalTargets(incremental, INGEST_RSS_MB);
+  await mkdir(RESULTS_DIR, { recursive: true });
+  const target = join(RESULTS_DIR, 'incremental.json');
+  await writeFile(target, `${JSON.stringify({ date: new Date().toISOString(), quick: flags.quick, incremental, targets }, null, 2)}\n`);
+  process.stdout.write(`\n${formatTable(targets)}\n\nwritten: ${target}\n`);
 }
 
 async function main(): Promise<void> {
@@ -66,6 +83,7 @@ async function main(): Promise<void> {
     log('compiling src/, jobs/ and bench/ for the child processes');
     const build = await compileForChildren();
     cleanup.add('compiled children', () => rm(build, { recursive: true, force: true }));
+    if (flags.incrementalOnly) return await runIncrementalOnly(cleanup, dir, flags, log);
     const profileDir = flags.cpuProf ? join(RESULTS_DIR, 'cpu-profiles') : undefined;
     if (profileDir) await rm(profileDir, { recursive: true, force: true });
 
@@ -73,6 +91,7 @@ async function main(): Promise<void> {
     const ingest = await benchIngest(cleanup, { dir, sizes, cpuProfDir: profileDir && join(profileDir, 'ingest'), log });
     const report = await benchReport(cleanup, ingest.kept, dir, log);
     await ingest.kept.redis.destroy();
+    const incremental = await benchIncremental(cleanup, ingest.kept.file, dir, log);
 
     const sync: SyncRun[] = [];
     for (const [concurrency, calls] of flags.quick ? [[10, 300], [25, 750]] : [[10, 3_000], [25, 7_500]]) {
@@ -94,7 +113,8 @@ async function main(): Promise<void> {
       quick: flags.quick,
       machine: { ...machine, loadAverageEnd: loadavg().map((n) => Math.round(n * 100) / 100) },
       ingest, report, sync, efficiency,
-      targets: evaluate({ ingest, report, sync, efficiency, quick: flags.quick }),
+      incremental,
+      targets: [...evaluate({ ingest, report, sync, efficiency, quick: flags.quick }), ...incrementalTargets(incremental, INGEST_RSS_MB)],
       cpuProfile: profile,
     };
     const { kept: _kept, ...ingestOut } = ingest;

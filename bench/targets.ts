@@ -30,7 +30,7 @@ export interface TargetRow {
 }
 
 const INGEST_ROWS_PER_S = 150_000;
-const INGEST_RSS_MB = 200;
+export const INGEST_RSS_MB = 200;
 const SYNC_SHARE = 0.95;
 const REPORT_ROWS_PER_S = 200_000;
 const REPORT_RSS_MB = 200;

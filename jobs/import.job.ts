@@ -13,6 +13,13 @@ import { z } from 'zod';
  */
 export type ImportSource = { path: string } | { csv: string };
 
+/**
+ * What an import does with its pairs: `link` adds or updates them (the default); `unlink` removes them;
+ * `mirror` makes each base record named in the file have exactly the file's links (docs/contract.md#modes).
+ */
+export const IMPORT_MODES = ['link', 'unlink', 'mirror'] as const;
+export type ImportMode = (typeof IMPORT_MODES)[number];
+
 /** A profile object as in docs/contract.md#profiles; validated fully by the worker. */
 export type ProfileInput = Record<string, unknown>;
 
@@ -26,8 +33,8 @@ export interface ImportJobPayload {
   importId?: string;
   /** Where to write the report; default `<REPORT_DIR>/<importId>.report.csv`. */
   reportPath?: string;
-  /** Who started it: `cli`, `watch`, `schedule`, `queue` (the default), `retry`. */
-  origin?: 'cli' | 'watch' | 'schedule' | 'queue' | 'retry';
+  /** Who started it: `cli`, `watch`, `schedule`, `queue` (the default), `retry`, `undo`. */
+  origin?: 'cli' | 'watch' | 'schedule' | 'queue' | 'retry' | 'undo';
   /** A new import even when the same content and profile were imported within the dedup window. */
   force?: boolean;
   /** For `retry`: the import whose error rows this import re-sends. */
@@ -43,6 +50,15 @@ export interface ImportJobPayload {
    * than `errorRate` (0-1) of them are errors, the import stops and its unsent rows end `ABORTED`.
    */
   abort?: { errorRate?: number; minRows?: number };
+  /** Over the profile's `"mode"`; default `link`. */
+  mode?: ImportMode;
+  /** A mirror may remove more than RELSYNC_MIRROR_MAX_REMOVE_RATIO of the current links of its bases. */
+  allowRemovals?: boolean;
+  /**
+   * true: send only pairs new or changed since Zoho last confirmed them (the rest end `skipped` /
+   * UNCHANGED); false: send everything (and refresh that state). Over the profile's `incremental`.
+   */
+  incremental?: boolean;
 }
 
 /** What the `import` job returns when the import ends (and what `status --json` builds on). */
@@ -56,6 +72,8 @@ export interface ImportSummary {
   reportPath: string | null;
   /** Set when every row has its outcome but the report could not be written (`relsync report <id>` writes it). */
   reportError?: string;
+  /** A mirror's removed links by status (`<stem>.removed.csv` lists them). */
+  removals?: { success: number; error: number; skipped: number };
 }
 
 const nonEmpty = z.string().trim().min(1);
@@ -71,7 +89,7 @@ export const importPayloadSchema = z.strictObject({
   idempotencyKey: z.string().trim().min(1).max(200).optional(),
   importId: z.string().regex(/^[A-Za-z][A-Za-z0-9_-]{0,79}$/).optional(),
   reportPath: nonEmpty.optional(),
-  origin: z.enum(['cli', 'watch', 'schedule', 'queue', 'retry']).optional(),
+  origin: z.enum(['cli', 'watch', 'schedule', 'queue', 'retry', 'undo']).optional(),
   force: z.boolean().optional(),
   retryOf: nonEmpty.optional(),
   schedule: z.strictObject({ name: z.string().regex(SCHEDULE_NAME) }).optional(),
@@ -79,15 +97,39 @@ export const importPayloadSchema = z.strictObject({
     errorRate: z.number().min(0).max(1).optional(),
     minRows: z.number().int().min(1).optional(),
   }).optional(),
+  mode: z.enum(IMPORT_MODES).optional(),
+  allowRemovals: z.boolean().optional(),
+  incremental: z.boolean().optional(),
 });
 
 export type PayloadCheck = { ok: true; value: ImportJobPayload } | { ok: false; problems: string[] };
 
-/** Check a payload's shape; problems read "<key>: expected X, got Y". */
-export function validateImportPayload(input: unknown): PayloadCheck {
+/**
+ * The largest inline `{ "csv": "…" }` a worker takes by default (its RELSYNC_MAX_INLINE_CSV_BYTES).
+ * BullMQ hands a worker a job's data whole, so the limit must be kept where the payload is made:
+ * a producer that checks its payload here never puts a larger one on the queue.
+ */
+export const DEFAULT_MAX_INLINE_CSV_BYTES = 10 * 1024 * 1024;
+
+export interface PayloadLimits {
+  /** Default DEFAULT_MAX_INLINE_CSV_BYTES; pass the workers' RELSYNC_MAX_INLINE_CSV_BYTES when it differs. */
+  maxInlineCsvBytes?: number;
+}
+
+/**
+ * Check a payload's shape and the inline CSV's size before it is enqueued; problems read
+ * "<key>: expected X, got Y".
+ */
+export function validateImportPayload(input: unknown, limits: PayloadLimits = {}): PayloadCheck {
   const parsed = importPayloadSchema.safeParse(input);
-  if (parsed.success) return { ok: true, value: parsed.data as ImportJobPayload };
-  return { ok: false, problems: parsed.error.issues.map((issue) => describeIssue(issue, input)) };
+  if (!parsed.success) return { ok: false, problems: parsed.error.issues.map((issue) => describeIssue(issue, input)) };
+  const value = parsed.data as ImportJobPayload;
+  const max = limits.maxInlineCsvBytes ?? DEFAULT_MAX_INLINE_CSV_BYTES;
+  if ('csv' in value.source) {
+    const bytes = Buffer.byteLength(value.source.csv, 'utf8');
+    if (bytes > max) return { ok: false, problems: [`source.csv: expected at most ${max} bytes, got ${bytes}`] };
+  }
+  return { ok: true, value };
 }
 
 function describeIssue(issue: z.core.$ZodIssue, input: unknown): string {
@@ -97,6 +139,7 @@ function describeIssue(issue: z.core.$ZodIssue, input: unknown): string {
   if (issue.path[0] === 'source') return `source: expected { "path": "…" } or { "csv": "…" }, got ${describeValue(valueAt(input, ['source']))}`;
   if (issue.path[0] === 'profile') return `profile: expected a profile name or a profile object, got ${got}`;
   if (where === 'abort.errorRate') return `abort.errorRate: expected a number from 0 to 1 (e.g. 0.5), got ${got}`;
+  if (where === 'mode') return `mode: expected one of ${IMPORT_MODES.join(', ')}, got ${got}`;
   if (where === 'abort.minRows') return `abort.minRows: expected an integer >= 1, got ${got}`;
   return `${where}: ${issue.message.replace(/^Invalid input: /, '').replace(/, received \w+$/, '')}, got ${got}`;
 }

@@ -22,6 +22,19 @@ export interface CallEntry {
    * number for a field the profile types as a price (`list_price`). Never modify: shared between entries.
    */
   fields?: Record<string, string | number>;
+  /** On a delink call: the related record's Zoho id, read with GET, which the DELETE names in `ids`. */
+  relatedId?: string;
+}
+
+/**
+ * A link a mirror removes because the file does not name it: no input row stands behind it, so its
+ * outcome is kept apart from the rows' (the run ledger's removals), one per (base, related id).
+ */
+export interface RemovalEntry {
+  /** The related record as the file would name it (its external value, or its id); '' when it has none. */
+  related: string;
+  /** The related record's Zoho id: what the DELETE names in `ids`. */
+  relatedId: string;
 }
 
 /** One Zoho call: at most MAX_ENTRIES_PER_CALL related records of one base record. */
@@ -29,6 +42,13 @@ export interface SyncCall {
   /** The base record: an external value, or a Zoho id when the profile has no base external field. */
   base: string;
   entries: CallEntry[];
+  /**
+   * `delink`: a `DELETE …/{base}/{relatedList}?ids=` of the entries' and removals' related ids (at
+   * most 100 in all), for `unlink` rows and a mirror's removals. Absent: the PUT of the entries.
+   */
+  op?: 'delink';
+  /** A mirror's removals (delink calls only). */
+  removals?: RemovalEntry[];
 }
 
 export interface SyncCallsPayload {

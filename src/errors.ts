@@ -39,6 +39,10 @@ export const ERROR_TABLE = {
   // The Zoho edge: waits and pauses, never a row's error by themselves.
   ACCOUNTS_ERROR: { retryable: true, meaning: "Zoho's accounts server would not give an access token (its answer decides retryable)" },
   TOKEN_WAIT_TIMEOUT: { retryable: true, meaning: 'another worker holds the token lock and has not finished minting' },
+  LINKS_READ_REFUSED: { retryable: false, meaning: "an unlink or mirror cannot read a base record's current links: Zoho refuses the read (a scope, a permission, a module)" },
+  REMOVALS_OVER_LIMIT: { retryable: false, meaning: 'a mirror would remove more than RELSYNC_MIRROR_MAX_REMOVE_RATIO of the current links of its base records; stopped before its first DELETE (--allow-removals lets it)' },
+  NOTHING_TO_UNDO: { retryable: false, meaning: '`undo` of an import that added no link (no row answered `relation added`)' },
+  LINKS_READ_FAILED: { retryable: true, meaning: "a base record's current links could not be read from Zoho now (network, 5xx, 429, our credit budget); the import step retries" },
   LOOKUP_READ_FAILED: { retryable: true, meaning: "a lookup table could not be read from Zoho now (network, 5xx, 429) or another worker is still reading it; the import step retries" },
   CREDIT_BUDGET: { retryable: true, meaning: 'our own ZOHO_DAILY_CREDITS budget is spent for the rolling window' },
   WEBHOOK_FAILED: { retryable: true, meaning: 'a webhook receiver did not answer 2xx (or could not be reached); the delivery is tried again' },

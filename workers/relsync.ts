@@ -17,6 +17,7 @@ import { buildProgram } from '../src/cli/program.js';
 import { runImport } from '../src/cli/commands/import-command.js';
 import { runReport } from '../src/cli/commands/report-command.js';
 import { runRetry } from '../src/cli/commands/retry-command.js';
+import { runUndo } from '../src/cli/commands/undo-command.js';
 import { runCancel } from '../src/cli/commands/cancel-command.js';
 import { runWait } from '../src/cli/commands/wait-command.js';
 import { runList, runStatus } from '../src/cli/commands/status-command.js';
@@ -28,6 +29,7 @@ import { runCheck } from '../src/cli/commands/check-command.js';
 import { runProfiles } from '../src/cli/commands/profiles-command.js';
 import { runPrune } from '../src/cli/commands/prune-command.js';
 import { runScheduleAdd, runScheduleList, runScheduleRemove } from '../src/cli/commands/schedule-command.js';
+import { runStateClear, runStateShow } from '../src/cli/commands/state-command.js';
 
 /**
  * Ctrl-C while a command waits: the command stops waiting (and says how to follow again) instead of
@@ -61,6 +63,7 @@ async function main(argv: string[]): Promise<number> {
     list: (options) => runList(io, getConfig(), options),
     report: (id, options) => runReport(io, getConfig(), id, options),
     retry: (id, options) => runRetry(io, getConfig(), id, options),
+    undo: (id, options) => runUndo(io, getConfig(), id, options),
     wait: (id, options) => runWait(io, getConfig(), id, options),
     cancel: (id) => runCancel(io, getConfig(), id),
     simulator: (flags) => runSimulatorCommand(io, flags),
@@ -69,6 +72,10 @@ async function main(argv: string[]): Promise<number> {
     check: (options) => runCheck(io, getConfig(), options),
     profiles: (options) => runProfiles(io, options),
     prune: (options) => runPrune(io, getConfig(), options),
+    state: {
+      show: (options) => runStateShow(io, getConfig(), options),
+      clear: (options) => runStateClear(io, getConfig(), options),
+    },
     schedule: {
       add: (options) => runScheduleAdd(io, getConfig(), options),
       list: (options) => runScheduleList(io, getConfig(), options),

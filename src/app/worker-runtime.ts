@@ -17,6 +17,7 @@ import { requireZohoCredentials, type Config } from '../config/config.js';
 import { LookupCache } from '../ledger/lookup-cache.js';
 import { connectRedis, createRedis, isRedisWriteRefusal } from '../ledger/redis-connection.js';
 import { RunLedger } from '../ledger/run-ledger.js';
+import { SyncStateStore } from '../ledger/sync-state.js';
 import { createImportProcessor, type ImportJobData } from '../processors/import.processor.js';
 import { createSyncProcessor, zohoBackoffStrategy, type SyncJobData } from '../processors/sync.processor.js';
 import { lookupLoader } from '../usecases/lookup-tables.js';
@@ -48,7 +49,12 @@ export interface WorkerRuntime {
   close(): Promise<boolean>;
 }
 
-export async function startWorkerRuntime(config: Config, log: Logger): Promise<WorkerRuntime> {
+export interface WorkerRuntimeOptions {
+  /** The incremental sync state's clock (import days, confirmation days); default Date.now. Tests move it. */
+  stateNow?: () => number;
+}
+
+export async function startWorkerRuntime(config: Config, log: Logger, options: WorkerRuntimeOptions = {}): Promise<WorkerRuntime> {
   requireZohoCredentials(config);
   const lifecycle = new Lifecycle();
   // One line when Redis is lost and one when it is back: workers wait for it and carry on.
@@ -92,12 +98,17 @@ export async function startWorkerRuntime(config: Config, log: Logger): Promise<W
     stalledInterval: config.queue.stalledIntervalMs,
     maxStalledCount: config.queue.maxStalledCount,
   };
-  const importWorker = new Worker<ImportJobData, ImportSummary>(QueueName.imports, createImportProcessor({ config, ledger, syncQueue: queues.sync, log, lookups }), {
+  const budget = config.zoho.dailyCredits ? new CreditBudget({ redis, prefix: config.prefix, limit: config.zoho.dailyCredits, windowMs: config.zoho.creditWindowMs }) : undefined;
+  // unlink and mirror read the current links with the same client (its limiter, its token) and budget,
+  // and keep to the sync queue's pauses (a read's 429 pauses the queue as a call's does).
+  const links = { reader: client, budget, queuePauseMs: () => queues.sync.getRateLimitTtl(QUEUE_WIDE_PAUSE_LIMITER.max), pauseQueue: (ms: number) => queues.sync.rateLimit(ms) };
+  const importWorker = new Worker<ImportJobData, ImportSummary>(QueueName.imports, createImportProcessor({
+    config, ledger, syncQueue: queues.sync, log, lookups, links, syncState: new SyncStateStore(redis, config.prefix), stateNow: options.stateNow,
+  }), {
     ...common, concurrency: config.queue.importConcurrency,
   });
-  const budget = config.zoho.dailyCredits ? new CreditBudget({ redis, prefix: config.prefix, limit: config.zoho.dailyCredits, windowMs: config.zoho.creditWindowMs }) : undefined;
   const zohoOutage = new ZohoOutage({ redis, prefix: config.prefix, maxWaitMs: config.zoho.outageMaxWaitMs, log });
-  const syncWorker = new Worker<SyncJobData>(QueueName.sync, createSyncProcessor({ config, ledger, client, budget, syncQueue: queues.sync, outage: zohoOutage, log }), {
+  const syncWorker = new Worker<SyncJobData>(QueueName.sync, createSyncProcessor({ config, ledger, client, budget, syncQueue: queues.sync, outage: zohoOutage, log, stateNow: options.stateNow }), {
     ...common,
     concurrency: config.zoho.concurrency,
     settings: { backoffStrategy: zohoBackoffStrategy },

@@ -89,7 +89,7 @@ export function exitCodeFor(record: ImportRecord): number {
   // Stopped early (aborted or cancelled): the file was not applied, even if no row is in error.
   if (record.stopCode) return ExitCode.rowsInError;
   // Every row was sent, but the report is missing: not "could not run", and not a clean 0 either.
-  return record.error > 0 || record.reportError ? ExitCode.rowsInError : ExitCode.ok;
+  return record.error > 0 || (record.removalsError ?? 0) > 0 || record.reportError ? ExitCode.rowsInError : ExitCode.ok;
 }
 
 /** One line: why we stopped waiting, where the import is, and how to follow it again. */

@@ -3,15 +3,17 @@
  * by the entry point in workers/, the only place with a main(); the rest live in src/cli/commands.
  */
 import { Command, InvalidArgumentError, Option } from 'commander';
+import { IMPORT_MODES, type ImportMode } from '../../jobs/import.job.js';
 
 export interface CommandHandlers {
   worker(): Promise<number>;
-  import(file: string, options: { profile: string; wait?: boolean; report?: string; dryRun?: boolean; json?: boolean; force?: boolean; timeout?: number }): Promise<number>;
+  import(file: string, options: { profile: string; wait?: boolean; report?: string; dryRun?: boolean; json?: boolean; force?: boolean; timeout?: number; mode?: ImportMode; allowRemovals?: boolean; incremental?: boolean; full?: boolean }): Promise<number>;
   wait(id: string, options: { json?: boolean; timeout?: number }): Promise<number>;
   status(id: string, options: { json?: boolean }): Promise<number>;
   list(options: { json?: boolean; limit?: number }): Promise<number>;
   report(id: string, options: { out?: string }): Promise<number>;
   retry(id: string, options: { wait?: boolean; json?: boolean; timeout?: number }): Promise<number>;
+  undo(id: string, options: { wait?: boolean; json?: boolean; timeout?: number }): Promise<number>;
   cancel(id: string): Promise<number>;
   simulator(argv: string[]): Promise<number>;
   demo(options: { rows?: number }): Promise<number>;
@@ -19,8 +21,12 @@ export interface CommandHandlers {
   check(options: { profile: string; file?: string }): Promise<number>;
   profiles(options: { json?: boolean }): Promise<number>;
   prune(options: { olderThan?: number }): Promise<number>;
+  state: {
+    show(options: { profile?: string; json?: boolean }): Promise<number>;
+    clear(options: { profile?: string }): Promise<number>;
+  };
   schedule: {
-    add(options: { name: string; cron: string; tz?: string; file: string; profile: string; force?: boolean }): Promise<number>;
+    add(options: { name: string; cron: string; tz?: string; file: string; profile: string; force?: boolean; incremental?: boolean }): Promise<number>;
     list(options: { json?: boolean }): Promise<number>;
     remove(name: string): Promise<number>;
   };
@@ -65,6 +71,10 @@ export function buildProgram(handlers: CommandHandlers, setExitCode: (code: numb
     .option('--dry-run', 'parse, validate, group and plan without calling Zoho; write a report of invalid rows')
     .option('--json', 'progress as JSON lines on stderr')
     .option('--force', 'a new import even if the same content and profile were imported within RELSYNC_DEDUP_WINDOW_S')
+    .addOption(new Option('--mode <mode>', "link adds or updates the pairs; unlink removes them; mirror makes each base record in the file have exactly the file's links (default: the profile's, else link)").choices(IMPORT_MODES))
+    .option('--allow-removals', 'let a mirror remove more than RELSYNC_MIRROR_MAX_REMOVE_RATIO of the current links')
+    .addOption(new Option('--incremental', 'send only pairs new or changed since Zoho last confirmed them (the rest: skipped, UNCHANGED)').conflicts('full'))
+    .addOption(new Option('--full', "send every pair and refresh the incremental state (over the profile's \"incremental\": true)"))
     .addOption(timeoutOption())
     .action(run((file: string, options) => handlers.import(file, options)));
   program.command('wait').description('follow an import to its end as import --wait does (re-attach after Ctrl-C)').argument('<id>')
@@ -84,6 +94,10 @@ export function buildProgram(handlers: CommandHandlers, setExitCode: (code: numb
     .option('-w, --wait', 'wait and show progress').option('--json', 'progress as JSON lines')
     .addOption(timeoutOption())
     .action(run((id: string, options) => handlers.retry(id, options)));
+  program.command('undo').description('start a new import that removes exactly the links <id> added (relation added), not those that already existed').argument('<id>')
+    .option('-w, --wait', 'wait and show progress').option('--json', 'progress as JSON lines')
+    .addOption(timeoutOption())
+    .action(run((id: string, options) => handlers.undo(id, options)));
   program.command('cancel').description('stop an import: nothing more is sent, rows not sent end skipped (CANCELLED), the report is written').argument('<id>')
     .action(run((id: string) => handlers.cancel(id)));
   program.command('simulator').description('the local Zoho CRM stand-in (see --help of the simulator for its flags)')
@@ -107,6 +121,14 @@ export function buildProgram(handlers: CommandHandlers, setExitCode: (code: numb
   program.command('prune').description("remove finished imports' Redis records now (report files are kept)")
     .addOption(new Option('--older-than <days>', 'only imports that ended at least this many days ago (default: RELSYNC_RETENTION_DAYS; 0: all finished)').argParser(nonNegativeDays))
     .action(run((options) => handlers.prune(options)));
+  const state = program.command('state').description('the incremental sync state: the pairs Zoho confirmed, per target');
+  state.command('show').description('pairs held, Redis memory and oldest confirmation, per target')
+    .option('-p, --profile <name or path>', "only the profile's target (its module, related list and external fields in this org)")
+    .option('--json', 'machine-readable output')
+    .action(run((options) => handlers.state.show(options)));
+  state.command('clear').description('forget the state: the next incremental import sends every pair')
+    .option('-p, --profile <name or path>', "only the profile's target")
+    .action(run((options) => handlers.state.clear(options)));
   const schedule = program.command('schedule').description('cron imports (survive restarts; one import per tick across all workers)');
   schedule.command('add').description('add a schedule, or replace the one with that name')
     .requiredOption('--name <name>', "letters, digits, '_' or '-'")
@@ -115,6 +137,7 @@ export function buildProgram(handlers: CommandHandlers, setExitCode: (code: numb
     .requiredOption('--file <path or pattern>', 'the CSV, or a pattern with * ? in its file name: the newest match at fire time')
     .requiredOption('-p, --profile <name or path>', 'built-in profile name or profile JSON file')
     .option('--force', 'import even if the same content was imported within RELSYNC_DEDUP_WINDOW_S')
+    .option('--incremental', 'each run sends only pairs new or changed since Zoho last confirmed them')
     .action(run((options) => handlers.schedule.add(options)));
   schedule.command('list').description('the schedules and their next run').option('--json', 'machine-readable output')
     .action(run((options) => handlers.schedule.list(options)));

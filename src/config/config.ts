@@ -102,6 +102,11 @@ export interface Config {
     /** Rows with Zoho's answer before the brake may act: a few early errors say little. Default 500. */
     minRows: number;
   };
+  /**
+   * A mirror stops before its first DELETE when it would remove more than this share (0-1) of the
+   * current links of the base records it touches, unless `--allow-removals` (RELSYNC_MIRROR_MAX_REMOVE_RATIO).
+   */
+  mirrorMaxRemoveRatio: number;
   queue: {
     /**
      * How long a worker's claim on a job lasts without renewal (renewed every half of it). A worker
@@ -136,6 +141,11 @@ export interface Config {
   };
   /** Finished imports' Redis records are removed this many days after they ended (report files stay). */
   retentionDays: number;
+  /**
+   * RELSYNC_INCREMENTAL_MAX_AGE_DAYS: an incremental import sends a pair again when Zoho has not
+   * confirmed it for this many days, even unchanged, so a link removed in Zoho by hand comes back. Default 7.
+   */
+  incrementalMaxAgeDays: number;
   /** How relsync reaches files on SFTP, S3 and HTTPS (src/storage/). */
   remote: RemoteSettings;
   /**
@@ -387,6 +397,7 @@ export function loadConfig(env: Env, options: { cwd?: string } = {}): Config {
       errorRate: share(r, 'RELSYNC_ABORT_ERROR_RATE'),
       minRows: integer(r, 'RELSYNC_ABORT_MIN_ROWS', 500, 1, 1_000_000_000),
     },
+    mirrorMaxRemoveRatio: share(r, 'RELSYNC_MIRROR_MAX_REMOVE_RATIO') ?? 0.2,
     queue: {
       lockDurationMs: integer(r, 'RELSYNC_LOCK_DURATION_MS', 30_000, 1_000, 600_000),
       stalledIntervalMs: integer(r, 'RELSYNC_STALLED_INTERVAL_MS', 30_000, 500, 600_000),
@@ -403,6 +414,7 @@ export function loadConfig(env: Env, options: { cwd?: string } = {}): Config {
       pauseAlertAfterMs: integer(r, 'RELSYNC_PAUSE_ALERT_AFTER_MS', 60_000, 100, 86_400_000),
     },
     retentionDays: integer(r, 'RELSYNC_RETENTION_DAYS', 30, 1, 3_650),
+    incrementalMaxAgeDays: integer(r, 'RELSYNC_INCREMENTAL_MAX_AGE_DAYS', 7, 1, 3_650),
     remote: remoteSettings(r, cwd),
     storage: storageUrl(r),
   };

@@ -37,4 +37,26 @@ export const OutcomeCodes = {
   INVALID_VALUE: 'INVALID_VALUE',
   /** `--dry-run`: the row is valid and would be sent. */
   DRY_RUN: 'DRY_RUN',
+  /**
+   * Not sent: the pair is already linked with the same entry-field values — read from Zoho (mirror), or
+   * confirmed by Zoho within RELSYNC_INCREMENTAL_MAX_AGE_DAYS (`--incremental`).
+   */
+  UNCHANGED: 'UNCHANGED',
+  /** Not sent (unlink): the pair is not linked, so there is nothing to remove. */
+  NOT_LINKED: 'NOT_LINKED',
 } as const;
+
+/**
+ * The outcome of one link a mirror removes (or tries to): no input row stands behind it, so it is kept
+ * apart from the rows' outcomes, one per (base, related id), and reported in `<stem>.removed.csv`.
+ */
+export interface RemovalOutcome {
+  base: string;
+  /** The related record as the file would name it (external value or id); '' when it has none. */
+  related: string;
+  /** The related record's Zoho id. */
+  relatedId: string;
+  status: RowStatus;
+  code: string;
+  message: string;
+}

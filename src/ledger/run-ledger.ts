@@ -7,16 +7,20 @@
  *   P:ledger:import:{id}           hash   the import record (state, counters, profile, paths…)
  *   P:ledger:import:{id}:outcomes  hash   row number → packed outcome
  *   P:ledger:import:{id}:guard     hash   the import guard's tally (usecases/import-guard.ts)
+ *   P:ledger:import:{id}:removal-plan  hash  a mirror's planned removals: [base, related id] → [n, related]
+ *   P:ledger:import:{id}:removals  hash   [base, related id] → packed removal outcome, written at most once
  *   P:ledger:recent                zset   created-at → id, for listing
  *   P:ledger:active                set    ids of imports not yet done or failed, for the reconciler
  *   P:ledger:expired               zset   removed-at → id: imports whose records retention removed (so
  *                                         `status` can say "expired" rather than "no such import")
  *   P:dedup:{content}.{profile}    string the import of that content and profile, for the dedup window
  *   P:lease:{name}                 string who holds a short lease (the watched folder's claims)
+ *   P:state:…                             the incremental sync state (sync-state.ts), written with outcomes
  */
 import type { Redis } from 'ioredis';
-import type { RowOutcome, RowStatus } from '../domain/row-outcome.js';
+import type { RemovalOutcome, RowOutcome, RowStatus } from '../domain/row-outcome.js';
 import { ErrorCodes, UserError } from '../errors.js';
+import { STATE_WRITE_LUA, stateOps, type PairStateChange } from './sync-state.js';
 
 export const IMPORT_STATES = ['queued', 'ingesting', 'syncing', 'reporting', 'done', 'failed'] as const;
 export type ImportState = (typeof IMPORT_STATES)[number];
@@ -72,6 +76,20 @@ export interface ImportRecord {
   /** How often the reconciler has resumed the import's job after BullMQ failed it (stalled, Redis refusing writes). */
   resumes?: number;
   contentHash?: string;
+  /** `unlink` or `mirror` (absent: `link`), as its stored profile says; for status. */
+  mode?: string;
+  /** `--allow-removals`: this mirror may remove more than RELSYNC_MIRROR_MAX_REMOVE_RATIO of the current links. */
+  allowRemovals?: number;
+  /** `relsync undo`: the import whose added links this one removes / the undo that removed this one's. */
+  undoOf?: string;
+  undoneBy?: string;
+  /** A mirror's removals: planned, and their outcomes so far by status (removalsError, removalsSkipped). */
+  plannedRemovals?: number;
+  removalsSuccess?: number;
+  removalsError?: number;
+  removalsSkipped?: number;
+  /** The import's day for the incremental sync state (pair-state.ts dayOf), fixed at its first ingest. */
+  stateDay?: number;
 }
 
 export type StopCode = 'ABORTED' | 'CANCELLED' | 'IMPORT_FAILED';
@@ -96,7 +114,7 @@ export interface GuardTally {
 }
 
 export type NewImport = Pick<ImportRecord, 'id' | 'origin' | 'source' | 'sourceName' | 'profileName' | 'profileJson'> &
-  Partial<Pick<ImportRecord, 'reportPath' | 'retryOf' | 'idempotencyKey' | 'contentHash' | 'originalPath' | 'inputSha256'>>;
+  Partial<Pick<ImportRecord, 'reportPath' | 'retryOf' | 'idempotencyKey' | 'contentHash' | 'originalPath' | 'inputSha256' | 'mode' | 'allowRemovals' | 'undoOf'>>;
 
 /**
  * Told of what the ledger wrote, by the process that wrote it (the worker wires metrics, alerts and
@@ -119,20 +137,38 @@ export interface ImportChange {
 /** What settling an import's pause alert decided (`settlePauseAlert`). */
 export type PauseAlert = { event: 'paused'; reason: string; seq: number } | { event: 'resumed'; seq: number };
 
-const NUMBER_FIELDS = new Set(['createdAt', 'updatedAt', 'startedAt', 'finishedAt', 'rows', 'success', 'error', 'skipped', 'calls', 'retries', 'rateLimited', 'plannedCalls', 'pausedUntil', 'resumes']);
+const NUMBER_FIELDS = new Set(['createdAt', 'updatedAt', 'startedAt', 'finishedAt', 'rows', 'success', 'error', 'skipped', 'calls', 'retries', 'rateLimited', 'plannedCalls', 'pausedUntil', 'resumes', 'allowRemovals', 'plannedRemovals', 'removalsSuccess', 'removalsError', 'removalsSkipped', 'stateDay']);
 type Counter = 'success' | 'error' | 'skipped' | 'calls' | 'retries' | 'rateLimited';
 
-// KEYS[1] outcomes hash, KEYS[2] import hash; ARGV triples: row, packed outcome, status counter.
-// Returns the positions (1-based, in ARGV order) of the outcomes newly written.
+// KEYS[1] outcomes hash, KEYS[2] import hash, KEYS[3…] the incremental sync state's buckets;
+// ARGV triples: row, packed outcome, status counter; then the state's args (sync-state.ts); last, how
+// many state args there are. Returns the positions (1-based, in ARGV order) of the outcomes newly written.
 const RECORD_OUTCOMES_LUA = `
+local stateTo = #ARGV - 1
+local stateFrom = stateTo - tonumber(ARGV[#ARGV]) + 1
 local added = {}
-for i = 1, #ARGV, 3 do
+local written = {}
+local counts = {}
+for i = 1, stateFrom - 1, 3 do
   if redis.call('HSETNX', KEYS[1], ARGV[i], ARGV[i + 1]) == 1 then
-    redis.call('HINCRBY', KEYS[2], ARGV[i + 2], 1)
+    counts[ARGV[i + 2]] = (counts[ARGV[i + 2]] or 0) + 1
     added[#added + 1] = (i + 2) / 3
+    written[(i + 2) / 3] = true
   end
 end
+for counter, n in pairs(counts) do redis.call('HINCRBY', KEYS[2], counter, n) end
+${STATE_WRITE_LUA}
 return added`;
+
+// KEYS[1] removals hash, KEYS[2] import hash; ARGV triples: key, packed outcome, status counter. As
+// RECORD_OUTCOMES_LUA: a removal's outcome is written at most once and counted only then.
+const RECORD_REMOVALS_LUA = RECORD_OUTCOMES_LUA;
+
+/** The import record's counter of removals with each status. */
+const REMOVAL_COUNTER: Record<RowStatus, string> = { success: 'removalsSuccess', error: 'removalsError', skipped: 'removalsSkipped' };
+
+/** A planned removal: its base, its related value and id, and its place in the plan. */
+export interface PlannedRemoval { base: string; related: string; relatedId: string; n: number }
 
 // KEYS[1] import hash. Announce a pause once it is seen (its kind: the reason up to the first ':' or ';',
 // so a reason that only names a new time is the same pause), and its end once it is gone. Nothing for an
@@ -210,6 +246,11 @@ type PackedOutcome = [status: 's' | 'e' | 'k', code: string, message: string, zo
 const STATUS_CHAR: Record<RowStatus, PackedOutcome[0]> = { success: 's', error: 'e', skipped: 'k' };
 const CHAR_STATUS: Record<PackedOutcome[0], RowStatus> = { s: 'success', e: 'error', k: 'skipped' };
 
+/** A removal's field in the removals hashes: the base and the related record's id. */
+function removalKey(base: string, relatedId: string): string {
+  return JSON.stringify([base, relatedId]);
+}
+
 export function packOutcome(outcome: RowOutcome): string {
   const packed: PackedOutcome = [STATUS_CHAR[outcome.status], outcome.code, outcome.message];
   if (outcome.zohoId) packed.push(outcome.zohoId);
@@ -245,6 +286,69 @@ export class RunLedger {
 
   outcomesKey(id: string): string {
     return `${this.#prefix}:ledger:import:${id}:outcomes`;
+  }
+
+  /** A mirror's planned removals (see the file's head). */
+  removalPlanKey(id: string): string {
+    return `${this.importKey(id)}:removal-plan`;
+  }
+
+  /** Each removal's outcome, written at most once. */
+  removalsKey(id: string): string {
+    return `${this.importKey(id)}:removals`;
+  }
+
+  /**
+   * Remember a mirror's planned removals (idempotent: a re-planned removal keeps its first place), so
+   * that the end of the import can give one that never got an outcome its own, and report all in order.
+   * Returns how many the import has planned in all.
+   */
+  async planRemovals(id: string, removals: readonly PlannedRemoval[]): Promise<number> {
+    for (let i = 0; i < removals.length; i += 1_000) {
+      const multi = this.#redis.multi();
+      for (const r of removals.slice(i, i + 1_000)) multi.hsetnx(this.removalPlanKey(id), removalKey(r.base, r.relatedId), JSON.stringify([r.n, r.related]));
+      await multi.exec();
+    }
+    // Every removal ever planned for the import (a re-planned ingest may add some, never drops one).
+    return this.#redis.hlen(this.removalPlanKey(id));
+  }
+
+  /** Record removal outcomes; a removal that already has one keeps it. Returns how many were newly recorded. */
+  /**
+   * Record removals' outcomes (first wins). With `state` (the base all of them share), each removed pair
+   * leaves the incremental sync state in the same script that newly writes its outcome.
+   */
+  async recordRemovals(id: string, outcomes: readonly RemovalOutcome[], state?: Omit<PairStateChange, 'pairs'>): Promise<number> {
+    if (outcomes.length === 0) return 0;
+    const args: Array<string | number> = [];
+    for (const o of outcomes) args.push(removalKey(o.base, o.relatedId), JSON.stringify([STATUS_CHAR[o.status], o.code, o.message, o.related]), REMOVAL_COUNTER[o.status]);
+    // Each outcome's position stands for its "row": the state script forgets a pair only when its outcome was new.
+    const ops = state ? stateOps(this.#prefix, { ...state, pairs: outcomes.map((o, i) => ({ row: i + 1, related: o.related })) }, (position) => position, 3) : { keys: [], args: [] };
+    args.push(...ops.args, ops.args.length);
+    const added = (await this.#redis.eval(RECORD_REMOVALS_LUA, 2 + ops.keys.length, this.removalsKey(id), this.importKey(id), ...ops.keys, ...args)) as number[];
+    return added.length;
+  }
+
+  /** Which of these removals already have an outcome (true) or not (false), in order. */
+  async hasRemovals(id: string, removals: ReadonlyArray<{ base: string; relatedId: string }>): Promise<boolean[]> {
+    if (removals.length === 0) return [];
+    const found = await this.#redis.hmget(this.removalsKey(id), ...removals.map((r) => removalKey(r.base, r.relatedId)));
+    return found.map((value) => value !== null);
+  }
+
+  /** Every planned removal in plan order, with its outcome when it has one. */
+  async removalsOf(id: string): Promise<Array<{ planned: PlannedRemoval; outcome?: RemovalOutcome }>> {
+    const [plan, outcomes] = await Promise.all([this.#redis.hgetall(this.removalPlanKey(id)), this.#redis.hgetall(this.removalsKey(id))]);
+    const list = Object.entries(plan).map(([key, value]) => {
+      const [base, relatedId] = JSON.parse(key) as [string, string];
+      const [n, related] = JSON.parse(value) as [number, string];
+      const packed = outcomes[key];
+      const planned: PlannedRemoval = { base, related, relatedId, n };
+      if (packed === undefined) return { planned };
+      const [status, code, message] = JSON.parse(packed) as PackedOutcome;
+      return { planned, outcome: { base, related, relatedId, status: CHAR_STATUS[status], code, message } };
+    });
+    return list.sort((a, b) => a.planned.n - b.planned.n);
   }
 
   /** Create the record unless it exists; true when this call created it. */
@@ -351,12 +455,18 @@ export class RunLedger {
     await this.#redis.hincrby(this.importKey(id), counter, by);
   }
 
-  /** Record outcomes; rows that already have one keep it. Returns how many were newly recorded. */
-  async recordOutcomes(id: string, outcomes: readonly RowOutcome[]): Promise<number> {
+  /**
+   * Record outcomes; rows that already have one keep it. Returns how many were newly recorded.
+   * `state`: what these outcomes do to the incremental sync state, written in the same script and only
+   * for the outcomes newly written (sync-state.ts).
+   */
+  async recordOutcomes(id: string, outcomes: readonly RowOutcome[], state?: PairStateChange): Promise<number> {
     if (outcomes.length === 0) return 0;
     const args: Array<string | number> = [];
     for (const outcome of outcomes) args.push(outcome.row, packOutcome(outcome), outcome.status);
-    const added = (await this.#redis.eval(RECORD_OUTCOMES_LUA, 2, this.outcomesKey(id), this.importKey(id), ...args)) as number[];
+    const ops = state ? this.#stateOps(outcomes, state) : { keys: [], args: [] };
+    args.push(...ops.args, ops.args.length);
+    const added = (await this.#redis.eval(RECORD_OUTCOMES_LUA, 2 + ops.keys.length, this.outcomesKey(id), this.importKey(id), ...ops.keys, ...args)) as number[];
     if (added.length > 0 && this.#observer?.outcomesRecorded) {
       try {
         this.#observer.outcomesRecorded(id, added.map((position) => outcomes[position - 1]!));
@@ -365,6 +475,11 @@ export class RunLedger {
       }
     }
     return added.length;
+  }
+
+  #stateOps(outcomes: readonly RowOutcome[], state: PairStateChange): { keys: string[]; args: string[] } {
+    const positions = new Map(outcomes.map((outcome, i) => [outcome.row, i + 1]));
+    return stateOps(this.#prefix, state, (row) => positions.get(row), 3);
   }
 
   async getOutcomes(id: string, rows: readonly number[]): Promise<Array<RowOutcome | undefined>> {
@@ -443,11 +558,13 @@ export class RunLedger {
 
   /** Let Redis remove a finished import's records at `atMs`, even if no relsync process runs then. */
   async expireImport(id: string, atMs: number): Promise<void> {
-    await this.#redis.multi().pexpireat(this.importKey(id), atMs).pexpireat(this.outcomesKey(id), atMs).pexpireat(this.guardKey(id), atMs).exec();
+    await this.#redis.multi().pexpireat(this.importKey(id), atMs).pexpireat(this.outcomesKey(id), atMs).pexpireat(this.guardKey(id), atMs)
+      .pexpireat(this.removalPlanKey(id), atMs).pexpireat(this.removalsKey(id), atMs).exec();
   }
 
   /** Remove an import's records now, remembering its id as expired (the newest EXPIRED_IDS_KEPT are kept). */
   async removeImport(id: string): Promise<void> {
+    await this.#redis.del(this.removalPlanKey(id), this.removalsKey(id));
     await this.#redis.eval(REMOVE_IMPORT_LUA, 6, this.importKey(id), this.outcomesKey(id), this.recentKey(), this.expiredKey(), this.guardKey(id), this.#activeKey, id, this.#now(), EXPIRED_IDS_KEPT);
   }
 

@@ -14,7 +14,7 @@ import { StringArena, Uint32Column } from './packed-store.js';
 const SMALL_GROUP = 16;
 
 /** An entry as planned: `fields` always there (shared between entries and frozen, maybe empty). */
-export type PlannedEntry = Required<CallEntry>;
+export type PlannedEntry = Required<Omit<CallEntry, 'relatedId'>>;
 
 /** A call as planned, before ingest packs calls into jobs. */
 export interface PlannedCall extends SyncCall {

@@ -15,8 +15,12 @@ import type { RunLedger } from '../ledger/run-ledger.js';
 import { finalizeImport } from '../usecases/finalize-import.js';
 import { localInput } from '../usecases/shared-storage.js';
 import { csvOptionsFor, importIdOf, isFinished, storedProfile, summaryOf } from '../usecases/import-record.js';
-import { ingestImport } from '../usecases/ingest-import.js';
+import { ingestImport, type IngestDeps } from '../usecases/ingest-import.js';
+import type { SyncStateStore } from '../ledger/sync-state.js';
+import { dayOf, syncTargetOf } from '../plan/pair-state.js';
+import type { Profile } from '../profile/profile.js';
 import type { LookupLoader } from '../usecases/lookup-tables.js';
+import type { LinkPlanDeps } from '../usecases/plan-links.js';
 import { startImport } from '../usecases/start-import.js';
 import { failImport } from '../usecases/reconcile-imports.js';
 import { isRedisWriteRefusal } from '../ledger/redis-connection.js';
@@ -35,6 +39,12 @@ export interface ImportProcessorDeps {
   log: Logger;
   /** The profile's lookup tables (names to ids), read from Zoho once per import. */
   lookups: LookupLoader;
+  /** How `unlink` and `mirror` read the current links (the sync worker's Zoho client and budget). */
+  links?: LinkPlanDeps;
+  /** The incremental sync state (every import's successes are remembered there; `incremental` ones read it). */
+  syncState: SyncStateStore;
+  /** The incremental sync state's clock (the import's day); default Date.now. Tests move it. */
+  stateNow?: () => number;
 }
 
 export function createImportProcessor(deps: ImportProcessorDeps) {
@@ -68,7 +78,8 @@ export function createImportProcessor(deps: ImportProcessorDeps) {
 async function runSteps(deps: ImportProcessorDeps, job: Job<ImportJobData, ImportSummary>, importId: string, token: string, log: Logger): Promise<ImportSummary> {
   let step: ImportStep = job.data.step ?? 'start';
   if (step === 'start') {
-    const check = validateImportPayload(stripInternal(job.data));
+    // The size of an inline CSV is checked (against this worker's own limit) where it is spooled.
+    const check = validateImportPayload(stripInternal(job.data), { maxInlineCsvBytes: Number.POSITIVE_INFINITY });
     if (!check.ok) throw new UserError(ErrorCodes.PAYLOAD_INVALID, `invalid import payload: ${check.problems.join('; ')}`);
     const started = await startImport({ config: deps.config, ledger: deps.ledger }, importId, check.value);
     if (started.duplicateOf) {
@@ -93,12 +104,20 @@ async function runSteps(deps: ImportProcessorDeps, job: Job<ImportJobData, Impor
     step = await saveStep(job, 'report');
   }
   if (step === 'ingest') {
-    await deps.ledger.setState(importId, 'ingesting', { startedAt: Date.now() });
-    log.info({ source: record.sourceName, profile: record.profileName, origin: record.origin }, 'import started: reading the file');
-    await ingestImport({ ledger: deps.ledger, log, limits: deps.config.limits, lookups: deps.lookups }, {
+    // The import's day is fixed at its first ingest, so a re-run after a crash judges pairs alike.
+    const stateDay = record.stateDay ?? dayOf((deps.stateNow ?? Date.now)());
+    await deps.ledger.setState(importId, 'ingesting', { startedAt: Date.now(), stateDay });
+    log.info({ source: record.sourceName, profile: record.profileName, origin: record.origin, incremental: profile.incremental === true }, 'import started: reading the file');
+    const syncState = await syncStateFor(deps, importId, profile, stateDay);
+    const ingested = await ingestImport({
+      ledger: deps.ledger, log, limits: deps.config.limits, lookups: deps.lookups, links: deps.links, syncState,
+      removals: { maxRatio: deps.config.mirrorMaxRemoveRatio, allow: Boolean(record.allowRemovals) },
+    }, {
       importId, sourcePath, sourceName: record.sourceName, shownAs: record.originalPath, profile,
       enqueue: (jobs, plannedCalls) => addSyncJobs(deps.syncQueue, job, jobs, { maxAttempts: deps.config.zoho.maxAttempts, priority: syncCallsPriority(plannedCalls) }),
     });
+    // Nothing was sent nor enqueued: the import fails with the guard's one line (exit 1 for --wait).
+    if (ingested.stoppedBy) throw new UserError(ErrorCodes.REMOVALS_OVER_LIMIT, ingested.stoppedBy);
     await deps.ledger.setState(importId, 'syncing');
     step = await saveStep(job, 'sync');
   }
@@ -107,6 +126,19 @@ async function runSteps(deps: ImportProcessorDeps, job: Job<ImportJobData, Impor
     step = await saveStep(job, 'report');
   }
   return finalizeImport({ ledger: deps.ledger, log, reportRetryMs: deps.config.reportRetryMs, shared: { remote: deps.config.remote, reportDir: deps.config.reportDir } }, { importId, sourcePath, profile, reportPath: job.data.reportPath!, csv: { ...csvOptionsFor(profile, deps.config.limits), shownAs: record.originalPath } });
+}
+
+/** The target's state, registered for `relsync state`; what an incremental ingest reads of it. */
+async function syncStateFor(deps: ImportProcessorDeps, importId: string, profile: Profile, today: number): Promise<IngestDeps['syncState']> {
+  const target = syncTargetOf(deps.config.zoho, profile);
+  await deps.syncState.registerTarget(target);
+  if (!profile.incremental) return undefined;
+  // Outcomes before ingest: a re-run after a crash, whose own calls may already be in the state.
+  const rerun = (await deps.ledger.countOutcomes(importId)) > 0;
+  return {
+    state: deps.syncState, targetId: target.id, today, maxAgeDays: deps.config.incrementalMaxAgeDays,
+    ...(rerun ? { knownOutcomes: (rows: number[]) => deps.ledger.getOutcomes(importId, rows) } : {}),
+  };
 }
 
 async function saveStep(job: Job<ImportJobData>, step: ImportStep, extra: Partial<ImportJobData> = {}): Promise<ImportStep> {

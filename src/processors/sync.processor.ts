@@ -18,6 +18,7 @@ import type { SyncCallsPayload } from '../../jobs/sync-calls.job.js';
 import type { Config } from '../config/config.js';
 import { ErrorCodes, RelsyncError } from '../errors.js';
 import type { RunLedger } from '../ledger/run-ledger.js';
+import { dayOf, syncTargetOf } from '../plan/pair-state.js';
 import type { Profile } from '../profile/profile.js';
 import { requireStoredProfile } from '../usecases/import-record.js';
 import { guardAfterCall, guardSettingsFor } from '../usecases/import-guard.js';
@@ -52,6 +53,8 @@ export interface SyncProcessorDeps {
   outage?: ZohoOutage;
   log: Logger;
   now?: () => number;
+  /** The incremental sync state's clock (confirmation days); default Date.now. Tests move it. */
+  stateNow?: () => number;
 }
 
 /**
@@ -161,18 +164,22 @@ export function createSyncProcessor(deps: SyncProcessorDeps) {
     const { importId, calls } = job.data;
     const log = deps.log.child({ importId, jobId: job.id, attempt: job.attemptsMade + 1 });
     const profile = await profileFor(importId);
+    const state = { targetId: syncTargetOf(deps.config.zoho, profile).id, day: dayOf((deps.stateNow ?? Date.now)()), ttlS: (deps.config.incrementalMaxAgeDays + 1) * 86_400 };
     const total = { sent: 0, recorded: 0 };
     // In order; calls whose rows already have outcomes (done before a retry or a crash) are skipped.
     for (let call = 0; call < calls.length; call += 1) {
       const attempt = (job.data.tries?.[call] ?? 0) + 1;
-      const resent = attempt > 1 || (job.data.unanswered?.[call] ?? 0) > 0;
+      // A delink whose job was started before without ending (a worker killed mid-call, a hand-back)
+      // may have been applied: Zoho's "not linked" then means our own earlier send removed it.
+      const startedBefore = calls[call]!.op === 'delink' && job.attemptsStarted > job.attemptsMade + 1;
+      const resent = attempt > 1 || (job.data.unanswered?.[call] ?? 0) > 0 || startedBefore;
       const waitOutOutage = async (failure: { code: string; httpStatus?: number }): Promise<boolean> => {
         if (!deps.outage?.isUnreachable(failure) || (job.data.outagesBegun?.[call] ?? 0) >= OUTAGES_ONE_CALL_MAY_BEGIN) return false;
         const state = await deps.outage.current();
         return state === undefined || !deps.outage.hasLastedTooLong(state);
       };
       const step = await syncCall({ ledger: deps.ledger, client: deps.client, budget: deps.budget, now }, { importId, ...calls[call]! }, {
-        profile, attempt, resent, maxAttempts: deps.config.zoho.maxAttempts, signal, waitOutOutage,
+        profile, attempt, resent, maxAttempts: deps.config.zoho.maxAttempts, signal, waitOutOutage, state,
       });
       if (step.kind !== 'done') return setback(job, call, step, log, signal);
       if (step.stopped) log.error({ code: step.stopped.code, reason: step.stopped.reason }, 'import stopped: its unsent rows get the reason, nothing more is sent');

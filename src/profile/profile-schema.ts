@@ -5,6 +5,7 @@
  */
 import { CSV_ENCODINGS, type CsvEncoding } from '../csv/encoding.js';
 import { ErrorCodes, UserError } from '../errors.js';
+import { IMPORT_MODES, type ImportMode } from '../../jobs/import.job.js';
 import { keyPath } from './json-position.js';
 import { isLookupName, LOOKUP_NAMES, type LookupName } from './lookups.js';
 
@@ -55,13 +56,21 @@ export interface Profile {
    * RELSYNC_ABORT_MIN_ROWS (src/usecases/import-guard.ts): `errorRate` a share 0-1, `minRows` >= 1.
    */
   abort?: { errorRate?: number; minRows?: number };
+  /** `link` (default), `unlink` or `mirror` (docs/contract.md#modes); `--mode` and a payload's `mode` win. */
+  mode?: ImportMode;
+  /**
+   * Send only pairs new or changed since Zoho last confirmed them (or not confirmed for
+   * RELSYNC_INCREMENTAL_MAX_AGE_DAYS); the rest end `skipped` / UNCHANGED. `relsync import --incremental`
+   * / `--full` and a payload's `incremental` set it per import.
+   */
+  incremental?: boolean;
 }
 
 const API_NAME = /^[A-Za-z0-9_]+$/;
 const EXPECTED_API_NAME = 'a Zoho API name (letters, digits, underscore)';
 
 const KEYS = {
-  profile: ['name', 'module', 'relatedList', 'base', 'related', 'fields', 'csv', 'abort'],
+  profile: ['name', 'module', 'relatedList', 'base', 'related', 'fields', 'csv', 'abort', 'mode', 'incremental'],
   base: ['column', 'externalField'],
   related: ['column', 'externalField', 'module'],
   csv: ['delimiter', 'encoding'],
@@ -126,6 +135,9 @@ function readProfile(problems: Problems, input: unknown): Profile | undefined {
   const fields = readFields(problems, root.fields);
   const csv = root.csv === undefined ? undefined : readCsv(problems, root.csv);
   const abort = root.abort === undefined ? undefined : readAbort(problems, root.abort);
+  const mode = root.mode === undefined ? undefined : readMode(problems, root.mode);
+  const incremental = root.incremental;
+  if (incremental !== undefined && typeof incremental !== 'boolean') problems.add('incremental', 'true or false', incremental);
   if (base?.column !== undefined && base.column === related?.column) {
     problems.add('related.column', 'a column other than base.column', related.column);
   }
@@ -139,7 +151,15 @@ function readProfile(problems: Problems, input: unknown): Profile | undefined {
     fields,
     ...(csv === undefined ? {} : { csv }),
     ...(abort === undefined ? {} : { abort }),
+    ...(mode === undefined ? {} : { mode }),
+    ...(typeof incremental === 'boolean' ? { incremental } : {}),
   };
+}
+
+function readMode(problems: Problems, input: unknown): ImportMode | undefined {
+  if (typeof input === 'string' && (IMPORT_MODES as readonly string[]).includes(input)) return input as ImportMode;
+  problems.add('mode', `one of ${IMPORT_MODES.map((m) => `'${m}'`).join(', ')}`, input);
+  return undefined;
 }
 
 function readBase(problems: Problems, input: unknown): Profile['base'] | undefined {

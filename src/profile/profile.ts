@@ -90,6 +90,14 @@ export function xExternalHeader(profile: Profile): string | undefined {
   return sides.length > 0 ? sides.join(',') : undefined;
 }
 
+/**
+ * The X-EXTERNAL of a read or a delink of related records: the base's external field only, since those
+ * name related records by their Zoho ids (docs/zoho.md#unknown-delink-by-external-value).
+ */
+export function baseExternalHeader(profile: Profile): string | undefined {
+  return profile.base.externalField ? `${profile.module}.${profile.base.externalField}` : undefined;
+}
+
 /** The columns a file must have: base, related, then field columns, each once, in that order. */
 export function requiredColumns(profile: Profile): string[] {
   return [...new Set([profile.base.column, profile.related.column, ...fieldSpecs(profile).map((field) => field.column)])];

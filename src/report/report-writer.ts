@@ -10,7 +10,7 @@ import { basename, dirname, extname, join } from 'node:path';
 import { once } from 'node:events';
 import { finished } from 'node:stream/promises';
 import { openCsv, type CsvReadOptions, type CsvRecord } from '../csv/csv-reader.js';
-import type { RowOutcome } from '../domain/row-outcome.js';
+import type { RemovalOutcome, RowOutcome } from '../domain/row-outcome.js';
 import { ErrorCodes, RelsyncError } from '../errors.js';
 import { cellFormatter, formatCsvRow } from './csv-format.js';
 
@@ -21,6 +21,8 @@ export interface ReportPaths {
   report: string;
   errors: string;
   summary: string;
+  /** A mirror's removed links (written only for a mirror). */
+  removed: string;
 }
 
 export interface ReportCounts {
@@ -45,7 +47,14 @@ export interface WriteReportOptions {
   missing?: (row: number) => RowOutcome;
   /** Merged into the summary JSON (import id, calls, duration…); the counts win on a clash. */
   summaryExtra?: Record<string, unknown>;
+  /**
+   * A mirror's removals, written to `<stem>.removed.csv` (before the summary): one line per link it
+   * removed or tried to, under the profile's base and related column names.
+   */
+  removed?: { columns: readonly [string, string]; outcomes: readonly RemovalOutcome[] };
 }
+
+export const REMOVED_COLUMNS = ['_zoho_id', '_status', '_code', '_message'] as const;
 
 export const REPORT_COLUMNS = ['_row', '_status', '_code', '_message', '_zoho_id'] as const;
 export const NO_OUTCOME = 'NO_OUTCOME';
@@ -58,7 +67,7 @@ export function reportPaths(reportPath: string): ReportPaths {
   const ext = extname(reportPath);
   let stem = ext === '' ? reportPath : reportPath.slice(0, -ext.length);
   if (stem.endsWith('.report')) stem = stem.slice(0, -'.report'.length);
-  return { report: reportPath, errors: `${stem}.errors.csv`, summary: `${stem}.summary.json` };
+  return { report: reportPath, errors: `${stem}.errors.csv`, summary: `${stem}.summary.json`, removed: `${stem}.removed.csv` };
 }
 
 export async function writeReport(options: WriteReportOptions): Promise<ReportCounts> {
@@ -69,7 +78,7 @@ export async function writeReport(options: WriteReportOptions): Promise<ReportCo
   const source = await openCsv(options.input, options.csv);
   const paths = reportPaths(options.reportPath);
   await mkdir(dirname(paths.report), { recursive: true });
-  const temp = { report: tempPath(paths.report), errors: tempPath(paths.errors), summary: tempPath(paths.summary) };
+  const temp = { report: tempPath(paths.report), errors: tempPath(paths.errors), summary: tempPath(paths.summary), removed: tempPath(paths.removed) };
   const report = new LineSink(temp.report);
   const errors = new LineSink(temp.errors);
   try {
@@ -89,9 +98,10 @@ export async function writeReport(options: WriteReportOptions): Promise<ReportCo
     const counts = tally.counts();
     // Counts first and winning: an extra field cannot misstate them.
     const summary = { ...counts, ...options.summaryExtra, ...counts };
+    if (options.removed) await writeFile(temp.removed, removedText(options.removed, delimiter));
     await writeFile(temp.summary, `${JSON.stringify(summary, null, 2)}\n`);
-    // The summary last: once it is there, the other two are complete.
-    for (const key of ['report', 'errors', 'summary'] as const) await rename(temp[key], paths[key]);
+    // The summary last: once it is there, the others are complete.
+    for (const key of ['report', 'errors', ...(options.removed ? ['removed' as const] : []), 'summary'] as const) await rename(temp[key], paths[key]);
     return counts;
   } catch (error) {
     report.destroy();
@@ -107,10 +117,17 @@ export async function writeReport(options: WriteReportOptions): Promise<ReportCo
  */
 function namingTarget(error: unknown, temp: ReportPaths, paths: ReportPaths): unknown {
   const failure = error as NodeJS.ErrnoException;
-  const key = (['report', 'errors', 'summary'] as const).find((k) => failure?.path === temp[k]);
+  const key = (['report', 'errors', 'summary', 'removed'] as const).find((k) => failure?.path === temp[k]);
   if (!(error instanceof Error) || key === undefined) return error;
   const reason = failure.message.split(', ')[0];
   return new RelsyncError(ErrorCodes.REPORT_WRITE_FAILED, `${paths[key]}: could not write the ${key === 'report' ? 'report' : `${key} file`} (${reason})`, { cause: error });
+}
+
+/** `<base column>,<related column>,_zoho_id,_status,_code,_message`, then one line per removal. */
+function removedText(removed: NonNullable<WriteReportOptions['removed']>, delimiter: string): string {
+  const lines = [formatCsvRow([...removed.columns, ...REMOVED_COLUMNS], delimiter)];
+  for (const r of removed.outcomes) lines.push(formatCsvRow([r.base, r.related, r.relatedId, r.status, r.code, r.message], delimiter));
+  return `${lines.join('\n')}\n`;
 }
 
 /**

@@ -29,6 +29,8 @@ export interface ScheduleSpec {
   profile: string;
   /** Import even when the newest file was imported within RELSYNC_DEDUP_WINDOW_S. */
   force?: boolean;
+  /** Each run sends only pairs new or changed since Zoho last confirmed them (payload `incremental`). */
+  incremental?: boolean;
 }
 
 export interface ScheduleInfo extends ScheduleSpec {
@@ -68,6 +70,7 @@ export async function addSchedule(queue: ImportsQueue, spec: ScheduleSpec): Prom
     origin: 'schedule',
     schedule: { name: spec.name },
     ...(spec.force ? { force: true } : {}),
+    ...(spec.incremental ? { incremental: true } : {}),
   };
   await queue.upsertJobScheduler(spec.name, { pattern: spec.cron, ...(spec.tz ? { tz: spec.tz } : {}) }, { name: JobName.import, data, opts: IMPORT_JOB_OPTIONS });
   const added = (await listSchedules(queue)).find((s) => s.name === spec.name);
@@ -88,6 +91,7 @@ export async function listSchedules(queue: ImportsQueue): Promise<ScheduleInfo[]
       file: data.source.path,
       profile: data.profile,
       ...(data.force ? { force: true } : {}),
+      ...(data.incremental ? { incremental: true } : {}),
       ...(s.next ? { nextRunAt: new Date(s.next) } : {}),
     });
   }

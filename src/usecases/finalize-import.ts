@@ -8,10 +8,10 @@
  */
 import type { Logger } from 'pino';
 import type { ImportSummary } from '../../jobs/import.job.js';
-import { OutcomeCodes, type RowOutcome } from '../domain/row-outcome.js';
+import { OutcomeCodes, type RemovalOutcome, type RowOutcome } from '../domain/row-outcome.js';
 import type { RunLedger, StopCode } from '../ledger/run-ledger.js';
 import type { Profile } from '../profile/profile.js';
-import { writeReport, type ReportCounts } from '../report/report-writer.js';
+import { NO_OUTCOME, writeReport, type OutcomeLookup, type ReportCounts } from '../report/report-writer.js';
 import { setTimeout as delay } from 'node:timers/promises';
 import { isDiskError, reportProblem } from './report-target.js';
 import type { CsvReadOptions } from '../csv/csv-reader.js';
@@ -51,6 +51,7 @@ export async function finalizeImport(deps: FinalizeDeps, input: ReportInput): Pr
   await ledger.setState(importId, 'reporting', { pausedReason: undefined, pausedUntil: undefined });
   const stop = await ledger.stopOf(importId);
   if (!stop) await markRowsWithoutOutcome(deps, importId);
+  await markRemovalsWithoutOutcome(deps, importId, stop);
   const written = await writeReportWithRetries(deps, { ...input, stop });
   if ('problem' in written) {
     await ledger.setState(importId, 'done', { finishedAt: (deps.now ?? Date.now)(), reportPath, reportError: written.problem });
@@ -63,7 +64,15 @@ export async function finalizeImport(deps: FinalizeDeps, input: ReportInput): Pr
   const status = stop?.code === 'IMPORT_FAILED' ? 'failed' : 'done';
   await ledger.setState(importId, status, { finishedAt: (deps.now ?? Date.now)(), reportPath, reportError: undefined, rows: counts.rows, ...(status === 'failed' ? { failedReason: stop!.reason } : {}) });
   deps.log.info({ ...counts, reportPath }, status === 'failed' ? 'import failed; report written' : 'import done');
-  return { importId, status, rows: counts.rows, success: counts.success, error: counts.error, skipped: counts.skipped, reportPath };
+  const removals = await removalsSummary(ledger, importId);
+  return { importId, status, rows: counts.rows, success: counts.success, error: counts.error, skipped: counts.skipped, reportPath, ...(removals ? { removals } : {}) };
+}
+
+/** A mirror's removals by status, for the summary the `import` job returns. */
+async function removalsSummary(ledger: RunLedger, importId: string): Promise<ImportSummary['removals']> {
+  const record = await ledger.getImport(importId);
+  if (record?.plannedRemovals === undefined) return undefined;
+  return { success: record.removalsSuccess ?? 0, error: record.removalsError ?? 0, skipped: record.removalsSkipped ?? 0 };
 }
 
 async function writeReportWithRetries(deps: FinalizeDeps, input: ReportInput): Promise<{ counts: ReportCounts } | { problem: string }> {
@@ -96,6 +105,21 @@ async function markRowsWithoutOutcome(deps: FinalizeDeps, importId: string): Pro
   }
 }
 
+/**
+ * Every planned removal ends with exactly one outcome too: one whose call failed for good gets
+ * SYNC_FAILED; in a stopped import, one never sent gets the stop's.
+ */
+async function markRemovalsWithoutOutcome(deps: FinalizeDeps, importId: string, stop: { code: StopCode; reason: string } | undefined): Promise<void> {
+  const record = await deps.ledger.getImport(importId);
+  if (!record?.plannedRemovals) return;
+  const missing = (await deps.ledger.removalsOf(importId)).filter((r) => r.outcome === undefined).map((r) => r.planned);
+  if (missing.length === 0) return;
+  deps.log.warn({ removals: missing.length }, 'removals without an outcome after sync');
+  await deps.ledger.recordRemovals(importId, missing.map(({ base, related, relatedId }) => (stop
+    ? { base, related, relatedId, status: stop.code === OutcomeCodes.IMPORT_FAILED ? 'error' : 'skipped', code: stop.code, message: stop.reason }
+    : { base, related, relatedId, status: 'error', code: OutcomeCodes.SYNC_FAILED, message: 'the call for this removal failed for good before recording a result (see the worker log)' })));
+}
+
 /** The rows' outcomes; a row without one gets the stop's, recorded first so the counters agree with the report. */
 async function outcomesOrStop(ledger: FinalizeDeps['ledger'], importId: string, rows: number[], stop: { code: StopCode; reason: string }): Promise<Array<RowOutcome | undefined>> {
   const found = await ledger.getOutcomes(importId, rows);
@@ -105,6 +129,21 @@ async function outcomesOrStop(ledger: FinalizeDeps['ledger'], importId: string, 
   await ledger.recordOutcomes(importId, missing);
   // Recorded at most once: read back, so a row answered meanwhile keeps its answer.
   return ledger.getOutcomes(importId, rows);
+}
+
+/**
+ * An undo's report says of each pair it removed that the earlier import had added it (the pairs that
+ * import found already linked are not in the undo: they stay).
+ */
+function undoneBy(undoOf: string | undefined, lookup: OutcomeLookup): OutcomeLookup {
+  if (!undoOf) return lookup;
+  return async (rows) => (await lookup(rows)).map((o) => (o?.status === 'success' ? { ...o, message: `${o.message}: added by ${undoOf}, undone` } : o));
+}
+
+/** A mirror's removals by status, as the summary and `status` show them. */
+export function removalCounts(removals: ReadonlyArray<{ status: string }>): { removals: number; success: number; error: number; skipped: number } {
+  const count = (status: string): number => removals.filter((r) => r.status === status).length;
+  return { removals: removals.length, success: count('success'), error: count('error'), skipped: count('skipped') };
 }
 
 /**
@@ -124,11 +163,19 @@ async function writeLocalReport(deps: FinalizeDeps, input: ReportInput, reportPa
   const record = await deps.ledger.getImport(input.importId);
   const startedAt = record?.startedAt ?? record?.createdAt;
   const { stop } = input;
+  const mirror = input.profile.mode === 'mirror';
+  // A stopped mirror's removals never sent get the stop's outcome, as its rows do; `relsync report` of
+  // a running one shows those not answered yet as NO_OUTCOME, as it shows its rows.
+  if (mirror && stop) await markRemovalsWithoutOutcome(deps, input.importId, stop);
+  const removals: RemovalOutcome[] = mirror
+    ? (await deps.ledger.removalsOf(input.importId)).map(({ planned: { base, related, relatedId }, outcome }) => outcome ?? { base, related, relatedId, status: 'error', code: NO_OUTCOME, message: 'no outcome was recorded' })
+    : [];
   return writeReport({
+    ...(mirror ? { removed: { columns: [input.profile.base.column, input.profile.related.column] as const, outcomes: removals } } : {}),
     input: input.sourcePath,
     csv: input.csv,
     reportPath,
-    lookup: stop ? (rows) => outcomesOrStop(deps.ledger, input.importId, rows, stop) : (rows) => deps.ledger.getOutcomes(input.importId, rows),
+    lookup: undoneBy(record?.undoOf, stop ? (rows) => outcomesOrStop(deps.ledger, input.importId, rows, stop) : (rows) => deps.ledger.getOutcomes(input.importId, rows)),
     summaryExtra: {
       importId: input.importId,
       source: record?.sourceName,
@@ -137,6 +184,9 @@ async function writeLocalReport(deps: FinalizeDeps, input: ReportInput, reportPa
       retries: record?.retries ?? 0,
       rateLimited: record?.rateLimited ?? 0,
       durationMs: startedAt ? (deps.now ?? Date.now)() - startedAt : undefined,
+      ...(input.profile.mode && input.profile.mode !== 'link' ? { mode: input.profile.mode } : {}),
+      ...(mirror ? { removals: removalCounts(removals) } : {}),
+      ...(record?.undoOf ? { undoOf: record.undoOf } : {}),
     },
   });
 }

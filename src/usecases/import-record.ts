@@ -6,7 +6,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
-import type { ImportJobPayload, ImportSummary } from '../../jobs/import.job.js';
+import type { ImportJobPayload, ImportMode, ImportSummary } from '../../jobs/import.job.js';
 import type { Config } from '../config/config.js';
 import type { CsvReadOptions } from '../csv/csv-reader.js';
 import type { ImportRecord, NewImport, RunLedger } from '../ledger/run-ledger.js';
@@ -72,6 +72,7 @@ export function summaryOf(record: ImportRecord): ImportSummary {
     error: record.error,
     skipped: record.skipped,
     reportPath: record.reportPath ?? null,
+    ...(record.plannedRemovals === undefined ? {} : { removals: { success: record.removalsSuccess ?? 0, error: record.removalsError ?? 0, skipped: record.removalsSkipped ?? 0 } }),
   };
 }
 
@@ -150,4 +151,27 @@ export async function recordRefusedImport(deps: { ledger: Pick<RunLedger, 'creat
     id: input.id, origin: input.origin, source: '', sourceName: input.sourceName, profileName: input.profileName, profileJson: JSON.stringify(input.profile ?? null),
   });
   await deps.ledger.setState(input.id, 'failed', { failedReason: input.reason, finishedAt: Date.now() });
+}
+
+/** The mode wins over the profile's: the import's stored profile carries the mode every worker reads. */
+export function withMode(resolved: { name: string; profile: Profile }, mode: ImportMode | undefined): { name: string; profile: Profile } {
+  if (!mode) return resolved;
+  if (mode === 'link') {
+    const { mode: _dropped, ...profile } = resolved.profile;
+    return { ...resolved, profile };
+  }
+  return { ...resolved, profile: { ...resolved.profile, mode } };
+}
+
+/** What the ledger record keeps of the mode, for status: `unlink` or `mirror`, and `--allow-removals`. */
+export function recordedMode(profile: Profile, allowRemovals: boolean | undefined): { mode?: string; allowRemovals?: number } {
+  return { ...(profile.mode && profile.mode !== 'link' ? { mode: profile.mode } : {}), ...(allowRemovals ? { allowRemovals: 1 } : {}) };
+}
+
+/**
+ * `--incremental` / `--full` (or a payload's `incremental`) win over the profile's: the import's
+ * stored profile carries the choice, so every worker reads the same one.
+ */
+export function withIncremental(resolved: { name: string; profile: Profile }, incremental: boolean | undefined): { name: string; profile: Profile } {
+  return incremental === undefined ? resolved : { ...resolved, profile: { ...resolved.profile, incremental } };
 }

@@ -5,24 +5,26 @@
  * most once and job ids are deterministic, so a second run adds nothing new.
  */
 import type { Logger } from 'pino';
-import { callsPerJob, type SyncCallsPayload } from '../../jobs/sync-calls.job.js';
+import { callsPerJob, type SyncCall, type SyncCallsPayload } from '../../jobs/sync-calls.job.js';
 import { openCsv } from '../csv/csv-reader.js';
 import type { RowOutcome } from '../domain/row-outcome.js';
 import { ErrorCodes, UserError } from '../errors.js';
 import type { RunLedger } from '../ledger/run-ledger.js';
 import { mapColumns } from '../plan/column-map.js';
-import { Grouper, pairNameOf, type PlannedCall } from '../plan/grouper.js';
+import { Grouper, pairNameOf } from '../plan/grouper.js';
 import { ProfileFieldReader } from '../plan/field-values.js';
 import type { LookupTable } from '../plan/lookup-table.js';
 import { checkRow } from '../plan/row-check.js';
 import type { LookupName } from '../profile/lookups.js';
 import type { Profile } from '../profile/profile.js';
 import { csvOptionsFor } from './import-record.js';
+import { planIncremental, type IncrementalCounts, type IncrementalDeps, type IncrementalSettings } from './incremental-plan.js';
 import type { LookupLoader } from './lookup-tables.js';
+import { planLinks, removalGuard, type LinkCounts, type LinkPlanDeps } from './plan-links.js';
 
 export interface IngestDeps {
   /** Where outcomes go: the run ledger, or an in-memory sink for `--dry-run`. */
-  ledger: Pick<RunLedger, 'recordOutcomes' | 'update'>;
+  ledger: Pick<RunLedger, 'recordOutcomes' | 'update' | 'planRemovals' | 'increment'>;
   log: Logger;
   limits: { maxRows: number; maxFieldBytes: number };
   /**
@@ -30,6 +32,15 @@ export interface IngestDeps {
    * all its workers); 'unchecked' where there is no Zoho (a dry run): names then pass as written.
    */
   lookups: LookupLoader | 'unchecked';
+  /** How `unlink` and `mirror` read the current links (plan-links.ts); required for those modes. */
+  links?: LinkPlanDeps;
+  /** The removal guard: RELSYNC_MIRROR_MAX_REMOVE_RATIO, and whether this import may go over it. */
+  removals?: { maxRatio: number; allow: boolean };
+  /**
+   * The incremental sync state of the profile's target, read when the profile is `incremental`
+   * (incremental-plan.ts): pairs unchanged since Zoho confirmed them end UNCHANGED and are not sent.
+   */
+  syncState?: Omit<IncrementalDeps, 'record'> & Omit<IncrementalSettings, 'rows'>;
 }
 
 export interface IngestInput {
@@ -46,7 +57,15 @@ export interface IngestInput {
   enqueueCalls?: number;
 }
 
-export interface IngestResult { rows: number; invalid: number; superseded: number; plannedCalls: number; baseRecords: number }
+export interface IngestResult {
+  rows: number; invalid: number; superseded: number; plannedCalls: number; baseRecords: number;
+  /** `unlink` and `mirror`: what the plan found and will do. */
+  links?: LinkCounts;
+  /** `mirror`: why the removal guard stopped it (nothing was sent, nothing enqueued). */
+  stoppedBy?: string;
+  /** An incremental import's pairs: new, changed, unchanged (not sent), expired (sent again). */
+  incremental?: IncrementalCounts;
+}
 
 const OUTCOME_FLUSH = 1_000;
 
@@ -83,10 +102,47 @@ export async function ingestImport(deps: IngestDeps, input: IngestInput): Promis
   for (let i = 0; i < plan.superseded.length; i += OUTCOME_FLUSH) {
     await ledger.recordOutcomes(input.importId, plan.superseded.slice(i, i + OUTCOME_FLUSH));
   }
-  const plannedCalls = await enqueueCalls(input, plan.calls, plan.callCount);
+  const mode = input.profile.mode ?? 'link';
+  // unlink and mirror read Zoho's links themselves: the incremental state does not decide for them.
+  if (mode !== 'link') return planAndEnqueue(deps, input, { mode, rows, invalid, plan });
+  const incremental = input.profile.incremental && deps.syncState
+    ? await planIncremental({ ...deps.syncState, record: (outcomes) => ledger.recordOutcomes(input.importId, outcomes) }, { ...deps.syncState, rows }, plan.calls)
+    : undefined;
+  const plannedCalls = await enqueueCalls(input, incremental?.calls ?? plan.calls, incremental?.callCount ?? plan.callCount);
   await ledger.update(input.importId, { rows, plannedCalls });
-  deps.log.info({ rows, invalid, superseded: plan.superseded.length, plannedCalls, baseRecords: plan.baseRecords }, 'ingest finished');
-  return { rows, invalid, superseded: plan.superseded.length, plannedCalls, baseRecords: plan.baseRecords };
+  const result = { rows, invalid, superseded: plan.superseded.length, plannedCalls, baseRecords: plan.baseRecords, ...(incremental ? { incremental: incremental.counts } : {}) };
+  deps.log.info(result, 'ingest finished');
+  return result;
+}
+
+/**
+ * `unlink` and `mirror`: read each base record's links, settle what needs no call, check the removal
+ * guard before anything is sent, remember the removals, then enqueue every call at once (one addBulk).
+ */
+async function planAndEnqueue(
+  deps: IngestDeps,
+  input: IngestInput,
+  read: { mode: 'unlink' | 'mirror'; rows: number; invalid: number; plan: ReturnType<Grouper['finish']> },
+): Promise<IngestResult> {
+  const { ledger } = deps;
+  if (!deps.links) throw new Error(`ingest: mode ${read.mode} needs a link reader`);
+  const { plan } = read;
+  const links = await planLinks(deps.links, input.profile, read.mode, plan.calls);
+  // The reads are calls to Zoho too (status, the summary's `calls`).
+  await ledger.increment(input.importId, 'calls', links.counts.reads);
+  const result: IngestResult = { rows: read.rows, invalid: read.invalid, superseded: plan.superseded.length, plannedCalls: links.calls.length, baseRecords: plan.baseRecords, links: links.counts };
+  const stoppedBy = read.mode === 'mirror' ? removalGuard(links.counts, deps.removals?.maxRatio ?? 0.2, deps.removals?.allow ?? false) : undefined;
+  if (stoppedBy) {
+    deps.log.warn({ ...links.counts }, stoppedBy);
+    return { ...result, plannedCalls: 0, stoppedBy };
+  }
+  for (let i = 0; i < links.outcomes.length; i += OUTCOME_FLUSH) await ledger.recordOutcomes(input.importId, links.outcomes.slice(i, i + OUTCOME_FLUSH));
+  const plannedRemovals = await ledger.planRemovals(input.importId, links.removals.map((removal, n) => ({ ...removal, n })));
+  await ledger.update(input.importId, { plannedRemovals });
+  const plannedCalls = await enqueueCalls({ ...input, enqueueCalls: Number.POSITIVE_INFINITY }, links.calls, links.calls.length);
+  await ledger.update(input.importId, { rows: read.rows, plannedCalls });
+  deps.log.info({ rows: read.rows, invalid: read.invalid, superseded: plan.superseded.length, plannedCalls, ...links.counts }, 'ingest finished: links planned');
+  return result;
 }
 
 async function loadTables(load: LookupLoader, importId: string, names: LookupName[], tables: Map<LookupName, LookupTable>, log: Logger): Promise<void> {
@@ -98,7 +154,7 @@ async function loadTables(load: LookupLoader, importId: string, names: LookupNam
 }
 
 /** Packs the calls into jobs of `callsPerJob(total)` calls, in order; returns the number of calls. */
-async function enqueueCalls(input: IngestInput, calls: Iterable<PlannedCall>, totalCalls: number): Promise<number> {
+async function enqueueCalls(input: IngestInput, calls: Iterable<SyncCall>, totalCalls: number): Promise<number> {
   const size = input.enqueueCalls ?? 500;
   const perJob = callsPerJob(totalCalls);
   let group: SyncCallsPayload[] = [];
@@ -114,7 +170,7 @@ async function enqueueCalls(input: IngestInput, calls: Iterable<PlannedCall>, to
       group.push(job);
     }
     // The grouper's entries are fresh objects: sent as they are, or without an empty `fields`.
-    job.calls.push({ base: call.base, entries: call.entries.map((e) => (hasFields(e.fields) ? e : { row: e.row, related: e.related })) });
+    job.calls.push(call.op === 'delink' ? { base: call.base, op: call.op, entries: call.entries, ...(call.removals ? { removals: call.removals } : {}) } : { base: call.base, entries: call.entries.map((e) => (e.fields !== undefined && hasFields(e.fields) ? e : { row: e.row, related: e.related })) });
     count += 1;
   }
   if (group.length > 0) await input.enqueue(group, totalCalls);

@@ -6,13 +6,13 @@
  */
 import { basename, resolve } from 'node:path';
 import { ErrorCodes, UserError } from '../errors.js';
-import type { ImportJobPayload } from '../../jobs/import.job.js';
+import type { ImportJobPayload, ImportMode } from '../../jobs/import.job.js';
 import type { Config } from '../config/config.js';
 import { openCsv } from '../csv/csv-reader.js';
 import type { RunLedger } from '../ledger/run-ledger.js';
 import { mapColumns } from '../plan/column-map.js';
 import type { Profile } from '../profile/profile.js';
-import { csvOptionsFor, defaultReportPath, newImportId, recordImport, type RecordedImport } from './import-record.js';
+import { csvOptionsFor, defaultReportPath, newImportId, recordedMode, recordImport, withIncremental, withMode, type RecordedImport } from './import-record.js';
 import { checkReportPlace, checkReportTarget } from './report-target.js';
 import { checkFile, resolveProfile } from './resolve-source.js';
 import { formatLocation, isRemote, nameOf, parseLocation } from '../storage/location.js';
@@ -40,6 +40,14 @@ export interface RegisterRequest {
   importId?: string;
   /** A new import even when the same content and profile were registered within the dedup window. */
   force?: boolean;
+  /** Over the profile's `"mode"` (the flag wins). */
+  mode?: ImportMode;
+  /** A mirror may remove more than RELSYNC_MIRROR_MAX_REMOVE_RATIO of the current links. */
+  allowRemovals?: boolean;
+  /** `relsync undo`: the import whose added links this one removes. */
+  undoOf?: string;
+  /** `--incremental` (true) / `--full` (false), over the profile's `incremental`. */
+  incremental?: boolean;
 }
 
 export type Registered = RecordedImport;
@@ -63,7 +71,7 @@ export async function checkHeader(path: string, profile: Profile, config: Config
 }
 
 export async function registerImport(deps: RegisterDeps, request: RegisterRequest): Promise<Registered> {
-  const resolved = typeof request.profile === 'string' ? await resolveProfile(request.profile, request.cwd) : request.profile;
+  const resolved = withIncremental(withMode(typeof request.profile === 'string' ? await resolveProfile(request.profile, request.cwd) : request.profile, request.mode), request.incremental);
   // A remote source is checked once downloaded into the import's copy: its bytes are fetched once.
   const remote = isRemote(request.file) ? parseLocation(request.file, 'file') : undefined;
   const source = remote ? formatLocation(remote) : await preflight(request.file, resolved.profile, deps.config, request.cwd);
@@ -87,6 +95,8 @@ export async function registerImport(deps: RegisterDeps, request: RegisterReques
     idempotencyKey: request.idempotencyKey,
     force: request.force,
     checkCopy: remote ? async (copy) => (copy ? checkHeader(copy, resolved.profile, deps.config, source) : undefined) : undefined,
+    ...recordedMode(resolved.profile, request.allowRemovals),
+    ...(request.undoOf ? { undoOf: request.undoOf } : {}),
   });
   if (recorded.duplicate) return recorded;
   // The record holds the resolved profile, the source and the report path; the payload only names
@@ -97,6 +107,7 @@ export async function registerImport(deps: RegisterDeps, request: RegisterReques
     profile: resolved.name,
     origin: request.origin,
     ...(request.retryOf ? { retryOf: request.retryOf } : {}),
+    ...(request.incremental === undefined ? {} : { incremental: request.incremental }),
   });
   return recorded;
 }

@@ -34,7 +34,7 @@ export async function retryImport(deps: RegisterDeps, importId: string, cwd: str
   return { ...registered, rows: rows.length };
 }
 
-async function copyRows(source: string, target: string, rows: ReadonlySet<number>, options: CsvReadOptions): Promise<void> {
+export async function copyRows(source: string, target: string, rows: ReadonlySet<number>, options: CsvReadOptions): Promise<void> {
   const { delimiter } = options;
   const csv = await openCsv(source, options);
   const out = createWriteStream(target, { encoding: 'utf8' });

@@ -11,7 +11,7 @@ import type { Config } from '../config/config.js';
 import { ErrorCodes, isUserError, oneLine, UserError } from '../errors.js';
 import type { RunLedger } from '../ledger/run-ledger.js';
 import type { Profile } from '../profile/profile.js';
-import { defaultReportPath, recordImport, recordRefusedImport } from './import-record.js';
+import { defaultReportPath, recordedMode, recordImport, recordRefusedImport, withIncremental, withMode } from './import-record.js';
 import { createHash } from 'node:crypto';
 import { resolveScheduledFile, resolveScheduledRemote } from './scheduled-source.js';
 import { formatLocation, isRemote, nameOf, parseLocation } from '../storage/location.js';
@@ -60,7 +60,7 @@ async function start(deps: StartDeps, importId: string, payload: ImportJobPayloa
   const chosen = payload.reportPath !== undefined && payload.reportPath !== existing?.reportPath ? await confinedReportPath(payload.reportPath, config) : payload.reportPath;
   const reportPath = chosen ?? existing?.reportPath ?? defaultReportPath(config, importId);
   if (existing) return { sourcePath: existing.source, reportPath };
-  const resolved = withAbort(await resolveProfile(payload.profile, config.importRoot, { confine: true }), payload.abort);
+  const resolved = withIncremental(withMode(withAbort(await resolveProfile(payload.profile, config.importRoot, { confine: true }), payload.abort), payload.mode), payload.incremental);
   if (!isRemote(reportPath)) await checkReportTarget(reportPath);
   if (payload.schedule && 'path' in payload.source && isRemote(payload.source.path)) {
     return startRemoteScheduled(deps, importId, { ...payload, schedule: payload.schedule, source: payload.source }, resolved, reportPath);
@@ -85,6 +85,7 @@ async function start(deps: StartDeps, importId: string, payload: ImportJobPayloa
     retryOf: payload.retryOf,
     idempotencyKey: payload.idempotencyKey,
     force: payload.force,
+    ...recordedMode(resolved.profile, payload.allowRemovals),
   });
   // Inline CSV was spooled only to be copied: the import's snapshot is its input now.
   if ('csv' in source) await rm(sourcePath, { force: true });

@@ -5,17 +5,20 @@
  * terms (complete, retry with backoff, rate-limit the whole queue, pause). Rows that already have an
  * outcome (a re-run after a crash, a duplicate job) are not sent again.
  */
-import type { SyncCall, CallEntry } from '../../jobs/sync-calls.job.js';
-import { OutcomeCodes, type RowOutcome } from '../domain/row-outcome.js';
+import type { SyncCall, CallEntry, RemovalEntry } from '../../jobs/sync-calls.job.js';
+import { OutcomeCodes, type RemovalOutcome, type RowOutcome } from '../domain/row-outcome.js';
 import { ErrorCodes } from '../errors.js';
 import type { RunLedger, StopCode } from '../ledger/run-ledger.js';
-import { xExternalHeader, type Profile } from '../profile/profile.js';
+import type { PairStateChange } from '../ledger/sync-state.js';
+import { fieldsDigest } from '../plan/pair-state.js';
+import { baseExternalHeader, xExternalHeader, type Profile } from '../profile/profile.js';
 import type { CallVerdict, EntryResult } from '../zoho/call-verdict.js';
-import type { RelatedUpdateRequest } from '../zoho/zoho-client.js';
+import type { RelatedDelinkRequest, RelatedUpdateRequest } from '../zoho/zoho-client.js';
 import type { CallAnswer } from './import-guard.js';
 
 export interface RelatedRecordsClient {
   updateRelated(request: RelatedUpdateRequest, options?: { signal?: AbortSignal }): Promise<CallVerdict>;
+  delinkRelated(request: RelatedDelinkRequest, options?: { signal?: AbortSignal }): Promise<CallVerdict>;
 }
 
 export interface CreditGate {
@@ -24,7 +27,7 @@ export interface CreditGate {
 }
 
 export interface SyncDeps {
-  ledger: Pick<RunLedger, 'getOutcomes' | 'increment' | 'recordOutcomes' | 'stopOf' | 'stopImport'>;
+  ledger: Pick<RunLedger, 'getOutcomes' | 'increment' | 'recordOutcomes' | 'stopOf' | 'stopImport' | 'hasRemovals' | 'recordRemovals'>;
   client: RelatedRecordsClient;
   /** Our own ZOHO_DAILY_CREDITS budget, when set: a call is made only with a credit in hand. */
   budget?: CreditGate;
@@ -44,6 +47,12 @@ export interface SyncContext {
   waitOutOutage?: (failure: { code: string; httpStatus?: number }) => Promise<boolean>;
   maxAttempts: number;
   signal?: AbortSignal;
+  /**
+   * The incremental sync state of the import's target (docs/architecture.md#incremental-sync): a row
+   * that succeeds is remembered with its entry fields, one that Zoho answered with an error is
+   * forgotten, in the same write as its outcome. Absent: the state is left alone.
+   */
+  state?: { targetId: string; day: number; ttlS: number };
 }
 
 export type SyncStep =
@@ -64,6 +73,7 @@ export type ImportCall = SyncCall & { importId: string };
 export interface ImportStop { code: StopCode; reason: string }
 
 export async function syncCall(deps: SyncDeps, call: ImportCall, ctx: SyncContext): Promise<SyncStep> {
+  if (call.op === 'delink') return syncDelink(deps, call, ctx);
   const known = await deps.ledger.getOutcomes(call.importId, call.entries.map((e) => e.row));
   const entries = call.entries.filter((_, i) => known[i] === undefined);
   if (entries.length === 0) return { kind: 'done', sent: 0, recorded: 0 };
@@ -98,9 +108,108 @@ export async function syncCall(deps: SyncDeps, call: ImportCall, ctx: SyncContex
   const waitOut = verdict.kind === 'retry' && ctx.attempt >= ctx.maxAttempts && ctx.waitOutOutage !== undefined && (await ctx.waitOutOutage(verdict));
   const outcomes = waitOut ? undefined : outcomesFor(verdict, entries, ctx);
   if (!outcomes) return nextStep(verdict);
-  const recorded = await deps.ledger.recordOutcomes(call.importId, outcomes);
+  const recorded = await deps.ledger.recordOutcomes(call.importId, outcomes, ctx.state && stateChange(ctx.state, call.base, entries, outcomes));
   const answer = verdict.kind === 'results' || verdict.kind === 'request-error' ? answerOf(outcomes) : undefined;
   return { kind: 'done', sent: entries.length, recorded, httpStatus: 'httpStatus' in verdict ? verdict.httpStatus : undefined, answer };
+}
+
+/**
+ * A delink call: `DELETE …/{base}/{relatedList}?ids=` of the related ids of unlink rows and of a
+ * mirror's removals, each of which gets exactly one outcome, through the same retry ladder as a PUT.
+ *
+ * Every id was read as linked just before (plan-links.ts), so Zoho's per-entry INVALID_DATA (its answer
+ * to a record that is not linked, docs/zoho.md#unknown-delink-by-external-value) means it is no longer
+ * linked: on a re-sent call our own lost send removed it (success); on a first send someone else did
+ * (`skipped` / NOT_LINKED). Ids are Zoho's record ids, whatever the profile: the DELETE never depends
+ * on whether `ids` may carry external values.
+ */
+async function syncDelink(deps: SyncDeps, call: ImportCall, ctx: SyncContext): Promise<SyncStep> {
+  const { importId, base } = call;
+  const known = await deps.ledger.getOutcomes(importId, call.entries.map((e) => e.row));
+  const entries = call.entries.filter((_, i) => known[i] === undefined);
+  const removalsAll = call.removals ?? [];
+  const done = await deps.ledger.hasRemovals(importId, removalsAll.map((r) => ({ base, relatedId: r.relatedId })));
+  const removals = removalsAll.filter((_, i) => !done[i]);
+  if (entries.length === 0 && removals.length === 0) return { kind: 'done', sent: 0, recorded: 0 };
+  // A pair unlinked or removed (or found not linked) leaves the incremental state in the same write as
+  // its outcome; so does one in error (forgetting only means it is sent again when a file names it).
+  const relatedOf = new Map(entries.map((e) => [e.row, e.related]));
+  const record = async (rows: RowOutcome[], gone: RemovalOutcome[]): Promise<number> =>
+    (await deps.ledger.recordOutcomes(importId, rows, ctx.state && { ...ctx.state, base, pairs: rows.map((o) => ({ row: o.row, related: relatedOf.get(o.row) ?? '' })) })) +
+    (await deps.ledger.recordRemovals(importId, gone, ctx.state && { ...ctx.state, base }));
+  const settleAll = (status: RowOutcome['status'], code: string, message: string): Promise<number> => record(
+    entries.map((e) => ({ row: e.row, status, code, message })),
+    removals.map((r) => removalOutcome(base, r, status, code, message)),
+  );
+  const stop = await deps.ledger.stopOf(importId);
+  if (stop) return { kind: 'done', sent: 0, recorded: await settleAll(stop.code === OutcomeCodes.IMPORT_FAILED ? 'error' : 'skipped', stop.code, stop.reason) };
+  if (deps.budget) {
+    const take = await deps.budget.tryTake(1);
+    if (!take.ok) {
+      const now = (deps.now ?? Date.now)();
+      return {
+        kind: 'paused', code: ErrorCodes.CREDIT_BUDGET, retryAfterMs: take.retryAtMs - now,
+        message: `ZOHO_DAILY_CREDITS budget of ${deps.budget.limit} credits per 24 h is used up; the next credit frees at ${new Date(take.retryAtMs).toISOString()}`,
+      };
+    }
+  }
+  const ids = [...entries.map((e) => e.relatedId ?? e.related), ...removals.map((r) => r.relatedId)];
+  let verdict: CallVerdict;
+  try {
+    verdict = await deps.client.delinkRelated({ module: ctx.profile.module, base, relatedList: ctx.profile.relatedList, xExternal: baseExternalHeader(ctx.profile), ids }, { signal: ctx.signal });
+  } catch (error) {
+    return fromThrown(error);
+  }
+  await deps.ledger.increment(importId, 'calls');
+  if (verdict.kind === 'wrong-api-domain') {
+    const stopped = await deps.ledger.stopImport(importId, 'IMPORT_FAILED', verdict.message);
+    return { kind: 'done', sent: 0, recorded: await settleAll('error', stopped.code, stopped.reason), stopped };
+  }
+  const waitOut = verdict.kind === 'retry' && ctx.attempt >= ctx.maxAttempts && ctx.waitOutOutage !== undefined && (await ctx.waitOutOutage(verdict));
+  if (waitOut) return nextStep(verdict);
+  const resent = ctx.resent ?? ctx.attempt > 1;
+  let rows: RowOutcome[];
+  let gone: RemovalOutcome[];
+  if (verdict.kind === 'results') {
+    rows = entries.map((e, i) => fromDelinkResult(verdict.entries[i], resent, (status, code, message, zohoId) => ({ row: e.row, status, code, message, ...(zohoId ? { zohoId } : {}) })));
+    gone = removals.map((r, i) => fromDelinkResult(verdict.entries[entries.length + i], resent, (status, code, message) => removalOutcome(base, r, status, code, message)));
+  } else if (verdict.kind === 'request-error') {
+    rows = entries.map((e) => ({ row: e.row, status: 'error', code: verdict.code, message: verdict.message }));
+    gone = removals.map((r) => removalOutcome(base, r, 'error', verdict.code, verdict.message));
+  } else if ((verdict.kind === 'retry' || verdict.kind === 'token-invalid') && ctx.attempt >= ctx.maxAttempts) {
+    const message = `gave up after ${ctx.maxAttempts} attempt(s); last error ${verdict.code}: ${verdict.message}`;
+    rows = entries.map((e) => ({ row: e.row, status: 'error', code: OutcomeCodes.RETRIES_EXHAUSTED, message }));
+    gone = removals.map((r) => removalOutcome(base, r, 'error', OutcomeCodes.RETRIES_EXHAUSTED, message));
+  } else {
+    return nextStep(verdict);
+  }
+  const recorded = await record(rows, gone);
+  const answered = verdict.kind === 'results' || verdict.kind === 'request-error';
+  // The import guard counts removals as it counts rows: answered, and in error.
+  const answer = answered ? answerOf([...rows, ...gone.map((g, i) => ({ row: -1 - i, status: g.status, code: g.code, message: g.message }))]) : undefined;
+  return { kind: 'done', sent: ids.length, recorded, httpStatus: 'httpStatus' in verdict ? verdict.httpStatus : undefined, answer };
+}
+
+function removalOutcome(base: string, removal: RemovalEntry, status: RemovalOutcome['status'], code: string, message: string): RemovalOutcome {
+  return { base, related: removal.related, relatedId: removal.relatedId, status, code, message };
+}
+
+/** One delinked id's outcome, built by `make` for a row or a removal. */
+function fromDelinkResult<T>(result: EntryResult | undefined, resent: boolean, make: (status: RowOutcome['status'], code: string, message: string, zohoId?: string) => T): T {
+  if (!result) return make('error', OutcomeCodes.NO_RESULT, 'Zoho answered without a result for this record');
+  if (result.status === 'success') return make('success', result.code, result.message, result.zohoId);
+  if (result.code === 'INVALID_DATA') {
+    return resent
+      ? make('success', 'SUCCESS', `already removed: Zoho answered ${result.code} to a re-sent call whose first answer was lost`)
+      : make('skipped', OutcomeCodes.NOT_LINKED, `not linked any more: ${result.message}`);
+  }
+  return make('error', result.code, result.message);
+}
+
+/** Successes are remembered with their fields' digest; errors forgotten, so the next run sends them again. */
+function stateChange(state: NonNullable<SyncContext['state']>, base: string, entries: readonly CallEntry[], outcomes: readonly RowOutcome[]): PairStateChange {
+  const pairs = entries.map((e, i) => (outcomes[i]?.status === 'success' ? { row: e.row, related: e.related, digest: fieldsDigest(e.fields) } : { row: e.row, related: e.related }));
+  return { ...state, base, pairs };
 }
 
 /** Rows answered and in error; the failure they share when every row failed with one code. */

@@ -13,7 +13,7 @@
 import { Pool, type Dispatcher } from 'undici';
 import { MAX_ENTRIES_PER_CALL } from '../../jobs/sync-calls.job.js';
 import { ErrorCodes, RelsyncError } from '../errors.js';
-import { classifyNetworkError, classifyResponse, type CallVerdict } from './call-verdict.js';
+import { classifyNetworkError, classifyResponse, type CallVerdict, type ResponseHeaders } from './call-verdict.js';
 import type { AccessToken, TokenProvider } from './oauth-client.js';
 import { httpUrl, positiveInteger, positiveNumber, throwIfProblems } from './option-checks.js';
 
@@ -29,6 +29,41 @@ export interface RelatedUpdateRequest {
   /** 1..100 related records, e.g. { External_Deal_ID: 'D-77', Contact_Role: '<role id>' } or { …, list_price: 12.5 }. */
   entries: Array<Record<string, string | number>>;
 }
+
+/** A Delink Related Records call: `DELETE …/{base}/{relatedList}?ids=` (docs/zoho.md#delink-and-read). */
+export interface RelatedDelinkRequest {
+  module: string;
+  base: string;
+  relatedList: string;
+  /** Names only the base's external field, if any: `ids` are always the related records' Zoho ids. */
+  xExternal?: string;
+  /** 1..100 related record ids. */
+  ids: string[];
+}
+
+/** One page of a Get Related Records call: `GET …/{base}/{relatedList}?fields=&page=&per_page=`. */
+export interface RelatedReadRequest {
+  module: string;
+  base: string;
+  relatedList: string;
+  xExternal?: string;
+  /** Zoho requires at least one. */
+  fields: string[];
+  page: number;
+  /** At most 200 (Zoho's maximum and default). */
+  perPage: number;
+}
+
+/** One current link as a GET shows it: the related record's id and every value it carries (as text). */
+export interface CurrentLink {
+  id: string;
+  values: Record<string, string | null>;
+}
+
+/** A page of current links, or why there is none: the call verdicts other than per-entry results. */
+export type ReadVerdict =
+  | { kind: 'page'; links: CurrentLink[]; more: boolean }
+  | Exclude<CallVerdict, { kind: 'results' }>;
 
 /** One finished call, for logs. Carries no token and no CSV value (the base id stays out on purpose). */
 export interface ZohoCallEvent {
@@ -74,9 +109,21 @@ export interface ZohoClientOptions {
   now?: () => number;
 }
 
-interface Call {
-  request: RelatedUpdateRequest;
+/** What one exchange sends: the method, the path (with its query) and the body, and how logs name it. */
+interface Exchange {
+  method: 'PUT' | 'GET' | 'DELETE';
   path: string;
+  body?: string;
+  module: string;
+  relatedList: string;
+  entryCount: number;
+  xExternal?: string;
+  /** How the answer is read: per-entry results (PUT, DELETE) or a page of links (GET). */
+  read: (status: number, headers: ResponseHeaders, text: string) => CallVerdict | ReadVerdict;
+}
+
+interface Call {
+  exchange: Exchange;
   isTokenRetry: boolean;
 }
 
@@ -117,7 +164,40 @@ export class ZohoClient {
     validateRequest(request);
     // Built before any I/O so that a bad segment throws here instead of looking like a network error.
     const path = relatedRecordsPath(this.#options.apiVersion ?? DEFAULTS.apiVersion, request.module, request.base, request.relatedList);
-    const run = (): Promise<CallVerdict> => this.#callWithOneTokenRetry(request, path, options.signal);
+    const exchange: Exchange = {
+      method: 'PUT', path, body: JSON.stringify({ data: request.entries }), module: request.module, relatedList: request.relatedList,
+      entryCount: request.entries.length, xExternal: request.xExternal, read: classifyResponse,
+    };
+    return this.#run(exchange, options.signal) as Promise<CallVerdict>;
+  }
+
+  /**
+   * Delink: removes the links to the related records named by id. Answered like a PUT, one result per
+   * id (`relation removed`), with the same token, retry and limiter rules.
+   */
+  async delinkRelated(request: RelatedDelinkRequest, options: { signal?: AbortSignal } = {}): Promise<CallVerdict> {
+    if (request.ids.length < 1 || request.ids.length > MAX_ENTRIES_PER_CALL) {
+      throw new RelsyncError(ErrorCodes.INVALID_REQUEST, `delinkRelated: ids: expected 1..${MAX_ENTRIES_PER_CALL}, got ${request.ids.length}`);
+    }
+    const path = `${relatedRecordsPath(this.#options.apiVersion ?? DEFAULTS.apiVersion, request.module, request.base, request.relatedList)}?ids=${request.ids.map(encodeURIComponent).join(',')}`;
+    const exchange: Exchange = {
+      method: 'DELETE', path, module: request.module, relatedList: request.relatedList, entryCount: request.ids.length, xExternal: request.xExternal, read: classifyResponse,
+    };
+    return this.#run(exchange, options.signal) as Promise<CallVerdict>;
+  }
+
+  /** One page of the base record's current links; an unknown base by id reads as an empty page (204). */
+  async readRelated(request: RelatedReadRequest, options: { signal?: AbortSignal } = {}): Promise<ReadVerdict> {
+    const query = new URLSearchParams({ fields: request.fields.join(','), page: String(request.page), per_page: String(request.perPage) });
+    const path = `${relatedRecordsPath(this.#options.apiVersion ?? DEFAULTS.apiVersion, request.module, request.base, request.relatedList)}?${query.toString()}`;
+    const exchange: Exchange = {
+      method: 'GET', path, module: request.module, relatedList: request.relatedList, entryCount: 0, xExternal: request.xExternal, read: classifyPage,
+    };
+    return this.#run(exchange, options.signal) as Promise<ReadVerdict>;
+  }
+
+  #run(exchange: Exchange, signal?: AbortSignal): Promise<CallVerdict | ReadVerdict> {
+    const run = (): Promise<CallVerdict | ReadVerdict> => this.#callWithOneTokenRetry(exchange, signal);
     return this.#options.limit ? this.#options.limit(run) : run();
   }
 
@@ -129,9 +209,9 @@ export class ZohoClient {
     await Promise.all(pools.map((pool) => pool.close()));
   }
 
-  async #callWithOneTokenRetry(request: RelatedUpdateRequest, path: string, signal?: AbortSignal): Promise<CallVerdict> {
+  async #callWithOneTokenRetry(exchange: Exchange, signal?: AbortSignal): Promise<CallVerdict | ReadVerdict> {
     const token = await this.#options.tokens.getToken();
-    const first = await this.#send(token, { request, path, isTokenRetry: false }, signal);
+    const first = await this.#send(token, { exchange, isTokenRetry: false }, signal);
     if (first.kind !== 'token-invalid') return first;
     if (this.#refusedFresh.has(token.accessToken)) return this.#wrongApiDomain(first, token);
     const trial = this.#trials.get(token.accessToken);
@@ -139,7 +219,7 @@ export class ZohoClient {
     // Expired or revoked (docs/zoho.md#access-tokens): drop it; the provider mints or loads a new one.
     await this.#options.tokens.invalidate(token.accessToken);
     const fresh = await this.#options.tokens.getToken();
-    const sent = this.#send(fresh, { request, path, isTokenRetry: true }, signal);
+    const sent = this.#send(fresh, { exchange, isTokenRetry: true }, signal);
     const refusedWhileFresh = sent.then((verdict) => verdict.kind === 'token-invalid' && this.#isFresh(fresh), () => false);
     if (!this.#trials.has(fresh.accessToken)) this.#trials.set(fresh.accessToken, refusedWhileFresh);
     const second = await sent.finally(() => {
@@ -163,17 +243,17 @@ export class ZohoClient {
     return { kind: 'wrong-api-domain', code: refusal.code, message, ...(refusal.httpStatus === undefined ? {} : { httpStatus: refusal.httpStatus }) };
   }
 
-  async #send(token: AccessToken, call: Call, signal?: AbortSignal): Promise<CallVerdict> {
-    const { request, isTokenRetry } = call;
+  async #send(token: AccessToken, call: Call, signal?: AbortSignal): Promise<CallVerdict | ReadVerdict> {
+    const { exchange, isTokenRetry } = call;
     const startedAt = performance.now();
     const verdict = await this.#exchange(token, call, signal);
     this.#emit({
       type: 'call',
-      module: request.module,
-      relatedList: request.relatedList,
-      entryCount: request.entries.length,
-      verdict: verdict.kind,
-      code: verdict.kind === 'results' ? undefined : verdict.code,
+      module: exchange.module,
+      relatedList: exchange.relatedList,
+      entryCount: exchange.entryCount,
+      verdict: verdict.kind === 'page' ? 'results' : verdict.kind,
+      code: verdict.kind === 'results' || verdict.kind === 'page' ? undefined : verdict.code,
       httpStatus: 'httpStatus' in verdict ? verdict.httpStatus : undefined,
       durationMs: Math.round(performance.now() - startedAt),
       isTokenRetry,
@@ -184,24 +264,24 @@ export class ZohoClient {
     return verdict;
   }
 
-  async #exchange(token: AccessToken, { request, path }: Call, signal?: AbortSignal): Promise<CallVerdict> {
+  async #exchange(token: AccessToken, { exchange }: Call, signal?: AbortSignal): Promise<CallVerdict | ReadVerdict> {
     if (this.#closed) return { kind: 'retry', code: 'UND_ERR_CLOSED', message: 'the Zoho client was closed before the call was sent' };
     if (signal?.aborted) return abortedVerdict();
     const origin = this.#originFor(token);
     try {
       const response = await this.#dispatcherFor(origin).request({
         origin,
-        path,
-        method: 'PUT',
-        headers: requestHeaders(token.accessToken, request.xExternal),
-        body: JSON.stringify({ data: request.entries }),
+        path: exchange.path,
+        method: exchange.method,
+        headers: requestHeaders(token.accessToken, exchange.xExternal, exchange.body !== undefined),
+        body: exchange.body ?? null,
         signal: signal ?? null,
         headersTimeout: this.#options.headersTimeoutMs ?? DEFAULTS.headersTimeoutMs,
         bodyTimeout: this.#options.bodyTimeoutMs ?? DEFAULTS.bodyTimeoutMs,
       });
       // Always read the body to the end: undici keeps the connection busy until it is consumed.
       const text = await response.body.text();
-      return classifyResponse(response.statusCode, response.headers, text);
+      return exchange.read(response.statusCode, response.headers, text);
     } catch (error) {
       // An abort with a custom reason rejects with that reason, which says nothing about the network.
       return signal?.aborted ? abortedVerdict() : classifyNetworkError(error);
@@ -267,14 +347,60 @@ function encodeSegment(value: string): string {
   return value === '.' || value === '..' ? value.replaceAll('.', '%2E') : encodeURIComponent(value);
 }
 
-function requestHeaders(accessToken: string, xExternal: string | undefined): Record<string, string> {
+function requestHeaders(accessToken: string, xExternal: string | undefined, hasBody = true): Record<string, string> {
   const headers: Record<string, string> = {
     authorization: `Zoho-oauthtoken ${accessToken}`,
-    'content-type': 'application/json',
     accept: 'application/json',
   };
+  if (hasBody) headers['content-type'] = 'application/json';
   if (xExternal !== undefined && xExternal !== '') headers['x-external'] = xExternal;
   return headers;
+}
+
+/**
+ * A GET's answer: 204 (no links on this page, or a base record unknown by id) is an empty last page;
+ * 2xx with `data` is a page, each record's values kept as text. Ids and Contact_Role may be JSON
+ * numbers above 2^53 (docs/zoho.md#delink-and-read), so long integers are read as their digits.
+ * Anything else is judged as any call is (call-verdict.ts).
+ */
+export function classifyPage(status: number, headers: ResponseHeaders, text: string): ReadVerdict {
+  if (status === 204 || (status >= 200 && status < 300 && text.trim() === '')) return { kind: 'page', links: [], more: false };
+  if (status >= 200 && status < 300) {
+    const parsed = parseWithLongIntegers(text) as { data?: unknown; info?: { more_records?: unknown } } | undefined;
+    if (parsed && Array.isArray(parsed.data)) {
+      const links: CurrentLink[] = [];
+      for (const item of parsed.data) {
+        if (typeof item !== 'object' || item === null || !('id' in item)) continue;
+        const values: Record<string, string | null> = {};
+        for (const [name, value] of Object.entries(item as Record<string, unknown>)) values[name] = asText(value);
+        const id = values.id;
+        if (id) links.push({ id, values });
+      }
+      return { kind: 'page', links, more: parsed.info?.more_records === true };
+    }
+  }
+  const verdict = classifyResponse(status, headers, text);
+  if (verdict.kind === 'results') return { kind: 'retry', httpStatus: status, code: 'BAD_RESPONSE', message: `Zoho answered HTTP ${status} to a read without the expected records` };
+  return verdict;
+}
+
+/** JSON whose integers of 16 digits or more are read as strings (digits intact); strings are left alone. */
+export function parseWithLongIntegers(text: string): unknown {
+  const quoted = text.replace(/"(?:[^"\\]|\\.)*"|(?<![\d.eE+-])(-?\d{16,})(?![.eE\d])/g, (match, digits: string | undefined) => (digits === undefined ? match : `"${digits}"`));
+  try {
+    return JSON.parse(quoted) as unknown;
+  } catch {
+    return undefined;
+  }
+}
+
+/** A value as text: a lookup `{ name, id }` by its id; absent or null as null. */
+function asText(value: unknown): string | null {
+  if (value === null || value === undefined) return null;
+  if (typeof value === 'string') return value;
+  if (typeof value === 'number' || typeof value === 'boolean') return String(value);
+  if (typeof value === 'object' && 'id' in value) return asText((value as { id: unknown }).id);
+  return JSON.stringify(value);
 }
 
 function abortedVerdict(): CallVerdict {

@@ -33,6 +33,8 @@ export interface HarnessOptions {
   env?: Record<string, string>;
   /** Default: the run's private redis-server. Tests that stop Redis or need a password pass their own. */
   redisUrl?: string;
+  /** The incremental sync state's clock in the in-process worker runtime (startHarness only). */
+  stateNow?: () => number;
 }
 
 /** What the harness and the tests need of a runtime: the worker runtime and the CLI's both have it. */
@@ -153,11 +155,12 @@ async function startBase<R extends Connections>(
 export async function startHarness(options: HarnessOptions = {}): Promise<Harness> {
   const closers = new Closers();
   const quiet = pino({ level: 'silent' });
-  const base = await startBase(options, closers, (config) => startWorkerRuntime(config, quiet));
+  const runtimeOptions = { stateNow: options.stateNow };
+  const base = await startBase(options, closers, (config) => startWorkerRuntime(config, quiet, runtimeOptions));
   return {
     ...base,
     async startWorkerRuntime() {
-      const runtime = await startWorkerRuntime(base.config, quiet);
+      const runtime = await startWorkerRuntime(base.config, quiet, runtimeOptions);
       closers.add(() => runtime.close());
       return runtime;
     },

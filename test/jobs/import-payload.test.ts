@@ -5,7 +5,7 @@
  */
 import { describe, expect, expectTypeOf, it } from 'vitest';
 import type { z } from 'zod';
-import { importPayloadSchema, validateImportPayload, type ImportJobPayload, type PayloadCheck } from '../../jobs/import.job.js';
+import { DEFAULT_MAX_INLINE_CSV_BYTES, importPayloadSchema, validateImportPayload, type ImportJobPayload, type PayloadCheck } from '../../jobs/import.job.js';
 
 type Origin = NonNullable<ImportJobPayload['origin']>;
 
@@ -27,10 +27,13 @@ const EVERY_KEY: Required<ImportJobPayload> = {
   retryOf: 'imp-20261129-120000-fedcba',
   schedule: { name: 'nightly' },
   abort: { errorRate: 0.5, minRows: 200 },
+  mode: 'mirror',
+  allowRemovals: true,
+  incremental: true,
 };
 
 /** Every origin the type allows; the type assertion below fails if the two lists drift apart. */
-const ORIGINS = ['cli', 'watch', 'schedule', 'queue', 'retry'] as const;
+const ORIGINS = ['cli', 'watch', 'schedule', 'queue', 'retry', 'undo'] as const;
 
 describe('ImportJobPayload and validateImportPayload', () => {
   it('have the same type: the schema infers exactly ImportJobPayload, and a valid check returns one', () => {
@@ -92,10 +95,30 @@ describe('ImportJobPayload and validateImportPayload', () => {
     expect(validateImportPayload({ ...MINIMAL, abort: { errorRate: 1.5, after: 3 } })).toEqual({ ok: false, problems: expect.arrayContaining(['abort: unknown key(s) after']) });
     expect(validateImportPayload({ ...MINIMAL, abort: { errorRate: 1.5 } })).toEqual({ ok: false, problems: ['abort.errorRate: expected a number from 0 to 1 (e.g. 0.5), got 1.5'] });
     expect(validateImportPayload({ ...MINIMAL, abort: { minRows: 0 } })).toEqual({ ok: false, problems: ['abort.minRows: expected an integer >= 1, got 0'] });
+    expect(validateImportPayload({ ...MINIMAL, incremental: 'yes' })).toEqual({ ok: false, problems: ["incremental: expected boolean, got 'yes'"] });
 
     const inSource = { ...MINIMAL, source: { path: 'in/pairs.csv', csv: 'a,b\n' } };
     const check = validateImportPayload(inSource);
     expect(check.ok).toBe(false);
     expect(check.ok ? [] : check.problems).toEqual(['source: expected { "path": "…" } or { "csv": "…" }, got an object']);
+  });
+  it('refuse an inline CSV larger than the workers take before it is enqueued (default 10 MiB, or the limit given)', () => {
+    const csv = (rows: number): string => 'contact_ext_id,deal_ext_id\n' + 'C-1,D-1\n'.repeat(rows);
+    const atLimit = csv(Math.floor((DEFAULT_MAX_INLINE_CSV_BYTES - 27) / 8));
+    expect(Buffer.byteLength(atLimit)).toBeLessThanOrEqual(DEFAULT_MAX_INLINE_CSV_BYTES);
+    expect(validateImportPayload({ source: { csv: atLimit }, profile: 'contacts-deals' }).ok).toBe(true);
+    const over = `${atLimit}C-é,D-1\n`;
+    const bytes = Buffer.byteLength(over);
+    expect(bytes).toBeGreaterThan(DEFAULT_MAX_INLINE_CSV_BYTES);
+    expect(validateImportPayload({ source: { csv: over }, profile: 'contacts-deals' })).toEqual({
+      ok: false,
+      problems: [`source.csv: expected at most ${DEFAULT_MAX_INLINE_CSV_BYTES} bytes, got ${bytes}`],
+    });
+    // Bytes, not characters: 'é' is two bytes in UTF-8.
+    expect(validateImportPayload({ source: { csv: 'ééé' }, profile: 'contacts-deals' }, { maxInlineCsvBytes: 5 })).toEqual({
+      ok: false,
+      problems: ['source.csv: expected at most 5 bytes, got 6'],
+    });
+    expect(validateImportPayload({ source: { csv: 'éé' }, profile: 'contacts-deals' }, { maxInlineCsvBytes: 4 }).ok).toBe(true);
   });
 });

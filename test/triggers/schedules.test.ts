@@ -54,6 +54,23 @@ describe('schedules', () => {
     expect(await listSchedules(h.runtime.queues.imports)).toEqual([]);
   });
 
+  it('--incremental: each run sends only what changed since Zoho confirmed it (the nightly export recipe)', async () => {
+    const file = await h.writeCsv('nightly.csv', [['contact_ext_id', 'deal_ext_id', 'contact_role'], ...validRows(h, 3, 2, 0)]);
+    // Last night's run: the 6 pairs sent in 3 calls, and remembered.
+    expect(await h.waitDone(await h.importFile(file))).toMatchObject({ state: 'done', success: 6 });
+    const io = captureIO(h.dir);
+    expect(await runScheduleAdd(io, h.config, { name: 'nightly', cron: '*/1 * * * * *', file, profile: 'contacts-deals', incremental: true })).toBe(0);
+    expect(io.out()).toMatch(/ {2}profile contacts-deals {2}\(incremental\)\n$/);
+    expect(await listSchedules(h.runtime.queues.imports)).toEqual([expect.objectContaining({ name: 'nightly', incremental: true })]);
+    await eventually('2 scheduled imports done', async () => (await scheduled()).filter((r) => r.state === 'done').length >= 2);
+    await removeSchedule(h.runtime.queues.imports, 'nightly');
+    await eventually('the imports queue to be idle', queueIdle);
+    // Every scheduled run found the 6 pairs unchanged and called nothing.
+    const runs = await scheduled();
+    expect(runs.every((r) => r.state === 'done' && r.skipped === 6 && r.plannedCalls === 0)).toBe(true);
+    expect(h.sim.counters.calls).toBe(3);
+  });
+
   it('records a failed import that says so when no file matches at fire time', async () => {
     await addSchedule(h.runtime.queues.imports, { name: 'nothing', cron: '*/1 * * * * *', file: join(h.dir, 'missing-*.csv'), profile: 'contacts-deals' });
     const failed = await eventually('a failed scheduled import', async () => (await scheduled()).find((r) => r.state === 'failed'));

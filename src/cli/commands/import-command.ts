@@ -1,4 +1,5 @@
 /** `relsync import <file.csv> [--profile p] [--wait] [--report path] [--json]` */
+import type { ImportMode } from '../../../jobs/import.job.js';
 import type { Config } from '../../config/config.js';
 import { registerImport } from '../../usecases/register-import.js';
 import { registrationFor } from '../../app/queues.js';
@@ -17,16 +18,29 @@ export interface ImportOptions {
   force?: boolean;
   /** With --wait: stop waiting after this many seconds (exit 1; the import goes on). */
   timeout?: number;
+  /** Over the profile's `"mode"`. */
+  mode?: ImportMode;
+  allowRemovals?: boolean;
+  /** Send only pairs new or changed since Zoho last confirmed them. */
+  incremental?: boolean;
+  /** Send every pair (over the profile's `incremental`). */
+  full?: boolean;
+}
+
+/** `--incremental` true, `--full` false, neither: the profile decides. */
+export function incrementalChoice(options: Pick<ImportOptions, 'incremental' | 'full'>): boolean | undefined {
+  if (options.incremental) return true;
+  return options.full ? false : undefined;
 }
 
 export { exitCodeFor } from '../follow-import.js';
 
 export async function runImport(io: CliIO, config: Config, file: string, options: ImportOptions): Promise<number> {
-  if (options.dryRun) return runDryRun(io, config, file, options);
+  if (options.dryRun) return runDryRun(io, config, file, { ...options, incremental: incrementalChoice(options) });
   return withCliRuntime(config, { persistent: Boolean(options.wait) }, async (runtime) => {
     const { importId, duplicate } = await registerImport(
       registrationFor(config, runtime),
-      { file, profile: options.profile, origin: 'cli', cwd: io.cwd, reportPath: options.report, force: options.force },
+      { file, profile: options.profile, origin: 'cli', cwd: io.cwd, reportPath: options.report, force: options.force, mode: options.mode, allowRemovals: options.allowRemovals, incremental: incrementalChoice(options) },
     );
     if (duplicate) io.stderr.write(`same content and profile as import ${importId} (within RELSYNC_DEDUP_WINDOW_S): not imported again; --force imports it anew\n`);
     io.stdout.write(`${importId}\n`);

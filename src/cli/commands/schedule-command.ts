@@ -1,5 +1,5 @@
 /**
- * `relsync schedule add --name <n> --cron "<pattern>" [--tz <zone>] --file <path or pattern> --profile <p> [--force]`,
+ * `relsync schedule add --name <n> --cron "<pattern>" [--tz <zone>] --file <path or pattern> --profile <p> [--force] [--incremental]`,
  * `relsync schedule list [--json]`, `relsync schedule remove <n>`.
  *
  * Paths are resolved here, against the shell's folder, because the workers that fire the schedule
@@ -57,7 +57,7 @@ export async function runScheduleRemove(io: CliIO, config: Config, name: string)
 /** `nightly  '0 2 * * *' Europe/Paris  next 2026-11-28T01:00:00.000Z  newest of /data/*.csv  profile contacts-deals` */
 export function describeSchedule(s: ScheduleInfo): string {
   const next = s.nextRunAt ? `next ${s.nextRunAt.toISOString()}` : 'no next run';
-  return `${s.name}  '${s.cron}'${s.tz ? ` ${s.tz}` : ''}  ${next}  ${/[*?]/.test(s.file) ? 'newest of ' : ''}${s.file}  profile ${s.profile}${s.force ? '  (force)' : ''}`;
+  return `${s.name}  '${s.cron}'${s.tz ? ` ${s.tz}` : ''}  ${next}  ${/[*?]/.test(s.file) ? 'newest of ' : ''}${s.file}  profile ${s.profile}${s.force ? '  (force)' : ''}${s.incremental ? '  (incremental)' : ''}`;
 }
 
 /** A built-in name as is; a profile file made absolute (checked, as the worker loads it, by checkSchedulePaths). */

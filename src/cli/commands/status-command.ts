@@ -13,6 +13,10 @@ export function statusJson(record: ImportRecord): Record<string, unknown> {
     calls: record.calls, retries: record.retries, rateLimited: record.rateLimited, plannedCalls: record.plannedCalls ?? null,
     paused: record.pausedReason ? { reason: record.pausedReason, until: record.pausedUntil ? new Date(record.pausedUntil).toISOString() : null } : null,
     failedReason: record.failedReason ?? null, reportPath: record.reportPath ?? null, reportError: record.reportError ?? null, retryOf: record.retryOf ?? null,
+    mode: record.mode ?? 'link', undoOf: record.undoOf ?? null, undoneBy: record.undoneBy ?? null,
+    removals: record.plannedRemovals === undefined ? null : {
+      planned: record.plannedRemovals, success: record.removalsSuccess ?? 0, error: record.removalsError ?? 0, skipped: record.removalsSkipped ?? 0,
+    },
     stopped: record.stopCode ? { code: record.stopCode, reason: record.stopReason ?? null } : null,
     createdAt: new Date(record.createdAt).toISOString(), finishedAt: record.finishedAt ? new Date(record.finishedAt).toISOString() : null,
   };
@@ -26,12 +30,19 @@ export function statusText(record: ImportRecord): string {
     `rows     ${doneRows(record)}/${record.rows ?? '?'} done: ${record.success} success, ${record.error} error, ${record.skipped} skipped`,
     `calls    ${record.calls} to Zoho, ${record.retries} retried, ${record.rateLimited} answered 429`,
   ];
+  if (record.mode) lines.splice(3, 0, `mode     ${record.mode}${record.allowRemovals ? ' (--allow-removals)' : ''}`);
+  if (record.plannedRemovals !== undefined) {
+    const gone = (record.removalsSuccess ?? 0) + (record.removalsError ?? 0) + (record.removalsSkipped ?? 0);
+    lines.push(`removed  ${gone}/${record.plannedRemovals} links done: ${record.removalsSuccess ?? 0} removed, ${record.removalsError ?? 0} error, ${record.removalsSkipped ?? 0} skipped`);
+  }
   if (record.stopCode) lines.push(`stopped  ${record.stopCode}: ${record.stopReason ?? ''}`);
   if (record.failedReason) lines.push(`failed   ${record.failedReason}`);
   if (record.stopCode && record.state !== 'failed') lines.push(`stopped  ${record.stopCode}: ${record.stopReason ?? ''}`);
   if (record.reportError) lines.push(`report   not written: ${record.reportError}; run 'relsync report ${record.id}' once the disk is fixed`);
   else if (record.reportPath && record.state === 'done') lines.push(`report   ${record.reportPath}`);
   if (record.retryOf) lines.push(`retry of ${record.retryOf}`);
+  if (record.undoOf) lines.push(`undo of  ${record.undoOf}: removes the links it added`);
+  if (record.undoneBy) lines.push(`undone by ${record.undoneBy}`);
   return `${lines.join('\n')}\n`;
 }
 

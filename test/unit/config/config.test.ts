@@ -24,6 +24,15 @@ describe('config', () => {
     );
   });
 
+  it('reads the removal guard: RELSYNC_MIRROR_MAX_REMOVE_RATIO, 0.2 unless set, a share from 0 to 1', () => {
+    expect(loadConfig({}).mirrorMaxRemoveRatio).toBe(0.2);
+    expect(loadConfig({ RELSYNC_MIRROR_MAX_REMOVE_RATIO: '0.5' }).mirrorMaxRemoveRatio).toBe(0.5);
+    expect(loadConfig({ RELSYNC_MIRROR_MAX_REMOVE_RATIO: '0' }).mirrorMaxRemoveRatio).toBe(0);
+    expect(() => loadConfig({ RELSYNC_MIRROR_MAX_REMOVE_RATIO: '20%' })).toThrowError(
+      "invalid configuration: RELSYNC_MIRROR_MAX_REMOVE_RATIO: expected a number from 0 to 1 (e.g. 0.5), got '20%'",
+    );
+  });
+
   it('reads the error-rate brake: off unless RELSYNC_ABORT_ERROR_RATE is set, 500 answered rows before it acts', () => {
     expect(loadConfig({}).abort).toEqual({ errorRate: undefined, minRows: 500 });
     expect(loadConfig({ RELSYNC_ABORT_ERROR_RATE: '0.5', RELSYNC_ABORT_MIN_ROWS: '200' }).abort).toEqual({ errorRate: 0.5, minRows: 200 });

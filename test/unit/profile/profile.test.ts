@@ -109,7 +109,7 @@ describe('parseProfile', () => {
       expect.objectContaining({
         code: 'PROFILE_INVALID',
         message:
-          'profile.json: expected only the keys name, module, relatedList, base, related, fields, csv, abort, got unknown key \'extra\'; ' +
+          'profile.json: expected only the keys name, module, relatedList, base, related, fields, csv, abort, mode, incremental, got unknown key \'extra\'; ' +
           "module: expected a Zoho API name (letters, digits, underscore), got 'Con tacts'; " +
           'relatedList: expected a Zoho API name (letters, digits, underscore), got nothing; ' +
           "base: expected only the keys column, externalField, got unknown key 'colum'; " +
@@ -161,6 +161,14 @@ describe('parseProfile', () => {
     }));
   });
 
+  it('reads "mode", and names a mode it does not know', () => {
+    expect(parseProfile({ ...CONTRACT_CONTACTS_DEALS, mode: 'mirror' }, 'p.json').mode).toBe('mirror');
+    expect(parseProfile(CONTRACT_CONTACTS_DEALS, 'p.json').mode).toBeUndefined();
+    expect(() => parseProfile({ ...CONTRACT_CONTACTS_DEALS, mode: 'delete' }, 'p.json')).toThrow(
+      expect.objectContaining({ code: 'PROFILE_INVALID', message: "p.json: mode: expected one of 'link', 'unlink', 'mirror', got 'delete'" }),
+    );
+  });
+
   it('reads the error-rate brake of "abort", every bad value named', () => {
     expect(parseProfile({ ...CONTRACT_CONTACTS_DEALS, abort: { errorRate: 0.5, minRows: 200 } }, 'p.json').abort).toStrictEqual({ errorRate: 0.5, minRows: 200 });
     expect(parseProfile({ ...CONTRACT_CONTACTS_DEALS, abort: { errorRate: 0 } }, 'p.json').abort).toStrictEqual({ errorRate: 0 });
@@ -169,6 +177,15 @@ describe('parseProfile', () => {
         code: 'PROFILE_INVALID',
         message: "p.json: abort: expected only the keys errorRate, minRows, got unknown key 'after'; abort.errorRate: expected a number from 0 to 1 (e.g. 0.5), got '50%'; abort.minRows: expected an integer >= 1, got 0.5",
       }),
+    );
+  });
+
+  it('reads "incremental": true or false, and names any other value', () => {
+    expect(parseProfile({ ...CONTRACT_CONTACTS_DEALS, incremental: true }, 'p.json').incremental).toBe(true);
+    expect(parseProfile({ ...CONTRACT_CONTACTS_DEALS, incremental: false }, 'p.json').incremental).toBe(false);
+    expect(parseProfile(CONTRACT_CONTACTS_DEALS, 'p.json')).not.toHaveProperty('incremental');
+    expect(() => parseProfile({ ...CONTRACT_CONTACTS_DEALS, incremental: 'yes' }, 'p.json')).toThrow(
+      expect.objectContaining({ code: 'PROFILE_INVALID', message: "p.json: incremental: expected true or false, got 'yes'" }),
     );
   });
 

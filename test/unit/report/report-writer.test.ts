@@ -35,9 +35,9 @@ const LINES = [
 const tmp = useTempDir('relsync-report-');
 
 describe('reportPaths', () => {
-  it('puts the errors and summary beside the report', () => {
-    expect(reportPaths('x/y.csv')).toEqual({ report: 'x/y.csv', errors: 'x/y.errors.csv', summary: 'x/y.summary.json' });
-    expect(reportPaths('done/a.report.csv')).toEqual({ report: 'done/a.report.csv', errors: 'done/a.errors.csv', summary: 'done/a.summary.json' });
+  it('puts the errors, summary and a mirror\'s removed links beside the report', () => {
+    expect(reportPaths('x/y.csv')).toEqual({ report: 'x/y.csv', errors: 'x/y.errors.csv', summary: 'x/y.summary.json', removed: 'x/y.removed.csv' });
+    expect(reportPaths('done/a.report.csv')).toEqual({ report: 'done/a.report.csv', errors: 'done/a.errors.csv', summary: 'done/a.summary.json', removed: 'done/a.removed.csv' });
   });
 });
 

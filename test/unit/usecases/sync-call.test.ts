@@ -31,6 +31,8 @@ function memoryLedger(known: RowOutcome[] = [], initialStop?: { code: StopCode; 
     recordOutcomes: async (_id, list) => list.filter((o) => !outcomes.has(o.row) && outcomes.set(o.row, o)).length,
     stopOf: async () => stop,
     stopImport: async (_id, code, reason) => (stop ??= { code, reason }), // the first stop wins
+    hasRemovals: async (_id, list) => list.map(() => false),
+    recordRemovals: async (_id, list) => list.length,
   };
   return { ledger, outcomes, counters, stopOf: () => stop };
 }
@@ -44,6 +46,9 @@ function answering(verdict: CallVerdict | Error) {
         sent.push(request);
         if (verdict instanceof Error) throw verdict;
         return verdict;
+      },
+      delinkRelated: async () => {
+        throw new Error('no delink in these tests');
       },
     },
   };
