@@ -7,6 +7,10 @@
  */
 import { z } from 'zod';
 
+/**
+ * `path`: a file under the worker's IMPORT_ROOT, or an `sftp://`, `s3://` or `https://` URL without
+ * credentials (docs/contract.md#files-beyond-one-disk); `csv`: the file's text inline.
+ */
 export type ImportSource = { path: string } | { csv: string };
 
 /**

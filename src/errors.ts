@@ -32,6 +32,9 @@ export const ERROR_TABLE = {
   REPORT_NOT_WRITABLE: { retryable: false, meaning: "the report's folder does not take files (permission, read-only, full disk)" },
   REPORT_WRITE_FAILED: { retryable: true, meaning: 'a report file could not be written; its cause holds the file-system error (ENOSPC, EROFS…)' },
   LOOKUP_UNAVAILABLE: { retryable: false, meaning: "a profile's lookup table cannot be read from Zoho: a scope, a permission or a module is missing" },
+  SOURCE_URL_INVALID: { retryable: false, meaning: 'a source, RELSYNC_STORAGE or WATCH_DIR URL is not one relsync reads (sftp://, s3://, https://), or holds credentials' },
+  SOURCE_REFUSED: { retryable: false, meaning: 'a remote store refused us: a wrong key, an unknown host key, access denied' },
+  SOURCE_UNREACHABLE: { retryable: true, meaning: 'a remote store could not be reached, or the connection broke mid-file; the whole file is read again' },
   REDIS_UNREACHABLE: { retryable: false, meaning: 'Redis does not answer at REDIS_URL (or none can be started for the demo)' },
   // The Zoho edge: waits and pauses, never a row's error by themselves.
   ACCOUNTS_ERROR: { retryable: true, meaning: "Zoho's accounts server would not give an access token (its answer decides retryable)" },

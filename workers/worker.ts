@@ -9,12 +9,15 @@ import type { Config } from '../src/config/config.js';
 import { onShutdownSignals } from '../src/app/lifecycle.js';
 import { startWorkerRuntime } from '../src/app/worker-runtime.js';
 import { startWatchFolder } from '../src/triggers/watch-folder.js';
+import { startRemoteWatchFolder } from '../src/triggers/remote-watch-folder.js';
 
 export async function runWorker(config: Config, log: Logger): Promise<number> {
   const runtime = await startWorkerRuntime(config, log);
   if (config.watchDir) {
     try {
-      const watch = await startWatchFolder({ config, ledger: runtime.ledger, queues: runtime.queues, log });
+      const deps = { config, ledger: runtime.ledger, queues: runtime.queues, log };
+      // An sftp:// or s3:// WATCH_DIR is polled through the storage layer; a local one is watched.
+      const watch = /^(sftp|s3):\/\//i.test(config.watchDir) ? await startRemoteWatchFolder(deps) : await startWatchFolder(deps);
       runtime.lifecycle.add('watch folder', () => watch.close()); // added last, so closed first
       log.info({ watchDir: config.watchDir, profile: config.watchProfile }, 'watching folder');
     } catch (error) {

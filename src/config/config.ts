@@ -146,6 +146,44 @@ export interface Config {
    * confirmed it for this many days, even unchanged, so a link removed in Zoho by hand comes back. Default 7.
    */
   incrementalMaxAgeDays: number;
+  /** How relsync reaches files on SFTP, S3 and HTTPS (src/storage/). */
+  remote: RemoteSettings;
+  /**
+   * RELSYNC_STORAGE: an `s3://bucket/prefix` or `sftp://user@host/path` shared by the CLI and every
+   * worker — inputs uploaded there before they are registered, reports written there. Unset: local paths.
+   */
+  storage?: string;
+}
+
+export interface RemoteSettings {
+  sftp: {
+    /** RELSYNC_SFTP_KEY_FILE: the private key's file (its content is a secret; the path is not). */
+    keyFile?: string;
+    /** RELSYNC_SFTP_KNOWN_HOSTS: the known_hosts file host keys are checked against; unset: every host is unknown. */
+    knownHosts?: string;
+  };
+  s3: {
+    /** AWS_REGION (default us-east-1). */
+    region?: string;
+    /** AWS_ENDPOINT_URL_S3: an S3-compatible store. */
+    endpoint?: string;
+    /** RELSYNC_S3_FORCE_PATH_STYLE: `host/bucket/key` instead of `bucket.host/key`. */
+    forcePathStyle: boolean;
+    /** AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (secrets); unset: the SDK's own chain (profiles, instance roles). */
+    credentials?: { accessKeyId: string; secretAccessKey: string; sessionToken?: string };
+  };
+  https: {
+    /** RELSYNC_HTTP_AUTHORIZATION: the Authorization header's value. A secret. */
+    authorization?: string;
+    /** RELSYNC_HTTP_CA_FILE: a PEM file of CAs trusted besides the system's (a private CA, a test's self-signed cert). */
+    caFile?: string;
+  };
+  /** Tries to read one remote file (a broken connection starts the file again), RELSYNC_REMOTE_ATTEMPTS. */
+  attempts: number;
+  /** Wait before the second try, ms (doubled for each next one), RELSYNC_REMOTE_RETRY_MS. */
+  retryMs: number;
+  /** Longest wait to connect or for bytes to arrive, ms, RELSYNC_REMOTE_TIMEOUT_MS. */
+  timeoutMs: number;
 }
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -289,6 +327,45 @@ function host(r: Reader, name: string, fallback: string): string {
   return value;
 }
 
+function remoteSettings(r: Reader, cwd: string): RemoteSettings {
+  const keyFile = text(r, 'RELSYNC_SFTP_KEY_FILE');
+  const knownHosts = text(r, 'RELSYNC_SFTP_KNOWN_HOSTS');
+  const caFile = text(r, 'RELSYNC_HTTP_CA_FILE');
+  const accessKeyId = text(r, 'AWS_ACCESS_KEY_ID');
+  const secretAccessKey = text(r, 'AWS_SECRET_ACCESS_KEY');
+  if ((accessKeyId === undefined) !== (secretAccessKey === undefined)) {
+    r.problems.push(`${accessKeyId === undefined ? 'AWS_ACCESS_KEY_ID' : 'AWS_SECRET_ACCESS_KEY'}: expected a value beside ${accessKeyId === undefined ? 'AWS_SECRET_ACCESS_KEY' : 'AWS_ACCESS_KEY_ID'}, got nothing`);
+  }
+  return {
+    sftp: { keyFile: keyFile && resolve(cwd, keyFile), knownHosts: knownHosts && resolve(cwd, knownHosts) },
+    s3: {
+      region: text(r, 'AWS_REGION') ?? text(r, 'AWS_DEFAULT_REGION'),
+      endpoint: url(r, 'AWS_ENDPOINT_URL_S3', ['https:', 'http:']),
+      forcePathStyle: flag(r, 'RELSYNC_S3_FORCE_PATH_STYLE', false),
+      credentials: accessKeyId && secretAccessKey ? { accessKeyId, secretAccessKey, sessionToken: text(r, 'AWS_SESSION_TOKEN') } : undefined,
+    },
+    https: { authorization: text(r, 'RELSYNC_HTTP_AUTHORIZATION'), caFile: caFile && resolve(cwd, caFile) },
+    attempts: integer(r, 'RELSYNC_REMOTE_ATTEMPTS', 3, 1, 20),
+    retryMs: integer(r, 'RELSYNC_REMOTE_RETRY_MS', 1_000, 1, 600_000),
+    timeoutMs: integer(r, 'RELSYNC_REMOTE_TIMEOUT_MS', 30_000, 100, 600_000),
+  };
+}
+
+/** RELSYNC_STORAGE: an sftp:// or s3:// URL without credentials (src/storage/location.ts says why). */
+function storageUrl(r: Reader): string | undefined {
+  const raw = text(r, 'RELSYNC_STORAGE');
+  if (raw === undefined) return undefined;
+  if (!/^(s3|sftp):\/\/[^/]+/i.test(raw)) {
+    r.problems.push(`RELSYNC_STORAGE: expected s3://bucket/prefix or sftp://user@host/path, got '${redactUrl(raw)}'`);
+    return undefined;
+  }
+  if (/^[a-z0-9]+:\/\/[^/@]*:[^/@]*@/i.test(raw) || /^s3:\/\/[^/]*@/i.test(raw)) {
+    r.problems.push(`RELSYNC_STORAGE: credentials inside a URL are refused ('${redactUrl(raw)}'): use RELSYNC_SFTP_KEY_FILE or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY`);
+    return undefined;
+  }
+  return raw.replace(/\/+$/, '');
+}
+
 /** Validate the whole environment at once; throws one UserError listing every problem. */
 export function loadConfig(env: Env, options: { cwd?: string } = {}): Config {
   const cwd = options.cwd ?? process.cwd();
@@ -299,7 +376,8 @@ export function loadConfig(env: Env, options: { cwd?: string } = {}): Config {
     prefix: prefix(r),
     zoho: zohoConfig(r),
     reportDir: resolve(cwd, text(r, 'REPORT_DIR', 'reports')),
-    watchDir: watchDir === undefined ? undefined : resolve(cwd, watchDir),
+    // An sftp:// or s3:// WATCH_DIR is polled through src/storage/ (triggers/remote-watch-folder.ts).
+    watchDir: watchDir === undefined ? undefined : /^(sftp|s3):\/\//i.test(watchDir) ? watchDir.replace(/\/+$/, '') : resolve(cwd, watchDir),
     watchProfile: text(r, 'WATCH_PROFILE', 'contacts-deals'),
     watchPoll: flag(r, 'WATCH_POLL', false),
     watchStabilityMs: integer(r, 'WATCH_STABILITY_MS', 2_000, 50, 600_000),
@@ -337,6 +415,8 @@ export function loadConfig(env: Env, options: { cwd?: string } = {}): Config {
     },
     retentionDays: integer(r, 'RELSYNC_RETENTION_DAYS', 30, 1, 3_650),
     incrementalMaxAgeDays: integer(r, 'RELSYNC_INCREMENTAL_MAX_AGE_DAYS', 7, 1, 3_650),
+    remote: remoteSettings(r, cwd),
+    storage: storageUrl(r),
   };
   if (r.problems.length > 0) {
     throw new UserError(ErrorCodes.CONFIG_INVALID, `invalid configuration: ${r.problems.join('; ')}`);

@@ -1,6 +1,6 @@
 /**
- * Programs the demo and the tests need from the system — redis-server, and headless Chromium for the
- * dashboard test — so that the README's two commands work on a machine that has neither: found on
+ * Programs the demo and the tests need from the system — redis-server, headless Chromium for the
+ * dashboard test, OpenSSH's sshd for the SFTP tests — so that the README's two commands work on a machine that has neither: found on
  * PATH, else installed with apt-get when we are root on a Debian-like system, else one line saying
  * what to install. The decision (`planPrograms`) takes its `which` and `isRoot` injected, so a test
  * can ask it with a PATH that lacks them, without uninstalling anything.
@@ -19,6 +19,8 @@ export interface SystemProgram {
 }
 
 export const REDIS_SERVER: SystemProgram = { executable: 'redis-server', debianPackage: 'redis-server', elsewhere: '`brew install redis` (macOS)' };
+/** OpenSSH's server, for the tests of SFTP sources: run as the current user on a loopback port, never the system's. */
+export const SSHD: SystemProgram = { executable: 'sshd', debianPackage: 'openssh-server', elsewhere: 'OpenSSH (its sshd, on PATH or in /usr/sbin)' };
 export const CHROMIUM: SystemProgram = { executable: 'chromium', debianPackage: 'chromium', elsewhere: 'any Chromium, as /usr/bin/chromium or on PATH' };
 
 /** Folders searched after PATH: a root shell's PATH may lack them, and redis-server sits in sbin on some systems. */

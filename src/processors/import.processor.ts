@@ -14,6 +14,7 @@ import { rowOffsetsPath } from '../csv/row-offsets.js';
 import { ErrorCodes, isUserError, oneLine, UserError } from '../errors.js';
 import type { RunLedger } from '../ledger/run-ledger.js';
 import { finalizeImport } from '../usecases/finalize-import.js';
+import { localInput } from '../usecases/shared-storage.js';
 import { csvOptionsFor, importIdOf, isFinished, storedProfile, summaryOf } from '../usecases/import-record.js';
 import { ingestImport, type IngestDeps } from '../usecases/ingest-import.js';
 import type { SyncStateStore } from '../ledger/sync-state.js';
@@ -96,7 +97,8 @@ async function runSteps(deps: ImportProcessorDeps, job: Job<ImportJobData, Impor
   // whatever happened to the file since, and whether it was stopped.
   const record = await deps.ledger.requireImport(importId);
   const profile = storedProfile(record);
-  const sourcePath = record.source;
+  // The copy itself, or — in RELSYNC_STORAGE — that copy downloaded once to this worker's disk.
+  const sourcePath = await localInput(deps.config, record);
   // Cancelled (or otherwise stopped) before it was read: nothing to send, straight to its report.
   if (step === 'ingest' && record.stopCode) {
     log.info('import stopped before ingest: writing its report');
@@ -124,7 +126,7 @@ async function runSteps(deps: ImportProcessorDeps, job: Job<ImportJobData, Impor
     if (await job.moveToWaitingChildren(token)) throw new WaitingChildrenError();
     step = await saveStep(job, 'report');
   }
-  return finalizeImport({ ledger: deps.ledger, log, reportRetryMs: deps.config.reportRetryMs }, { importId, sourcePath, profile, reportPath: job.data.reportPath!, csv: { ...csvOptionsFor(profile, deps.config.limits), shownAs: record.originalPath } });
+  return finalizeImport({ ledger: deps.ledger, log, reportRetryMs: deps.config.reportRetryMs, shared: { remote: deps.config.remote, reportDir: deps.config.reportDir } }, { importId, sourcePath, profile, reportPath: job.data.reportPath!, csv: { ...csvOptionsFor(profile, deps.config.limits), shownAs: record.originalPath } });
 }
 
 /** The target's state, registered for `relsync state`; what an incremental ingest reads of it. */

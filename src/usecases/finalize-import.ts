@@ -16,6 +16,11 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { isDiskError, reportProblem } from './report-target.js';
 import type { CsvReadOptions } from '../csv/csv-reader.js';
 import { rowOffsetsPath } from '../csv/row-offsets.js';
+import type { RemoteSettings } from '../config/config.js';
+import { oneLine } from '../errors.js';
+import { isRemote } from '../storage/location.js';
+import { isUnreachable } from '../storage/storage.js';
+import { outgoingPath, publishReport } from './shared-storage.js';
 
 export interface FinalizeDeps {
   ledger: RunLedger;
@@ -23,6 +28,8 @@ export interface FinalizeDeps {
   now?: () => number;
   /** First wait before a report write that hit a disk error is tried again (ms); then 5x and 15x it. Default 1 s. */
   reportRetryMs?: number;
+  /** For a report bound for RELSYNC_STORAGE (a URL): how to reach it, and where it is written first. */
+  shared?: { remote: RemoteSettings; reportDir: string };
 }
 
 export interface ReportInput {
@@ -76,8 +83,9 @@ async function writeReportWithRetries(deps: FinalizeDeps, input: ReportInput): P
     try {
       return { counts: await writeReportFor(deps, input) };
     } catch (error) {
-      if (!isDiskError(error)) throw error;
-      const problem = reportProblem(input.reportPath, error);
+      // A disk that does not take the report, or shared storage that cannot be reached: tried again, then reportError.
+      if (!isDiskError(error) && !isUnreachable(error)) throw error;
+      const problem = isUnreachable(error) ? `cannot write the report ${input.reportPath}: ${oneLine(error)}` : reportProblem(input.reportPath, error);
       if (attempt >= delays.length) return { problem };
       deps.log.warn({ reason: problem, retryInMs: delays[attempt] }, 'could not write the report; trying again');
       await delay(delays[attempt]);
@@ -139,8 +147,20 @@ export function removalCounts(removals: ReadonlyArray<{ status: string }>): { re
   return { removals: removals.length, success: count('success'), error: count('error'), skipped: count('skipped') };
 }
 
-/** Write (or rewrite) the report of an import from its stored outcomes. */
-export async function writeReportFor(deps: FinalizeDeps, input: ReportInput) {
+/**
+ * Write (or rewrite) the report of an import from its stored outcomes. A report bound for shared
+ * storage (a URL) is written on this machine first, then uploaded (shared-storage.ts publishReport).
+ */
+export async function writeReportFor(deps: FinalizeDeps, input: ReportInput): Promise<ReportCounts> {
+  if (!isRemote(input.reportPath)) return writeLocalReport(deps, input, input.reportPath);
+  if (!deps.shared) throw new Error(`writeReportFor: ${input.reportPath} is a URL, but no RELSYNC_STORAGE settings were given`);
+  const local = outgoingPath(deps.shared.reportDir, input.reportPath);
+  const counts = await writeLocalReport(deps, input, local);
+  await publishReport(deps.shared.remote, local, input.reportPath);
+  return counts;
+}
+
+async function writeLocalReport(deps: FinalizeDeps, input: ReportInput, reportPath: string): Promise<ReportCounts> {
   const record = await deps.ledger.getImport(input.importId);
   const startedAt = record?.startedAt ?? record?.createdAt;
   const { stop } = input;
@@ -157,7 +177,7 @@ export async function writeReportFor(deps: FinalizeDeps, input: ReportInput) {
     // Ingest wrote it beside the import's copy of the input (when UTF-8): rows are then copied, not parsed.
     rowOffsets: rowOffsetsPath(input.sourcePath),
     csv: input.csv,
-    reportPath: input.reportPath,
+    reportPath,
     lookup: undoneBy(record?.undoOf, stop ? (rows) => outcomesOrStop(deps.ledger, input.importId, rows, stop) : (rows) => deps.ledger.getOutcomes(input.importId, rows)),
     summaryExtra: {
       importId: input.importId,

@@ -13,6 +13,7 @@ import type { ImportRecord, NewImport, RunLedger } from '../ledger/run-ledger.js
 import { parseProfile, type Profile } from '../profile/profile.js';
 import { claimContent, type DedupDeps } from './dedup.js';
 import { dropSnapshot, takeSnapshot } from './input-snapshot.js';
+import { sharedInputUrl, sharedReportUrl, sharedRoot } from './shared-storage.js';
 
 /** `imp-20261127-041502-k3x9`: sortable by time, unique enough to never collide in one Redis. */
 export function newImportId(now: number = Date.now()): string {
@@ -35,8 +36,10 @@ function timeStamp(ms: number): string {
   return new Date(ms).toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
 }
 
-export function defaultReportPath(config: Pick<Config, 'reportDir'>, importId: string): string {
-  return join(config.reportDir, `${importId}.report.csv`);
+/** `<REPORT_DIR>/<id>.report.csv`, or with RELSYNC_STORAGE `<storage>/reports/<id>.report.csv` (shared-storage.ts). */
+export function defaultReportPath(config: Pick<Config, 'reportDir'> & Partial<Pick<Config, 'storage'>>, importId: string): string {
+  const root = sharedRoot({ storage: config.storage });
+  return root ? sharedReportUrl(root, importId) : join(config.reportDir, `${importId}.report.csv`);
 }
 
 /**
@@ -86,6 +89,12 @@ export interface ImportToRecord extends Omit<NewImport, 'profileName' | 'profile
   reportPath?: string;
   /** A new import even when the same content and profile were recorded within the dedup window. */
   force?: boolean;
+  /**
+   * Checks the import's copy before it is recorded (a remote source's header, read only once
+   * downloaded; a schedule's "imported already"). `copyPath` is undefined when the copy is in shared
+   * storage, not on this disk.
+   */
+  checkCopy?: (copyPath: string | undefined, sha256: string) => Promise<void>;
 }
 
 export interface RecordedImport {
@@ -96,7 +105,7 @@ export interface RecordedImport {
   duplicate: boolean;
 }
 
-type RecordDeps = DedupDeps & { config: Pick<Config, 'reportDir' | 'dedupWindowS'>; ledger: Pick<RunLedger, 'createImport'> };
+type RecordDeps = DedupDeps & { config: Pick<Config, 'reportDir' | 'dedupWindowS' | 'remote' | 'limits' | 'storage'>; ledger: Pick<RunLedger, 'createImport'> };
 
 /**
  * Record an import: take its own copy of the input, claim the content for the dedup window, then write
@@ -104,12 +113,18 @@ type RecordDeps = DedupDeps & { config: Pick<Config, 'reportDir' | 'dedupWindowS
  * earlier import.
  */
 export async function recordImport(deps: RecordDeps, input: ImportToRecord): Promise<RecordedImport> {
-  const { profile, force, source, ...record } = input;
-  const snapshot = await takeSnapshot(source, { reportDir: deps.config.reportDir, importId: input.id, shownAs: input.sourceName });
+  const { profile, force, source, checkCopy, ...record } = input;
+  // With RELSYNC_STORAGE the copy goes there, where every worker reaches it (shared-storage.ts).
+  const root = sharedRoot(deps.config);
+  const sharedCopy = root ? sharedInputUrl(root, input.id) : undefined;
+  const snapshot = await takeSnapshot(source, { reportDir: deps.config.reportDir, importId: input.id, shownAs: input.sourceName, remote: deps.config.remote, maxFileBytes: deps.config.limits.maxFileBytes, sharedCopy });
+  const drop = (): Promise<void> => dropSnapshot(deps.config.reportDir, input.id, sharedCopy ? { url: sharedCopy, remote: deps.config.remote } : undefined);
   try {
+    // A copy in shared storage is not on this disk: its header is checked by the worker that reads it.
+    await checkCopy?.(sharedCopy ? undefined : snapshot.path, snapshot.sha256);
     const claim = await claimContent(deps, { importId: input.id, contentSha256: snapshot.sha256, profile: profile.profile, force: force || input.origin === 'retry' });
     if (claim.duplicate) {
-      await dropSnapshot(deps.config.reportDir, input.id);
+      await drop();
       const earlier = await deps.ledger.getImport(claim.importId);
       return { importId: claim.importId, reportPath: earlier?.reportPath ?? defaultReportPath(deps.config, claim.importId), duplicate: true };
     }
@@ -120,8 +135,8 @@ export async function recordImport(deps: RecordDeps, input: ImportToRecord): Pro
     });
     return { importId: input.id, reportPath, duplicate: false };
   } catch (error) {
-    // Redis away or refusing writes: no import was recorded, so its copy of the input has no owner.
-    await dropSnapshot(deps.config.reportDir, input.id).catch(() => undefined);
+    // Redis away or refusing writes, or the copy refused: no import was recorded, so the copy has no owner.
+    await drop().catch(() => undefined);
     throw error;
   }
 }

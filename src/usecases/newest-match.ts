@@ -7,6 +7,8 @@
 import { readdir, stat } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { ErrorCodes, UserError } from '../errors.js';
+import { formatLocation, nameOf, parentOf, parseLocation } from '../storage/location.js';
+import type { FileInfo, Storage } from '../storage/storage.js';
 
 const WILDCARD = /[*?]/;
 
@@ -57,6 +59,29 @@ export async function newestMatch(pattern: string, cwd: string): Promise<string 
     if (!best || mtimeMs > best.mtimeMs || (mtimeMs === best.mtimeMs && name > best.name)) best = { path: join(folder, name), mtimeMs, name };
   }
   return best?.path;
+}
+
+/**
+ * The newest file a remote pattern names (sftp:// or s3://): one listing of its folder, the same
+ * wildcards and skipped names as on disk. A URL ending in `/` names a folder (an S3 prefix): any file
+ * in it. Without wildcards, the file itself when it is there.
+ */
+export async function newestRemoteMatch(pattern: string, storage: Storage): Promise<FileInfo | undefined> {
+  const location = parseLocation(pattern, '--file');
+  const path = location.kind === 's3' ? location.key : location.kind === 'https' ? new URL(location.url).pathname : location.path;
+  checkFilePattern(path, '--file');
+  const isFolder = pattern.endsWith('/');
+  const glob = isFolder ? '*' : nameOf(location);
+  if (!hasWildcard(glob)) return storage.stat(location);
+  if (location.kind === 'https') throw new UserError(ErrorCodes.SOURCE_URL_INVALID, `--file: an https:// URL has no listing, so no pattern: name one file, got '${formatLocation(location)}'`);
+  const folder = isFolder ? location : parentOf(location);
+  const matcher = fileNamePattern(glob);
+  let best: FileInfo | undefined;
+  for (const file of await storage.list(folder)) {
+    if (!matcher.test(file.name) || isSkipped(file.name, glob)) continue;
+    if (!best || file.mtimeMs > best.mtimeMs || (file.mtimeMs === best.mtimeMs && file.name > best.name)) best = file;
+  }
+  return best;
 }
 
 async function regularFileTime(path: string): Promise<number | undefined> {

@@ -11,6 +11,7 @@ import type { Logger } from 'pino';
 import type { Config } from '../config/config.js';
 import type { ImportRecord, RunLedger } from '../ledger/run-ledger.js';
 import { writeReportFor } from './finalize-import.js';
+import { localInput } from './shared-storage.js';
 import { csvOptionsFor, storedProfile } from './import-record.js';
 import { isDiskError, reportProblem } from './report-target.js';
 
@@ -23,7 +24,7 @@ export interface ImportJobView {
 }
 
 export interface ReconcileDeps {
-  config: Pick<Config, 'limits' | 'reconcile'>;
+  config: Pick<Config, 'limits' | 'reconcile' | 'reportDir' | 'remote'>;
   ledger: RunLedger;
   /** The import's job, or undefined when Redis has none under that id. */
   importJob: (jobId: string) => Promise<ImportJobView | undefined>;
@@ -97,8 +98,8 @@ export async function failImport(deps: Pick<ReconcileDeps, 'ledger' | 'config' |
     try {
       // Rows without an outcome get IMPORT_FAILED, recorded as the report reaches them, so the
       // ledger's counters and the report agree.
-      const counts = await writeReportFor({ ledger, log: deps.log }, {
-        importId: record.id, sourcePath: record.source, profile, reportPath: record.reportPath,
+      const counts = await writeReportFor({ ledger, log: deps.log, shared: { remote: deps.config.remote, reportDir: deps.config.reportDir } }, {
+        importId: record.id, sourcePath: await localInput(deps.config, record), profile, reportPath: record.reportPath,
         csv: { ...csvOptionsFor(profile, deps.config.limits), shownAs: record.originalPath },
         stop: { code: 'IMPORT_FAILED', reason: message },
       });

@@ -5,6 +5,7 @@
  * import (import-record.ts) and enqueue its `import` job. The worker finds the record and uses it.
  */
 import { basename, resolve } from 'node:path';
+import { ErrorCodes, UserError } from '../errors.js';
 import type { ImportJobPayload, ImportMode } from '../../jobs/import.job.js';
 import type { Config } from '../config/config.js';
 import { openCsv } from '../csv/csv-reader.js';
@@ -14,6 +15,7 @@ import type { Profile } from '../profile/profile.js';
 import { csvOptionsFor, defaultReportPath, newImportId, recordedMode, recordImport, withIncremental, withMode, type RecordedImport } from './import-record.js';
 import { checkReportPlace, checkReportTarget } from './report-target.js';
 import { checkFile, resolveProfile } from './resolve-source.js';
+import { formatLocation, isRemote, nameOf, parseLocation } from '../storage/location.js';
 
 export interface RegisterDeps {
   config: Config;
@@ -23,7 +25,7 @@ export interface RegisterDeps {
 }
 
 export interface RegisterRequest {
-  /** The CSV, absolute or relative to `cwd`. */
+  /** The CSV, absolute or relative to `cwd`, or an sftp://, s3:// or https:// URL. */
   file: string;
   /** A built-in name or a profile JSON path (relative to `cwd`), or a profile already resolved. */
   profile: string | { name: string; profile: Profile };
@@ -54,32 +56,45 @@ export type Registered = RecordedImport;
 export async function preflight(file: string, profile: Profile, config: Config, cwd: string): Promise<string> {
   const path = resolve(cwd, file);
   await checkFile(path, config.limits);
-  const csv = await openCsv(path, csvOptionsFor(profile, config.limits));
+  await checkHeader(path, profile, config, file);
+  return path;
+}
+
+/** The file's header has the profile's columns (one line naming the missing ones otherwise). */
+export async function checkHeader(path: string, profile: Profile, config: Config, shownAs: string): Promise<void> {
+  const csv = await openCsv(path, { ...csvOptionsFor(profile, config.limits), shownAs });
   try {
-    mapColumns(profile, csv.header, file);
+    mapColumns(profile, csv.header, shownAs);
   } finally {
     await csv.records[Symbol.asyncIterator]().return?.();
   }
-  return path;
 }
 
 export async function registerImport(deps: RegisterDeps, request: RegisterRequest): Promise<Registered> {
   const resolved = withIncremental(withMode(typeof request.profile === 'string' ? await resolveProfile(request.profile, request.cwd) : request.profile, request.mode), request.incremental);
-  const source = await preflight(request.file, resolved.profile, deps.config, request.cwd);
+  // A remote source is checked once downloaded into the import's copy: its bytes are fetched once.
+  const remote = isRemote(request.file) ? parseLocation(request.file, 'file') : undefined;
+  const source = remote ? formatLocation(remote) : await preflight(request.file, resolved.profile, deps.config, request.cwd);
   const importId = request.importId ?? newImportId(deps.now?.());
-  const reportPath = request.reportPath ? resolve(request.cwd, request.reportPath) : defaultReportPath(deps.config, importId);
-  await checkReportPlace(reportPath, { input: source, watchDir: deps.config.watchDir }, request.reportPath ? '--report' : 'REPORT_DIR');
-  await checkReportTarget(reportPath);
+  if (request.reportPath && !isRemote(request.reportPath) && deps.config.storage) {
+    throw new UserError(ErrorCodes.REPORT_PATH_INVALID, `--report: with RELSYNC_STORAGE reports are written to ${deps.config.storage}/reports/ where every worker reaches them; bring one here with relsync report <id> --out <file>`);
+  }
+  const reportPath = request.reportPath ? (isRemote(request.reportPath) ? request.reportPath : resolve(request.cwd, request.reportPath)) : defaultReportPath(deps.config, importId);
+  if (!isRemote(reportPath)) {
+    await checkReportPlace(reportPath, { input: source, watchDir: deps.config.watchDir }, request.reportPath ? '--report' : 'REPORT_DIR');
+    await checkReportTarget(reportPath);
+  }
   const recorded = await recordImport(deps, {
     id: importId,
     origin: request.origin,
     source,
-    sourceName: request.sourceName ?? basename(source),
+    sourceName: request.sourceName ?? (remote ? nameOf(remote) : basename(source)),
     profile: resolved,
     reportPath,
     retryOf: request.retryOf,
     idempotencyKey: request.idempotencyKey,
     force: request.force,
+    checkCopy: remote ? async (copy) => (copy ? checkHeader(copy, resolved.profile, deps.config, source) : undefined) : undefined,
     ...recordedMode(resolved.profile, request.allowRemovals),
     ...(request.undoOf ? { undoOf: request.undoOf } : {}),
   });

@@ -8,6 +8,7 @@ import { basename, dirname, isAbsolute, join, relative, resolve, sep } from 'nod
 import type { ImportSource } from '../../jobs/import.job.js';
 import { ErrorCodes, UserError } from '../errors.js';
 import { BUILTIN_PROFILES, loadProfile, parseProfile, type Profile } from '../profile/profile.js';
+import { formatLocation, isRemote, parseLocation } from '../storage/location.js';
 
 export interface SourceLimits { maxFileBytes: number; maxInlineCsvBytes: number }
 
@@ -87,7 +88,11 @@ export async function checkFile(path: string, limits: SourceLimits): Promise<num
   return info.size;
 }
 
-/** The absolute path of the source; inline CSV is written to `<spoolDir>/<importId>.csv`. */
+/**
+ * The absolute path of the source, or its URL (sftp://, s3://, https://: checked, never confined —
+ * IMPORT_ROOT bounds the worker's own disk; the import's copy downloads it); inline CSV is written
+ * to `<spoolDir>/<importId>.csv`.
+ */
 export async function materializeSource(source: ImportSource, options: { importId: string; importRoot: string; spoolDir: string; confine: boolean; limits: SourceLimits }): Promise<string> {
   if ('csv' in source) {
     const bytes = Buffer.byteLength(source.csv, 'utf8');
@@ -99,6 +104,7 @@ export async function materializeSource(source: ImportSource, options: { importI
     await writeFile(path, source.csv, 'utf8');
     return path;
   }
+  if (isRemote(source.path)) return formatLocation(parseLocation(source.path, 'source.path'));
   const path = options.confine ? await confinedPath(source.path, options.importRoot) : resolve(options.importRoot, source.path);
   await checkFile(path, options.limits);
   return path;

@@ -13,6 +13,7 @@ import { csvOptionsFor, storedProfile } from './import-record.js';
 import { ErrorCodes, UserError } from '../errors.js';
 import { formatCsvRow } from '../report/csv-format.js';
 import { registerImport, type RegisterDeps } from './register-import.js';
+import { localInput } from './shared-storage.js';
 
 export async function retryImport(deps: RegisterDeps, importId: string, cwd: string): Promise<{ importId: string; reportPath: string; rows: number }> {
   const record = await deps.ledger.requireImport(importId);
@@ -25,7 +26,7 @@ export async function retryImport(deps: RegisterDeps, importId: string, cwd: str
   const dir = join(deps.config.reportDir, 'retries');
   await mkdir(dir, { recursive: true });
   const file = join(dir, `${importId}.retry-${Date.now()}.csv`);
-  await copyRows(record.source, file, new Set(rows), csvOptionsFor(profile, deps.config.limits));
+  await copyRows(await localInput(deps.config, record), file, new Set(rows), csvOptionsFor(profile, deps.config.limits));
   const registered = await registerImport(deps, {
     file, profile: { name: record.profileName, profile }, origin: 'retry', cwd, retryOf: importId,
     sourceName: `${record.sourceName} (errors of ${importId})`,

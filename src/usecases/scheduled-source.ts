@@ -6,8 +6,11 @@
  * not found out at 2 a.m. What may still change by then (the file not there yet) is only a note.
  */
 import { basename, dirname } from 'node:path';
-import { ErrorCodes, isUserError, UserError } from '../errors.js';
-import { hasWildcard, newestMatch } from './newest-match.js';
+import type { RemoteSettings } from '../config/config.js';
+import { ErrorCodes, isUserError, oneLine, UserError } from '../errors.js';
+import { isRemote } from '../storage/location.js';
+import { isUnreachable, openStorage, type FileInfo } from '../storage/storage.js';
+import { hasWildcard, newestMatch, newestRemoteMatch } from './newest-match.js';
 import { confinedPath, isUnderRoot, resolveProfile } from './resolve-source.js';
 
 /** At fire time: the file the worker imports (confined, links followed), or undefined when nothing matches now. */
@@ -16,12 +19,32 @@ export async function resolveScheduledFile(pattern: string, importRoot: string):
   return found === undefined ? undefined : confinedPath(found, importRoot, '--file');
 }
 
+/** At fire time, for an sftp://, s3:// or https:// pattern: the newest matching file, or undefined. */
+export async function resolveScheduledRemote(pattern: string, remote: RemoteSettings): Promise<FileInfo | undefined> {
+  const storage = openStorage(remote);
+  try {
+    return await newestRemoteMatch(pattern, storage);
+  } finally {
+    await storage.close();
+  }
+}
+
 /**
  * At `schedule add` (paths already absolute): throws, in one line, what the worker would refuse
  * whatever happens before the tick; returns notes on what is missing now but may be there by then.
+ * A URL is looked at once from here: a refused key or host is refused now; a store that cannot be
+ * reached now is a note.
  */
-export async function checkSchedulePaths(spec: { file: string; profile: string }, importRoot: string): Promise<string[]> {
+export async function checkSchedulePaths(spec: { file: string; profile: string }, importRoot: string, remote?: RemoteSettings): Promise<string[]> {
   await resolveProfile(spec.profile, importRoot, { confine: true });
+  if (isRemote(spec.file) && remote) {
+    try {
+      return (await resolveScheduledRemote(spec.file, remote)) ? [] : [`--file: no file matches '${spec.file}' now; the worker looks for it at each run`];
+    } catch (error) {
+      if (isUnreachable(error)) return [`--file: ${oneLine(error)}; the worker tries again at each run`];
+      throw error;
+    }
+  }
   if (!(await isUnderRoot(spec.file, importRoot))) {
     throw new UserError(ErrorCodes.PATH_OUTSIDE_ROOT, `--file: expected a path under IMPORT_ROOT (${importRoot}), got '${spec.file}' (workers read only under IMPORT_ROOT)`);
   }

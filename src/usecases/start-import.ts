@@ -12,7 +12,9 @@ import { ErrorCodes, isUserError, oneLine, UserError } from '../errors.js';
 import type { RunLedger } from '../ledger/run-ledger.js';
 import type { Profile } from '../profile/profile.js';
 import { defaultReportPath, recordedMode, recordImport, recordRefusedImport, withIncremental, withMode } from './import-record.js';
-import { resolveScheduledFile } from './scheduled-source.js';
+import { createHash } from 'node:crypto';
+import { resolveScheduledFile, resolveScheduledRemote } from './scheduled-source.js';
+import { formatLocation, isRemote, nameOf, parseLocation } from '../storage/location.js';
 import { checkReportTarget } from './report-target.js';
 import { confinedReportPath, materializeSource, resolveProfile } from './resolve-source.js';
 
@@ -59,7 +61,10 @@ async function start(deps: StartDeps, importId: string, payload: ImportJobPayloa
   const reportPath = chosen ?? existing?.reportPath ?? defaultReportPath(config, importId);
   if (existing) return { sourcePath: existing.source, reportPath };
   const resolved = withIncremental(withMode(withAbort(await resolveProfile(payload.profile, config.importRoot, { confine: true }), payload.abort), payload.mode), payload.incremental);
-  await checkReportTarget(reportPath);
+  if (!isRemote(reportPath)) await checkReportTarget(reportPath);
+  if (payload.schedule && 'path' in payload.source && isRemote(payload.source.path)) {
+    return startRemoteScheduled(deps, importId, { ...payload, schedule: payload.schedule, source: payload.source }, resolved, reportPath);
+  }
   const source = await scheduledSource(deps, payload);
   const sourcePath = await materializeSource(source, {
     importId,
@@ -74,7 +79,7 @@ async function start(deps: StartDeps, importId: string, payload: ImportJobPayloa
     id: importId,
     origin: payload.origin ?? 'queue',
     source: sourcePath,
-    sourceName: 'csv' in source ? 'inline CSV' : basename(sourcePath),
+    sourceName: 'csv' in source ? 'inline CSV' : isRemote(sourcePath) ? nameOf(parseLocation(sourcePath, 'source.path')) : basename(sourcePath),
     profile: resolved,
     reportPath,
     retryOf: payload.retryOf,
@@ -87,6 +92,46 @@ async function start(deps: StartDeps, importId: string, payload: ImportJobPayloa
   if (recorded.duplicate) return { sourcePath, reportPath, duplicateOf: recorded.importId };
   const record = await ledger.getImport(importId);
   return { sourcePath: record?.source ?? sourcePath, reportPath };
+}
+
+/**
+ * A schedule on an sftp://, s3:// or https:// pattern imports the newest match at fire time, once: a
+ * file this schedule already imported — same name, size and modification time, or same content — is
+ * not imported again (the run is recorded as refused, saying which file). Each is claimed in Redis for
+ * RELSYNC_RETENTION_DAYS by the import id (claimContent: one Lua script, first claimer wins), so two
+ * workers firing the same tick cannot both pass, while the same run retried (a stalled or failed
+ * start step) finds its own claim and goes on. A download that fails gives the name back, so the
+ * next tick tries the file again.
+ */
+async function startRemoteScheduled(deps: StartDeps, importId: string, payload: ImportJobPayload & { schedule: { name: string }; source: { path: string } }, resolved: { name: string; profile: Profile }, reportPath: string): Promise<StartedImport> {
+  const { config, ledger } = deps;
+  const found = await resolveScheduledRemote(payload.source.path, config.remote);
+  if (!found) throw new UserError(ErrorCodes.FILE_NOT_FOUND, `no file matches '${payload.source.path}' (looked at ${new Date().toISOString()})`);
+  const url = formatLocation(found.location);
+  const ttlS = config.retentionDays * 86_400;
+  const claim = async (key: string): Promise<boolean> => (await ledger.claimContent(key, importId, ttlS)) === importId;
+  const seen = (what: string): string => `schedule:${payload.schedule.name}:${createHash('sha256').update(what).digest('hex').slice(0, 32)}`;
+  const byName = seen(`${url}\n${found.size}\n${found.mtimeMs}`);
+  if (!payload.force && !(await claim(byName))) {
+    throw new UserError(ErrorCodes.FILE_NOT_FOUND, `no new file: ${url} (the newest match of '${payload.source.path}') was imported already by this schedule (same name, size and time)`);
+  }
+  try {
+    const recorded = await recordImport(deps, {
+      id: importId, origin: 'schedule', source: url, sourceName: found.name, profile: resolved, reportPath,
+      idempotencyKey: payload.idempotencyKey, force: payload.force,
+      checkCopy: async (_copy, sha256) => {
+        if (!payload.force && !(await claim(seen(`sha256:${sha256}`)))) {
+          throw new UserError(ErrorCodes.FILE_NOT_FOUND, `no new file: ${url} has the same content as a file this schedule imported already`);
+        }
+      },
+    });
+    if (recorded.duplicate) return { sourcePath: url, reportPath, duplicateOf: recorded.importId };
+  } catch (error) {
+    if (!(isUserError(error) && error.message.startsWith('no new file'))) await ledger.releaseContent(byName, importId).catch(() => undefined);
+    throw error;
+  }
+  const record = await ledger.getImport(importId);
+  return { sourcePath: record?.source ?? url, reportPath };
 }
 
 /**

@@ -12,7 +12,9 @@
  * that would import it. An incremental dry run also reads the sync state from Redis and counts the
  * pairs an incremental import would send (new, changed, expired) and skip (unchanged, reported UNCHANGED).
  */
-import { basename, join, resolve } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { mkdir, rm } from 'node:fs/promises';
+import { basename, dirname, join, resolve } from 'node:path';
 import type { ImportMode } from '../../../jobs/import.job.js';
 import type { Config } from '../../config/config.js';
 import { OutcomeCodes, type RemovalOutcome, type RowOutcome } from '../../domain/row-outcome.js';
@@ -26,7 +28,9 @@ import type { LinkPlanDeps } from '../../usecases/plan-links.js';
 import { createSharedTokens } from '../../zoho/shared-tokens.js';
 import { ZohoClient } from '../../zoho/zoho-client.js';
 import { withCliRuntime } from '../cli-runtime.js';
-import { preflight } from '../../usecases/register-import.js';
+import { checkHeader, preflight } from '../../usecases/register-import.js';
+import { downloadFile } from '../../usecases/input-snapshot.js';
+import { formatLocation, isRemote, nameOf, parseLocation } from '../../storage/location.js';
 import { checkReportPlace, checkReportTarget } from '../../usecases/report-target.js';
 import { resolveProfile } from '../../usecases/resolve-source.js';
 import type { IncrementalCounts } from '../../usecases/incremental-plan.js';
@@ -53,24 +57,41 @@ export interface DryRunOptions {
 }
 
 /** What a dry run reads besides the file: Zoho's current links (unlink, mirror), or the sync state (incremental). */
-interface DryRunReads { links?: LinkPlanDeps; syncState?: IngestDeps['syncState'] }
+interface DryRunReads { links?: LinkPlanDeps; syncState?: IngestDeps['syncState']; /** The report's name stem (a downloaded file's own name). */ reportName?: string }
 
 export async function runDryRun(io: CliIO, config: Config, file: string, options: DryRunOptions): Promise<number> {
+  if (!isRemote(file)) return runDryRunOf(io, config, file, options);
+  // A remote file is downloaded once, streaming, to a spool file that the dry run reads and removes.
+  const location = parseLocation(file, 'file');
+  const spool = join(config.reportDir, '.spool', `dry-run-${randomBytes(6).toString('hex')}.csv`);
+  await mkdir(dirname(spool), { recursive: true });
+  try {
+    await downloadFile(formatLocation(location), spool, { shownAs: formatLocation(location), remote: config.remote, maxFileBytes: config.limits.maxFileBytes });
+    return await runDryRunOf(io, config, file, options, { path: spool, name: nameOf(location) });
+  } finally {
+    await rm(spool, { force: true });
+  }
+}
+
+/** The dry run of `file`, or of its download (`downloaded`: the spool file, and the name the report takes). */
+async function runDryRunOf(io: CliIO, config: Config, file: string, options: DryRunOptions, downloaded?: { path: string; name: string }): Promise<number> {
   const { profile } = withIncremental(withMode(await resolveProfile(options.profile, io.cwd), options.mode), options.incremental);
-  const source = await preflight(file, profile, config, io.cwd);
+  const source = downloaded ? (await checkHeader(downloaded.path, profile, config, file), downloaded.path) : await preflight(file, profile, config, io.cwd);
+  const reportName = downloaded?.name ?? basename(source);
   if ((profile.mode ?? 'link') !== 'link') {
     return withCliRuntime(config, { persistent: false }, async (runtime) => {
       const client = new ZohoClient({ tokens: createSharedTokens(config, runtime.redis), apiDomain: config.zoho.apiDomain, apiVersion: config.zoho.apiVersion });
       try {
-        return await dryRun(io, config, file, source, profile, options, { links: { reader: client } });
+        return await dryRun(io, config, file, source, profile, options, { links: { reader: client }, reportName });
       } finally {
         await client.close();
       }
     });
   }
-  if (!profile.incremental) return dryRun(io, config, file, source, profile, options, {});
+  if (!profile.incremental) return dryRun(io, config, file, source, profile, options, { reportName });
   // The only Redis a link's dry run reads: the incremental sync state, to count what would be sent.
   return withCliRuntime(config, { persistent: false }, (runtime) => dryRun(io, config, file, source, profile, options, {
+    reportName,
     syncState: {
       state: new SyncStateStore(runtime.redis, config.prefix), targetId: syncTargetOf(config.zoho, profile).id,
       today: dayOf((options.now ?? Date.now)()), maxAgeDays: config.incrementalMaxAgeDays,
@@ -79,7 +100,7 @@ export async function runDryRun(io: CliIO, config: Config, file: string, options
 }
 
 async function dryRun(io: CliIO, config: Config, file: string, source: string, profile: Profile, options: DryRunOptions, extras: DryRunReads): Promise<number> {
-  const reportPath = options.report ? resolve(io.cwd, options.report) : join(config.reportDir, `${basename(source).replace(/\.csv$/i, '')}.dry-run.csv`);
+  const reportPath = options.report ? resolve(io.cwd, options.report) : join(config.reportDir, `${(extras.reportName ?? basename(source)).replace(/\.csv$/i, '')}.dry-run.csv`);
   await checkReportPlace(reportPath, { input: source, watchDir: config.watchDir }, options.report ? '--report' : 'REPORT_DIR');
   await checkReportTarget(reportPath);
   const outcomes = new Map<number, RowOutcome>();

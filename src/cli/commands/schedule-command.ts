@@ -15,14 +15,16 @@ import { addSchedule, checkScheduleSpec, listSchedules, removeSchedule, type Sch
 import { ExitCode, type CliIO } from '../cli-io.js';
 import { withCliRuntime } from '../cli-runtime.js';
 import { checkSchedulePaths } from '../../usecases/scheduled-source.js';
+import { isRemote } from '../../storage/location.js';
 
 /** As typed on the command line: `file` and `profile` are still relative to the working directory. */
 export type ScheduleAddOptions = ScheduleSpec;
 
 export async function runScheduleAdd(io: CliIO, config: Config, options: ScheduleAddOptions): Promise<number> {
-  const spec: ScheduleSpec = { ...options, file: resolve(io.cwd, options.file), profile: profileForSchedule(options.profile, io.cwd) };
+  // A URL (sftp://, s3://, https://) is the same for every worker: kept as written.
+  const spec: ScheduleSpec = { ...options, file: isRemote(options.file) ? options.file : resolve(io.cwd, options.file), profile: profileForSchedule(options.profile, io.cwd) };
   checkScheduleSpec(spec);
-  const notes = await checkSchedulePaths(spec, config.importRoot);
+  const notes = await checkSchedulePaths(spec, config.importRoot, config.remote);
   return withCliRuntime(config, { persistent: false }, async (runtime) => {
     for (const note of notes) io.stderr.write(`${note}\n`);
     const replaced = (await listSchedules(runtime.queues.imports)).some((s) => s.name === spec.name);
