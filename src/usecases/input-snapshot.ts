@@ -73,15 +73,7 @@ export async function takeSnapshot(source: string, options: SnapshotOptions): Pr
       throw new UserError(ErrorCodes.FILE_NOT_FOUND, `${options.shownAs}: cannot read the file (${describe(error)})`, { cause: error });
     });
     const partial = `${target}.part`;
-    const hash = createHash('sha256');
-    let bytes = 0;
-    const tee = new Transform({
-      transform(chunk: Buffer, _encoding, done) {
-        hash.update(chunk);
-        bytes += chunk.length;
-        done(null, chunk);
-      },
-    });
+    const tee = hashingTee();
     try {
       await pipeline(createReadStream(source), tee, createWriteStream(partial, { mode: 0o600 }));
     } catch (error) {
@@ -89,9 +81,9 @@ export async function takeSnapshot(source: string, options: SnapshotOptions): Pr
       throw new UserError(ErrorCodes.FILE_INVALID, `${options.shownAs}: cannot copy the file for this import (${describe(error)})`, { cause: error });
     }
     const after = await stat(source);
-    if (before.size === after.size && before.mtimeMs === after.mtimeMs && bytes === after.size) {
+    if (before.size === after.size && before.mtimeMs === after.mtimeMs && tee.bytes() === after.size) {
       await rename(partial, target);
-      return { path: target, sha256: hash.digest('hex'), bytes };
+      return { path: target, sha256: tee.sha256(), bytes: tee.bytes() };
     }
     await rm(partial, { force: true });
   }
@@ -146,22 +138,14 @@ async function uploadCopy(source: string, url: string, options: SnapshotOptions)
         if (options.maxFileBytes !== undefined && before.size > options.maxFileBytes) {
           throw new UserError(ErrorCodes.FILE_INVALID, `${formatLocation(from)}: expected at most ${options.maxFileBytes} bytes (RELSYNC_MAX_FILE_BYTES), got ${before.size}`);
         }
-        const hash = createHash('sha256');
-        let bytes = 0;
-        const tee = new Transform({
-          transform(chunk: Buffer, _encoding, done) {
-            hash.update(chunk);
-            bytes += chunk.length;
-            done(null, chunk);
-          },
-        });
+        const tee = hashingTee();
         const body = await storage.read(from);
         const read = pipeline(body, tee).catch((error: unknown) => {
           throw isUserError(error) || (error as UserError).code === ErrorCodes.SOURCE_UNREACHABLE ? error : unreachable(from, `${(error as NodeJS.ErrnoException).code ?? (error as Error).message} mid-file`, error);
         });
         await Promise.all([storage.write(to, tee), read]);
         const after = await storage.stat(from);
-        return { sha256: hash.digest('hex'), bytes, unchanged: after !== undefined && sameVersion(before, after) && (before.size < 0 || bytes === after.size) };
+        return { sha256: tee.sha256(), bytes: tee.bytes(), unchanged: after !== undefined && sameVersion(before, after) && (before.size < 0 || tee.bytes() === after.size) };
       });
       if (copied.unchanged) return { path: formatLocation(to), sha256: copied.sha256, bytes: copied.bytes };
     }
@@ -171,14 +155,11 @@ async function uploadCopy(source: string, url: string, options: SnapshotOptions)
   throw new UserError(ErrorCodes.FILE_INVALID, `${options.shownAs}: the file kept changing while it was read (${COPY_TRIES} tries); import it once the writer has finished`);
 }
 
-function sameVersion(before: FileInfo, after: FileInfo): boolean {
-  return before.size === after.size && before.mtimeMs === after.mtimeMs && before.etag === after.etag;
-}
-
-/** Stream `body` to `partial`, hashing it; a read that fails mid-way is the location's, never a disk's. */
-async function copyStream(body: Readable, partial: string, location: Location): Promise<{ sha256: string; bytes: number }> {
+/** A pass-through stream that hashes (SHA-256) and counts what flows through it. */
+function hashingTee(): Transform & { sha256: () => string; bytes: () => number } {
   const hash = createHash('sha256');
   let bytes = 0;
+  let digest: string | undefined;
   const tee = new Transform({
     transform(chunk: Buffer, _encoding, done) {
       hash.update(chunk);
@@ -186,6 +167,16 @@ async function copyStream(body: Readable, partial: string, location: Location): 
       done(null, chunk);
     },
   });
+  return Object.assign(tee, { sha256: () => (digest ??= hash.digest('hex')), bytes: () => bytes });
+}
+
+function sameVersion(before: FileInfo, after: FileInfo): boolean {
+  return before.size === after.size && before.mtimeMs === after.mtimeMs && before.etag === after.etag;
+}
+
+/** Stream `body` to `partial`, hashing it; a read that fails mid-way is the location's, never a disk's. */
+async function copyStream(body: Readable, partial: string, location: Location): Promise<{ sha256: string; bytes: number }> {
+  const tee = hashingTee();
   let readFailed: unknown;
   body.once('error', (error) => {
     readFailed = error;
@@ -199,7 +190,7 @@ async function copyStream(body: Readable, partial: string, location: Location): 
     }
     throw new UserError(ErrorCodes.FILE_INVALID, `${formatLocation(location)}: cannot copy the file for this import (${describe(error)})`, { cause: error });
   }
-  return { sha256: hash.digest('hex'), bytes };
+  return { sha256: tee.sha256(), bytes: tee.bytes() };
 }
 
 /**

@@ -80,16 +80,8 @@ export async function syncCall(deps: SyncDeps, call: ImportCall, ctx: SyncContex
   if (entries.length === 0) return { kind: 'done', sent: 0, recorded: 0 };
   // A stopped import sends nothing more: its unsent rows get the stop's outcome instead of a call.
   if (stop) return { kind: 'done', sent: 0, recorded: await recordStop(deps, call.importId, entries, stop) };
-  if (deps.budget) {
-    const take = await deps.budget.tryTake(1);
-    if (!take.ok) {
-      const now = (deps.now ?? Date.now)();
-      return {
-        kind: 'paused', code: ErrorCodes.CREDIT_BUDGET, retryAfterMs: take.retryAtMs - now,
-        message: `ZOHO_DAILY_CREDITS budget of ${deps.budget.limit} credits per 24 h is used up; the next credit frees at ${new Date(take.retryAtMs).toISOString()}`,
-      };
-    }
-  }
+  const noCredit = await takeCredit(deps);
+  if (noCredit) return noCredit;
 
   let verdict: CallVerdict;
   try {
@@ -153,16 +145,8 @@ async function syncDelink(deps: SyncDeps, call: ImportCall, ctx: SyncContext): P
   );
   const stop = await deps.ledger.stopOf(importId);
   if (stop) return { kind: 'done', sent: 0, recorded: await settleAll(stop.code === OutcomeCodes.IMPORT_FAILED ? 'error' : 'skipped', stop.code, stop.reason) };
-  if (deps.budget) {
-    const take = await deps.budget.tryTake(1);
-    if (!take.ok) {
-      const now = (deps.now ?? Date.now)();
-      return {
-        kind: 'paused', code: ErrorCodes.CREDIT_BUDGET, retryAfterMs: take.retryAtMs - now,
-        message: `ZOHO_DAILY_CREDITS budget of ${deps.budget.limit} credits per 24 h is used up; the next credit frees at ${new Date(take.retryAtMs).toISOString()}`,
-      };
-    }
-  }
+  const noCredit = await takeCredit(deps);
+  if (noCredit) return noCredit;
   const ids = [...entries.map((e) => e.relatedId ?? e.related), ...removals.map((r) => r.relatedId)];
   let verdict: CallVerdict;
   try {
@@ -220,6 +204,18 @@ function fromDelinkResult<T>(result: EntryResult | undefined, resent: boolean, m
 function stateChange(state: NonNullable<SyncContext['state']>, base: string, entries: readonly CallEntry[], outcomes: readonly RowOutcome[]): PairStateChange {
   const pairs = entries.map((e, i) => (outcomes[i]?.status === 'success' ? { row: e.row, related: e.related, digest: fieldsDigest(e.fields) } : { row: e.row, related: e.related }));
   return { ...state, base, pairs };
+}
+
+/** One credit of ZOHO_DAILY_CREDITS for a call (a PUT or a DELETE), or the pause until one frees. */
+async function takeCredit(deps: SyncDeps): Promise<SyncStep | undefined> {
+  if (!deps.budget) return undefined;
+  const take = await deps.budget.tryTake(1);
+  if (take.ok) return undefined;
+  const now = (deps.now ?? Date.now)();
+  return {
+    kind: 'paused', code: ErrorCodes.CREDIT_BUDGET, retryAfterMs: take.retryAtMs - now,
+    message: `ZOHO_DAILY_CREDITS budget of ${deps.budget.limit} credits per 24 h is used up; the next credit frees at ${new Date(take.retryAtMs).toISOString()}`,
+  };
 }
 
 /** Rows answered and in error; the failure they share when every row failed with one code. */
