@@ -127,10 +127,14 @@ async function afterAnswer(deps: SyncDeps, call: ImportCall, ctx: SyncContext, e
  */
 async function syncDelink(deps: SyncDeps, call: ImportCall, ctx: SyncContext): Promise<SyncStep> {
   const { importId, base } = call;
-  const known = await deps.ledger.getOutcomes(importId, call.entries.map((e) => e.row));
-  const entries = call.entries.filter((_, i) => known[i] === undefined);
   const removalsAll = call.removals ?? [];
-  const done = await deps.ledger.hasRemovals(importId, removalsAll.map((r) => ({ base, relatedId: r.relatedId })));
+  // The three reads in one round trip, as for a PUT (syncCall).
+  const [known, done, stop] = await Promise.all([
+    deps.ledger.getOutcomes(importId, call.entries.map((e) => e.row)),
+    deps.ledger.hasRemovals(importId, removalsAll.map((r) => ({ base, relatedId: r.relatedId }))),
+    deps.ledger.stopOf(importId),
+  ]);
+  const entries = call.entries.filter((_, i) => known[i] === undefined);
   const removals = removalsAll.filter((_, i) => !done[i]);
   if (entries.length === 0 && removals.length === 0) return { kind: 'done', sent: 0, recorded: 0 };
   // A pair unlinked or removed (or found not linked) leaves the incremental state in the same write as
@@ -143,7 +147,6 @@ async function syncDelink(deps: SyncDeps, call: ImportCall, ctx: SyncContext): P
     entries.map((e) => ({ row: e.row, status, code, message })),
     removals.map((r) => removalOutcome(base, r, status, code, message)),
   );
-  const stop = await deps.ledger.stopOf(importId);
   if (stop) return { kind: 'done', sent: 0, recorded: await settleAll(stop.code === OutcomeCodes.IMPORT_FAILED ? 'error' : 'skipped', stop.code, stop.reason) };
   const noCredit = await takeCredit(deps);
   if (noCredit) return noCredit;
