@@ -234,6 +234,9 @@ describe('unlink and mirror', () => {
   });
 
   it('a removal whose answer was lost, then refused 429, is re-sent until answered and ends success exactly once', async () => {
+    // The scripted faults go to calls in arrival order: one call at a time, so the mirror's PUT comes
+    // before its DELETE (an import's last calls are one to a job, and could otherwise run side by side).
+    h = closeAfter(await startHarness({ env: { ZOHO_CONCURRENCY: '1' } }));
     const { contacts, deals, roles } = records(h);
     const c = contacts[9]!;
     const seed = await h.writeCsv('seed.csv', [HEADER, ...deals.slice(0, 5).map((d) => [c.External_Contact_ID, d.External_Deal_ID, roles[0]!.id])]);
