@@ -143,7 +143,8 @@ function startRetentionSweep(config: Config, log: Logger, parts: { redis: Redis;
 
 /**
  * What pruneImports needs, on these queues: also for `relsync prune`. One sweep lists the webhook jobs
- * not delivered (at most the newest 1,000 failed, and those still trying) once, not once per import.
+ * not delivered (at most the newest 1,000 failed, and those still trying, a delivery in flight among
+ * them) once, not once per import.
  */
 export function retentionDeps(config: Config, parts: { ledger: RunLedger; queues: Queues }) {
   let undelivered: Promise<Array<Job | undefined>> | undefined;
@@ -151,21 +152,38 @@ export function retentionDeps(config: Config, parts: { ledger: RunLedger; queues
     ledger: parts.ledger,
     reportDir: config.reportDir,
     removeJobs: async (importId: string) => {
-      undelivered ??= parts.queues.webhooks.getJobs(['failed', 'delayed', 'wait', 'prioritized'], 0, -1);
+      undelivered ??= parts.queues.webhooks.getJobs(['active', 'failed', 'delayed', 'wait', 'prioritized'], 0, -1);
       await removeImportJobs(parts.queues, importId, await undelivered);
     },
   };
 }
 
+/** How long a job locked by a worker is waited for: a webhook delivery in flight ends within its 10 s timeout. */
+const LOCKED_JOB_WAIT_MS = 15_000;
+const LOCKED_JOB_POLL_MS = 200;
+
 /**
  * An import's BullMQ jobs: its `import` job (id: the import id, or `<job id>` of `job-<job id>`) with
- * its children (the sync jobs kept after failing), and its webhook deliveries not delivered. A
- * schedule's tick has a job id of BullMQ's own making; BullMQ removes it after its age.
+ * its children (the sync jobs kept after failing), and its webhook deliveries not delivered. A job a
+ * worker holds (a delivery in flight) is waited for, then removed: removed while held, it would come
+ * back to retry after the import was gone. One still held after LOCKED_JOB_WAIT_MS throws, and the
+ * import is kept for the next sweep. A schedule's tick has a job id of BullMQ's own making; BullMQ
+ * removes it after its age.
  */
 async function removeImportJobs(queues: Queues, importId: string, undelivered: ReadonlyArray<Job | undefined>): Promise<void> {
   const jobId = importId.startsWith('job-') ? importId.slice('job-'.length) : importId;
-  await queues.imports.remove(jobId, { removeChildren: true });
-  await Promise.all(undelivered.filter((job) => job?.id?.startsWith(`${importId}.`)).map((job) => job!.remove().catch(() => undefined)));
+  await removeWhenUnlocked(`import job ${jobId}`, () => queues.imports.remove(jobId, { removeChildren: true }));
+  const deliveries = undelivered.flatMap((job) => (job?.id?.startsWith(`${importId}.`) ? [job.id] : []));
+  await Promise.all(deliveries.map((id) => removeWhenUnlocked(`webhook delivery ${id}`, () => queues.webhooks.remove(id))));
+}
+
+/** BullMQ's remove answers 1 when the job is gone (or never was), 0 while a worker holds its lock. */
+async function removeWhenUnlocked(what: string, remove: () => Promise<number>): Promise<void> {
+  const deadline = Date.now() + LOCKED_JOB_WAIT_MS;
+  while ((await remove()) !== 1) {
+    if (Date.now() >= deadline) throw new Error(`${what} is still held by a worker after ${LOCKED_JOB_WAIT_MS / 1_000} s`);
+    await new Promise((resolve) => setTimeout(resolve, LOCKED_JOB_POLL_MS));
+  }
 }
 
 async function readiness(redis: Redis, lifecycle: Lifecycle): Promise<Readiness> {

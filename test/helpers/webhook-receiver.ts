@@ -18,20 +18,32 @@ export interface WebhookReceiverServer {
   received: ReceivedHook[];
   /** The requests answered 2xx, their bodies parsed. */
   delivered(): Array<Record<string, unknown>>;
+  /** From now on, keep each request unanswered until `release()`, as a receiver that hangs. */
+  hold(): void;
+  /** Requests held now. */
+  held(): number;
+  /** Answer the held requests (each with the next status of the script) and stop holding. */
+  release(): void;
   close(): Promise<void>;
 }
 
 export async function startWebhookReceiver(script: number[] = []): Promise<WebhookReceiverServer> {
   const answers = [...script];
   const received: ReceivedHook[] = [];
+  let holding = false;
+  let waiting: Array<() => void> = [];
   const server = createServer((request, response) => {
     const chunks: Buffer[] = [];
     request.on('data', (chunk: Buffer) => chunks.push(chunk));
     request.on('end', () => {
+      if (holding) waiting.push(answer);
+      else answer();
+    });
+    const answer = (): void => {
       const status = answers.shift() ?? 200;
       received.push({ path: request.url ?? '', headers: request.headers, body: Buffer.concat(chunks).toString('utf8'), status });
       response.writeHead(status, { 'content-type': 'text/plain' }).end(status < 300 ? 'ok' : 'down');
-    });
+    };
   });
   server.listen(0, '127.0.0.1');
   await once(server, 'listening');
@@ -41,6 +53,14 @@ export async function startWebhookReceiver(script: number[] = []): Promise<Webho
     url: `http://127.0.0.1:${port}`,
     received,
     delivered: () => received.filter((r) => r.status < 300).map((r) => JSON.parse(r.body) as Record<string, unknown>),
+    hold: () => (holding = true),
+    held: () => waiting.length,
+    release: () => {
+      holding = false;
+      const answers = waiting;
+      waiting = [];
+      for (const answer of answers) answer();
+    },
     close: () => new Promise<void>((resolve) => {
       server.close(() => resolve());
       server.closeAllConnections();

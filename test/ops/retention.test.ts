@@ -117,6 +117,28 @@ describe('retention', () => {
     expect((await status(id)).stderr).toContain(`${id}: expired:`);
   });
 
+  it('waits for a webhook delivery in flight, then removes it: it never comes back to retry for an import that is gone', async () => {
+    const id = await finishedImport();
+    // The next try of the end event reaches a receiver that hangs: the delivery is active, held by the worker.
+    receiver.hold();
+    await eventually('the end event to be tried again', async () => receiver.held() === 1, { timeoutMs: 15_000 });
+    expect((await h.runtime.queues.webhooks.getJobCounts('active')).active).toBe(1);
+
+    const io = captureIO(h.dir);
+    const finishedAt = (await h.runtime.ledger.getImport(id))!.finishedAt!;
+    const pruning = runPrune(io, h.config, { now: () => finishedAt + 30 * DAY_MS + 1 });
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    // The receiver answers 500: the delivery fails and is let go; prune then removes it.
+    receiver.release();
+    expect(await pruning).toBe(0);
+    expect(io.out()).toBe(`${id}\n`);
+    expect(await keysOf(redis, h.config.prefix, id)).toEqual([]);
+    // Nothing left to try again, however long we wait for the next try.
+    await new Promise((resolve) => setTimeout(resolve, 2_500));
+    expect(receiver.received).toHaveLength(2);
+    expect(await keysOf(redis, h.config.prefix, id)).toEqual([]);
+  });
+
   it('says expired once Redis dropped the records by itself, and the sweep removes what Redis could not', async () => {
     const id = await finishedImport();
     const prefix = h.config.prefix;
