@@ -51,25 +51,35 @@ describe('waiting for an import', () => {
   });
 
   it('--timeout ends a wait on a slow import with exit 1 while the import goes on; Ctrl-C says how to re-attach and exits 130', async () => {
-    const s = closeAfter(await startHarness({ sim: { latencyMs: 200 }, env: { ZOHO_CONCURRENCY: '1' } }));
-    const file = await writePairs(s.sim, s.dir, 40, 1); // 40 calls one at a time: about 8 s
+    // A credit budget of 4 calls a day: the imports make 4 of their 80 calls and then wait for credits
+    // (trying again every 0.5 s, without a call), so they are still running whenever a wait attaches,
+    // however slow the machine.
+    const s = closeAfter(await startHarness({ env: { ZOHO_CONCURRENCY: '1', ZOHO_DAILY_CREDITS: '4', RELSYNC_PAUSE_PROBE_MS: '500' } }));
+    const file = await writePairs(s.sim, s.dir, 40, 1);
     const importId = await s.importFile(file.path);
 
     const timed = await finished(startRelsync(['import', file.path, '--wait', '--timeout', '1.5', '--force'], { ...s.env, LOG_LEVEL: 'warn' }));
     const second = timed.stdout.trim();
-    expect(timed.code).toBe(1);
+    expect(timed.code, timed.stderr).toBe(1);
     expect(lastLine(timed.stderr)).toMatch(new RegExp(`^relsync: stopped waiting after 1\\.5 s \\(--timeout\\): ${second} goes on \\((queued|ingesting|syncing), [\\d,]+/[\\d,?]+ rows\\); follow it with 'relsync wait ${second}'$`));
 
     const waiting = startRelsync(['wait', importId], { ...s.env, LOG_LEVEL: 'warn' });
     await eventually('the first progress line', () => waiting.stderr().includes(`${importId} `));
     waiting.kill('SIGINT');
     const interrupted = await finished(waiting);
-    expect(interrupted.code).toBe(130);
+    expect(interrupted.code, interrupted.stderr).toBe(130);
     expect(lastLine(interrupted.stderr)).toMatch(new RegExp(`^stopped waiting: ${importId} goes on \\(\\w+, [\\d,]+/[\\d,?]+ rows\\); follow it with 'relsync wait ${importId}', or stop it with 'relsync cancel ${importId}'$`));
 
-    // Neither wait touched the imports: both run to their end.
-    expect(await s.waitDone(importId)).toMatchObject({ state: 'done', success: 40 });
-    expect(await s.waitDone(second)).toMatchObject({ state: 'done', success: 40 });
+    // Neither wait touched the imports: both still run, waiting for credits, until they are cancelled.
+    for (const id of [importId, second]) expect(await s.runtime.ledger.getImport(id)).toMatchObject({ state: 'syncing' });
+    expect(s.sim.counters.byMethod.PUT).toBe(4);
+    for (const id of [importId, second]) {
+      const cancel = await finished(startRelsync(['cancel', id], { ...s.env, LOG_LEVEL: 'warn' }));
+      expect(cancel.code, cancel.stderr).toBe(0);
+    }
+    const ends = await Promise.all([importId, second].map((id) => s.waitDone(id)));
+    expect(ends.map((record) => [record.state, record.success + record.skipped])).toEqual([['done', 40], ['done', 40]]);
+    expect(ends.reduce((sum, record) => sum + record.success, 0)).toBe(4);
   });
 
   it('import --wait of an import the guard stops ends with one line saying why first, the report, and exit 2', async () => {
