@@ -1,7 +1,8 @@
 /**
  * A file behind an https:// URL, read with undici: an optional Authorization header from
  * RELSYNC_HTTP_AUTHORIZATION (a secret: never in a message), and CAs from RELSYNC_HTTP_CA_FILE
- * trusted besides the system's. Read only: it has no listing, no writing, no moving.
+ * trusted besides the system's. Redirects are followed (`send`). Read only: it has no listing, no
+ * writing, no moving.
  */
 import { readFileSync } from 'node:fs';
 import { rootCertificates } from 'node:tls';
@@ -9,10 +10,14 @@ import type { Readable } from 'node:stream';
 import { Agent, request, type Dispatcher } from 'undici';
 import type { RemoteSettings } from '../config/config.js';
 import { ErrorCodes, UserError } from '../errors.js';
-import { formatLocation, type Location } from './location.js';
+import { formatLocation, shownUrl, type Location } from './location.js';
 import { unreachable, type Store } from './store.js';
 
 type Https = Extract<Location, { kind: 'https' }>;
+
+/** Redirects followed before giving up: enough for a CDN or a hand-off to a pre-signed URL, not a loop. */
+const MAX_REDIRECTS = 5;
+const REDIRECTS = new Set([301, 302, 303, 307, 308]);
 
 export function httpsStore(settings: RemoteSettings): Store<Https> {
   let agent: Agent | undefined;
@@ -21,23 +26,53 @@ export function httpsStore(settings: RemoteSettings): Store<Https> {
     headersTimeout: settings.timeoutMs,
     bodyTimeout: settings.timeoutMs,
   }));
-  const headers = settings.https.authorization ? { authorization: settings.https.authorization } : undefined;
-
-  const send = async (location: Https, method: 'GET' | 'HEAD'): Promise<Dispatcher.ResponseData> => {
-    let answer: Dispatcher.ResponseData;
+  /** One request to `url`, its network failure named by the location the user gave (and the hop, if another). */
+  const ask = async (location: Https, url: URL, method: 'GET' | 'HEAD', authorization: string | undefined): Promise<Dispatcher.ResponseData> => {
     try {
-      answer = await request(location.url, { method, headers, dispatcher: dispatcher() });
+      return await request(url, { method, headers: authorization ? { authorization } : undefined, dispatcher: dispatcher() });
     } catch (error) {
-      throw unreachable(location, (error as NodeJS.ErrnoException).code ?? (error as Error).message, error);
+      const code = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
+      throw unreachable(location, url.href === location.url ? code : `${code} at ${shownUrl(url)}`, error);
     }
-    const status = answer.statusCode;
-    if (status >= 200 && status < 300) return answer;
-    await answer.body.dump().catch(() => undefined);
+  };
+
+  /**
+   * The answer with the file, after at most MAX_REDIRECTS redirects. A redirect is followed only to
+   * https:// (never to the clear), and the Authorization header (RELSYNC_HTTP_AUTHORIZATION) is sent
+   * only while every hop stays on the origin of the URL the user gave, as curl and browsers do: a
+   * bucket's pre-signed URL or a CDN never sees the token. A hop is named without its query, which
+   * may hold a signature.
+   */
+  const send = async (location: Https, method: 'GET' | 'HEAD'): Promise<Dispatcher.ResponseData> => {
     const where = formatLocation(location);
-    if (status === 404 || status === 410) throw new UserError(ErrorCodes.FILE_NOT_FOUND, `${where}: no such file (HTTP ${status})`);
-    if (status === 401 || status === 403) throw new UserError(ErrorCodes.SOURCE_REFUSED, `${where}: refused (HTTP ${status}): check RELSYNC_HTTP_AUTHORIZATION`);
-    if (status >= 500 || status === 408 || status === 429) throw unreachable(location, `HTTP ${status}`);
-    throw new UserError(ErrorCodes.SOURCE_REFUSED, `${where}: expected 200 with the file, got HTTP ${status}${status >= 300 && status < 400 ? ' (a redirect: give the final URL)' : ''}`);
+    const first = new URL(location.url);
+    let url = first;
+    let authorization = settings.https.authorization;
+    const visited = new Set([url.href]);
+    for (let redirects = 0; ; redirects += 1) {
+      const answer = await ask(location, url, method, authorization);
+      const status = answer.statusCode;
+      const at = url === first ? '' : ` at ${shownUrl(url)}`;
+      if (status >= 200 && status < 300) return answer;
+      await answer.body.dump().catch(() => undefined);
+      if (REDIRECTS.has(status)) {
+        const next = redirectTarget(where, url, status, answer.headers.location);
+        if (next.protocol !== 'https:') throw new UserError(ErrorCodes.SOURCE_REFUSED, `${where}: redirected${at} to ${shownUrl(next)}: refused, a file is not fetched in the clear (only https:// redirects are followed)`);
+        if (visited.has(next.href)) throw new UserError(ErrorCodes.SOURCE_REFUSED, `${where}: a redirect loop (back to ${shownUrl(next)}); give the file's final URL`);
+        if (redirects >= MAX_REDIRECTS) throw new UserError(ErrorCodes.SOURCE_REFUSED, `${where}: more than ${MAX_REDIRECTS} redirects (the last to ${shownUrl(next)}); give the file's final URL`);
+        if (next.origin !== first.origin) authorization = undefined;
+        visited.add(next.href);
+        url = next;
+        continue;
+      }
+      if (status === 404 || status === 410) throw new UserError(ErrorCodes.FILE_NOT_FOUND, `${where}: no such file (HTTP ${status}${at})`);
+      if (status === 401 || status === 403) {
+        const check = url.origin === first.origin ? 'check RELSYNC_HTTP_AUTHORIZATION' : 'RELSYNC_HTTP_AUTHORIZATION is not sent to another origin';
+        throw new UserError(ErrorCodes.SOURCE_REFUSED, `${where}: refused (HTTP ${status}${at}): ${check}`);
+      }
+      if (status >= 500 || status === 408 || status === 429) throw unreachable(location, `HTTP ${status}${at}`);
+      throw new UserError(ErrorCodes.SOURCE_REFUSED, `${where}: expected 200 with the file, got HTTP ${status}${at}`);
+    }
   };
 
   const readOnly = (what: string): never => {
@@ -80,6 +115,17 @@ export function httpsStore(settings: RemoteSettings): Store<Https> {
       agent = undefined;
     },
   };
+}
+
+/** Where a redirect leads, resolved against the URL that answered it. */
+function redirectTarget(where: string, from: URL, status: number, header: string | string[] | undefined): URL {
+  const value = Array.isArray(header) ? header[0] : header;
+  if (!value) throw new UserError(ErrorCodes.SOURCE_REFUSED, `${where}: HTTP ${status} without a Location to follow (at ${shownUrl(from)})`);
+  try {
+    return new URL(value, from);
+  } catch {
+    throw new UserError(ErrorCodes.SOURCE_REFUSED, `${where}: HTTP ${status} with a Location that is not a URL (at ${shownUrl(from)})`);
+  }
 }
 
 function readCa(path: string): string {

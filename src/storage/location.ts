@@ -41,21 +41,21 @@ export function parseLocation(value: string, what: string): Location {
   }
   const scheme = url.protocol.toLowerCase();
   if (scheme === 'http:') {
-    throw new UserError(ErrorCodes.SOURCE_URL_INVALID, `${what}: expected https:// (a file is not fetched in the clear), got '${shown(url)}'`);
+    throw new UserError(ErrorCodes.SOURCE_URL_INVALID, `${what}: expected https:// (a file is not fetched in the clear), got '${shownUrl(url)}'`);
   }
   const userInfo = scheme === 'sftp:' ? url.password !== '' : url.username !== '' || url.password !== '';
   if (userInfo || hasSecretQuery(url)) {
-    throw new UserError(ErrorCodes.SOURCE_URL_INVALID, `${what}: credentials inside a URL are refused ('${shown(url)}'): ${CREDENTIALS_ADVICE[scheme]}`);
+    throw new UserError(ErrorCodes.SOURCE_URL_INVALID, `${what}: credentials inside a URL are refused ('${shownUrl(url)}'): ${CREDENTIALS_ADVICE[scheme]}`);
   }
   const path = decodeURIComponent(url.pathname);
   if (scheme === 'sftp:') {
     if (url.username === '' || url.hostname === '' || path === '' || path === '/') {
-      throw new UserError(ErrorCodes.SOURCE_URL_INVALID, `${what}: expected sftp://user@host[:port]/path, got '${shown(url)}'`);
+      throw new UserError(ErrorCodes.SOURCE_URL_INVALID, `${what}: expected sftp://user@host[:port]/path, got '${shownUrl(url)}'`);
     }
     return { kind: 'sftp', user: decodeURIComponent(url.username), host: url.hostname, port: url.port === '' ? 22 : Number(url.port), path };
   }
   if (scheme === 's3:') {
-    if (url.hostname === '') throw new UserError(ErrorCodes.SOURCE_URL_INVALID, `${what}: expected s3://bucket/key, got '${shown(url)}'`);
+    if (url.hostname === '') throw new UserError(ErrorCodes.SOURCE_URL_INVALID, `${what}: expected s3://bucket/key, got '${shownUrl(url)}'`);
     return { kind: 's3', bucket: url.hostname, key: path.replace(/^\/+/, '') };
   }
   return { kind: 'https', url: url.toString() };
@@ -66,7 +66,8 @@ function hasSecretQuery(url: URL): boolean {
   return [...url.searchParams.keys()].some((key) => /^(x-amz-signature|x-amz-credential|signature|sig|token|access_token|api_key|apikey|password)$/i.test(key));
 }
 
-function shown(url: URL): string {
+/** A URL as it may be printed and logged: no user or password, and a query (which may hold a signature) as `?***`. */
+export function shownUrl(url: URL): string {
   const copy = new URL(url.toString());
   if (copy.password) copy.password = '***';
   if (copy.username && copy.protocol !== 'sftp:') copy.username = '***';
