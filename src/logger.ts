@@ -9,7 +9,7 @@ import type { LogLevel } from './config/config.js';
 /** Keys whose values are secrets wherever they appear (two levels deep covers our log objects). */
 export const REDACTED_KEYS = [
   'accessToken', 'access_token', 'refreshToken', 'refresh_token', 'clientSecret', 'client_secret',
-  'authorization', 'Authorization', 'password', 'token', 'redisUrl', 'secretAccessKey', 'sessionToken', 'privateKey', 'credentials',
+  'authorization', 'Authorization', 'password', 'token', 'redisUrl', 'secretAccessKey', 'sessionToken', 'privateKey', 'passphrase', 'keyPassphrase', 'credentials',
 ] as const;
 
 const redactPaths = REDACTED_KEYS.flatMap((key) => [key, `*.${key}`, `*.*.${key}`]);

@@ -161,6 +161,8 @@ export interface RemoteSettings {
     keyFile?: string;
     /** RELSYNC_SFTP_KNOWN_HOSTS: the known_hosts file host keys are checked against; unset: every host is unknown. */
     knownHosts?: string;
+    /** RELSYNC_SFTP_KEY_PASSPHRASE: decrypts a private key that has a passphrase. A secret: never in a log or a message. */
+    keyPassphrase?: string;
   };
   s3: {
     /** AWS_REGION (default us-east-1). */
@@ -198,6 +200,12 @@ function text(r: Reader, name: string): string | undefined;
 function text(r: Reader, name: string, fallback?: string): string | undefined {
   const value = r.env[name]?.trim();
   return value === undefined || value === '' ? fallback : value;
+}
+
+/** A secret as it was given: spaces at its ends are part of it (a passphrase may have them); empty is unset. */
+function untrimmed(r: Reader, name: string): string | undefined {
+  const value = r.env[name];
+  return value === undefined || value === '' ? undefined : value;
 }
 
 function integer(r: Reader, name: string, fallback: number, min: number, max: number): number;
@@ -337,7 +345,7 @@ function remoteSettings(r: Reader, cwd: string): RemoteSettings {
     r.problems.push(`${accessKeyId === undefined ? 'AWS_ACCESS_KEY_ID' : 'AWS_SECRET_ACCESS_KEY'}: expected a value beside ${accessKeyId === undefined ? 'AWS_SECRET_ACCESS_KEY' : 'AWS_ACCESS_KEY_ID'}, got nothing`);
   }
   return {
-    sftp: { keyFile: keyFile && resolve(cwd, keyFile), knownHosts: knownHosts && resolve(cwd, knownHosts) },
+    sftp: { keyFile: keyFile && resolve(cwd, keyFile), knownHosts: knownHosts && resolve(cwd, knownHosts), keyPassphrase: untrimmed(r, 'RELSYNC_SFTP_KEY_PASSPHRASE') },
     s3: {
       region: text(r, 'AWS_REGION') ?? text(r, 'AWS_DEFAULT_REGION'),
       endpoint: url(r, 'AWS_ENDPOINT_URL_S3', ['https:', 'http:']),

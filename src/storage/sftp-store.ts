@@ -1,13 +1,13 @@
 /**
  * An SFTP server as a store, over ssh2: one connection per `user@host:port`, opened on first use with
- * the private key of RELSYNC_SFTP_KEY_FILE, after the host key was found in RELSYNC_SFTP_KNOWN_HOSTS.
+ * the private key of RELSYNC_SFTP_KEY_FILE (decrypted with RELSYNC_SFTP_KEY_PASSPHRASE if it has one), after the host key was found in RELSYNC_SFTP_KNOWN_HOSTS.
  * A connection that fails or breaks is dropped, so the next try connects anew.
  */
 import { readFile } from 'node:fs/promises';
 import { posix } from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { Client, type FileEntryWithStats, type SFTPWrapper, type Stats } from 'ssh2';
+import ssh2, { Client, type FileEntryWithStats, type SFTPWrapper, type Stats } from 'ssh2';
 import type { RemoteSettings } from '../config/config.js';
 import { ErrorCodes, UserError } from '../errors.js';
 import { knownHostName, knownKeysFor } from './known-hosts.js';
@@ -157,6 +157,23 @@ function translate(location: Sftp, error: Error & { code?: unknown }): Error {
   return unreachable(location, typeof error.code === 'string' ? error.code : error.message, error);
 }
 
+/**
+ * The key parses, decrypted with RELSYNC_SFTP_KEY_PASSPHRASE when it has a passphrase; otherwise one
+ * line naming RELSYNC_SFTP_KEY_FILE and what is wrong. ssh2's own words are not passed on: the line
+ * never holds the passphrase, nor any of the key.
+ */
+function usableKey(privateKey: Buffer, keyFile: string, passphrase: string | undefined): void {
+  // ssh2 is CommonJS: `utils` is not one of the names Node finds for an ESM import.
+  const parsed = ssh2.utils.parseKey(privateKey, passphrase);
+  if (!(parsed instanceof Error)) return;
+  const encrypted = /passphrase/i.test(parsed.message);
+  if (encrypted && passphrase === undefined) {
+    throw new UserError(ErrorCodes.CONFIG_INVALID, `RELSYNC_SFTP_KEY_FILE: '${keyFile}' is encrypted with a passphrase: set RELSYNC_SFTP_KEY_PASSPHRASE`);
+  }
+  if (encrypted) throw new UserError(ErrorCodes.CONFIG_INVALID, `RELSYNC_SFTP_KEY_FILE: '${keyFile}' does not open with RELSYNC_SFTP_KEY_PASSPHRASE: a wrong passphrase`);
+  throw new UserError(ErrorCodes.CONFIG_INVALID, `RELSYNC_SFTP_KEY_FILE: '${keyFile}' is not a private key relsync can use (an OpenSSH or PEM key)`);
+}
+
 async function connect(settings: RemoteSettings, location: Sftp): Promise<Connection> {
   const where = formatLocation(location);
   const { keyFile, knownHosts } = settings.sftp;
@@ -164,6 +181,8 @@ async function connect(settings: RemoteSettings, location: Sftp): Promise<Connec
   const privateKey = await readFile(keyFile).catch((error: NodeJS.ErrnoException) => {
     throw new UserError(ErrorCodes.CONFIG_INVALID, `RELSYNC_SFTP_KEY_FILE: cannot read the key file '${keyFile}' (${error.code ?? error.message})`);
   });
+  const passphrase = settings.sftp.keyPassphrase;
+  usableKey(privateKey, keyFile, passphrase);
   const known = knownHosts ? await readFile(knownHosts, 'utf8').catch((error: NodeJS.ErrnoException) => {
     throw new UserError(ErrorCodes.CONFIG_INVALID, `RELSYNC_SFTP_KNOWN_HOSTS: cannot read '${knownHosts}' (${error.code ?? error.message})`);
   }) : '';
@@ -183,7 +202,7 @@ async function connect(settings: RemoteSettings, location: Sftp): Promise<Connec
         return fail(new UserError(ErrorCodes.SOURCE_REFUSED, `${where}: the server refused the key in RELSYNC_SFTP_KEY_FILE (${keyFile}) for user ${location.user}`, { cause: error }));
       }
       if (/privatekey|private key|parse/i.test(error.message)) {
-        return fail(new UserError(ErrorCodes.CONFIG_INVALID, `RELSYNC_SFTP_KEY_FILE: '${keyFile}' is not a private key relsync can use (an OpenSSH or PEM key without a passphrase)`, { cause: error }));
+        return fail(new UserError(ErrorCodes.CONFIG_INVALID, `RELSYNC_SFTP_KEY_FILE: '${keyFile}' is not a private key relsync can use (an OpenSSH or PEM key)`, { cause: error }));
       }
       fail(unreachable(location, error.code ?? (error.level === 'client-timeout' ? 'timed out' : error.message), error));
     });
@@ -198,6 +217,7 @@ async function connect(settings: RemoteSettings, location: Sftp): Promise<Connec
         port: location.port,
         username: location.user,
         privateKey,
+        passphrase,
         readyTimeout: settings.timeoutMs,
         keepaliveInterval: Math.max(1_000, Math.floor(settings.timeoutMs / 3)),
         keepaliveCountMax: 3,

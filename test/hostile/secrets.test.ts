@@ -27,6 +27,8 @@ const REFRESH_TOKEN = 'refresh-token-Wd57tB1cM4';
 /** An incoming-webhook URL carries its token in the path, as Slack's do. */
 const WEBHOOK_TOKEN = 'hook-token-Jr62sV8pL3';
 const WEBHOOK_SECRET = 'webhook-secret-Nx40gF7qA9';
+/** Set though no file is on SFTP here: config that is read is never shown (test/remote/sftp-key-passphrase.test.ts reads a key with it). */
+const SFTP_PASSPHRASE = 'sftp-passphrase-Hb25dK6wE1';
 
 /** Starts a relsync command at LOG_LEVEL=trace; `output()` is everything it printed so far. */
 const startCommand = (args: string[], env: Record<string, string>): RelsyncProcess => startRelsync(args, { ...env, LOG_LEVEL: 'trace' });
@@ -81,6 +83,7 @@ describe('secrets', () => {
       env: {
         ZOHO_CLIENT_SECRET: CLIENT_SECRET, ZOHO_REFRESH_TOKEN: REFRESH_TOKEN, RELSYNC_PAUSE_PROBE_MS: '300', ZOHO_CONCURRENCY: '2',
         RELSYNC_WEBHOOK_URL: `${receiver.url}/services/${WEBHOOK_TOKEN}`, RELSYNC_WEBHOOK_SECRET: WEBHOOK_SECRET,
+        RELSYNC_SFTP_KEY_PASSPHRASE: SFTP_PASSPHRASE,
       },
       redisUrl: redis.url,
     });
@@ -138,7 +141,7 @@ describe('secrets', () => {
     expect(workers.map((w) => w.output()).join('')).toContain('webhook delivery failed; will retry with backoff');
     const secrets = new Map<string, string>([
       ['Redis password', REDIS_PASSWORD], ['client secret', CLIENT_SECRET], ['refresh token', REFRESH_TOKEN],
-      ['webhook URL token', WEBHOOK_TOKEN], ['webhook secret', WEBHOOK_SECRET],
+      ['webhook URL token', WEBHOOK_TOKEN], ['webhook secret', WEBHOOK_SECRET], ['SFTP key passphrase', SFTP_PASSPHRASE],
     ]);
     sim.mintedTokens().forEach((token, i) => secrets.set(`access token ${i + 1}`, token));
     const leaks: string[] = [];
