@@ -12,13 +12,14 @@ import { JobName, QueueName } from '../../jobs/queues.js';
 import { PAUSE_CHECK_JOB_OPTIONS, WEBHOOK_JOB_OPTIONS, pauseCheckJobId, webhookJobId } from '../../jobs/webhook.job.js';
 import type { Config } from '../config/config.js';
 import { ErrorCodes, UserError } from '../errors.js';
-import { RunLedger, type LedgerObserver } from '../ledger/run-ledger.js';
+import { RunLedger, type ImportRecord, type LedgerObserver } from '../ledger/run-ledger.js';
 import { RelsyncMetrics } from '../ops/metrics.js';
 import { startOpsServer, type Readiness } from '../ops/ops-server.js';
 import { webhookReceivers, type WebhookReceiver } from '../ops/webhook-sender.js';
 import { createWebhookProcessor, webhookBackoffStrategy, type WebhookJobData } from '../processors/webhook.processor.js';
 import { onImportChanged, type ImportEventDeps } from '../usecases/import-events.js';
 import { DAY_MS, pruneImports } from '../usecases/prune-imports.js';
+import { storedInputRemover } from '../usecases/shared-storage.js';
 import type { CreditBudget } from '../zoho/credit-budget.js';
 import type { Lifecycle } from './lifecycle.js';
 import type { Queues } from './queues.js';
@@ -125,8 +126,10 @@ function startRetentionSweep(config: Config, log: Logger, parts: { redis: Redis;
   let running: Promise<void> | undefined;
   const sweep = async (): Promise<void> => {
     if (!(await ledger.takeLease('retention-sweep', holder, SWEEP_EVERY_MS / 2))) return;
-    const pruned = await pruneImports(retentionDeps(config, { ledger, queues: parts.queues }), { olderThanMs: config.retentionDays * DAY_MS });
+    const deps = retentionDeps(config, { ledger, queues: parts.queues });
+    const { pruned, storageKept } = await pruneImports(deps, { olderThanMs: config.retentionDays * DAY_MS }).finally(() => deps.close());
     if (pruned.length > 0) log.info({ imports: pruned.length, retentionDays: config.retentionDays }, 'retention: removed the Redis records of imports that ended long ago');
+    if (storageKept) log.warn({ imports: storageKept.imports, reason: storageKept.reason }, 'retention: kept imports whose input copy in RELSYNC_STORAGE could not be removed; trying again at the next sweep');
   };
   const run = (): void => {
     if (running || parts.redis.status !== 'ready') return;
@@ -144,13 +147,17 @@ function startRetentionSweep(config: Config, log: Logger, parts: { redis: Redis;
 /**
  * What pruneImports needs, on these queues: also for `relsync prune`. One sweep lists the webhook jobs
  * not delivered (at most the newest 1,000 failed, and those still trying, a delivery in flight among
- * them) once, not once per import.
+ * them) once, not once per import, and reaches RELSYNC_STORAGE through one connection: `close()` it
+ * after the sweep.
  */
 export function retentionDeps(config: Config, parts: { ledger: RunLedger; queues: Queues }) {
   let undelivered: Promise<Array<Job | undefined>> | undefined;
+  const storedInputs = storedInputRemover(config);
   return {
     ledger: parts.ledger,
     reportDir: config.reportDir,
+    removeStoredInput: (importId: string, record: ImportRecord | undefined) => storedInputs.remove(importId, record),
+    close: () => storedInputs.close(),
     removeJobs: async (importId: string) => {
       undelivered ??= parts.queues.webhooks.getJobs(['active', 'failed', 'delayed', 'wait', 'prioritized'], 0, -1);
       await removeImportJobs(parts.queues, importId, await undelivered);

@@ -5,7 +5,8 @@
  * and the record names that URL as its source; a worker downloads it once to its own
  * `<REPORT_DIR>/.inputs/<import id>.csv` (`localInput`) and reads only that. Reports, errors files and
  * summaries are written locally, then uploaded to `<storage>/reports/` (`publishReport`), the summary
- * last; `relsync report <id> --out file` downloads them. Without RELSYNC_STORAGE: local paths, as before.
+ * last; `relsync report <id> --out file` downloads them. Retention removes the copy in `inputs/` with
+ * the import's records (`storedInputRemover`), never a report. Without RELSYNC_STORAGE: local paths, as before.
  */
 import { createReadStream, createWriteStream } from 'node:fs';
 import { mkdir, rename, rm, stat } from 'node:fs/promises';
@@ -16,7 +17,7 @@ import { ErrorCodes, UserError } from '../errors.js';
 import type { ImportRecord } from '../ledger/run-ledger.js';
 import { reportPaths } from '../report/report-writer.js';
 import { childOf, formatLocation, isRemote, nameOf, parseLocation, type Location } from '../storage/location.js';
-import { openStorage, withRemoteRetries } from '../storage/storage.js';
+import { openStorage, withRemoteRetries, type Storage } from '../storage/storage.js';
 import { downloadFile, snapshotPath } from './input-snapshot.js';
 
 /** RELSYNC_STORAGE's folder, or undefined when it is not set. */
@@ -32,6 +33,35 @@ export function sharedInputUrl(root: Location, importId: string): string {
 /** Where an import's report goes in shared storage (errors file and summary beside it). */
 export function sharedReportUrl(root: Location, importId: string): string {
   return formatLocation(childOf(root, `reports/${importId}.report.csv`));
+}
+
+/**
+ * The import's copy of its input in shared storage, if it has one: the record's source when that is a
+ * copy named by the import's id (RELSYNC_STORAGE may have changed since); once Redis expired the record,
+ * where RELSYNC_STORAGE puts it. Only a file named by the import's id: never a report, never a user's file.
+ */
+export function storedInputUrl(config: Pick<Config, 'storage'>, importId: string, record: Pick<ImportRecord, 'source'> | undefined): string | undefined {
+  if (record) return isRemote(record.source) && nameOf(parseLocation(record.source, 'source')) === `${importId}.csv` ? record.source : undefined;
+  const root = sharedRoot(config);
+  return root ? sharedInputUrl(root, importId) : undefined;
+}
+
+/**
+ * Removes imports' copies in shared storage (retention), each with one try through one connection
+ * opened on first use: a store that is down is tried again at the next sweep, not waited for. A copy
+ * already gone is fine. `close()` when done.
+ */
+export function storedInputRemover(config: Pick<Config, 'storage' | 'remote'>): { remove(importId: string, record: Pick<ImportRecord, 'source'> | undefined): Promise<void>; close(): Promise<void> } {
+  let storage: Storage | undefined;
+  return {
+    async remove(importId, record) {
+      const url = storedInputUrl(config, importId, record);
+      if (!url) return;
+      storage ??= openStorage(config.remote);
+      await storage.remove(parseLocation(url, 'RELSYNC_STORAGE'));
+    },
+    close: async () => storage?.close(),
+  };
 }
 
 /**

@@ -1,4 +1,8 @@
-/** `relsync prune [--older-than <days>]`: remove finished imports' Redis records now (docs/operating.md#retention). */
+/**
+ * `relsync prune [--older-than <days>]`: remove finished imports' Redis records and input copies now
+ * (docs/operating.md#retention). Exit 0 also when some were kept for a store that could not be reached:
+ * a line says so, and the next prune or the worker's sweep removes them.
+ */
 import type { Config } from '../../config/config.js';
 import { retentionDeps } from '../../app/ops-runtime.js';
 import { DAY_MS, pruneImports } from '../../usecases/prune-imports.js';
@@ -9,9 +13,12 @@ import { withCliRuntime } from '../cli-runtime.js';
 export async function runPrune(io: CliIO, config: Config, options: { olderThan?: number; now?: () => number }): Promise<number> {
   const days = options.olderThan ?? config.retentionDays;
   return withCliRuntime(config, { persistent: false }, async (runtime) => {
-    const pruned = await pruneImports({ ...retentionDeps(config, runtime), now: options.now }, { olderThanMs: days * DAY_MS });
+    const deps = retentionDeps(config, runtime);
+    const { pruned, storageKept } = await pruneImports({ ...deps, now: options.now }, { olderThanMs: days * DAY_MS }).finally(() => deps.close());
     for (const id of pruned) io.stdout.write(`${id}\n`);
     io.stderr.write(`removed the Redis records of ${pruned.length} import(s) that ended more than ${days} day(s) ago; their report files are kept\n`);
+    // Kept whole, as an import whose job a worker holds is: records and copy go together at the next prune.
+    if (storageKept) io.stderr.write(`kept ${storageKept.imports} import(s) whose input copy in RELSYNC_STORAGE could not be removed (${storageKept.reason}); prune again once it can be reached\n`);
     return ExitCode.ok;
   });
 }
