@@ -31,7 +31,14 @@ export interface RegisterRequest {
   profile: string | { name: string; profile: Profile };
   origin: NonNullable<ImportJobPayload['origin']>;
   cwd: string;
+  /**
+   * `--report`: a local path, or a URL in a store. With RELSYNC_STORAGE a local path is not where the
+   * report is written — the workers may not reach this disk — but where the caller copies it once the
+   * import ends (`reportCopied`): the report itself goes to `<storage>/reports/` as usual.
+   */
   reportPath?: string;
+  /** The caller copies the report to a local `reportPath` once the import ends (`import --wait`). */
+  reportCopied?: boolean;
   retryOf?: string;
   idempotencyKey?: string;
   /** Name shown in status (default: the file's name). */
@@ -70,19 +77,35 @@ export async function checkHeader(path: string, profile: Profile, config: Config
   }
 }
 
+/**
+ * Where the report goes, and where its local copy goes when `--report` names this disk while the
+ * report goes to RELSYNC_STORAGE (where every worker reaches it). Such a copy needs someone to make it
+ * at the end: without `reportCopied`, one line says how.
+ */
+function reportPlace(config: Config, request: RegisterRequest, importId: string): { reportPath: string; localCopy?: string } {
+  const asked = request.reportPath;
+  if (!asked) return { reportPath: defaultReportPath(config, importId) };
+  if (isRemote(asked)) return { reportPath: asked };
+  const path = resolve(request.cwd, asked);
+  if (!config.storage) return { reportPath: path };
+  if (!request.reportCopied) {
+    throw new UserError(ErrorCodes.REPORT_PATH_INVALID, `--report: with RELSYNC_STORAGE the report is written to ${config.storage}/reports/, where every worker reaches it; add --wait to also copy it to ${path} when the import ends, or bring it later with relsync report <id> --out ${path}`);
+  }
+  return { reportPath: defaultReportPath(config, importId), localCopy: path };
+}
+
 export async function registerImport(deps: RegisterDeps, request: RegisterRequest): Promise<Registered> {
   const resolved = withIncremental(withMode(typeof request.profile === 'string' ? await resolveProfile(request.profile, request.cwd) : request.profile, request.mode), request.incremental);
   // A remote source is checked once downloaded into the import's copy: its bytes are fetched once.
   const remote = isRemote(request.file) ? parseLocation(request.file, 'file') : undefined;
   const source = remote ? formatLocation(remote) : await preflight(request.file, resolved.profile, deps.config, request.cwd);
   const importId = request.importId ?? newImportId(deps.now?.());
-  if (request.reportPath && !isRemote(request.reportPath) && deps.config.storage) {
-    throw new UserError(ErrorCodes.REPORT_PATH_INVALID, `--report: with RELSYNC_STORAGE reports are written to ${deps.config.storage}/reports/ where every worker reaches them; bring one here with relsync report <id> --out <file>`);
-  }
-  const reportPath = request.reportPath ? (isRemote(request.reportPath) ? request.reportPath : resolve(request.cwd, request.reportPath)) : defaultReportPath(deps.config, importId);
-  if (!isRemote(reportPath)) {
-    await checkReportPlace(reportPath, { input: source, watchDir: deps.config.watchDir }, request.reportPath ? '--report' : 'REPORT_DIR');
-    await checkReportTarget(reportPath);
+  const { reportPath, localCopy } = reportPlace(deps.config, request, importId);
+  // A local report, or the local copy of one in storage: refused now if it would land on the input or in WATCH_DIR, or the folder takes no file.
+  const local = localCopy ?? (isRemote(reportPath) ? undefined : reportPath);
+  if (local) {
+    await checkReportPlace(local, { input: source, watchDir: deps.config.watchDir }, request.reportPath ? '--report' : 'REPORT_DIR');
+    await checkReportTarget(local);
   }
   const recorded = await recordImport(deps, {
     id: importId,

@@ -73,4 +73,31 @@ describe('shared storage between a CLI and workers that share no disk', () => {
     expect(seen).toContain(id);
     for (const secret of store.secrets) expect(seen).not.toContain(secret);
   });
+
+  it.each(['s3', 'sftp'] as const)('import --wait --report <path> writes the report to the store and copies it to the path; without --wait, one line (%s)', async (kind) => {
+    const store = await stores[kind](closeAfter);
+    const h = closeAfter(await startProcessHarness({ env: { ...store.env, RELSYNC_STORAGE: store.storage } }));
+    const pairs = await writePairs(h.sim, h.dir, 3, 2, 'deals.csv');
+    const env = { ...h.env, LOG_LEVEL: 'warn' };
+    const wanted = join(h.dir, 'out', 'deals.report.csv');
+
+    // Without --wait no one would make the copy: refused before anything is recorded.
+    const refused = startRelsync(['import', 'deals.csv', '--report', 'out/deals.report.csv'], env, h.dir);
+    expect({ code: await refused.exited, stdout: refused.stdout(), stderr: refused.stderr() }).toEqual({
+      code: 1, stdout: '',
+      stderr: `relsync: --report: with RELSYNC_STORAGE the report is written to ${store.storage}/reports/, where every worker reaches it; add --wait to also copy it to ${wanted} when the import ends, or bring it later with relsync report <id> --out ${wanted}\n`,
+    });
+    expect(await h.runtime.ledger.listImports(10)).toEqual([]);
+
+    await h.spawnWorkers(1);
+    const waited = startRelsync(['import', 'deals.csv', '--wait', '--report', 'out/deals.report.csv'], env, h.dir);
+    expect(await waited.exited).toBe(0);
+    const id = waited.stdout().trim();
+    expect(waited.stderr()).toContain(`done: ${pairs.rows} rows: ${pairs.rows} success, 0 error, 0 skipped`);
+    expect(waited.stderr().trimEnd().split('\n').slice(-2)).toEqual([`report: ${store.storage}/reports/${id}.report.csv`, `report copied to ${wanted}`]);
+    // The store has the report, as without --report; the path has the same bytes, and its companions beside it.
+    expect(await readFile(wanted, 'utf8')).toBe(await store.readStored(`reports/${id}.report.csv`));
+    expect(await readFile(join(h.dir, 'out', 'deals.errors.csv'), 'utf8')).toBe(await store.readStored(`reports/${id}.errors.csv`));
+    expect(JSON.parse(await readFile(join(h.dir, 'out', 'deals.summary.json'), 'utf8'))).toMatchObject({ importId: id, rows: pairs.rows, success: pairs.rows });
+  });
 });
