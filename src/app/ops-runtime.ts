@@ -19,7 +19,7 @@ import { webhookReceivers, type WebhookReceiver } from '../ops/webhook-sender.js
 import { createWebhookProcessor, webhookBackoffStrategy, type WebhookJobData } from '../processors/webhook.processor.js';
 import { onImportChanged, type ImportEventDeps } from '../usecases/import-events.js';
 import { DAY_MS, pruneImports } from '../usecases/prune-imports.js';
-import { storedInputRemover } from '../usecases/shared-storage.js';
+import { dropOrphanCopies, storedInputRemover } from '../usecases/shared-storage.js';
 import type { CreditBudget } from '../zoho/credit-budget.js';
 import type { Lifecycle } from './lifecycle.js';
 import type { Queues } from './queues.js';
@@ -125,6 +125,11 @@ function startRetentionSweep(config: Config, log: Logger, parts: { redis: Redis;
   const holder = randomUUID();
   let running: Promise<void> | undefined;
   const sweep = async (): Promise<void> => {
+    // Every worker, lease or not: its own downloads of stored inputs whose imports are gone.
+    if (config.storage) {
+      const dropped = await dropOrphanCopies(config.reportDir, ledger);
+      if (dropped.length > 0) log.info({ imports: dropped.length }, 'retention: removed this worker\'s copies of inputs whose imports are gone');
+    }
     if (!(await ledger.takeLease('retention-sweep', holder, SWEEP_EVERY_MS / 2))) return;
     const deps = retentionDeps(config, { ledger, queues: parts.queues });
     const { pruned, storageKept } = await pruneImports(deps, { olderThanMs: config.retentionDays * DAY_MS }).finally(() => deps.close());

@@ -9,16 +9,16 @@
  * the import's records (`storedInputRemover`), never a report. Without RELSYNC_STORAGE: local paths, as before.
  */
 import { createReadStream, createWriteStream } from 'node:fs';
-import { mkdir, rename, rm, stat } from 'node:fs/promises';
+import { mkdir, readdir, rename, rm, stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import type { Config, RemoteSettings } from '../config/config.js';
 import { ErrorCodes, UserError } from '../errors.js';
-import type { ImportRecord } from '../ledger/run-ledger.js';
+import type { ImportRecord, RunLedger } from '../ledger/run-ledger.js';
 import { reportPaths } from '../report/report-writer.js';
 import { childOf, formatLocation, isRemote, nameOf, parseLocation, type Location } from '../storage/location.js';
 import { openStorage, withRemoteRetries, type Storage } from '../storage/storage.js';
-import { downloadFile, snapshotPath } from './input-snapshot.js';
+import { downloadFile, dropSnapshot, snapshotDir, snapshotPath } from './input-snapshot.js';
 
 /** RELSYNC_STORAGE's folder, or undefined when it is not set. */
 export function sharedRoot(config: Pick<Config, 'storage'>): Location | undefined {
@@ -62,6 +62,29 @@ export function storedInputRemover(config: Pick<Config, 'storage' | 'remote'>): 
     },
     close: async () => storage?.close(),
   };
+}
+
+/** A download younger than this is never removed as an orphan, whatever the ledger says. */
+export const ORPHAN_COPY_MIN_AGE_MS = 3_600_000;
+
+/**
+ * With RELSYNC_STORAGE every worker that read an import keeps its own download in its
+ * `<REPORT_DIR>/.inputs/`, and retention runs on one worker: each worker removes, every hour, its
+ * downloads of imports whose records are gone (removed by retention, or expired by Redis). A download
+ * is made only for a recorded import; one touched within the last hour is left alone all the same.
+ * Returns the ids whose copies were removed.
+ */
+export async function dropOrphanCopies(reportDir: string, ledger: Pick<RunLedger, 'getImport'>, now: number = Date.now()): Promise<string[]> {
+  const dropped: string[] = [];
+  for (const name of await readdir(snapshotDir(reportDir)).catch(() => [] as string[])) {
+    const id = /^(.+)\.csv$/.exec(name)?.[1];
+    if (!id) continue;
+    const info = await stat(snapshotPath(reportDir, id)).catch(() => undefined);
+    if (!info?.isFile() || now - info.mtimeMs < ORPHAN_COPY_MIN_AGE_MS || (await ledger.getImport(id))) continue;
+    await dropSnapshot(reportDir, id);
+    dropped.push(id);
+  }
+  return dropped;
 }
 
 /**

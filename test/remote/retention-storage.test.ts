@@ -3,15 +3,18 @@
  * removes a finished import's copy of its input in `<storage>/inputs/` with its Redis records, and
  * never its report, errors file or summary in `<storage>/reports/`. A store that cannot be reached
  * keeps the whole import — records, local copy, stored copy — for the next prune, with one line; once
- * it is back, the next prune removes it all. Once on an S3-compatible server, once on a real sshd,
+ * it is back, the next prune removes it all; another worker's download of that input goes at its own
+ * hourly sweep, once the records are gone. Once on an S3-compatible server, once on a real sshd,
  * each behind a TCP proxy that goes down for real.
  */
-import { access } from 'node:fs/promises';
+import { access, copyFile, mkdir, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { HeadObjectCommand } from '@aws-sdk/client-s3';
 import { describe, expect, it } from 'vitest';
 import { runPrune } from '../../src/cli/commands/prune-command.js';
+import { rowOffsetsPath } from '../../src/csv/row-offsets.js';
 import { snapshotPath } from '../../src/usecases/input-snapshot.js';
+import { dropOrphanCopies, ORPHAN_COPY_MIN_AGE_MS } from '../../src/usecases/shared-storage.js';
 import { captureIO } from '../helpers/cli-io.js';
 import { useCleanup } from '../helpers/cleanup.js';
 import { startHarness } from '../helpers/harness.js';
@@ -57,6 +60,17 @@ describe('retention with RELSYNC_STORAGE', () => {
     // The worker's own download of the stored copy.
     expect(await exists(snapshotPath(h.config.reportDir, id))).toBe(true);
     const later = { now: () => record.finishedAt! + 30 * DAY_MS + 1 };
+    // Another worker read this import too: its own download, in its own REPORT_DIR, with the rows' offsets.
+    const otherDir = join(h.dir, 'other-worker');
+    await mkdir(join(otherDir, '.inputs'), { recursive: true });
+    for (const path of [snapshotPath(h.config.reportDir, id), rowOffsetsPath(snapshotPath(h.config.reportDir, id))]) {
+      await copyFile(path, path.replace(h.config.reportDir, otherDir));
+    }
+    const otherCopies = (): Promise<string[]> => readdir(join(otherDir, '.inputs'));
+    expect(await otherCopies()).toEqual([`${id}.csv`, `${id}.csv.rows`]);
+    const hoursLater = Date.now() + 2 * ORPHAN_COPY_MIN_AGE_MS;
+    // Its import is still recorded: kept, however old the copy.
+    expect(await dropOrphanCopies(otherDir, h.runtime.ledger, hoursLater)).toEqual([]);
 
     // The store is down: the import is kept whole, with one line, and prune still ends well.
     await store.proxy.down();
@@ -81,5 +95,10 @@ describe('retention with RELSYNC_STORAGE', () => {
     expect(await exists(snapshotPath(h.config.reportDir, id))).toBe(false);
     expect(await store.isStored(`inputs/${id}.csv`)).toBe(false);
     for (const key of reports) expect({ key, stored: await store.isStored(key) }).toEqual({ key, stored: true });
+
+    // The other worker's hourly sweep: its copy of an import that is gone goes — once an hour old.
+    expect(await dropOrphanCopies(otherDir, h.runtime.ledger)).toEqual([]);
+    expect(await dropOrphanCopies(otherDir, h.runtime.ledger, hoursLater)).toEqual([id]);
+    expect(await otherCopies()).toEqual([]);
   });
 });
