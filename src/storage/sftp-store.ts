@@ -1,7 +1,8 @@
 /**
  * An SFTP server as a store, over ssh2: one connection per `user@host:port`, opened on first use with
- * the private key of RELSYNC_SFTP_KEY_FILE (decrypted with RELSYNC_SFTP_KEY_PASSPHRASE if it has one), after the host key was found in RELSYNC_SFTP_KNOWN_HOSTS.
- * A connection that fails or breaks is dropped, so the next try connects anew.
+ * the private key of RELSYNC_SFTP_KEY_FILE (decrypted with RELSYNC_SFTP_KEY_PASSPHRASE if it has one),
+ * after the host key was found in RELSYNC_SFTP_KNOWN_HOSTS. A connection that fails or breaks is
+ * dropped, so the next try connects anew.
  */
 import { readFile } from 'node:fs/promises';
 import { posix } from 'node:path';
