@@ -69,6 +69,7 @@ export function createOps(config: Config, log: Logger, parts: { redis: Redis; qu
     events,
     ledgerObserver: {
       outcomesRecorded: (_importId, outcomes) => metrics.rowsRecorded(outcomes),
+      removalsRecorded: (_importId, outcomes) => metrics.removalsRecorded(outcomes),
       importChanged: (change) => onImportChanged(events, change),
     },
   };

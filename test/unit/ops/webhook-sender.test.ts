@@ -8,7 +8,7 @@ const SLACK = 'https://hooks.slack.com/services/T000/B000/XXXXSECRETXXXX';
 
 const finished: ImportEvent = {
   event: 'import.finished', importId: 'imp-20261130-020000-abc123', state: 'done', file: 'deals <night>.csv', profile: 'contacts-deals', origin: 'schedule',
-  rows: 1000, success: 980, error: 12, skipped: 8, durationMs: 134_000, reportPath: '/srv/reports/imp-20261130-020000-abc123.report.csv',
+  rows: 1000, success: 980, error: 12, skipped: 8, durationMs: 134_000, reportPath: '/srv/reports/imp-20261130-020000-abc123.report.csv', mode: 'link',
 };
 
 describe('webhook receivers', () => {
