@@ -192,14 +192,18 @@ async function readPage(deps: LinkPlanDeps, request: RelatedReadRequest, counts:
   throw new RelsyncError(ErrorCodes.LINKS_READ_FAILED, `reading the current links of ${request.module} '${request.base}' failed ${tries} times (last: ${last}); the import step tries again`);
 }
 
-/** One read through the gate; a budget the caller does not wait for (or a stop while waiting) is LINKS_READ_FAILED. */
+/**
+ * One read through the gate. A spent budget the caller does not wait for (the dry run) is one line for
+ * the user; a stop while waiting is LINKS_READ_FAILED (the import step's next try ends the import).
+ */
 async function gated(deps: LinkPlanDeps, read: () => Promise<ReadVerdict>): Promise<ReadVerdict> {
   if (!deps.gate) return read();
   try {
     return await deps.gate.call(read, deps.waits);
   } catch (error) {
-    if (error instanceof RelsyncError && error.code === ErrorCodes.CREDIT_BUDGET) throw new RelsyncError(ErrorCodes.LINKS_READ_FAILED, `${error.message}; the links are read again later`);
-    throw error;
+    if (!(error instanceof RelsyncError) || error.code !== ErrorCodes.CREDIT_BUDGET) throw error;
+    if (deps.waits?.waitForCredit === false) throw new UserError(ErrorCodes.CREDIT_BUDGET, `reading the current links: ${error.message} (the reads are calls too: run it again then, or raise ZOHO_DAILY_CREDITS)`);
+    throw new RelsyncError(ErrorCodes.LINKS_READ_FAILED, `${error.message}; the links are read again later`);
   }
 }
 

@@ -8,8 +8,11 @@ import { Redis } from 'ioredis';
 import { describe, expect, it } from 'vitest';
 import type { ImportMode } from '../../jobs/import.job.js';
 import { registrationFor } from '../../src/app/queues.js';
+import { runCheck } from '../../src/cli/commands/check-command.js';
+import { runDryRun } from '../../src/cli/commands/dry-run-command.js';
 import type { ImportRecord } from '../../src/ledger/run-ledger.js';
 import { registerImport } from '../../src/usecases/register-import.js';
+import { captureIO } from '../helpers/cli-io.js';
 import { useCleanup } from '../helpers/cleanup.js';
 import { eventually } from '../helpers/eventually.js';
 import { startHarness, type Harness } from '../helpers/harness.js';
@@ -100,5 +103,19 @@ describe('reads under the cap and the budget', () => {
     // Zoho's window is ours: one call over the budget in any window would have been a credits 429.
     expect(sim.tooManyRequests.credits).toBe(0);
     expect(sim.creditsUsed).toBe(13);
+  });
+
+  it('relsync check and the dry-run preview take their credits from the same budget, and say in one line when it is spent instead of waiting', async () => {
+    const h = closeAfter(await startHarness({ env: { ZOHO_DAILY_CREDITS: '3' } }));
+    const { contacts, deals } = records(h);
+    // 5 contacts to read, 3 credits: the fourth read is refused before it is sent.
+    const file = await h.writeCsv('preview.csv', [HEADER, ...contacts.slice(0, 5).map((c, i) => [c.External_Contact_ID, deals[i]!.External_Deal_ID, ''])]);
+    await expect(runDryRun(captureIO(h.dir), h.config, file, { profile: 'contacts-deals', mode: 'mirror' }))
+      .rejects.toMatchObject({ name: 'UserError', code: 'CREDIT_BUDGET', message: expect.stringMatching(/^reading the current links: ZOHO_DAILY_CREDITS budget of 3 credits per 24 h is used up/) });
+    expect(h.sim.counters.byMethod).toEqual({ GET: 3 });
+    const io = captureIO(h.dir);
+    expect(await runCheck(io, h.config, { profile: 'contacts-deals' })).toBe(1);
+    expect(io.err()).toMatch(/^✗ ZOHO_DAILY_CREDITS: ZOHO_DAILY_CREDITS budget of 3 credits per 24 h is used up; the next credit frees at \S+ — run relsync check again then, or raise ZOHO_DAILY_CREDITS$/m);
+    expect(h.sim.counters.calls).toBe(3);
   });
 });
