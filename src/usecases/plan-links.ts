@@ -8,8 +8,9 @@
  * org-wide cap on calls in flight while it runs (zoho/call-gate.ts), and goes through the Zoho client's
  * token rules. A spent budget or a paused sync queue is waited out, the import's status saying why (as
  * a sync call's pause does), never a failure; a read that fails for a while (network, 5xx, 429) throws
- * LINKS_READ_FAILED, which the import step retries. A base record Zoho does not know (INVALID_DATA) fails its rows; any other refusal is
- * the same for every base (a scope, a permission, a module) and fails the import with one line.
+ * LINKS_READ_FAILED, which the import step retries. A base record Zoho does not know (INVALID_DATA)
+ * fails its rows; any other refusal is the same for every base (a scope, a permission, a module) and
+ * fails the import with one line.
  */
 import { MAX_ENTRIES_PER_CALL, type CallEntry, type RemovalEntry, type SyncCall } from '../../jobs/sync-calls.job.js';
 import type { ImportMode } from '../../jobs/import.job.js';
@@ -36,7 +37,7 @@ export interface LinkPlanDeps {
   /**
    * The import's own (ingest sets them): its status while a read waits for a credit or for the sync
    * queue's pause, and whether it was stopped meanwhile. `waitForCredit: false`: a spent budget is
-   * LINKS_READ_FAILED at once (the dry run).
+   * one line for the user at once (UserError CREDIT_BUDGET: the dry run).
    */
   waits?: Pick<CallOptions, 'onWait' | 'stopped' | 'waitForCredit'>;
   /** Tries per page before LINKS_READ_FAILED (network, 5xx, 429). Default 6. */
