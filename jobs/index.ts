@@ -5,4 +5,4 @@ export type { ImportJobPayload, ImportSource, ImportSummary, ProfileInput, Paylo
 export { MAX_ENTRIES_PER_CALL, callsPerJob, syncCallsJobId, syncCallsJobOptions, syncCallsPriority, ZOHO_BACKOFF } from './sync-calls.job.js';
 export type { SyncCallsPayload, SyncCall, CallEntry } from './sync-calls.job.js';
 export { IMPORT_EVENT_NAMES } from './webhook.job.js';
-export type { ImportEvent, ImportEventName } from './webhook.job.js';
+export type { ImportEvent, ImportEventName, RemovalCounts } from './webhook.job.js';

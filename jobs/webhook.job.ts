@@ -38,6 +38,21 @@ export interface ImportEvent {
   durationMs: number | null;
   reportPath: string | null;
   reason?: string;
+  /** `link`, `unlink` or `mirror` (docs/contract.md#modes). */
+  mode: string;
+  /**
+   * A mirror's removals (links the file does not name): planned, and their outcomes so far. Present
+   * once a mirror has planned them (0 planned included); absent for `link` and `unlink`, and for a mirror
+   * that failed before planning (the removal guard, a read refused).
+   */
+  removals?: RemovalCounts;
+}
+
+export interface RemovalCounts {
+  planned: number;
+  success: number;
+  error: number;
+  skipped: number;
 }
 
 export interface WebhookDeliveryPayload {

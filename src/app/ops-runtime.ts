@@ -70,6 +70,7 @@ export function createOps(config: Config, log: Logger, parts: { redis: Redis; qu
     events,
     ledgerObserver: {
       outcomesRecorded: (_importId, outcomes) => metrics.rowsRecorded(outcomes),
+      removalsRecorded: (_importId, outcomes) => metrics.removalsRecorded(outcomes),
       importChanged: (change) => onImportChanged(events, change),
     },
   };
@@ -92,7 +93,7 @@ export async function startOpsServerFor(config: Config, log: Logger, ops: Ops, p
 }
 
 /** What the worker reads on scrape, the webhooks worker and the retention sweep: after its other workers. */
-export function startOpsWorkers(config: Config, log: Logger, ops: Ops, parts: { redis: Redis; queues: Queues; lifecycle: Lifecycle; callsInFlight: () => number; budget?: CreditBudget }): void {
+export function startOpsWorkers(config: Config, log: Logger, ops: Ops, parts: { redis: Redis; queues: Queues; lifecycle: Lifecycle; callsInFlight: () => number; budget?: CreditBudget; concurrencyLimit?: () => Promise<number> }): void {
   const { redis, queues, lifecycle } = parts;
   const live = <T>(read: () => Promise<T>): Promise<T> => {
     if (redis.status !== 'ready') return Promise.reject(new Error(`Redis connection is ${redis.status}`));
@@ -100,7 +101,7 @@ export function startOpsWorkers(config: Config, log: Logger, ops: Ops, parts: { 
   };
   ops.metrics.readFrom({
     callsInFlight: parts.callsInFlight,
-    concurrencyLimit: () => live(() => queues.sync.getGlobalConcurrency()),
+    concurrencyLimit: () => live(() => parts.concurrencyLimit?.() ?? queues.sync.getGlobalConcurrency()),
     creditBudgetUsed: parts.budget ? () => live(() => parts.budget!.used()) : undefined,
     queueDepths: () => live(async () => {
       const [imports, sync, webhooks] = await Promise.all([queues.imports.getJobCounts(), queues.sync.getJobCounts(), queues.webhooks.getJobCounts()]);

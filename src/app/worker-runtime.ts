@@ -34,10 +34,15 @@ import { Lifecycle } from './lifecycle.js';
 import { createOps, startOpsServerFor, startOpsWorkers, type Ops } from './ops-runtime.js';
 import { startReconciler } from './reconciler.js';
 import { createRedisWriteGate } from './redis-write-gate.js';
-import { openQueues, type Queues } from './queues.js';
+import { callSlotsFor, openQueues, type Queues } from './queues.js';
+import { ZohoCallGate } from '../zoho/call-gate.js';
+import { importWaits } from '../usecases/import-waits.js';
 import { RedisOutageLog } from './redis-outage.js';
 
 const QUEUE_WIDE_PAUSE_LIMITER = { max: 100_000, duration: 1_000 };
+
+/** How often a worker gives back the call slots of processes that died holding one (their lease lapsed). */
+const SLOTS_SETTLE_MS = 5_000;
 
 export interface WorkerRuntime {
   lifecycle: Lifecycle;
@@ -86,10 +91,18 @@ export async function startWorkerRuntime(config: Config, log: Logger, options: W
   let credentialsChecked: Promise<void> = Promise.resolve();
   lifecycle.add('credentials check', () => credentialsChecked);
   // Lookup tables (role names → ids) are read with the same shared token, once per import for all workers.
-  const reader = new ZohoReader({ tokens, apiDomain: config.zoho.apiDomain, apiVersion: config.zoho.apiVersion });
+  const budget = config.zoho.dailyCredits ? new CreditBudget({ redis, prefix: config.prefix, limit: config.zoho.dailyCredits, windowMs: config.zoho.creditWindowMs }) : undefined;
+  // The one org-wide cap: the sync queue's global concurrency; calls made outside a sync job (link
+  // reads, lookups) hold a slot of it and a credit of the same budget through the gate.
+  const slots = callSlotsFor(config, redis, queues);
+  await slots.setGlobalConcurrency(config.zoho.concurrency);
+  const settleSlots = setInterval(() => void slots.settle().catch(() => undefined), SLOTS_SETTLE_MS);
+  settleSlots.unref();
+  lifecycle.add('call slots', async () => clearInterval(settleSlots));
+  const gate = new ZohoCallGate({ budget, slots, probeMs: config.zoho.pauseProbeMs });
+  const reader = new ZohoReader({ tokens, apiDomain: config.zoho.apiDomain, apiVersion: config.zoho.apiVersion, gate });
   lifecycle.add('zoho reader', () => reader.close());
-  const lookups = lookupLoader({ reader, cache: new LookupCache(redis, config.prefix) });
-  await queues.sync.setGlobalConcurrency(config.zoho.concurrency);
+  const lookups = lookupLoader({ reader, cache: new LookupCache(redis, config.prefix), waits: (importId) => importWaits(ledger, importId) });
 
   const common = {
     connection: redis,
@@ -98,17 +111,16 @@ export async function startWorkerRuntime(config: Config, log: Logger, options: W
     stalledInterval: config.queue.stalledIntervalMs,
     maxStalledCount: config.queue.maxStalledCount,
   };
-  const budget = config.zoho.dailyCredits ? new CreditBudget({ redis, prefix: config.prefix, limit: config.zoho.dailyCredits, windowMs: config.zoho.creditWindowMs }) : undefined;
-  // unlink and mirror read the current links with the same client (its limiter, its token) and budget,
-  // and keep to the sync queue's pauses (a read's 429 pauses the queue as a call's does).
-  const links = { reader: client, budget, queuePauseMs: () => queues.sync.getRateLimitTtl(QUEUE_WIDE_PAUSE_LIMITER.max), pauseQueue: (ms: number) => queues.sync.rateLimit(ms) };
+  // unlink and mirror read the current links with the same client (its limiter, its token), through
+  // the gate, and keep to the sync queue's pauses (a read's 429 pauses the queue as a call's does).
+  const links = { reader: client, gate, queuePauseMs: () => queues.sync.getRateLimitTtl(QUEUE_WIDE_PAUSE_LIMITER.max), pauseQueue: (ms: number) => queues.sync.rateLimit(ms) };
   const importWorker = new Worker<ImportJobData, ImportSummary>(QueueName.imports, createImportProcessor({
     config, ledger, syncQueue: queues.sync, log, lookups, links, syncState: new SyncStateStore(redis, config.prefix), stateNow: options.stateNow,
   }), {
     ...common, concurrency: config.queue.importConcurrency,
   });
   const zohoOutage = new ZohoOutage({ redis, prefix: config.prefix, maxWaitMs: config.zoho.outageMaxWaitMs, log });
-  const syncWorker = new Worker<SyncJobData>(QueueName.sync, createSyncProcessor({ config, ledger, client, budget, syncQueue: queues.sync, outage: zohoOutage, log, stateNow: options.stateNow }), {
+  const syncWorker = new Worker<SyncJobData>(QueueName.sync, createSyncProcessor({ config, ledger, client, budget, syncQueue: queues.sync, concurrency: slots, outage: zohoOutage, log, stateNow: options.stateNow }), {
     ...common,
     concurrency: config.zoho.concurrency,
     settings: { backoffStrategy: zohoBackoffStrategy },
@@ -129,7 +141,7 @@ export async function startWorkerRuntime(config: Config, log: Logger, options: W
     worker.on('failed', (_job, error) => writeGate.observe(error));
     lifecycle.add(`${worker.name} worker`, () => worker.close());
   }
-  startOpsWorkers(config, log, ops, { redis, queues, lifecycle, budget, callsInFlight: () => callLimit.activeCount });
+  startOpsWorkers(config, log, ops, { redis, queues, lifecycle, budget, concurrencyLimit: () => slots.getGlobalConcurrency(), callsInFlight: () => callLimit.activeCount });
   await Promise.all([importWorker.waitUntilReady(), syncWorker.waitUntilReady()]);
   // Closed first (lifecycle closes in reverse): no pass starts while the workers shut down.
   const reconciler = startReconciler(config, { ledger, queues, log });

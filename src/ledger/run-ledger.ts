@@ -134,6 +134,8 @@ export type NewImport = Pick<ImportRecord, 'id' | 'origin' | 'source' | 'sourceN
 export interface LedgerObserver {
   /** Outcomes newly written by this process (never a row's second outcome). */
   outcomesRecorded?(importId: string, outcomes: readonly RowOutcome[]): void;
+  /** A mirror's removal outcomes newly written by this process (never a removal's second outcome). */
+  removalsRecorded?(importId: string, outcomes: readonly RemovalOutcome[]): void;
   /** An import's state or pause reason was written; `before` was read in the same transaction. */
   importChanged?(change: ImportChange): Promise<void>;
 }
@@ -391,6 +393,13 @@ export class RunLedger {
     const ops = state ? stateOps(this.#prefix, { ...state, pairs: outcomes.map((o, i) => ({ row: i + 1, related: o.related })) }, (position) => position, 3) : { keys: [], args: [] };
     args.push(...ops.args, ops.args.length);
     const added = (await this.#redis.eval(RECORD_REMOVALS_LUA, 2 + ops.keys.length, this.removalsKey(id), this.importKey(id), ...ops.keys, ...args)) as number[];
+    if (added.length > 0 && this.#observer?.removalsRecorded) {
+      try {
+        this.#observer.removalsRecorded(id, added.map((position) => outcomes[position - 1]!));
+      } catch {
+        // Metrics must never change an outcome.
+      }
+    }
     return added.length;
   }
 

@@ -77,6 +77,7 @@ export class RelsyncMetrics {
   readonly registry = new Registry();
   readonly #codes = new Set<string>();
   readonly #rows: Counter<'status' | 'code'>;
+  readonly #removals: Counter<'status' | 'code'>;
   readonly #calls: Counter<'outcome'>;
   readonly #rateLimited: Counter<'cause'>;
   readonly #entries: Counter<'status'>;
@@ -91,6 +92,7 @@ export class RelsyncMetrics {
     const registers = [this.registry];
     const sources = (): ScrapeSources => this.#sources;
     this.#rows = new Counter({ name: 'relsync_rows_total', help: 'Rows given their final outcome, by _status and _code (each row counted once, when its outcome is written).', labelNames: ['status', 'code'], registers });
+    this.#removals = new Counter({ name: 'relsync_removals_total', help: "A mirror's removals (links the file does not name) given their final outcome, by _status and _code (each counted once, when its outcome is written).", labelNames: ['status', 'code'], registers });
     this.#calls = new Counter({ name: 'relsync_zoho_calls_total', help: 'HTTP exchanges with the Zoho CRM API, by how they ended.', labelNames: ['outcome'], registers });
     this.#rateLimited = new Counter({ name: 'relsync_zoho_rate_limited_total', help: 'Zoho 429 TOO_MANY_REQUESTS answers, by cause as far as the answer tells (concurrency, credits, unknown).', labelNames: ['cause'], registers });
     this.#entries = new Counter({ name: 'relsync_zoho_entries_total', help: 'Entries Zoho answered in calls with per-entry results, by their status.', labelNames: ['status'], registers });
@@ -145,6 +147,10 @@ export class RelsyncMetrics {
 
   rowsRecorded(outcomes: readonly Pick<RowOutcome, 'status' | 'code'>[]): void {
     for (const outcome of outcomes) this.#rows.inc({ status: outcome.status, code: this.#boundedCode(outcome.code) });
+  }
+
+  removalsRecorded(outcomes: readonly Pick<RowOutcome, 'status' | 'code'>[]): void {
+    for (const outcome of outcomes) this.#removals.inc({ status: outcome.status, code: this.#boundedCode(outcome.code) });
   }
 
   zohoCall(event: ZohoCallEvent): void {

@@ -88,12 +88,13 @@ function errorCode(error: unknown): string {
 /** One line for a person, in Slack's mrkdwn (`&`, `<` and `>` escaped, as Slack asks). */
 export function slackText(event: ImportEvent): string {
   const what = `${escape(event.file)} (${escape(event.profile)}, ${escape(event.origin)})`;
-  const counts = `${event.rows ?? '?'} rows: ${event.success} success, ${event.error} error, ${event.skipped} skipped`;
+  const removals = event.removals ? `; ${event.removals.success} of ${event.removals.planned} links removed, ${event.removals.error} error, ${event.removals.skipped} skipped` : '';
+  const counts = `${event.rows ?? '?'} rows: ${event.success} success, ${event.error} error, ${event.skipped} skipped${removals}`;
   const took = event.durationMs === null ? '' : ` in ${duration(event.durationMs)}`;
   const reason = event.reason ? escape(event.reason) : '';
   switch (event.event) {
     case 'import.finished': {
-      const icon = event.reason ? ':octagonal_sign:' : event.error > 0 ? ':warning:' : ':white_check_mark:';
+      const icon = event.reason ? ':octagonal_sign:' : event.error > 0 || (event.removals?.error ?? 0) > 0 ? ':warning:' : ':white_check_mark:';
       const lines = [`${icon} relsync import \`${event.importId}\` finished: ${what} — ${counts}${took}.`];
       if (reason) lines.push(`Stopped early: ${reason}`);
       if (event.reportPath) lines.push(`Report: ${escape(event.reportPath)}`);

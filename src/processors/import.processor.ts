@@ -17,6 +17,7 @@ import { finalizeImport } from '../usecases/finalize-import.js';
 import { localInput } from '../usecases/shared-storage.js';
 import { csvOptionsFor, importIdOf, isFinished, storedProfile, summaryOf } from '../usecases/import-record.js';
 import { ingestImport, type IngestDeps } from '../usecases/ingest-import.js';
+import { importWaits } from '../usecases/import-waits.js';
 import type { SyncStateStore } from '../ledger/sync-state.js';
 import { dayOf, syncTargetOf } from '../plan/pair-state.js';
 import type { Profile } from '../profile/profile.js';
@@ -111,7 +112,8 @@ async function runSteps(deps: ImportProcessorDeps, job: Job<ImportJobData, Impor
     log.info({ source: record.sourceName, profile: record.profileName, origin: record.origin, incremental: profile.incremental === true }, 'import started: reading the file');
     const syncState = await syncStateFor(deps, importId, profile, stateDay);
     const ingested = await ingestImport({
-      ledger: deps.ledger, log, limits: deps.config.limits, lookups: deps.lookups, links: deps.links, syncState,
+      // Its reads wait for credits and for the sync queue's pauses with its status saying why.
+      ledger: deps.ledger, log, limits: deps.config.limits, lookups: deps.lookups, links: deps.links && { ...deps.links, waits: importWaits(deps.ledger, importId) }, syncState,
       removals: { maxRatio: deps.config.mirrorMaxRemoveRatio, allow: Boolean(record.allowRemovals) },
     }, {
       importId, sourcePath, sourceName: record.sourceName, shownAs: record.originalPath, profile, rowOffsets: rowOffsetsPath(sourcePath),

@@ -24,7 +24,7 @@ import { requireStoredProfile } from '../usecases/import-record.js';
 import { guardAfterCall, guardSettingsFor } from '../usecases/import-guard.js';
 import { syncCall, type CreditGate, type RelatedRecordsClient, type SyncStep } from '../usecases/sync-call.js';
 import { backoffDelayMs } from '../zoho/backoff.js';
-import { ConcurrencyGovernor } from './concurrency-governor.js';
+import { ConcurrencyGovernor, type GlobalConcurrencyStore } from './concurrency-governor.js';
 import { outageReason, type ZohoOutage } from './zoho-outage.js';
 
 /**
@@ -49,6 +49,12 @@ export interface SyncProcessorDeps {
   client: RelatedRecordsClient;
   budget?: CreditGate;
   syncQueue: Queue<SyncCallsJobData>;
+  /**
+   * Where the governor reads and writes the org-wide limit: the call slots (zoho/call-slots.ts), which
+   * keep the queue's global concurrency at the limit less the calls made outside the queue. Default:
+   * the queue's global concurrency itself (unit tests).
+   */
+  concurrency?: GlobalConcurrencyStore;
   /** Shared outage state; without it every failure spends an attempt (unit tests). */
   outage?: ZohoOutage;
   log: Logger;
@@ -87,7 +93,7 @@ export function zohoBackoffStrategy(attemptsMade: number, _type?: string, error?
 export function createSyncProcessor(deps: SyncProcessorDeps) {
   const profiles = new Map<string, Profile>();
   const now = deps.now ?? Date.now;
-  const governor = new ConcurrencyGovernor({ store: deps.syncQueue, max: deps.config.zoho.concurrency, now });
+  const governor = new ConcurrencyGovernor({ store: deps.concurrency ?? deps.syncQueue, max: deps.config.zoho.concurrency, now });
   let consecutiveWaits = 0;
 
   const profileFor = async (importId: string): Promise<Profile> => {

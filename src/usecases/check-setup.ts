@@ -20,6 +20,8 @@
  */
 import { Agent, type Dispatcher } from 'undici';
 import type { Config } from '../config/config.js';
+import { ErrorCodes, RelsyncError } from '../errors.js';
+import type { CallGate } from '../zoho/call-gate.js';
 import { DATA_CENTRES } from '../config/data-centres.js';
 import type { Profile } from '../profile/profile.js';
 import { getContactRoles, getModuleFields, getRelatedLists, probeRelatedWrite, type MetadataAnswer, type MetadataRequest, type ZohoField, type ZohoRelatedList } from '../zoho/metadata-client.js';
@@ -50,6 +52,12 @@ export interface CheckSetupDeps {
   timeoutMs?: number;
   /** Clock, epoch ms (to tell a token minted by this check from one already shared). Default Date.now. */
   now?: () => number;
+  /**
+   * A credit of our budget and a slot of the org-wide cap for every read (zoho/call-gate.ts), as the
+   * workers' calls take: a check run during an import does not push Zoho over its limit. A spent budget
+   * is a problem line, not a wait.
+   */
+  gate?: CallGate;
 }
 
 export interface CheckSetupOptions {
@@ -68,6 +76,7 @@ interface Context {
   /** Set when no later check can say anything useful (API unreachable, token rejected, 429). */
   stopped: boolean;
   api: MetadataRequest;
+  gate?: CallGate;
   file?: CheckSetupOptions['file'];
   config: Config;
   /** Each module's fields are read once (a lookup's picklist may be on a module already read). */
@@ -92,7 +101,7 @@ export async function checkSetup(deps: CheckSetupDeps, profile: Profile, options
     const token = await getToken(deps, lines);
     if (token !== undefined) {
       const api = { apiDomain: apiDomainOf(config, token), apiVersion: config.zoho.apiVersion, accessToken: token.accessToken, dispatcher, timeoutMs };
-      const ctx: Context = { profile, label: `profile ${profile.name ?? '(unnamed)'}`, lines, stopped: false, api, file: options.file, config, fieldReads: new Map() };
+      const ctx: Context = { profile, label: `profile ${profile.name ?? '(unnamed)'}`, lines, stopped: false, api, file: options.file, config, fieldReads: new Map(), gate: deps.gate };
       if (!mintedSince(token, startedAtMs)) ctx.renewToken = () => renewToken(deps, token, lines);
       await checkProfile(ctx);
     }
@@ -222,6 +231,7 @@ async function checkWriteScope(ctx: Context): Promise<void> {
       return void ctx.lines.push(problem(`${ctx.label}: the Zoho user of ZOHO_REFRESH_TOKEN may not update ${where} (${answer.code}) — give that user's Zoho profile edit access to ${profile.module}`));
     case 'INVALID_TOKEN':
     case 'AUTHENTICATION_FAILURE':
+    case ErrorCodes.CREDIT_BUDGET:
     case 'TOO_MANY_REQUESTS':
       return apiProblem(ctx, answer, profile.module, 'related_lists');
     default:
@@ -320,7 +330,8 @@ function checkExternalField(ctx: Context, side: 'base' | 'related', module: stri
  * One metadata read. A stored token the API refuses (INVALID_TOKEN) is renewed once and the read sent
  * again; a token this check minted that is refused is left to apiProblem: the API domain is wrong.
  */
-async function readOnce<T>(ctx: Context, send: (api: MetadataRequest) => Promise<MetadataAnswer<T>>): Promise<MetadataAnswer<T>> {
+async function readOnce<T>(ctx: Context, unGated: (api: MetadataRequest) => Promise<MetadataAnswer<T>>): Promise<MetadataAnswer<T>> {
+  const send = (api: MetadataRequest) => gated(ctx.gate, () => unGated(api));
   const answer = await send(ctx.api);
   const renew = ctx.renewToken;
   if (answer.ok || answer.code !== 'INVALID_TOKEN' || renew === undefined) return answer;
@@ -332,6 +343,17 @@ async function readOnce<T>(ctx: Context, send: (api: MetadataRequest) => Promise
   }
   ctx.api = { ...ctx.api, accessToken: fresh.accessToken, apiDomain: apiDomainOf(ctx.config, fresh) };
   return send(ctx.api);
+}
+
+/** One read through the gate; our spent budget is an answer (CREDIT_BUDGET: the check stops, one line), not a wait. */
+async function gated<T>(gate: CallGate | undefined, read: () => Promise<MetadataAnswer<T>>): Promise<MetadataAnswer<T>> {
+  if (!gate) return read();
+  try {
+    return await gate.call(read, { waitForCredit: false });
+  } catch (error) {
+    if (error instanceof RelsyncError && error.code === ErrorCodes.CREDIT_BUDGET) return { ok: false, httpStatus: 429, code: ErrorCodes.CREDIT_BUDGET, message: error.message };
+    throw error;
+  }
 }
 
 // ── Zoho API answers ──────────────────────────────────────────────────────────────────────────────────
@@ -349,6 +371,8 @@ function apiProblem(ctx: Context, answer: Extract<MetadataAnswer<unknown>, { ok:
     case 'INVALID_TOKEN':
     case 'AUTHENTICATION_FAILURE':
       return fatal(`ZOHO_API_DOMAIN: the Zoho API at ${origin} rejected a token just issued (${answer.code}) — the API domain must be in the same data centre as the accounts server: check ZOHO_DC, ZOHO_ACCOUNTS_URL and ZOHO_API_DOMAIN`);
+    case ErrorCodes.CREDIT_BUDGET:
+      return fatal(`ZOHO_DAILY_CREDITS: ${answer.message} — run relsync check again then, or raise ZOHO_DAILY_CREDITS`);
     case 'TOO_MANY_REQUESTS':
       return fatal(`Zoho API: the org's API limit is reached (TOO_MANY_REQUESTS) — wait until credits or concurrency free up, then run relsync check again`);
     case 'OAUTH_SCOPE_MISMATCH':

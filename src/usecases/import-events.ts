@@ -115,5 +115,9 @@ export function eventOf(record: ImportRecord, event: ImportEventName, atMs: numb
     durationMs: startedAt ? Math.max(0, atMs - startedAt) : null,
     reportPath: record.state === 'done' && !record.reportError ? (record.reportPath ?? null) : null,
     ...(reason ? { reason } : {}),
+    mode: record.mode ?? 'link',
+    ...(record.plannedRemovals === undefined ? {} : {
+      removals: { planned: record.plannedRemovals, success: record.removalsSuccess ?? 0, error: record.removalsError ?? 0, skipped: record.removalsSkipped ?? 0 },
+    }),
   };
 }

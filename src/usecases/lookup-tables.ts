@@ -8,13 +8,14 @@
 import { ErrorCodes, RelsyncError, UserError } from '../errors.js';
 import { describeSource, LOOKUPS, type LookupName } from '../profile/lookups.js';
 import { LookupTable, type LookupEntry } from '../plan/lookup-table.js';
+import type { CallOptions } from '../zoho/call-gate.js';
 import { picklistValues, type MetadataAnswer, type ZohoContactRole, type ZohoField } from '../zoho/metadata-client.js';
 
-/** The reads a lookup needs (a ZohoReader). */
+/** The reads a lookup needs (a ZohoReader); `options` are the import's waits for a credit. */
 export interface LookupReader {
   readonly apiVersion: string;
-  contactRoles(): Promise<MetadataAnswer<ZohoContactRole[]>>;
-  moduleFields(module: string): Promise<MetadataAnswer<ZohoField[]>>;
+  contactRoles(options?: CallOptions): Promise<MetadataAnswer<ZohoContactRole[]>>;
+  moduleFields(module: string, options?: CallOptions): Promise<MetadataAnswer<ZohoField[]>>;
 }
 
 export interface LookupCacheLike {
@@ -24,23 +25,24 @@ export interface LookupCacheLike {
 /** The table of one lookup for one import. */
 export type LookupLoader = (importId: string, name: LookupName) => Promise<LookupTable>;
 
-export function lookupLoader(deps: { reader: LookupReader; cache: LookupCacheLike }): LookupLoader {
+/** `waits`: the import's status while a read waits for a credit, and whether it was stopped (import-waits.ts). */
+export function lookupLoader(deps: { reader: LookupReader; cache: LookupCacheLike; waits?: (importId: string) => CallOptions }): LookupLoader {
   return async (importId, name) => {
-    const entries = await deps.cache.getOrRead(importId, name, () => readLookupEntries(deps.reader, name));
+    const entries = await deps.cache.getOrRead(importId, name, () => readLookupEntries(deps.reader, name, deps.waits?.(importId)));
     return new LookupTable(LOOKUPS[name].noun, entries, LOOKUPS[name].idPattern);
   };
 }
 
 /** A lookup's entries, straight from Zoho. Throws LOOKUP_UNAVAILABLE (fix it) or LOOKUP_READ_FAILED (wait). */
-export async function readLookupEntries(reader: LookupReader, name: LookupName): Promise<LookupEntry[]> {
+export async function readLookupEntries(reader: LookupReader, name: LookupName, waits?: CallOptions): Promise<LookupEntry[]> {
   const { source } = LOOKUPS[name];
   const what = `lookup ${name}: ${describeSource(source, reader.apiVersion)}`;
   if (source.kind === 'contact-roles') {
-    const answer = await reader.contactRoles();
+    const answer = await reader.contactRoles(waits);
     if (!answer.ok) throw readError(name, what, answer);
     return answer.value.map((role) => ({ value: role.id, label: role.name }));
   }
-  const answer = await reader.moduleFields(source.module);
+  const answer = await reader.moduleFields(source.module, waits);
   if (!answer.ok) throw readError(name, what, answer);
   const field = answer.value.find((candidate) => candidate.api_name === source.field);
   if (field === undefined || !Array.isArray(field.pick_list_values)) {

@@ -4,10 +4,13 @@
  * most 100 (PUTs of the pairs to add or update, DELETEs of the links to remove). One computation for
  * the removal guard, the dry-run preview and the real run, so the preview's counts are the run's.
  *
- * Reads spend a credit each from our own budget and go through the Zoho client's limiter and token
- * rules; a read that fails for a while (network, 5xx, 429) throws LINKS_READ_FAILED, which the import
- * step retries. A base record Zoho does not know (INVALID_DATA) fails its rows; any other refusal is
- * the same for every base (a scope, a permission, a module) and fails the import with one line.
+ * Each read is a Zoho call like any other: it takes a credit of our own budget and holds a slot of the
+ * org-wide cap on calls in flight while it runs (zoho/call-gate.ts), and goes through the Zoho client's
+ * token rules. A spent budget or a paused sync queue is waited out, the import's status saying why (as
+ * a sync call's pause does), never a failure; a read that fails for a while (network, 5xx, 429) throws
+ * LINKS_READ_FAILED, which the import step retries. A base record Zoho does not know (INVALID_DATA)
+ * fails its rows; any other refusal is the same for every base (a scope, a permission, a module) and
+ * fails the import with one line.
  */
 import { MAX_ENTRIES_PER_CALL, type CallEntry, type RemovalEntry, type SyncCall } from '../../jobs/sync-calls.job.js';
 import type { ImportMode } from '../../jobs/import.job.js';
@@ -17,8 +20,8 @@ import type { PlannedCall, PlannedEntry } from '../plan/grouper.js';
 import { diffBase, type LinkNow } from '../plan/link-diff.js';
 import { baseExternalHeader, fieldSpecs, type Profile } from '../profile/profile.js';
 import { backoffDelayMs } from '../zoho/backoff.js';
+import type { CallGate, CallOptions } from '../zoho/call-gate.js';
 import type { ReadVerdict, RelatedReadRequest } from '../zoho/zoho-client.js';
-import type { CreditGate } from './sync-call.js';
 
 /** Zoho's maximum page of related records, and its default (docs/zoho.md#delink-and-read). */
 export const LINKS_PER_PAGE = 200;
@@ -29,7 +32,14 @@ export interface LinkReader {
 
 export interface LinkPlanDeps {
   reader: LinkReader;
-  budget?: CreditGate;
+  /** A credit of our budget and a slot of the org-wide cap for every read (absent: neither, a unit test). */
+  gate?: CallGate;
+  /**
+   * The import's own (ingest sets them): its status while a read waits for a credit or for the sync
+   * queue's pause, and whether it was stopped meanwhile. `waitForCredit: false`: a spent budget is
+   * one line for the user at once (UserError CREDIT_BUDGET: the dry run).
+   */
+  waits?: Pick<CallOptions, 'onWait' | 'stopped' | 'waitForCredit'>;
   /** Tries per page before LINKS_READ_FAILED (network, 5xx, 429). Default 6. */
   tries?: number;
   sleep?: (ms: number) => Promise<void>;
@@ -41,9 +51,6 @@ export interface LinkPlanDeps {
   /** Pauses the sync queue for every worker, as a call's 429 does: a read's 429 holds the calls back too. */
   pauseQueue?: (ms: number) => Promise<void>;
 }
-
-/** Longest a read waits for the sync queue's pause before the import step is tried again later. */
-const MAX_PAUSE_WAIT_MS = 10 * 60_000;
 
 export interface LinkCounts {
   /** Base records named by the file / known to Zoho (read). */
@@ -173,11 +180,7 @@ async function readPage(deps: LinkPlanDeps, request: RelatedReadRequest, counts:
   let last = '';
   for (let attempt = 1; attempt <= tries; attempt += 1) {
     await waitOutQueuePause(deps, sleep);
-    if (deps.budget) {
-      const take = await deps.budget.tryTake(1);
-      if (!take.ok) throw new RelsyncError(ErrorCodes.LINKS_READ_FAILED, `ZOHO_DAILY_CREDITS budget of ${deps.budget.limit} credits is used up; the links are read again when credits free (${new Date(take.retryAtMs).toISOString()})`);
-    }
-    const verdict = await deps.reader.readRelated(request);
+    const verdict = await gated(deps, () => deps.reader.readRelated(request));
     counts.reads += 1;
     if (verdict.kind === 'page' || verdict.kind === 'request-error') return verdict;
     if (verdict.kind === 'wrong-api-domain') throw new UserError(ErrorCodes.CONFIG_INVALID, verdict.message);
@@ -190,15 +193,37 @@ async function readPage(deps: LinkPlanDeps, request: RelatedReadRequest, counts:
   throw new RelsyncError(ErrorCodes.LINKS_READ_FAILED, `reading the current links of ${request.module} '${request.base}' failed ${tries} times (last: ${last}); the import step tries again`);
 }
 
-/** Waits while the sync queue is paused (at most MAX_PAUSE_WAIT_MS, then LINKS_READ_FAILED). */
+/**
+ * One read through the gate. A spent budget the caller does not wait for (the dry run) is one line for
+ * the user; a stop while waiting is LINKS_READ_FAILED (the import step's next try ends the import).
+ */
+async function gated(deps: LinkPlanDeps, read: () => Promise<ReadVerdict>): Promise<ReadVerdict> {
+  if (!deps.gate) return read();
+  try {
+    return await deps.gate.call(read, deps.waits);
+  } catch (error) {
+    if (!(error instanceof RelsyncError) || error.code !== ErrorCodes.CREDIT_BUDGET) throw error;
+    if (deps.waits?.waitForCredit === false) throw new UserError(ErrorCodes.CREDIT_BUDGET, `reading the current links: ${error.message} (the reads are calls too: run it again then, or raise ZOHO_DAILY_CREDITS)`);
+    throw new RelsyncError(ErrorCodes.LINKS_READ_FAILED, `${error.message}; the links are read again later`);
+  }
+}
+
+/**
+ * Waits while the sync queue is paused for every worker (a 429, credits, an outage), for as long as it
+ * lasts, the import's status saying so; a stopped import stops waiting (LINKS_READ_FAILED).
+ */
 async function waitOutQueuePause(deps: LinkPlanDeps, sleep: (ms: number) => Promise<void>): Promise<void> {
   if (!deps.queuePauseMs) return;
-  for (let waited = 0; ; ) {
+  let waited = false;
+  for (;;) {
     const pause = await deps.queuePauseMs();
-    if (pause <= 0) return;
-    if (waited >= MAX_PAUSE_WAIT_MS) throw new RelsyncError(ErrorCodes.LINKS_READ_FAILED, 'the sync queue has been paused for 10 minutes (429s, credits or an outage); the links are read again later');
+    if (pause <= 0) break;
+    const stop = await deps.waits?.stopped?.();
+    if (stop) throw new RelsyncError(ErrorCodes.LINKS_READ_FAILED, `the links were not read: ${stop}`);
     const ms = Math.min(pause, 30_000);
+    await deps.waits?.onWait?.({ reason: 'the sync queue is paused for every worker (429s, credits or an outage): the links are read when it resumes', untilMs: Date.now() + ms });
+    waited = true;
     await sleep(ms);
-    waited += ms;
   }
+  if (waited) await deps.waits?.onWait?.(undefined);
 }

@@ -8,6 +8,7 @@
  */
 import { Agent, type Dispatcher } from 'undici';
 import { backoffDelayMs } from './backoff.js';
+import type { CallGate, CallOptions } from './call-gate.js';
 import { getContactRoles, getModuleFields, type MetadataAnswer, type MetadataRequest, type ZohoContactRole, type ZohoField } from './metadata-client.js';
 import type { TokenProvider } from './oauth-client.js';
 
@@ -25,6 +26,8 @@ export interface ZohoReaderOptions {
   dispatcher?: Dispatcher;
   /** Waits between tries; tests make it instant. */
   sleep?: (ms: number) => Promise<void>;
+  /** Every read takes a credit of our budget and a slot of the org-wide cap (call-gate.ts). */
+  gate?: CallGate;
 }
 
 export class ZohoReader {
@@ -39,12 +42,13 @@ export class ZohoReader {
     return this.#options.apiVersion ?? 'v8';
   }
 
-  contactRoles(): Promise<MetadataAnswer<ZohoContactRole[]>> {
-    return this.#read((req) => getContactRoles(req));
+  /** `options`: the caller's waits for the gate (its import's status while a credit is awaited). */
+  contactRoles(options?: CallOptions): Promise<MetadataAnswer<ZohoContactRole[]>> {
+    return this.#read((req) => getContactRoles(req), options);
   }
 
-  moduleFields(module: string): Promise<MetadataAnswer<ZohoField[]>> {
-    return this.#read((req) => getModuleFields(req, module));
+  moduleFields(module: string, options?: CallOptions): Promise<MetadataAnswer<ZohoField[]>> {
+    return this.#read((req) => getModuleFields(req, module), options);
   }
 
   /** Closes this reader's own connections. */
@@ -54,7 +58,10 @@ export class ZohoReader {
     await agent?.close();
   }
 
-  async #read<T>(read: (req: MetadataRequest) => Promise<MetadataAnswer<T>>): Promise<MetadataAnswer<T>> {
+  async #read<T>(unGated: (req: MetadataRequest) => Promise<MetadataAnswer<T>>, options?: CallOptions): Promise<MetadataAnswer<T>> {
+    const gate = this.#options.gate;
+    // Each request is a call: the resend with a fresh token takes its own credit and slot.
+    const read = gate ? (req: MetadataRequest) => gate.call(() => unGated(req), options) : unGated;
     const tries = this.#options.tries ?? 3;
     let answer: MetadataAnswer<T> | undefined;
     for (let attempt = 1; attempt <= tries; attempt++) {

@@ -12,6 +12,8 @@ import { startHarness, type Harness } from '../helpers/harness.js';
 import { writePairs } from '../helpers/pairs.js';
 import { sampleSum, scrape } from '../helpers/metrics.js';
 import { freePort } from '../helpers/redis-server.js';
+import { registerImport } from '../../src/usecases/register-import.js';
+import { registrationFor } from '../../src/app/queues.js';
 import { startWebhookReceiver, type WebhookReceiverServer } from '../helpers/webhook-receiver.js';
 
 const SECRET = 'webhook-secret-value-1234';
@@ -64,7 +66,7 @@ describe('webhook events', () => {
     expect(receiver.received.map((r) => r.status)).toEqual([500, 500, 200]);
     expect(receiver.delivered()).toEqual([{
       event: 'import.finished', importId: record.id, state: 'done', file: 'night.csv', profile: 'contacts-deals', origin: 'cli',
-      rows: 9, success: 6, error: 2, skipped: 1, durationMs: expect.any(Number), reportPath: record.reportPath,
+      rows: 9, success: 6, error: 2, skipped: 1, durationMs: expect.any(Number), reportPath: record.reportPath, mode: 'link',
     }]);
     for (const hook of receiver.received) {
       expect(hook.path).toBe(TOKEN_PATH);
@@ -123,5 +125,31 @@ describe('webhook events', () => {
     await eventually('import.finished', () => receiver.delivered().some((e) => e.event === 'import.finished'));
     await drained(h);
     expect(receiver.delivered().map((e) => e.event)).toEqual(['import.paused', 'import.resumed', 'import.finished']);
+  });
+
+  it("carries a mirror's removals by status in import.finished and in relsync_removals_total, as its record counts them", async () => {
+    const { h, receiver } = await start([], { RELSYNC_METRICS_PORT: String(await freePort()) });
+    const contacts = h.sim.dataset.contacts.filter((c) => /^C-\d+$/.test(c.External_Contact_ID));
+    const deals = h.sim.dataset.deals.filter((d) => /^D-\d+$/.test(d.External_Deal_ID));
+    const seed = await h.waitDone(await h.importFile(await h.writeCsv('seed.csv', [HEADER, ...deals.slice(0, 5).map((d) => [contacts[0]!.External_Contact_ID, d.External_Deal_ID, ''])])));
+    expect(seed).toMatchObject({ state: 'done', success: 5 });
+    // The file keeps 2 of the contact's 5 links: the mirror removes the other 3.
+    const file = await h.writeCsv('mirror.csv', [HEADER, ...deals.slice(0, 2).map((d) => [contacts[0]!.External_Contact_ID, d.External_Deal_ID, ''])]);
+    const { importId } = await registerImport(registrationFor(h.config, h.runtime), { file, profile: 'contacts-deals', origin: 'cli', cwd: h.dir, mode: 'mirror', allowRemovals: true });
+    const record = await h.waitDone(importId);
+    expect(record).toMatchObject({ state: 'done', plannedRemovals: 3, removalsSuccess: 3 });
+    await eventually('both events to be delivered', () => receiver.delivered().length === 2);
+    const [seedEvent, mirrorEvent] = [seed.id, importId].map((id) => receiver.delivered().find((e) => e.importId === id));
+    expect(seedEvent).toMatchObject({ event: 'import.finished', mode: 'link' });
+    expect(seedEvent).not.toHaveProperty('removals');
+    expect(mirrorEvent).toMatchObject({
+      event: 'import.finished', mode: 'mirror', skipped: 2,
+      removals: { planned: record.plannedRemovals, success: record.removalsSuccess ?? 0, error: record.removalsError ?? 0, skipped: record.removalsSkipped ?? 0 },
+    });
+    const samples = await scrape(`http://127.0.0.1:${h.config.metrics.port}`);
+    expect(sampleSum(samples, 'relsync_removals_total', { status: 'success', code: 'SUCCESS' })).toBe(3);
+    expect(sampleSum(samples, 'relsync_removals_total')).toBe(3);
+    // Removals are not rows: the rows counter holds the two files' rows only.
+    expect(sampleSum(samples, 'relsync_rows_total')).toBe(5 + 2);
   });
 });

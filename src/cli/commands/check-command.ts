@@ -5,6 +5,7 @@ import { checkSetup, type CheckLine, type CheckResult, type CheckSetupDeps } fro
 import { preflight } from '../../usecases/register-import.js';
 import { createSharedTokens } from '../../zoho/shared-tokens.js';
 import { ExitCode, type CliIO } from '../cli-io.js';
+import { commandCallGate } from '../../app/queues.js';
 import { withCliRuntime } from '../cli-runtime.js';
 
 export interface CheckOptions {
@@ -30,7 +31,7 @@ export async function runCheck(io: CliIO, config: Config, options: CheckOptions,
   const file = options.file === undefined ? undefined : { path: await preflight(options.file, profile, config, io.cwd), name: options.file };
   const { clientId, clientSecret, refreshToken } = config.zoho;
   const result: CheckResult = clientId && clientSecret && refreshToken
-    ? await withCliRuntime(config, { persistent: false }, (runtime) => checkSetup({ ...deps, config, tokens: createSharedTokens(config, runtime.redis) }, profile, { file }))
+    ? await withCliRuntime(config, { persistent: false }, (runtime) => checkSetup({ ...deps, config, tokens: createSharedTokens(config, runtime.redis), gate: commandCallGate(config, runtime.redis, runtime.queues) }, profile, { file }))
     : await checkSetup({ ...deps, config }, profile, { file });
   for (const line of result.lines) {
     (line.status === 'problem' ? io.stderr : io.stdout).write(`${SYMBOL[line.status]} ${line.text}\n`);

@@ -27,6 +27,7 @@ import { ingestImport, type IngestDeps, type IngestResult } from '../../usecases
 import type { LinkPlanDeps } from '../../usecases/plan-links.js';
 import { createSharedTokens } from '../../zoho/shared-tokens.js';
 import { ZohoClient } from '../../zoho/zoho-client.js';
+import { commandCallGate } from '../../app/queues.js';
 import { withCliRuntime } from '../cli-runtime.js';
 import { checkHeader, preflight } from '../../usecases/register-import.js';
 import { downloadFile } from '../../usecases/input-snapshot.js';
@@ -82,7 +83,7 @@ async function runDryRunOf(io: CliIO, config: Config, file: string, options: Dry
     return withCliRuntime(config, { persistent: false }, async (runtime) => {
       const client = new ZohoClient({ tokens: createSharedTokens(config, runtime.redis), apiDomain: config.zoho.apiDomain, apiVersion: config.zoho.apiVersion });
       try {
-        return await dryRun(io, config, file, source, profile, options, { links: { reader: client }, reportName });
+        return await dryRun(io, config, file, source, profile, options, { links: { reader: client, gate: commandCallGate(config, runtime.redis, runtime.queues), waits: { waitForCredit: false } }, reportName });
       } finally {
         await client.close();
       }

@@ -8,7 +8,7 @@ const SLACK = 'https://hooks.slack.com/services/T000/B000/XXXXSECRETXXXX';
 
 const finished: ImportEvent = {
   event: 'import.finished', importId: 'imp-20261130-020000-abc123', state: 'done', file: 'deals <night>.csv', profile: 'contacts-deals', origin: 'schedule',
-  rows: 1000, success: 980, error: 12, skipped: 8, durationMs: 134_000, reportPath: '/srv/reports/imp-20261130-020000-abc123.report.csv',
+  rows: 1000, success: 980, error: 12, skipped: 8, durationMs: 134_000, reportPath: '/srv/reports/imp-20261130-020000-abc123.report.csv', mode: 'link',
 };
 
 describe('webhook receivers', () => {
@@ -42,6 +42,8 @@ describe('webhook bodies', () => {
     expect(slackText({ ...finished, reason: 'ABORTED: 60% of the first 500 rows failed' })).toContain('\nStopped early: ABORTED: 60% of the first 500 rows failed\n');
     expect(slackText({ ...finished, event: 'import.failed', state: 'failed', reportPath: null, reason: 'deals.csv: the file is empty' }))
       .toBe(':x: relsync import `imp-20261130-020000-abc123` failed: deals &lt;night&gt;.csv (contacts-deals, schedule) in 2 min 14 s.\ndeals.csv: the file is empty');
+    const mirror = { ...finished, error: 0, mode: 'mirror', removals: { planned: 40, success: 38, error: 1, skipped: 1 } };
+    expect(slackText(mirror)).toContain(':warning: relsync import `imp-20261130-020000-abc123` finished: deals &lt;night&gt;.csv (contacts-deals, schedule) — 1000 rows: 980 success, 0 error, 8 skipped; 38 of 40 links removed, 1 error, 1 skipped in 2 min 14 s.');
     expect(slackText({ ...finished, event: 'import.paused', state: 'syncing', reason: 'Zoho API credits exhausted (429): waiting' }))
       .toBe(':double_vertical_bar: relsync import `imp-20261130-020000-abc123` is waiting: deals &lt;night&gt;.csv (contacts-deals, schedule) — 1000 rows: 980 success, 12 error, 8 skipped so far.\nZoho API credits exhausted (429): waiting');
   });
