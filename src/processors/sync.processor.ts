@@ -188,7 +188,7 @@ export function createSyncProcessor(deps: SyncProcessorDeps) {
       total.recorded += step.recorded;
       await afterDone(importId, step);
       if (step.answer) {
-        const stop = await guardAfterCall({ ledger: deps.ledger }, importId, step.answer, guardSettingsFor(deps.config.abort, profile));
+        const stop = await guardAfterCall({ ledger: deps.ledger }, importId, step.answer, guardSettingsFor(deps.config.abort, profile), step.tally);
         if (stop) log.warn({ code: stop.code, reason: stop.reason }, 'import stopped: no further calls');
       }
     }
