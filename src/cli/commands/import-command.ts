@@ -6,7 +6,6 @@ import { registrationFor } from '../../app/queues.js';
 import { ExitCode, type CliIO } from '../cli-io.js';
 import { withCliRuntime } from '../cli-runtime.js';
 import { followToExit } from './wait-command.js';
-import { runDryRun } from './dry-run-command.js';
 
 export interface ImportOptions {
   profile: string;
@@ -36,7 +35,8 @@ export function incrementalChoice(options: Pick<ImportOptions, 'incremental' | '
 export { exitCodeFor } from '../follow-import.js';
 
 export async function runImport(io: CliIO, config: Config, file: string, options: ImportOptions): Promise<number> {
-  if (options.dryRun) return runDryRun(io, config, file, { ...options, incremental: incrementalChoice(options) });
+  // Loaded only for a dry run: it brings the Zoho client (undici) an import itself never uses here.
+  if (options.dryRun) return (await import('./dry-run-command.js')).runDryRun(io, config, file, { ...options, incremental: incrementalChoice(options) });
   return withCliRuntime(config, { persistent: Boolean(options.wait) }, async (runtime) => {
     const { importId, duplicate } = await registerImport(
       registrationFor(config, runtime),
