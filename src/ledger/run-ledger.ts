@@ -123,6 +123,16 @@ export interface GuardTally {
   streak: number;
 }
 
+/** What `recordCallOutcomes` wrote and read. */
+export interface CallOutcomesRecorded {
+  /** Outcomes newly recorded (rows that had one keep it). */
+  recorded: number;
+  /** The import guard's tally after this call, when one was given. */
+  tally?: GuardTally;
+  /** The stop in force when the outcomes were written (`stop` absent: none), when the script read it. */
+  inForce?: { stop?: { code: StopCode; reason: string } };
+}
+
 export type NewImport = Pick<ImportRecord, 'id' | 'origin' | 'source' | 'sourceName' | 'profileName' | 'profileJson'> &
   Partial<Pick<ImportRecord, 'reportPath' | 'retryOf' | 'idempotencyKey' | 'contentHash' | 'originalPath' | 'inputSha256' | 'mode' | 'allowRemovals' | 'undoOf'>>;
 
@@ -178,7 +188,8 @@ end`;
 // index in KEYS of its bucket, status counter, text, Zoho id as 8 bytes ('' = the text is the whole
 // outcome: keep it aside); then the incremental sync state's args (sync-state.ts, its bucket keys after the outcome buckets in
 // KEYS); last, how many state args there are. Returns the positions (1-based, in ARGV order) of the
-// outcomes newly written, and the guard's tally after the call (empty without one).
+// outcomes newly written, the guard's tally after the call (empty without one), and the import's stop
+// code and reason (nil: none).
 const RECORD_OUTCOMES_LUA = `${TALLY_FUNCTION_LUA}
 local BUCKET_ROWS, BUCKET_BYTES = tonumber(ARGV[1]), tonumber(ARGV[2])
 local MAX_TEXTS, ERROR_TEXTS = 254, 200
@@ -238,7 +249,8 @@ ${STATE_WRITE_LUA}
 -- 5. the call's answer in the import guard's tally
 local tally = {}
 if ARGV[4] ~= '' then tally = tallyCall(KEYS[4], ARGV[4], ARGV[5], ARGV[6], ARGV[7], ARGV[8]) end
-return {added, tally}`;
+-- 6. the stop in force now, so a job's next call needs no read of its own (sync.processor.ts)
+return {added, tally, redis.call('HMGET', KEYS[1], 'stopCode', 'stopReason')}`;
 
 // KEYS[1] removals hash, KEYS[2] import hash, KEYS[3…] the incremental sync state's buckets; ARGV
 // triples: key, packed outcome, status counter; then the state's args (sync-state.ts); last, how many
@@ -550,13 +562,15 @@ export class RunLedger {
   /**
    * Record the outcomes of one Zoho call as `recordOutcomes` does, and in the same script count the
    * call (`calls`, when `countCall`) and its answer in the import guard's tally (`tally`, as `tallyCall`
-   * would): one round trip where there were three. Returns how many outcomes were newly recorded and,
-   * with `tally`, the guard's tally after this call.
+   * would): one round trip where there were three. Returns how many outcomes were newly recorded;
+   * with `tally`, the guard's tally after this call; and `inForce`, the import's stop as the same
+   * script saw it (absent when no script read it: no outcomes, or an import of the legacy layout).
    */
-  async recordCallOutcomes(id: string, outcomes: readonly RowOutcome[], call: { state?: PairStateChange; tally?: CallTally; countCall?: boolean } = {}): Promise<{ recorded: number; tally?: GuardTally }> {
+  async recordCallOutcomes(id: string, outcomes: readonly RowOutcome[], call: { state?: PairStateChange; tally?: CallTally; countCall?: boolean } = {}): Promise<CallOutcomesRecorded> {
     if (outcomes.length === 0 && !call.tally && !call.countCall) return { recorded: 0 };
     let added: number[];
     let tally: GuardTally | undefined;
+    let inForce: CallOutcomesRecorded['inForce'];
     if (await this.#isLegacy(id)) {
       // An import written before outcomes were packed keeps its layout, and its counters apart.
       const [legacyAdded] = await Promise.all([
@@ -566,7 +580,7 @@ export class RunLedger {
       added = legacyAdded;
       tally = call.tally && (await this.tallyCall(id, call.tally));
     } else {
-      [added, tally] = await this.#recordPacked(id, outcomes, call);
+      [added, tally, inForce] = await this.#recordPacked(id, outcomes, call);
     }
     if (added.length > 0 && this.#observer?.outcomesRecorded) {
       try {
@@ -575,10 +589,10 @@ export class RunLedger {
         // Metrics must never change an outcome.
       }
     }
-    return tally ? { recorded: added.length, tally } : { recorded: added.length };
+    return { recorded: added.length, ...(tally ? { tally } : {}), ...(inForce ? { inForce } : {}) };
   }
 
-  async #recordPacked(id: string, outcomes: readonly RowOutcome[], call: { state?: PairStateChange; tally?: CallTally; countCall?: boolean }): Promise<[added: number[], tally: GuardTally | undefined]> {
+  async #recordPacked(id: string, outcomes: readonly RowOutcome[], call: { state?: PairStateChange; tally?: CallTally; countCall?: boolean }): Promise<[added: number[], tally: GuardTally | undefined, inForce: NonNullable<CallOutcomesRecorded['inForce']>]> {
     const keys = [this.importKey(id), this.outcomesKey(id), this.#rareKey(id), this.guardKey(id)];
     const keyIndex = new Map<number, number>();
     const { tally, state } = call;
@@ -600,8 +614,8 @@ export class RunLedger {
     const positions = new Map(outcomes.map((outcome, i) => [outcome.row, i + 1]));
     const ops = state ? stateOps(this.#prefix, state, (row) => positions.get(row), keys.length + 1) : { keys: [], args: [] };
     args.push(...ops.args, ops.args.length);
-    const [added, tallied] = (await this.#redis.eval(RECORD_OUTCOMES_LUA, keys.length + ops.keys.length, ...keys, ...ops.keys, ...args)) as [number[], Array<string | null>];
-    return [added, tally ? guardTallyOf(tallied) : undefined];
+    const [added, tallied, [stopCode, stopReason]] = (await this.#redis.eval(RECORD_OUTCOMES_LUA, keys.length + ops.keys.length, ...keys, ...ops.keys, ...args)) as [number[], Array<string | null>, Array<string | null>];
+    return [added, tally ? guardTallyOf(tallied) : undefined, stopCode ? { stop: { code: stopCode as StopCode, reason: stopReason ?? '' } } : {}];
   }
 
   /** Once per import and process: an import's outcomes never change layout (see legacy-outcomes.ts). */

@@ -53,6 +53,12 @@ export interface SyncContext {
    * forgotten, in the same write as its outcome. Absent: the state is left alone.
    */
   state?: { targetId: string; day: number; ttlS: number };
+  /**
+   * This call's reads, made ahead of it by the caller (sync.processor.ts reads a job's next call while
+   * this one runs): its rows' outcomes, and the stop in force as the previous call's outcome script saw
+   * it. Absent: both are read here, in one round trip.
+   */
+  readAhead?: { known: ReadonlyArray<RowOutcome | undefined>; stop: ImportStop | undefined };
 }
 
 export type SyncStep =
@@ -60,9 +66,10 @@ export type SyncStep =
    * `stopped`: this call stopped the import (every call would fail the same way, e.g. a wrong API domain).
    * `answer`: how Zoho answered the call's rows, for the import guard; absent when nothing was sent or
    * Zoho never answered (RETRIES_EXHAUSTED). `tally`: the guard's tally after this answer, when it was
-   * counted with the outcomes (a PUT); without it the guard counts the answer itself.
+   * counted with the outcomes (a PUT); without it the guard counts the answer itself. `inForce`: the
+   * import's stop when the outcomes were written (`stop` absent: none), read by the same script.
    */
-  | { kind: 'done'; sent: number; recorded: number; httpStatus?: number; stopped?: ImportStop; answer?: CallAnswer; tally?: GuardTally }
+  | { kind: 'done'; sent: number; recorded: number; httpStatus?: number; stopped?: ImportStop; answer?: CallAnswer; tally?: GuardTally; inForce?: { stop?: ImportStop } }
   | { kind: 'retry'; code: string; message: string; retryAfterMs?: number; httpStatus?: number }
   | { kind: 'rate-limited'; reason: 'concurrency' | 'credits' | 'unknown'; message: string; retryAfterMs?: number }
   /** Cannot call Zoho now (no token can be had, or the credit budget is spent): wait, spend no attempt. */
@@ -75,8 +82,11 @@ export interface ImportStop { code: StopCode; reason: string }
 
 export async function syncCall(deps: SyncDeps, call: ImportCall, ctx: SyncContext): Promise<SyncStep> {
   if (call.op === 'delink') return syncDelink(deps, call, ctx);
-  // Both reads in one round trip (each call pays for the sequential ones, ~1 ms apiece on a busy host).
-  const [known, stop] = await Promise.all([deps.ledger.getOutcomes(call.importId, call.entries.map((e) => e.row)), deps.ledger.stopOf(call.importId)]);
+  // Both reads in one round trip (each call pays for the sequential ones, ~1 ms apiece on a busy host),
+  // or none when the caller made them ahead.
+  const [known, stop] = ctx.readAhead
+    ? [ctx.readAhead.known, ctx.readAhead.stop]
+    : await Promise.all([deps.ledger.getOutcomes(call.importId, call.entries.map((e) => e.row)), deps.ledger.stopOf(call.importId)]);
   const entries = call.entries.filter((_, i) => known[i] === undefined);
   if (entries.length === 0) return { kind: 'done', sent: 0, recorded: 0 };
   // A stopped import sends nothing more: its unsent rows get the stop's outcome instead of a call.
@@ -117,10 +127,10 @@ async function afterAnswer(deps: SyncDeps, call: ImportCall, ctx: SyncContext, e
   }
   const outcomes = outcomesFor(verdict, entries, ctx)!;
   const answer = answered ? answerOf(outcomes) : undefined;
-  const { recorded, tally } = await deps.ledger.recordCallOutcomes(call.importId, outcomes, {
+  const { recorded, tally, inForce } = await deps.ledger.recordCallOutcomes(call.importId, outcomes, {
     state: ctx.state && stateChange(ctx.state, call.base, entries, outcomes), tally: answer && callTallyOf(answer), countCall: true,
   });
-  return { kind: 'done', sent: entries.length, recorded, httpStatus: 'httpStatus' in verdict ? verdict.httpStatus : undefined, answer, tally };
+  return { kind: 'done', sent: entries.length, recorded, httpStatus: 'httpStatus' in verdict ? verdict.httpStatus : undefined, answer, tally, inForce };
 }
 
 /** An answer that does not settle the rows: another try, a wait, or an import that cannot go on. */
