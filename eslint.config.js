@@ -3,7 +3,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', 'coverage/**', 'test/fixtures/**', 'bench/.build/**', '.dependency-cruiser.cjs'] },
+  { ignores: ['dist/**', 'node_modules/**', 'coverage/**', 'test/fixtures/**', 'bench/.build/**', '.dependency-cruiser.cjs', '.dependency-cruiser.startup.cjs'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

@@ -37,3 +37,11 @@ export async function redisVersion(redis: Redis): Promise<string> {
   const info = await redis.info('server');
   return /redis_version:([^\r\n]+)/.exec(info)?.[1] ?? 'unknown';
 }
+
+/** Commands Redis has run so far, by name (`INFO commandstats`): with a before and an after, what a run cost it. */
+export async function redisCommandCounts(redis: Redis): Promise<Record<string, number>> {
+  const info = await redis.info('commandstats');
+  const counts: Record<string, number> = {};
+  for (const match of info.matchAll(/^cmdstat_([^:]+):calls=(\d+)/gm)) counts[match[1]!] = Number(match[2]);
+  return counts;
+}

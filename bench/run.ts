@@ -11,7 +11,8 @@
  * a smoke test, its figures are not the targets'), --cpu-prof (CPU profile of the largest ingest, top
  * self-time functions printed and saved), --big (adds phase 7; minutes, ~2 GB of temporary disk),
  * --incremental-only (incremental sync alone, incremental-bench.ts: a 1M-row file, or 100k with --quick;
- * writes bench/results/incremental.json).
+ * writes bench/results/incremental.json), --sync-only and --end-to-end-only (phase 2 or 6 alone, or
+ * both; writes bench/results/phases.json).
  * Everything it starts (redis-servers, the simulator, children, temp files) is stopped on exit,
  * failure or Ctrl-C.
  */
@@ -30,7 +31,7 @@ import { benchReport, type ReportBench } from './report-bench.js';
 import { benchSync, type SyncRun } from './sync-bench.js';
 import { benchBig } from './big-bench.js';
 import { benchEndToEnd } from './end-to-end-bench.js';
-import { evaluate, formatGrowth, formatTable, INGEST_RSS_MB, type Efficiency } from './targets.js';
+import { endToEndTargets, evaluate, formatGrowth, formatTable, INGEST_RSS_MB, syncTargets, type Efficiency } from './targets.js';
 import { generateCsv } from './generate-csv.js';
 import { benchIncremental, incrementalTargets } from './incremental-bench.js';
 
@@ -43,14 +44,44 @@ interface Flags {
   cpuProf: boolean;
   big: boolean;
   incrementalOnly: boolean;
+  syncOnly: boolean;
+  endToEndOnly: boolean;
 }
 
 function parseFlags(argv: string[]): Flags {
-  const known = new Set(['--quick', '--cpu-prof', '--big', '--incremental-only']);
+  const known = new Set(['--quick', '--cpu-prof', '--big', '--incremental-only', '--sync-only', '--end-to-end-only']);
   const unknown = argv.filter((arg) => !known.has(arg));
-  if (unknown.length > 0) throw new Error(`unknown flag(s) ${unknown.join(' ')}; expected --quick, --cpu-prof, --big, --incremental-only`);
-  return { quick: argv.includes('--quick'), cpuProf: argv.includes('--cpu-prof'), big: argv.includes('--big'), incrementalOnly: argv.includes('--incremental-only') };
+  if (unknown.length > 0) throw new Error(`unknown flag(s) ${unknown.join(' ')}; expected --quick, --cpu-prof, --big, --incremental-only, --sync-only, --end-to-end-only`);
+  return {
+    quick: argv.includes('--quick'), cpuProf: argv.includes('--cpu-prof'), big: argv.includes('--big'), incrementalOnly: argv.includes('--incremental-only'),
+    syncOnly: argv.includes('--sync-only'), endToEndOnly: argv.includes('--end-to-end-only'),
+  };
 }
+
+/** Sync (phase 2) and / or end to end (phase 6) alone: their targets, written to bench/results/phases.json. */
+async function runPhasesOnly(cleanup: Cleanup, dir: string, build: string, flags: Flags, log: (line: string) => void): Promise<void> {
+  const loadStart = loadavg().map((n) => Math.round(n * 100) / 100);
+  const sync: SyncRun[] = [];
+  if (flags.syncOnly) {
+    for (const [concurrency, calls] of syncRuns(flags)) sync.push(await benchSync(cleanup, { concurrency, calls, latencyMs: LATENCY_MS, entriesPerCall: ENTRIES_PER_CALL, dir, log }));
+  }
+  const endToEnd = flags.endToEndOnly ? await benchEndToEnd(cleanup, END_TO_END(dir, build, log)) : undefined;
+  const targets = [...(endToEnd ? endToEndTargets(endToEnd) : []), ...syncTargets(sync)];
+  const loadEnd = loadavg().map((n) => Math.round(n * 100) / 100);
+  await mkdir(RESULTS_DIR, { recursive: true });
+  const target = join(RESULTS_DIR, 'phases.json');
+  await writeFile(target, `${JSON.stringify({ date: new Date().toISOString(), quick: flags.quick, loadAverage: { start: loadStart, end: loadEnd }, sync, endToEnd, targets }, null, 2)}\n`);
+  process.stdout.write(`\nload ${loadStart.join(' ')} → ${loadEnd.join(' ')}\n\n${formatTable(targets)}\n`);
+  if (endToEnd) process.stdout.write(`\nEnd to end, where the ${endToEnd.elapsedMs} ms went: ${Object.entries(endToEnd.phases).map(([name, ms]) => `${name} ${ms} ms`).join(', ')}\n`);
+  process.stdout.write(`\nwritten: ${target}\n`);
+}
+
+/** [C, calls] of each sync run: about 30 s at the ceiling (3 s with --quick). */
+function syncRuns(flags: Pick<Flags, 'quick'>): Array<[number, number]> {
+  return flags.quick ? [[10, 300], [25, 750]] : [[10, 3_000], [25, 7_500]];
+}
+
+const END_TO_END = (dir: string, build: string, log: (line: string) => void) => ({ rows: 1_600, concurrency: 8, latencyMs: 40, dir, build, log });
 
 /** Incremental sync alone: its own generated file, its own results file. */
 async function runIncrementalOnly(cleanup: Cleanup, dir: string, flags: Flags, log: (line: string) => void): Promise<void> {
@@ -90,6 +121,7 @@ async function main(): Promise<void> {
     const build = await compileForChildren();
     cleanup.add('compiled children', () => rm(build, { recursive: true, force: true }));
     if (flags.incrementalOnly) return await runIncrementalOnly(cleanup, dir, flags, log);
+    if (flags.syncOnly || flags.endToEndOnly) return await runPhasesOnly(cleanup, dir, build, flags, log);
     const profileDir = flags.cpuProf ? join(RESULTS_DIR, 'cpu-profiles') : undefined;
     if (profileDir) await rm(profileDir, { recursive: true, force: true });
 
@@ -100,11 +132,11 @@ async function main(): Promise<void> {
     const incremental = await benchIncremental(cleanup, ingest.kept.file, dir, log);
 
     const sync: SyncRun[] = [];
-    for (const [concurrency, calls] of flags.quick ? [[10, 300], [25, 750]] : [[10, 3_000], [25, 7_500]]) {
-      sync.push(await benchSync(cleanup, { concurrency: concurrency!, calls: calls!, latencyMs: LATENCY_MS, entriesPerCall: ENTRIES_PER_CALL, dir, log }));
+    for (const [concurrency, calls] of syncRuns(flags)) {
+      sync.push(await benchSync(cleanup, { concurrency, calls, latencyMs: LATENCY_MS, entriesPerCall: ENTRIES_PER_CALL, dir, log }));
     }
 
-    const endToEnd = await benchEndToEnd(cleanup, { rows: 1_600, concurrency: 8, latencyMs: 40, dir, build, log });
+    const endToEnd = await benchEndToEnd(cleanup, END_TO_END(dir, build, log));
     const big = flags.big ? await benchBig(cleanup, { dir, rows: 10_000_000, log }) : undefined;
 
     if (profileDir) {

@@ -17,6 +17,7 @@ import { startSimulator, type RunningSimulator, type SimulatorDataset } from '..
 import { killChild, round1, runChild, startChild, type Cleanup } from './bench-process.js';
 import type { HttpBoundInput } from './http-bound-child.js';
 import type { SyncWorkerStopped } from './sync-worker-child.js';
+import { redisCommandCounts } from './redis-stats.js';
 
 export interface SyncBenchOptions {
   concurrency: number;
@@ -51,6 +52,12 @@ export interface SyncRun {
   rowsRecorded: number;
   workerCpuMs: number;
   workerMaxRssMb: number;
+  /**
+   * Redis commands per call over the drain (`INFO commandstats`, the worker's start and stop left out),
+   * by command, most first: what each call costs in Redis, whatever the load. Those a call awaits one
+   * after another are its round trips (docs/performance.md).
+   */
+  redisCommandsPerCall: Record<string, number>;
 }
 
 interface Sample {
@@ -78,10 +85,10 @@ export async function benchSync(cleanup: Cleanup, options: SyncBenchOptions): Pr
     const profile = await loadProfile('contacts-deals');
     await ledger.createImport({ id: importId, origin: 'bench', source: 'bench', sourceName: 'bench', profileName: 'contacts-deals', profileJson: JSON.stringify(profile) });
     await enqueueCalls(admin, prefix, importId, sim.dataset, options);
-    const drained = await drain(cleanup, sim, ledger, { ...options, prefix, importId, redisUrl: redis.url });
+    const drained = await drain(cleanup, sim, ledger, { ...options, prefix, importId, redisUrl: redis.url, admin });
     const bound = await httpBound(cleanup, sim, options);
     const run: SyncRun = { ...drained, ...bound };
-    options.log(`sync C=${options.concurrency}: ${run.callsPerS} calls/s of ${run.ceilingCallsPerS} (HTTP alone ${run.httpBoundCallsPerS}), in flight mean ${run.inFlightMean} max ${run.inFlightMax}, 429s ${run.tooManyRequests}`);
+    options.log(`sync C=${options.concurrency}: ${run.callsPerS} calls/s of ${run.ceilingCallsPerS} (HTTP alone ${run.httpBoundCallsPerS}), in flight mean ${run.inFlightMean} max ${run.inFlightMax}, 429s ${run.tooManyRequests}; Redis commands per call ${JSON.stringify(run.redisCommandsPerCall)}`);
     return run;
   } finally {
     admin.disconnect();
@@ -130,7 +137,7 @@ async function drain(
   cleanup: Cleanup,
   sim: RunningSimulator,
   ledger: RunLedger,
-  options: SyncBenchOptions & { prefix: string; importId: string; redisUrl: string },
+  options: SyncBenchOptions & { prefix: string; importId: string; redisUrl: string; admin: Redis },
 ): Promise<Omit<SyncRun, 'httpBoundCallsPerS' | 'httpBoundCalls'>> {
   const samples: Sample[] = [];
   const startedAt = performance.now();
@@ -144,24 +151,30 @@ async function drain(
   const kill = cleanup.add('sync worker', () => killChild(child));
   try {
     await waitFor(child, (message) => message === 'ready', 30_000, 'the worker to start');
+    const commandsBefore = await redisCommandCounts(options.admin);
     const idealMs = (options.calls * options.latencyMs) / options.concurrency;
     await until(() => (samples.at(-1)?.answered ?? 0) >= options.calls, idealMs * 3 + 30_000, 'every call to be answered');
     const rows = options.calls * options.entriesPerCall;
     await until(async () => (await ledger.countOutcomes(options.importId)) >= rows, 30_000, 'every row to have an outcome');
+    const commandsAfter = await redisCommandCounts(options.admin);
     sample();
     const stopped = waitFor(child, (message) => (message as SyncWorkerStopped).type === 'stopped', 30_000, 'the worker to stop');
     const exited = new Promise((resolve) => child.once('exit', resolve));
     child.send('stop');
     const worker = (await stopped) as SyncWorkerStopped;
     await Promise.race([exited, new Promise((resolve) => setTimeout(resolve, 10_000))]); // lets --cpu-prof write its file
-    return figures(samples, sim, options, { rowsRecorded: await ledger.countOutcomes(options.importId), worker });
+    const perCall = Object.entries(commandsAfter)
+      .map(([name, count]) => [name, Math.round(((count - (commandsBefore[name] ?? 0)) / options.calls) * 100) / 100] as const)
+      .filter(([name, n]) => n >= 0.01 && name !== 'info')
+      .sort((a, b) => b[1] - a[1]);
+    return figures(samples, sim, options, { rowsRecorded: await ledger.countOutcomes(options.importId), worker, redisCommandsPerCall: Object.fromEntries(perCall) });
   } finally {
     clearInterval(timer);
     await kill();
   }
 }
 
-function figures(samples: Sample[], sim: RunningSimulator, options: SyncBenchOptions, extra: { rowsRecorded: number; worker: SyncWorkerStopped }): Omit<SyncRun, 'httpBoundCallsPerS' | 'httpBoundCalls'> {
+function figures(samples: Sample[], sim: RunningSimulator, options: SyncBenchOptions, extra: { rowsRecorded: number; worker: SyncWorkerStopped; redisCommandsPerCall: Record<string, number> }): Omit<SyncRun, 'httpBoundCallsPerS' | 'httpBoundCalls'> {
   const first = samples.findIndex((s) => s.calls > 0);
   const last = samples.findIndex((s) => s.answered >= options.calls);
   const window = samples.slice(first, last + 1);
@@ -187,6 +200,7 @@ function figures(samples: Sample[], sim: RunningSimulator, options: SyncBenchOpt
     rowsRecorded: extra.rowsRecorded,
     workerCpuMs: extra.worker.cpuMs,
     workerMaxRssMb: extra.worker.maxRssMb,
+    redisCommandsPerCall: extra.redisCommandsPerCall,
   };
 }
 

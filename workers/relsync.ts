@@ -11,25 +11,31 @@ import { CommanderError } from 'commander';
 import { loadConfig, type Config } from '../src/config/config.js';
 import { loadEnvFile } from '../src/config/env-file.js';
 import { isUserError, oneLine } from '../src/errors.js';
-import { createLogger } from '../src/logger.js';
 import { ExitCode, processIO } from '../src/cli/cli-io.js';
 import { buildProgram } from '../src/cli/program.js';
-import { runImport } from '../src/cli/commands/import-command.js';
-import { runReport } from '../src/cli/commands/report-command.js';
-import { runRetry } from '../src/cli/commands/retry-command.js';
-import { runUndo } from '../src/cli/commands/undo-command.js';
-import { runCancel } from '../src/cli/commands/cancel-command.js';
-import { runWait } from '../src/cli/commands/wait-command.js';
-import { runList, runStatus } from '../src/cli/commands/status-command.js';
-import { runWorker } from './worker.js';
-import { runSimulatorCommand } from './simulator.js';
-import { runDemo } from './demo.js';
-import { runDashboard } from '../src/cli/commands/dashboard-command.js';
-import { runCheck } from '../src/cli/commands/check-command.js';
-import { runProfiles } from '../src/cli/commands/profiles-command.js';
-import { runPrune } from '../src/cli/commands/prune-command.js';
-import { runScheduleAdd, runScheduleList, runScheduleRemove } from '../src/cli/commands/schedule-command.js';
-import { runStateClear, runStateShow } from '../src/cli/commands/state-command.js';
+
+// Each command's module (and what it pulls in: BullMQ, the Zoho client, the AWS SDK, the dashboard's
+// Express, the simulator…) is loaded when that command runs, not before: `relsync import --wait` of an
+// hourly delta lasts seconds, and loading every command's dependencies took a second of it.
+const commands = {
+  import: () => import('../src/cli/commands/import-command.js'),
+  report: () => import('../src/cli/commands/report-command.js'),
+  retry: () => import('../src/cli/commands/retry-command.js'),
+  undo: () => import('../src/cli/commands/undo-command.js'),
+  cancel: () => import('../src/cli/commands/cancel-command.js'),
+  wait: () => import('../src/cli/commands/wait-command.js'),
+  status: () => import('../src/cli/commands/status-command.js'),
+  worker: () => import('./worker.js'),
+  simulator: () => import('./simulator.js'),
+  demo: () => import('./demo.js'),
+  dashboard: () => import('../src/cli/commands/dashboard-command.js'),
+  check: () => import('../src/cli/commands/check-command.js'),
+  profiles: () => import('../src/cli/commands/profiles-command.js'),
+  prune: () => import('../src/cli/commands/prune-command.js'),
+  schedule: () => import('../src/cli/commands/schedule-command.js'),
+  state: () => import('../src/cli/commands/state-command.js'),
+  logger: () => import('../src/logger.js'),
+};
 
 /**
  * Ctrl-C while a command waits: the command stops waiting (and says how to follow again) instead of
@@ -57,29 +63,32 @@ async function main(argv: string[]): Promise<number> {
   let config: Config | undefined;
   const getConfig = (): Config => (config ??= loadConfig(process.env));
   const program = buildProgram({
-    worker: () => runWorker(getConfig(), createLogger({ level: getConfig().logLevel, fd: 1 })),
-    import: (file, options) => runImport(io, getConfig(), file, options),
-    status: (id, options) => runStatus(io, getConfig(), id, options),
-    list: (options) => runList(io, getConfig(), options),
-    report: (id, options) => runReport(io, getConfig(), id, options),
-    retry: (id, options) => runRetry(io, getConfig(), id, options),
-    undo: (id, options) => runUndo(io, getConfig(), id, options),
-    wait: (id, options) => runWait(io, getConfig(), id, options),
-    cancel: (id) => runCancel(io, getConfig(), id),
-    simulator: (flags) => runSimulatorCommand(io, flags),
-    demo: (options) => runDemo(io, options, process.env),
-    dashboard: (options) => runDashboard(io, getConfig(), options),
-    check: (options) => runCheck(io, getConfig(), options),
-    profiles: (options) => runProfiles(io, options),
-    prune: (options) => runPrune(io, getConfig(), options),
+    worker: async () => {
+      const [{ runWorker }, { createLogger }] = await Promise.all([commands.worker(), commands.logger()]);
+      return runWorker(getConfig(), createLogger({ level: getConfig().logLevel, fd: 1 }));
+    },
+    import: async (file, options) => (await commands.import()).runImport(io, getConfig(), file, options),
+    status: async (id, options) => (await commands.status()).runStatus(io, getConfig(), id, options),
+    list: async (options) => (await commands.status()).runList(io, getConfig(), options),
+    report: async (id, options) => (await commands.report()).runReport(io, getConfig(), id, options),
+    retry: async (id, options) => (await commands.retry()).runRetry(io, getConfig(), id, options),
+    undo: async (id, options) => (await commands.undo()).runUndo(io, getConfig(), id, options),
+    wait: async (id, options) => (await commands.wait()).runWait(io, getConfig(), id, options),
+    cancel: async (id) => (await commands.cancel()).runCancel(io, getConfig(), id),
+    simulator: async (flags) => (await commands.simulator()).runSimulatorCommand(io, flags),
+    demo: async (options) => (await commands.demo()).runDemo(io, options, process.env),
+    dashboard: async (options) => (await commands.dashboard()).runDashboard(io, getConfig(), options),
+    check: async (options) => (await commands.check()).runCheck(io, getConfig(), options),
+    profiles: async (options) => (await commands.profiles()).runProfiles(io, options),
+    prune: async (options) => (await commands.prune()).runPrune(io, getConfig(), options),
     state: {
-      show: (options) => runStateShow(io, getConfig(), options),
-      clear: (options) => runStateClear(io, getConfig(), options),
+      show: async (options) => (await commands.state()).runStateShow(io, getConfig(), options),
+      clear: async (options) => (await commands.state()).runStateClear(io, getConfig(), options),
     },
     schedule: {
-      add: (options) => runScheduleAdd(io, getConfig(), options),
-      list: (options) => runScheduleList(io, getConfig(), options),
-      remove: (name) => runScheduleRemove(io, getConfig(), name),
+      add: async (options) => (await commands.schedule()).runScheduleAdd(io, getConfig(), options),
+      list: async (options) => (await commands.schedule()).runScheduleList(io, getConfig(), options),
+      remove: async (name) => (await commands.schedule()).runScheduleRemove(io, getConfig(), name),
     },
   }, (code) => (exitCode = code), packageVersion());
   try {

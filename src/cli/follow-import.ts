@@ -23,6 +23,11 @@ export interface FollowOptions {
    * delta of seconds) the wait between its end and our next read is a real share of its time.
    */
   pollMs?: number;
+  /**
+   * How often once the end is near (every row has its outcome, or the report is being written), in ms.
+   * Default 10: that stretch lasts a few hundred ms at most, and the exit waits on this read.
+   */
+  endPollMs?: number;
   /** Stop waiting after this long, in ms (`--timeout`). Default: no limit. */
   timeoutMs?: number;
   /**
@@ -65,7 +70,7 @@ export async function followImport(io: CliIO, ledger: Pick<RunLedger, 'getImport
         return { ended: true, record };
       }
       if ((await untilHalted(noWorker.gone(), halt.signal)) === true) stopWaiting('no-worker');
-      await sleep(options.pollMs ?? 100, halt.signal);
+      await sleep(isNearEnd(record) ? Math.min(options.endPollMs ?? 10, options.pollMs ?? 100) : (options.pollMs ?? 100), halt.signal);
       if (halt.signal.aborted) break;
     }
     progress.stop();
@@ -79,6 +84,11 @@ export async function followImport(io: CliIO, ledger: Pick<RunLedger, 'getImport
     clearTimeout(timer);
     offInterrupt?.();
   }
+}
+
+/** Every row has its outcome, or the report is being written: the import ends within moments. */
+function isNearEnd(record: ImportRecord): boolean {
+  return record.state === 'reporting' || (record.state === 'syncing' && record.rows !== undefined && doneRows(record) >= record.rows);
 }
 
 /** The exit code of a wait: the import's own when it ended; 130 after Ctrl-C; 1 when we stopped waiting otherwise. */

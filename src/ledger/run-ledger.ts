@@ -123,6 +123,16 @@ export interface GuardTally {
   streak: number;
 }
 
+/** What `recordCallOutcomes` wrote and read. */
+export interface CallOutcomesRecorded {
+  /** Outcomes newly recorded (rows that had one keep it). */
+  recorded: number;
+  /** The import guard's tally after this call, when one was given. */
+  tally?: GuardTally;
+  /** The stop in force when the outcomes were written (`stop` absent: none), when the script read it. */
+  inForce?: { stop?: { code: StopCode; reason: string } };
+}
+
 export type NewImport = Pick<ImportRecord, 'id' | 'origin' | 'source' | 'sourceName' | 'profileName' | 'profileJson'> &
   Partial<Pick<ImportRecord, 'reportPath' | 'retryOf' | 'idempotencyKey' | 'contentHash' | 'originalPath' | 'inputSha256' | 'mode' | 'allowRemovals' | 'undoOf'>>;
 
@@ -152,14 +162,37 @@ export type PauseAlert = { event: 'paused'; reason: string; seq: number } | { ev
 const NUMBER_FIELDS = new Set(['createdAt', 'updatedAt', 'startedAt', 'finishedAt', 'rows', 'success', 'error', 'skipped', 'calls', 'retries', 'rateLimited', 'plannedCalls', 'pausedUntil', 'resumes', 'allowRemovals', 'plannedRemovals', 'removalsSuccess', 'removalsError', 'removalsSkipped', 'stateDay']);
 type Counter = 'success' | 'error' | 'skipped' | 'calls' | 'retries' | 'rateLimited';
 
+// The import guard's tally of one answered call (usecases/import-guard.ts), shared by TALLY_CALL_LUA and
+// the outcome script (which counts a call's answer in the round trip that records it). A success ends
+// a run of identical failures; another code starts one. Returns answered, failed, streakCode, streak.
+const TALLY_FUNCTION_LUA = `
+local function tallyCall(key, answered, failed, succeeded, failureCode, ttl)
+  redis.call('HINCRBY', key, 'answered', answered)
+  redis.call('HINCRBY', key, 'failed', failed)
+  if succeeded == '1' then
+    redis.call('HSET', key, 'streakCode', '', 'streak', 0)
+  elseif failureCode ~= '' then
+    if redis.call('HGET', key, 'streakCode') == failureCode then
+      redis.call('HINCRBY', key, 'streak', 1)
+    else
+      redis.call('HSET', key, 'streakCode', failureCode, 'streak', 1)
+    end
+  end
+  redis.call('EXPIRE', key, ttl)
+  return redis.call('HMGET', key, 'answered', 'failed', 'streakCode', 'streak')
+end`;
+
 // Records outcomes, the first of each row winning (packed-outcomes.ts has the layout).
-// KEYS[1] import hash, KEYS[2] outcome texts (and counts), KEYS[3] rare outcomes by row, KEYS[4..] buckets.
-// ARGV[1] rows per bucket, ARGV[2] bytes per bucket, then per outcome 5: row, index in KEYS of its
-// bucket, status counter, text, Zoho id as 8 bytes ('' = the text is the whole outcome: keep it aside);
-// then the incremental sync state's args (sync-state.ts, its bucket keys after the outcome buckets in
+// KEYS[1] import hash, KEYS[2] outcome texts (and counts), KEYS[3] rare outcomes by row, KEYS[4] the
+// guard's tally, KEYS[5..] buckets. ARGV[1] rows per bucket, ARGV[2] bytes per bucket, ARGV[3] Zoho
+// calls to count (the call these outcomes answer), ARGV[4..8] the call's tally for the import guard
+// (answered, failed, succeeded, failure code, ttl; ARGV[4] '' = none), then per outcome 5: row,
+// index in KEYS of its bucket, status counter, text, Zoho id as 8 bytes ('' = the text is the whole
+// outcome: keep it aside); then the incremental sync state's args (sync-state.ts, its bucket keys after the outcome buckets in
 // KEYS); last, how many state args there are. Returns the positions (1-based, in ARGV order) of the
-// outcomes newly written.
-const RECORD_OUTCOMES_LUA = `
+// outcomes newly written, the guard's tally after the call (empty without one), and the import's stop
+// code and reason (nil: none).
+const RECORD_OUTCOMES_LUA = `${TALLY_FUNCTION_LUA}
 local BUCKET_ROWS, BUCKET_BYTES = tonumber(ARGV[1]), tonumber(ARGV[2])
 local MAX_TEXTS, ERROR_TEXTS = 254, 200
 local NO_ID = string.rep('\\0', 8)
@@ -169,7 +202,7 @@ local added, written = {}, {}
 local buckets = tonumber(redis.call('HGET', KEYS[2], 'buckets') or '0')
 local newBuckets = buckets
 local tags, ready, counts = {}, {}, {}
-for i = 3, stateFrom - 1, 5 do
+for i = 9, stateFrom - 1, 5 do
   local row, bucket, counter, text, id = tonumber(ARGV[i]), KEYS[tonumber(ARGV[i + 1])], ARGV[i + 2], ARGV[i + 3], ARGV[i + 4]
   local offset = ((row - 1) % BUCKET_ROWS) * 9
   local tag = redis.call('GETRANGE', bucket, offset, offset)
@@ -204,17 +237,22 @@ for i = 3, stateFrom - 1, 5 do
     redis.call('SETRANGE', bucket, offset, string.char(index) .. id)
     newBuckets = math.max(newBuckets, math.floor((row - 1) / BUCKET_ROWS) + 1)
     counts[counter] = (counts[counter] or 0) + 1
-    added[#added + 1] = (i + 2) / 5
-    written[(i + 2) / 5] = true
+    added[#added + 1] = (i - 4) / 5
+    written[(i - 4) / 5] = true
   end
 end
 -- 3. the counts, once per status
 for counter, n in pairs(counts) do redis.call('HINCRBY', KEYS[1], counter, n) end
 if #added > 0 then redis.call('HINCRBY', KEYS[2], 'count', #added) end
 if newBuckets > buckets then redis.call('HSET', KEYS[2], 'buckets', newBuckets) end
+if ARGV[3] ~= '0' then redis.call('HINCRBY', KEYS[1], 'calls', ARGV[3]) end
 -- 4. the incremental sync state of the rows newly written (sync-state.ts)
 ${STATE_WRITE_LUA}
-return added`;
+-- 5. the call's answer in the import guard's tally
+local tally = {}
+if ARGV[4] ~= '' then tally = tallyCall(KEYS[4], ARGV[4], ARGV[5], ARGV[6], ARGV[7], ARGV[8]) end
+-- 6. the stop in force now, so a job's next call needs no read of its own (sync.processor.ts)
+return {added, tally, redis.call('HMGET', KEYS[1], 'stopCode', 'stopReason')}`;
 
 // KEYS[1] removals hash, KEYS[2] import hash, KEYS[3…] the incremental sync state's buckets; ARGV
 // triples: key, packed outcome, status counter; then the state's args (sync-state.ts); last, how many
@@ -294,24 +332,17 @@ end
 return redis.call('HMGET', KEYS[1], 'stopCode', 'stopReason')`;
 
 // KEYS[1] guard hash; ARGV: rows answered, rows in error, '1' when a row succeeded, the call's failure
-// code ('' = none), ttl in seconds. A success ends a run of identical failures; another code starts one.
-const TALLY_CALL_LUA = `
-redis.call('HINCRBY', KEYS[1], 'answered', ARGV[1])
-redis.call('HINCRBY', KEYS[1], 'failed', ARGV[2])
-if ARGV[3] == '1' then
-  redis.call('HSET', KEYS[1], 'streakCode', '', 'streak', 0)
-elseif ARGV[4] ~= '' then
-  if redis.call('HGET', KEYS[1], 'streakCode') == ARGV[4] then
-    redis.call('HINCRBY', KEYS[1], 'streak', 1)
-  else
-    redis.call('HSET', KEYS[1], 'streakCode', ARGV[4], 'streak', 1)
-  end
-end
-redis.call('EXPIRE', KEYS[1], ARGV[5])
-return redis.call('HMGET', KEYS[1], 'answered', 'failed', 'streakCode', 'streak')`;
+// code ('' = none), ttl in seconds.
+const TALLY_CALL_LUA = `${TALLY_FUNCTION_LUA}
+return tallyCall(KEYS[1], ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5])`;
 
 /** The guard's tally lives as long as a slow import may (credit pauses); refreshed on every call. */
 const GUARD_TTL_S = 30 * 86_400;
+
+/** The tally as the scripts return it: HMGET of answered, failed, streakCode, streak. */
+function guardTallyOf([answered, failed, streakCode, streak]: Array<string | null>): GuardTally {
+  return { answered: Number(answered ?? 0), failed: Number(failed ?? 0), streakCode: streakCode ?? '', streak: Number(streak ?? 0) };
+}
 
 const RELEASE_LEASE_LUA = `
 if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
@@ -518,11 +549,10 @@ export class RunLedger {
 
   /** Count one answered call for the import guard; returns the tally after it (atomic across workers). */
   async tallyCall(id: string, call: CallTally): Promise<GuardTally> {
-    const [answered, failed, streakCode, streak] = (await this.#redis.eval(
+    return guardTallyOf((await this.#redis.eval(
       TALLY_CALL_LUA, 1, this.guardKey(id),
       call.answered, call.failed, call.succeeded ? '1' : '0', call.failureCode ?? '', GUARD_TTL_S,
-    )) as Array<string | null>;
-    return { answered: Number(answered ?? 0), failed: Number(failed ?? 0), streakCode: streakCode ?? '', streak: Number(streak ?? 0) };
+    )) as Array<string | null>);
   }
 
   async increment(id: string, counter: 'calls' | 'retries' | 'rateLimited', by = 1): Promise<void> {
@@ -535,10 +565,32 @@ export class RunLedger {
    * for the outcomes newly written (sync-state.ts).
    */
   async recordOutcomes(id: string, outcomes: readonly RowOutcome[], state?: PairStateChange): Promise<number> {
-    if (outcomes.length === 0) return 0;
-    const added = (await this.#isLegacy(id))
-      ? await recordLegacyOutcomes(this.#redis, { outcomes: this.outcomesKey(id), record: this.importKey(id) }, outcomes)
-      : await this.#recordPacked(id, outcomes, state);
+    return (await this.recordCallOutcomes(id, outcomes, { state })).recorded;
+  }
+
+  /**
+   * Record the outcomes of one Zoho call as `recordOutcomes` does, and in the same script count the
+   * call (`calls`, when `countCall`) and its answer in the import guard's tally (`tally`, as `tallyCall`
+   * would): one round trip where there were three. Returns how many outcomes were newly recorded;
+   * with `tally`, the guard's tally after this call; and `inForce`, the import's stop as the same
+   * script saw it (absent when no script read it: no outcomes, or an import of the legacy layout).
+   */
+  async recordCallOutcomes(id: string, outcomes: readonly RowOutcome[], call: { state?: PairStateChange; tally?: CallTally; countCall?: boolean } = {}): Promise<CallOutcomesRecorded> {
+    if (outcomes.length === 0 && !call.tally && !call.countCall) return { recorded: 0 };
+    let added: number[];
+    let tally: GuardTally | undefined;
+    let inForce: CallOutcomesRecorded['inForce'];
+    if (await this.#isLegacy(id)) {
+      // An import written before outcomes were packed keeps its layout, and its counters apart.
+      const [legacyAdded] = await Promise.all([
+        outcomes.length === 0 ? [] : recordLegacyOutcomes(this.#redis, { outcomes: this.outcomesKey(id), record: this.importKey(id) }, outcomes),
+        call.countCall ? this.increment(id, 'calls') : undefined,
+      ]);
+      added = legacyAdded;
+      tally = call.tally && (await this.tallyCall(id, call.tally));
+    } else {
+      [added, tally, inForce] = await this.#recordPacked(id, outcomes, call);
+    }
     if (added.length > 0 && this.#observer?.outcomesRecorded) {
       try {
         this.#observer.outcomesRecorded(id, added.map((position) => outcomes[position - 1]!));
@@ -546,13 +598,17 @@ export class RunLedger {
         // Metrics must never change an outcome.
       }
     }
-    return added.length;
+    return { recorded: added.length, ...(tally ? { tally } : {}), ...(inForce ? { inForce } : {}) };
   }
 
-  async #recordPacked(id: string, outcomes: readonly RowOutcome[], state?: PairStateChange): Promise<number[]> {
-    const keys = [this.importKey(id), this.outcomesKey(id), this.#rareKey(id)];
+  async #recordPacked(id: string, outcomes: readonly RowOutcome[], call: { state?: PairStateChange; tally?: CallTally; countCall?: boolean }): Promise<[added: number[], tally: GuardTally | undefined, inForce: NonNullable<CallOutcomesRecorded['inForce']>]> {
+    const keys = [this.importKey(id), this.outcomesKey(id), this.#rareKey(id), this.guardKey(id)];
     const keyIndex = new Map<number, number>();
-    const args: Array<string | number | Buffer> = [BUCKET_ROWS, BUCKET_BYTES];
+    const { tally, state } = call;
+    const args: Array<string | number | Buffer> = [
+      BUCKET_ROWS, BUCKET_BYTES, call.countCall ? 1 : 0,
+      ...(tally ? [tally.answered, tally.failed, tally.succeeded ? '1' : '0', tally.failureCode ?? '', GUARD_TTL_S] : ['', '', '', '', '']),
+    ];
     for (const outcome of outcomes) {
       const bucket = bucketOf(outcome.row);
       let index = keyIndex.get(bucket);
@@ -567,7 +623,8 @@ export class RunLedger {
     const positions = new Map(outcomes.map((outcome, i) => [outcome.row, i + 1]));
     const ops = state ? stateOps(this.#prefix, state, (row) => positions.get(row), keys.length + 1) : { keys: [], args: [] };
     args.push(...ops.args, ops.args.length);
-    return (await this.#redis.eval(RECORD_OUTCOMES_LUA, keys.length + ops.keys.length, ...keys, ...ops.keys, ...args)) as number[];
+    const [added, tallied, [stopCode, stopReason]] = (await this.#redis.eval(RECORD_OUTCOMES_LUA, keys.length + ops.keys.length, ...keys, ...ops.keys, ...args)) as [number[], Array<string | null>, Array<string | null>];
+    return [added, tally ? guardTallyOf(tallied) : undefined, stopCode ? { stop: { code: stopCode as StopCode, reason: stopReason ?? '' } } : {}];
   }
 
   /** Once per import and process: an import's outcomes never change layout (see legacy-outcomes.ts). */

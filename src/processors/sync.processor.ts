@@ -22,7 +22,8 @@ import { dayOf, syncTargetOf } from '../plan/pair-state.js';
 import type { Profile } from '../profile/profile.js';
 import { requireStoredProfile } from '../usecases/import-record.js';
 import { guardAfterCall, guardSettingsFor } from '../usecases/import-guard.js';
-import { syncCall, type CreditGate, type RelatedRecordsClient, type SyncStep } from '../usecases/sync-call.js';
+import { syncCall, type CreditGate, type ImportStop, type RelatedRecordsClient, type SyncStep } from '../usecases/sync-call.js';
+import type { RowOutcome } from '../domain/row-outcome.js';
 import { backoffDelayMs } from '../zoho/backoff.js';
 import { ConcurrencyGovernor, type GlobalConcurrencyStore } from './concurrency-governor.js';
 import { outageReason, type ZohoOutage } from './zoho-outage.js';
@@ -173,8 +174,18 @@ export function createSyncProcessor(deps: SyncProcessorDeps) {
     const profile = await profileFor(importId);
     const state = { targetId: syncTargetOf(deps.config.zoho, profile).id, day: dayOf((deps.stateNow ?? Date.now)()), ttlS: (deps.config.incrementalMaxAgeDays + 1) * 86_400 };
     const total = { sent: 0, recorded: 0 };
+    // A job's calls run one after another, and each one's reads are made ahead: its rows' outcomes
+    // while the call before it runs, the stop by that call's outcome script (or the guard's own stop).
+    // Between two calls there is then one round trip, the outcome script. A call whose predecessor
+    // ran no such script (nothing sent, a delink) reads both itself.
+    let ahead: Promise<Array<RowOutcome | undefined>> | undefined;
+    let inForce: { stop?: ImportStop } | undefined;
     // In order; calls whose rows already have outcomes (done before a retry or a crash) are skipped.
     for (let call = 0; call < calls.length; call += 1) {
+      const readAhead = ahead && inForce ? { known: await ahead, stop: inForce.stop } : undefined;
+      const next = calls[call + 1];
+      ahead = next && next.op !== 'delink' ? deps.ledger.getOutcomes(importId, next.entries.map((e) => e.row)) : undefined;
+      ahead?.catch(() => undefined); // awaited by the next call, if it uses it; a failure there is its own
       const attempt = (job.data.tries?.[call] ?? 0) + 1;
       // A delink whose job was started before without ending (a worker killed mid-call, a hand-back)
       // may have been applied: Zoho's "not linked" then means our own earlier send removed it.
@@ -186,16 +197,20 @@ export function createSyncProcessor(deps: SyncProcessorDeps) {
         return state === undefined || !deps.outage.hasLastedTooLong(state);
       };
       const step = await syncCall({ ledger: deps.ledger, client: deps.client, budget: deps.budget, now }, { importId, ...calls[call]! }, {
-        profile, attempt, resent, maxAttempts: deps.config.zoho.maxAttempts, signal, waitOutOutage, state,
+        profile, attempt, resent, maxAttempts: deps.config.zoho.maxAttempts, signal, waitOutOutage, state, readAhead,
       });
       if (step.kind !== 'done') return setback(job, call, step, log, signal);
       if (step.stopped) log.error({ code: step.stopped.code, reason: step.stopped.reason }, 'import stopped: its unsent rows get the reason, nothing more is sent');
       total.sent += step.sent;
       total.recorded += step.recorded;
+      inForce = step.stopped ? { stop: step.stopped } : step.inForce;
       await afterDone(importId, step);
       if (step.answer) {
-        const stop = await guardAfterCall({ ledger: deps.ledger }, importId, step.answer, guardSettingsFor(deps.config.abort, profile));
-        if (stop) log.warn({ code: stop.code, reason: stop.reason }, 'import stopped: no further calls');
+        const stop = await guardAfterCall({ ledger: deps.ledger }, importId, step.answer, guardSettingsFor(deps.config.abort, profile), step.tally);
+        if (stop) {
+          log.warn({ code: stop.code, reason: stop.reason }, 'import stopped: no further calls');
+          inForce = { stop };
+        }
       }
     }
     return total;

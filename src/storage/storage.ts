@@ -11,37 +11,53 @@
 import type { RemoteSettings } from '../config/config.js';
 import { ErrorCodes, RelsyncError, UserError } from '../errors.js';
 import { formatLocation, type Location } from './location.js';
-import { httpsStore } from './https-store.js';
 import { isUnreachable, type Store } from './store.js';
 import { localStore } from './local-store.js';
-import { s3Store } from './s3-store.js';
-import { sftpStore } from './sftp-store.js';
 
 export type Storage = Store<Location>;
 
+/**
+ * The store for a kind of location. A remote kind's module (the AWS SDK, ssh2, undici) is loaded on
+ * first use: a command that reads local files only (most imports) never pays for loading them.
+ */
+async function storeOf(kind: Location['kind'], settings: RemoteSettings): Promise<Store<never>> {
+  switch (kind) {
+    case 'local':
+      return localStore() as Store<never>;
+    case 'sftp':
+      return (await import('./sftp-store.js')).sftpStore(settings) as Store<never>;
+    case 's3':
+      return (await import('./s3-store.js')).s3Store(settings) as Store<never>;
+    case 'https':
+      return (await import('./https-store.js')).httpsStore(settings) as Store<never>;
+  }
+}
+
 /** One storage for every kind of location; connections open on first use and close with `close()`. */
 export function openStorage(settings: RemoteSettings): Storage {
-  const stores = new Map<Location['kind'], Store<never>>();
-  const storeFor = <L extends Location>(location: L): Store<L> => {
+  const stores = new Map<Location['kind'], Promise<Store<never>>>();
+  const storeFor = async <L extends Location>(location: L): Promise<Store<L>> => {
     let store = stores.get(location.kind);
     if (!store) {
-      store = (location.kind === 'local' ? localStore() : location.kind === 'sftp' ? sftpStore(settings) : location.kind === 's3' ? s3Store(settings) : httpsStore(settings)) as Store<never>;
+      store = storeOf(location.kind, settings);
       stores.set(location.kind, store);
+      // A store that could not be made (bad settings) is not kept: the next use tries again, as before.
+      store.catch(() => stores.delete(location.kind));
     }
-    return store as unknown as Store<L>;
+    return (await store) as unknown as Store<L>;
   };
   const same = (from: Location, to: Location): void => {
     if (from.kind !== to.kind) throw new RelsyncError(ErrorCodes.INVALID_OPTION, `cannot move ${formatLocation(from)} to ${formatLocation(to)}: another store`);
   };
   return {
-    stat: (location) => storeFor(location).stat(location),
-    read: (location) => storeFor(location).read(location),
-    write: (location, body) => storeFor(location).write(location, body),
-    list: (folder) => storeFor(folder).list(folder),
-    move: (from, to) => (same(from, to), storeFor(from).move(from, to)),
-    remove: (location) => storeFor(location).remove(location),
+    stat: async (location) => (await storeFor(location)).stat(location),
+    read: async (location) => (await storeFor(location)).read(location),
+    write: async (location, body) => (await storeFor(location)).write(location, body),
+    list: async (folder) => (await storeFor(folder)).list(folder),
+    move: async (from, to) => (same(from, to), (await storeFor(from)).move(from, to)),
+    remove: async (location) => (await storeFor(location)).remove(location),
     close: async () => {
-      await Promise.allSettled([...stores.values()].map((store) => store.close()));
+      await Promise.allSettled([...stores.values()].map(async (store) => (await store).close()));
       stores.clear();
     },
   };

@@ -11,8 +11,10 @@
  *   are errors, the import stops (RELSYNC_ABORT_ERROR_RATE, RELSYNC_ABORT_MIN_ROWS, or the profile's or
  *   payload's `abort`).
  *
- * The tally is in Redis (RunLedger.tallyCall), shared by every worker that syncs the import. Calls in
- * flight when the stop is written still get their answers (at most ZOHO_CONCURRENCY of them).
+ * The tally is in Redis, shared by every worker that syncs the import. A PUT call's answer is counted
+ * by the script that records its outcomes (RunLedger.recordCallOutcomes with `callTallyOf`), in the
+ * same round trip; other answers by RunLedger.tallyCall. Calls in flight when the stop is written
+ * still get their answers (at most ZOHO_CONCURRENCY of them).
  */
 import type { Config } from '../config/config.js';
 import { OutcomeCodes } from '../domain/row-outcome.js';
@@ -108,16 +110,25 @@ export interface GuardDeps {
   ledger: Pick<RunLedger, 'tallyCall' | 'stopImport'>;
 }
 
+/** How the tally counts one answered call: only import-wide failures count toward failing fast. */
+export function callTallyOf(answer: CallAnswer): CallTally {
+  const failure = importWideFailure(answer);
+  return { answered: answer.rows, failed: answer.errors, succeeded: answer.errors < answer.rows, failureCode: failure?.code };
+}
+
 /**
  * Count one answered call and stop the import when a rule says so. Returns the stop this call
- * caused, or undefined (also when an earlier stop was in force: the first stop wins).
+ * caused, or undefined (also when an earlier stop was in force: the first stop wins). `tallied`: the
+ * tally after this call, when the call was already counted (`callTallyOf`, in the outcome script).
  */
-export async function guardAfterCall(deps: GuardDeps, importId: string, answer: CallAnswer, settings: GuardSettings): Promise<Stop | undefined> {
-  const failure = answer.failure && isImportWideError(answer.failure.code, answer.failure.message) ? answer.failure : undefined;
-  const call: CallTally = { answered: answer.rows, failed: answer.errors, succeeded: answer.errors < answer.rows, failureCode: failure?.code };
-  const tally = await deps.ledger.tallyCall(importId, call);
-  const stop = decide(tally, settings, failure);
+export async function guardAfterCall(deps: GuardDeps, importId: string, answer: CallAnswer, settings: GuardSettings, tallied?: GuardTally): Promise<Stop | undefined> {
+  const tally = tallied ?? (await deps.ledger.tallyCall(importId, callTallyOf(answer)));
+  const stop = decide(tally, settings, importWideFailure(answer));
   if (!stop) return undefined;
   const inForce = await deps.ledger.stopImport(importId, stop.code, stop.reason);
   return inForce.code === stop.code && inForce.reason === stop.reason ? stop : undefined;
+}
+
+function importWideFailure(answer: CallAnswer): CallAnswer['failure'] {
+  return answer.failure && isImportWideError(answer.failure.code, answer.failure.message) ? answer.failure : undefined;
 }

@@ -8,13 +8,13 @@
 import type { SyncCall, CallEntry, RemovalEntry } from '../../jobs/sync-calls.job.js';
 import { OutcomeCodes, type RemovalOutcome, type RowOutcome } from '../domain/row-outcome.js';
 import { ErrorCodes } from '../errors.js';
-import type { RunLedger, StopCode } from '../ledger/run-ledger.js';
+import type { GuardTally, RunLedger, StopCode } from '../ledger/run-ledger.js';
 import type { PairStateChange } from '../ledger/sync-state.js';
 import { fieldsDigest } from '../plan/pair-state.js';
 import { baseExternalHeader, xExternalHeader, type Profile } from '../profile/profile.js';
 import type { CallVerdict, EntryResult } from '../zoho/call-verdict.js';
 import type { RelatedDelinkRequest, RelatedUpdateRequest } from '../zoho/zoho-client.js';
-import type { CallAnswer } from './import-guard.js';
+import { callTallyOf, type CallAnswer } from './import-guard.js';
 
 export interface RelatedRecordsClient {
   updateRelated(request: RelatedUpdateRequest, options?: { signal?: AbortSignal }): Promise<CallVerdict>;
@@ -27,7 +27,7 @@ export interface CreditGate {
 }
 
 export interface SyncDeps {
-  ledger: Pick<RunLedger, 'getOutcomes' | 'increment' | 'recordOutcomes' | 'stopOf' | 'stopImport' | 'hasRemovals' | 'recordRemovals'>;
+  ledger: Pick<RunLedger, 'getOutcomes' | 'increment' | 'recordOutcomes' | 'recordCallOutcomes' | 'stopOf' | 'stopImport' | 'hasRemovals' | 'recordRemovals'>;
   client: RelatedRecordsClient;
   /** Our own ZOHO_DAILY_CREDITS budget, when set: a call is made only with a credit in hand. */
   budget?: CreditGate;
@@ -53,15 +53,23 @@ export interface SyncContext {
    * forgotten, in the same write as its outcome. Absent: the state is left alone.
    */
   state?: { targetId: string; day: number; ttlS: number };
+  /**
+   * This call's reads, made ahead of it by the caller (sync.processor.ts reads a job's next call while
+   * this one runs): its rows' outcomes, and the stop in force as the previous call's outcome script saw
+   * it. Absent: both are read here, in one round trip.
+   */
+  readAhead?: { known: ReadonlyArray<RowOutcome | undefined>; stop: ImportStop | undefined };
 }
 
 export type SyncStep =
   /**
    * `stopped`: this call stopped the import (every call would fail the same way, e.g. a wrong API domain).
    * `answer`: how Zoho answered the call's rows, for the import guard; absent when nothing was sent or
-   * Zoho never answered (RETRIES_EXHAUSTED).
+   * Zoho never answered (RETRIES_EXHAUSTED). `tally`: the guard's tally after this answer, when it was
+   * counted with the outcomes (a PUT); without it the guard counts the answer itself. `inForce`: the
+   * import's stop when the outcomes were written (`stop` absent: none), read by the same script.
    */
-  | { kind: 'done'; sent: number; recorded: number; httpStatus?: number; stopped?: ImportStop; answer?: CallAnswer }
+  | { kind: 'done'; sent: number; recorded: number; httpStatus?: number; stopped?: ImportStop; answer?: CallAnswer; tally?: GuardTally; inForce?: { stop?: ImportStop } }
   | { kind: 'retry'; code: string; message: string; retryAfterMs?: number; httpStatus?: number }
   | { kind: 'rate-limited'; reason: 'concurrency' | 'credits' | 'unknown'; message: string; retryAfterMs?: number }
   /** Cannot call Zoho now (no token can be had, or the credit budget is spent): wait, spend no attempt. */
@@ -74,8 +82,11 @@ export interface ImportStop { code: StopCode; reason: string }
 
 export async function syncCall(deps: SyncDeps, call: ImportCall, ctx: SyncContext): Promise<SyncStep> {
   if (call.op === 'delink') return syncDelink(deps, call, ctx);
-  // Both reads in one round trip (each call pays for the sequential ones, ~1 ms apiece on a busy host).
-  const [known, stop] = await Promise.all([deps.ledger.getOutcomes(call.importId, call.entries.map((e) => e.row)), deps.ledger.stopOf(call.importId)]);
+  // Both reads in one round trip (each call pays for the sequential ones, ~1 ms apiece on a busy host),
+  // or none when the caller made them ahead.
+  const [known, stop] = ctx.readAhead
+    ? [ctx.readAhead.known, ctx.readAhead.stop]
+    : await Promise.all([deps.ledger.getOutcomes(call.importId, call.entries.map((e) => e.row)), deps.ledger.stopOf(call.importId)]);
   const entries = call.entries.filter((_, i) => known[i] === undefined);
   if (entries.length === 0) return { kind: 'done', sent: 0, recorded: 0 };
   // A stopped import sends nothing more: its unsent rows get the stop's outcome instead of a call.
@@ -89,30 +100,48 @@ export async function syncCall(deps: SyncDeps, call: ImportCall, ctx: SyncContex
   } catch (error) {
     return fromThrown(error);
   }
-  // Counted alongside what follows (awaited before returning), not before it: one round trip less.
-  const counted = deps.ledger.increment(call.importId, 'calls');
-  counted.catch(() => undefined); // awaited below; this only keeps an early failure from being "unhandled"
-  try {
-    return await afterAnswer(deps, call, ctx, entries, verdict);
-  } finally {
-    await counted;
-  }
+  return afterAnswer(deps, call, ctx, entries, verdict);
 }
 
+/**
+ * What follows Zoho's answer to a PUT. When it settles the rows, one script records their outcomes,
+ * counts the call and tallies the answer for the import guard (one round trip); otherwise the call is
+ * counted alongside what follows (awaited before returning), not before it.
+ */
 async function afterAnswer(deps: SyncDeps, call: ImportCall, ctx: SyncContext, entries: CallEntry[], verdict: CallVerdict): Promise<SyncStep> {
+  const answered = verdict.kind === 'results' || verdict.kind === 'request-error';
+  const settled = answered || ((verdict.kind === 'retry' || verdict.kind === 'token-invalid') && ctx.attempt >= ctx.maxAttempts);
+  if (!settled) {
+    const counted = deps.ledger.increment(call.importId, 'calls');
+    counted.catch(() => undefined); // awaited below; this only keeps an early failure from being "unhandled"
+    try {
+      return await unsettled(deps, call, ctx, entries, verdict);
+    } finally {
+      await counted;
+    }
+  }
+  // On the last attempt a failure that is an outage (Zoho unreachable) is waited out, not exhausted.
+  if (verdict.kind === 'retry' && ctx.waitOutOutage !== undefined && (await ctx.waitOutOutage(verdict))) {
+    await deps.ledger.increment(call.importId, 'calls');
+    return nextStep(verdict);
+  }
+  const outcomes = outcomesFor(verdict, entries, ctx)!;
+  const answer = answered ? answerOf(outcomes) : undefined;
+  const { recorded, tally, inForce } = await deps.ledger.recordCallOutcomes(call.importId, outcomes, {
+    state: ctx.state && stateChange(ctx.state, call.base, entries, outcomes), tally: answer && callTallyOf(answer), countCall: true,
+  });
+  return { kind: 'done', sent: entries.length, recorded, httpStatus: 'httpStatus' in verdict ? verdict.httpStatus : undefined, answer, tally, inForce };
+}
+
+/** An answer that does not settle the rows: another try, a wait, or an import that cannot go on. */
+async function unsettled(deps: SyncDeps, call: ImportCall, ctx: SyncContext, entries: CallEntry[], verdict: CallVerdict): Promise<SyncStep> {
   if (verdict.kind === 'wrong-api-domain') {
     // Every call of every import would be refused the same way, and a new token cannot help: the
     // import fails with the reason at once rather than pausing for ever or minting again.
     const stopped = await deps.ledger.stopImport(call.importId, 'IMPORT_FAILED', verdict.message);
     return { kind: 'done', sent: 0, recorded: await recordStop(deps, call.importId, entries, stopped), stopped };
   }
-  // On the last attempt a failure that is an outage (Zoho unreachable) is waited out, not exhausted.
-  const waitOut = verdict.kind === 'retry' && ctx.attempt >= ctx.maxAttempts && ctx.waitOutOutage !== undefined && (await ctx.waitOutOutage(verdict));
-  const outcomes = waitOut ? undefined : outcomesFor(verdict, entries, ctx);
-  if (!outcomes) return nextStep(verdict);
-  const recorded = await deps.ledger.recordOutcomes(call.importId, outcomes, ctx.state && stateChange(ctx.state, call.base, entries, outcomes));
-  const answer = verdict.kind === 'results' || verdict.kind === 'request-error' ? answerOf(outcomes) : undefined;
-  return { kind: 'done', sent: entries.length, recorded, httpStatus: 'httpStatus' in verdict ? verdict.httpStatus : undefined, answer };
+  return nextStep(verdict);
 }
 
 /**

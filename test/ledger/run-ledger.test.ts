@@ -53,6 +53,36 @@ describe('RunLedger', () => {
     expect(await redis.client().ttl(`${ledger.importKey('imp-g')}:guard`)).toBeGreaterThan(86_400);
   });
 
+  it("counts a call and tallies its answer in the script that records its outcomes, as the guard's own tally does", async () => {
+    const ledger = new RunLedger(redis.client(), testPrefix());
+    await ledger.createImport({ id: 'imp-f', origin: 'cli', source: '/x.csv', sourceName: 'x.csv', profileName: 'p', profileJson: '{}' });
+    const calls = [
+      { answered: 2, failed: 2, succeeded: false, failureCode: 'INVALID_URL_PATTERN' },
+      { answered: 2, failed: 2, succeeded: false, failureCode: 'INVALID_URL_PATTERN' },
+      { answered: 2, failed: 1, succeeded: true },
+      { answered: 2, failed: 2, succeeded: false, failureCode: 'NO_PERMISSION' },
+      { answered: 2, failed: 2, succeeded: false },
+    ];
+    let row = 0;
+    for (const [i, call] of calls.entries()) {
+      const outcomes = [1, 2].map((k) => ({ row: ++row, status: k <= call.failed ? 'error' as const : 'success' as const, code: k <= call.failed ? (call.failureCode ?? 'INVALID_DATA') : 'SUCCESS', message: 'm' }));
+      const folded = await ledger.recordCallOutcomes('imp-f', outcomes, { tally: call, countCall: true });
+      // The same answers counted by the guard's own script, on another import: the same tally after each.
+      expect(folded).toEqual({ recorded: 2, tally: await ledger.tallyCall('imp-apart', call), inForce: {} });
+      expect(await ledger.getImport('imp-f')).toMatchObject({ calls: i + 1, error: calls.slice(0, i + 1).reduce((n, c) => n + c.failed, 0) });
+    }
+    expect(await ledger.getImport('imp-f')).toMatchObject({ success: 1, error: 9, calls: 5 });
+    expect(await redis.client().ttl(`${ledger.importKey('imp-f')}:guard`)).toBeGreaterThan(86_400);
+    // An answer whose rows already have outcomes (a duplicate job) is still counted, as before; outcomes alone touch neither.
+    expect(await ledger.recordCallOutcomes('imp-f', [{ row: 1, status: 'success', code: 'SUCCESS', message: 'm' }], { tally: { answered: 1, failed: 0, succeeded: true }, countCall: true }))
+      .toEqual({ recorded: 0, tally: { answered: 11, failed: 9, streakCode: '', streak: 0 }, inForce: {} });
+    // The stop in force, read by the same script: a job's next call needs no read of its own.
+    await ledger.stopImport('imp-f', 'CANCELLED', 'relsync cancel');
+    expect(await ledger.recordCallOutcomes('imp-f', [{ row: 11, status: 'success', code: 'SUCCESS', message: 'm' }])).toEqual({ recorded: 1, inForce: { stop: { code: 'CANCELLED', reason: 'relsync cancel' } } });
+    expect(await ledger.getImport('imp-f')).toMatchObject({ success: 2, calls: 6 });
+    expect(await redis.client().hget(`${ledger.importKey('imp-f')}:guard`, 'answered')).toBe('11');
+  });
+
   it('lists recent imports newest first and clears fields set to undefined', async () => {
     await newImport('imp-b');
     await ledger.update('imp-b', { pausedReason: 'waiting', pausedUntil: 5 });

@@ -9,7 +9,6 @@ import { withCliRuntime, type CliRuntime } from '../cli-runtime.js';
 import { isRemote } from '../../storage/location.js';
 import { bringReport } from './report-command.js';
 import { followToExit } from './wait-command.js';
-import { runDryRun } from './dry-run-command.js';
 
 export interface ImportOptions {
   profile: string;
@@ -39,7 +38,8 @@ export function incrementalChoice(options: Pick<ImportOptions, 'incremental' | '
 export { exitCodeFor } from '../follow-import.js';
 
 export async function runImport(io: CliIO, config: Config, file: string, options: ImportOptions): Promise<number> {
-  if (options.dryRun) return runDryRun(io, config, file, { ...options, incremental: incrementalChoice(options) });
+  // Loaded only for a dry run: it brings the Zoho client (undici) an import itself never uses here.
+  if (options.dryRun) return (await import('./dry-run-command.js')).runDryRun(io, config, file, { ...options, incremental: incrementalChoice(options) });
   // With RELSYNC_STORAGE a local --report is a copy this process makes once the import ends (register-import.ts).
   const reportCopy = config.storage && options.report && !isRemote(options.report) && options.wait ? resolve(io.cwd, options.report) : undefined;
   return withCliRuntime(config, { persistent: Boolean(options.wait) }, async (runtime) => {

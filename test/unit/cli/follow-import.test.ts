@@ -38,6 +38,20 @@ describe('followImport', () => {
     expect(lines.slice(-2)).toEqual(['imp-1 done: 10 rows: 9 success, 1 error, 0 skipped; 2 Zoho calls', 'report: /r.csv']);
   });
 
+  it('reads the ledger every endPollMs, not every pollMs, once every row has its outcome or the report is being written', { timeout: 10_000 }, async () => {
+    const states = [
+      record({ rows: 10, success: 10 }),
+      record({ rows: 10, success: 10, state: 'reporting' }),
+      record({ rows: 10, success: 10, state: 'done' }),
+    ];
+    let polls = 0;
+    const ledger = { getImport: async () => states[Math.min(polls++, states.length - 1)] };
+    // An hour between reads while rows are still being sent: only the end's own pace lets it finish.
+    const final = await followImport(capture().io, ledger, 'imp-1', { pollMs: 3_600_000, endPollMs: 1 });
+    expect(final).toMatchObject({ ended: true, record: { state: 'done' } });
+    expect(polls).toBe(3);
+  });
+
   it('ends with the reason of a failed import', async () => {
     const { io, text } = capture();
     const final = await followImport(io, { getImport: async () => record({ state: 'failed', failedReason: 'x.csv: header has no column deal_ext_id' }) }, 'imp-1', { pollMs: 1 });

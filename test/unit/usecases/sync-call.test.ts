@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { RowOutcome } from '../../../src/domain/row-outcome.js';
-import type { StopCode } from '../../../src/ledger/run-ledger.js';
+import type { CallTally, StopCode } from '../../../src/ledger/run-ledger.js';
 import { ErrorCodes } from '../../../src/errors.js';
 import { parseProfile } from '../../../src/profile/profile.js';
 import { syncCall, type CreditGate, type SyncDeps } from '../../../src/usecases/sync-call.js';
@@ -24,17 +24,24 @@ const call = { importId: 'imp-1', base: 'C-1', entries: [{ row: 1, related: 'D-1
 function memoryLedger(known: RowOutcome[] = [], initialStop?: { code: StopCode; reason: string }) {
   const outcomes = new Map(known.map((o) => [o.row, o]));
   const counters: Record<string, number> = {};
+  const tallies: CallTally[] = [];
   let stop = initialStop;
   const ledger: SyncDeps['ledger'] = {
     getOutcomes: async (_id, rows) => rows.map((row) => outcomes.get(row)),
     increment: async (_id, counter, by = 1) => void (counters[counter] = (counters[counter] ?? 0) + by),
     recordOutcomes: async (_id, list) => list.filter((o) => !outcomes.has(o.row) && outcomes.set(o.row, o)).length,
+    recordCallOutcomes: async (id, list, call = {}) => {
+      if (call.countCall) await ledger.increment(id, 'calls');
+      if (call.tally) tallies.push(call.tally);
+      const recorded = await ledger.recordOutcomes(id, list);
+      return call.tally ? { recorded, tally: { answered: 0, failed: 0, streakCode: '', streak: 0 } } : { recorded };
+    },
     stopOf: async () => stop,
     stopImport: async (_id, code, reason) => (stop ??= { code, reason }), // the first stop wins
     hasRemovals: async (_id, list) => list.map(() => false),
     recordRemovals: async (_id, list) => list.length,
   };
-  return { ledger, outcomes, counters, stopOf: () => stop };
+  return { ledger, outcomes, counters, tallies, stopOf: () => stop };
 }
 
 function answering(verdict: CallVerdict | Error) {
@@ -84,11 +91,15 @@ describe('syncCall', () => {
   });
 
   it('gives every row the whole-request error, and tells the import guard every row failed alike', async () => {
-    const { ledger, outcomes } = memoryLedger();
+    const { ledger, outcomes, tallies, counters } = memoryLedger();
     const { client } = answering({ kind: 'request-error', httpStatus: 404, code: 'INVALID_URL_PATTERN', message: 'the request URL is incorrect' });
     const step = await syncCall({ ledger, client }, call, ctx());
     expect([...outcomes.values()].map((o) => [o.row, o.status, o.code])).toEqual([[1, 'error', 'INVALID_URL_PATTERN'], [2, 'error', 'INVALID_URL_PATTERN']]);
     expect(step).toMatchObject({ kind: 'done', answer: { rows: 2, errors: 2, failure: { code: 'INVALID_URL_PATTERN', message: 'the request URL is incorrect' } } });
+    // Tallied for the guard with the outcomes, in the same write, which also counts the call.
+    expect(tallies).toEqual([{ answered: 2, failed: 2, succeeded: false, failureCode: 'INVALID_URL_PATTERN' }]);
+    expect(step).toHaveProperty('tally');
+    expect(counters.calls).toBe(1);
   });
 
   it("reports Zoho's answer for the guard: rows answered and in error, a shared failure only when all failed alike, none without an answer", async () => {
