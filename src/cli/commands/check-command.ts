@@ -5,7 +5,7 @@ import { checkSetup, type CheckLine, type CheckResult, type CheckSetupDeps } fro
 import { preflight } from '../../usecases/register-import.js';
 import { createSharedTokens } from '../../zoho/shared-tokens.js';
 import { ExitCode, type CliIO } from '../cli-io.js';
-import { commandCallGate } from '../../app/queues.js';
+import { commandCallGate } from '../../app/call-gates.js';
 import { withCliRuntime } from '../cli-runtime.js';
 
 export interface CheckOptions {

@@ -27,7 +27,7 @@ import { ingestImport, type IngestDeps, type IngestResult } from '../../usecases
 import type { LinkPlanDeps } from '../../usecases/plan-links.js';
 import { createSharedTokens } from '../../zoho/shared-tokens.js';
 import { ZohoClient } from '../../zoho/zoho-client.js';
-import { commandCallGate } from '../../app/queues.js';
+import { commandCallGate } from '../../app/call-gates.js';
 import { withCliRuntime } from '../cli-runtime.js';
 import { checkHeader, preflight } from '../../usecases/register-import.js';
 import { downloadFile } from '../../usecases/input-snapshot.js';

@@ -7,7 +7,6 @@ import { registrationFor } from '../../app/queues.js';
 import { ExitCode, type CliIO } from '../cli-io.js';
 import { withCliRuntime, type CliRuntime } from '../cli-runtime.js';
 import { isRemote } from '../../storage/location.js';
-import { bringReport } from './report-command.js';
 import { followToExit } from './wait-command.js';
 
 export interface ImportOptions {
@@ -65,6 +64,8 @@ async function copyReport(io: CliIO, config: Config, runtime: CliRuntime, import
   // Failed (no report), or we stopped waiting: the line already said what happened and what to do.
   if (record?.state !== 'done') return code;
   try {
+    // Loaded only here: it brings the remote stores' reader.
+    const { bringReport } = await import('./report-command.js');
     await bringReport(config, runtime, record, path);
   } catch (error) {
     io.stderr.write(`relsync: report not copied to ${path}: ${(error as Error).message}; bring it with 'relsync report ${importId} --out ${path}'\n`);
