@@ -69,6 +69,7 @@ export function createOps(config: Config, log: Logger, parts: { redis: Redis; qu
     events,
     ledgerObserver: {
       outcomesRecorded: (_importId, outcomes) => metrics.rowsRecorded(outcomes),
+      outcomesCounted: (_importId, counts) => metrics.rowsCounted(counts),
       importChanged: (change) => onImportChanged(events, change),
     },
   };
