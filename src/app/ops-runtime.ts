@@ -71,6 +71,7 @@ export function createOps(config: Config, log: Logger, parts: { redis: Redis; qu
     ledgerObserver: {
       outcomesRecorded: (_importId, outcomes) => metrics.rowsRecorded(outcomes),
       removalsRecorded: (_importId, outcomes) => metrics.removalsRecorded(outcomes),
+      outcomesCounted: (_importId, counts) => metrics.rowsCounted(counts),
       importChanged: (change) => onImportChanged(events, change),
     },
   };

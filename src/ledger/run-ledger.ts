@@ -24,11 +24,11 @@ import type { RemovalOutcome, RowOutcome, RowStatus } from '../domain/row-outcom
 import { ErrorCodes, UserError } from '../errors.js';
 import { STATE_WRITE_LUA, stateOps, type PairStateChange } from './sync-state.js';
 import { getLegacyOutcomes, isLegacyOutcomes, legacyRowsWithoutOutcome, legacyRowsWithStatus, recordLegacyOutcomes } from './legacy-outcomes.js';
-import { BUCKET_BYTES, BUCKET_ROWS, bucketOf, outcomeOf, RARE_TAG, readSlot, SLOT_BYTES, slotOffset, slotParts, statusOfText, unpackOutcome } from './packed-outcomes.js';
+import { BUCKET_BYTES, BUCKET_ROWS, bucketOf, ERROR_TEXTS, MAX_TEXTS, outcomeOf, packOutcome, RARE_TAG, readSlot, SLOT_BYTES, slotOffset, slotParts, statusOfText, unpackOutcome } from './packed-outcomes.js';
 
 export { packOutcome, unpackOutcome } from './packed-outcomes.js';
 
-type OutcomeText = Pick<RowOutcome, 'status' | 'code' | 'message'>;
+export type OutcomeText = Pick<RowOutcome, 'status' | 'code' | 'message'>;
 /** Imports whose texts one ledger keeps in memory (a few each); past that the cache starts again. */
 const TEXT_CACHE_IMPORTS = 64;
 
@@ -146,6 +146,8 @@ export interface LedgerObserver {
   outcomesRecorded?(importId: string, outcomes: readonly RowOutcome[]): void;
   /** A mirror's removal outcomes newly written by this process (never a removal's second outcome). */
   removalsRecorded?(importId: string, outcomes: readonly RemovalOutcome[]): void;
+  /** Outcomes newly written by this process as marks (`recordMarked`): how many rows got each status and code. */
+  outcomesCounted?(importId: string, counts: ReadonlyArray<{ status: RowStatus; code: string; count: number }>): void;
   /** An import's state or pause reason was written; `before` was read in the same transaction. */
   importChanged?(change: ImportChange): Promise<void>;
 }
@@ -182,6 +184,30 @@ local function tallyCall(key, answered, failed, succeeded, failureCode, ttl)
   return redis.call('HMGET', key, 'answered', 'failed', 'streakCode', 'streak')
 end`;
 
+// The tag of an outcome's text (KEYS[2]: the import's texts): its index in the import's text table,
+// given when the text is first seen while tags are left, else 255 (the outcome is kept aside by row).
+// Errors and skips may carry a message per row (a row number, a value): they get at most ERROR_TEXTS
+// tags, so the texts of successes, the bulk of most imports, always find one.
+const TEXT_TAG_LUA = `
+local MAX_TEXTS, ERROR_TEXTS = ${MAX_TEXTS}, ${ERROR_TEXTS}
+local tags = {}
+local function textTag(text, counter)
+  local index = tags[text] or tonumber(redis.call('HGET', KEYS[2], 'n' .. text) or '0')
+  if index == 0 then
+    local texts = tonumber(redis.call('HGET', KEYS[2], 'texts') or '0')
+    local errorTexts = tonumber(redis.call('HGET', KEYS[2], 'errorTexts') or '0')
+    if texts < MAX_TEXTS and (counter == 'success' or errorTexts < ERROR_TEXTS) then
+      index = texts + 1
+      redis.call('HSET', KEYS[2], 'texts', index, 'n' .. text, index, 't' .. index, text)
+      if counter ~= 'success' then redis.call('HSET', KEYS[2], 'errorTexts', errorTexts + 1) end
+    else
+      index = ${RARE_TAG}
+    end
+  end
+  tags[text] = index
+  return index
+end`;
+
 // Records outcomes, the first of each row winning (packed-outcomes.ts has the layout).
 // KEYS[1] import hash, KEYS[2] outcome texts (and counts), KEYS[3] rare outcomes by row, KEYS[4] the
 // guard's tally, KEYS[5..] buckets. ARGV[1] rows per bucket, ARGV[2] bytes per bucket, ARGV[3] Zoho
@@ -194,14 +220,14 @@ end`;
 // code and reason (nil: none).
 const RECORD_OUTCOMES_LUA = `${TALLY_FUNCTION_LUA}
 local BUCKET_ROWS, BUCKET_BYTES = tonumber(ARGV[1]), tonumber(ARGV[2])
-local MAX_TEXTS, ERROR_TEXTS = 254, 200
 local NO_ID = string.rep('\\0', 8)
 local stateTo = #ARGV - 1
 local stateFrom = stateTo - tonumber(ARGV[#ARGV]) + 1
 local added, written = {}, {}
 local buckets = tonumber(redis.call('HGET', KEYS[2], 'buckets') or '0')
 local newBuckets = buckets
-local tags, ready, counts = {}, {}, {}
+local ready, counts = {}, {}
+${TEXT_TAG_LUA}
 for i = 9, stateFrom - 1, 5 do
   local row, bucket, counter, text, id = tonumber(ARGV[i]), KEYS[tonumber(ARGV[i + 1])], ARGV[i + 2], ARGV[i + 3], ARGV[i + 4]
   local offset = ((row - 1) % BUCKET_ROWS) * 9
@@ -210,21 +236,7 @@ for i = 9, stateFrom - 1, 5 do
     -- 1. the text's tag: its index in the import's text table, or 255 (rare: kept aside by row)
     local index = 255
     if id ~= '' then
-      index = tags[text] or tonumber(redis.call('HGET', KEYS[2], 'n' .. text) or '0')
-      if index == 0 then
-        -- Errors and skips may carry a message per row (a row number, a value): they get at most
-        -- ERROR_TEXTS tags, so the texts of successes, the bulk of most imports, always find one.
-        local texts = tonumber(redis.call('HGET', KEYS[2], 'texts') or '0')
-        local errorTexts = tonumber(redis.call('HGET', KEYS[2], 'errorTexts') or '0')
-        if texts < MAX_TEXTS and (counter == 'success' or errorTexts < ERROR_TEXTS) then
-          index = texts + 1
-          redis.call('HSET', KEYS[2], 'texts', index, 'n' .. text, index, 't' .. index, text)
-          if counter ~= 'success' then redis.call('HSET', KEYS[2], 'errorTexts', errorTexts + 1) end
-        else
-          index = 255
-        end
-      end
-      tags[text] = index
+      index = textTag(text, counter)
     else
       id = NO_ID
     end
@@ -254,6 +266,72 @@ if ARGV[4] ~= '' then tally = tallyCall(KEYS[4], ARGV[4], ARGV[5], ARGV[6], ARGV
 -- 6. the stop in force now, so a job's next call needs no read of its own (sync.processor.ts)
 return {added, tally, redis.call('HMGET', KEYS[1], 'stopCode', 'stopReason')}`;
 
+// Records marked outcomes (MarkedOutcomes), the first of each row winning, a bucket at a time: each
+// bucket is read once, and each run of rows it newly gets is one SETRANGE. KEYS[1..3] as RECORD_OUTCOMES_LUA,
+// then KEYS[4..] buckets (no tally: marks answer no call). ARGV[1] rows per bucket, ARGV[2] bytes per bucket, ARGV[3] how many texts, then
+// per text its status counter and text; then per bucket (in KEYS order) its number and its rows' marks,
+// 2 bytes each (big-endian) from its first row on. Returns, per text, how many rows newly got it.
+const RECORD_MARKED_LUA = `
+local BUCKET_ROWS, BUCKET_BYTES = tonumber(ARGV[1]), tonumber(ARGV[2])
+local NO_ID = string.rep('\\0', 8)
+local T = tonumber(ARGV[3])
+local added, slots = {}, {}
+for t = 1, T do added[t] = 0 end
+local buckets = tonumber(redis.call('HGET', KEYS[2], 'buckets') or '0')
+local newBuckets = buckets
+${TEXT_TAG_LUA}
+for k = 4, #KEYS do
+  local bucket = KEYS[k]
+  local at = 4 + 2 * T + (k - 4) * 2
+  local number, marks = tonumber(ARGV[at]), ARGV[at + 1]
+  local held = redis.call('GET', bucket)
+  if not held then
+    redis.call('SETRANGE', bucket, BUCKET_BYTES - 1, '\\0')
+    held = ''
+  end
+  local from, pieces, wrote = nil, {}, false
+  for i = 1, #marks / 2 + 1 do
+    local hi, lo = string.byte(marks, 2 * i - 1, 2 * i)
+    local m = hi and (hi * 256 + lo) or 0
+    local tag = m > 0 and string.byte(held, (i - 1) * 9 + 1)
+    if m > 0 and (tag == nil or tag == 0) then
+      local slot = slots[m]
+      if slot == nil then
+        slot = string.char(textTag(ARGV[3 + 2 * m], ARGV[2 + 2 * m])) .. NO_ID
+        slots[m] = slot
+      end
+      if string.byte(slot, 1) == ${RARE_TAG} then redis.call('HSET', KEYS[3], number * BUCKET_ROWS + i, ARGV[3 + 2 * m]) end
+      if from == nil then
+        from = i
+        pieces = {}
+      end
+      pieces[#pieces + 1] = slot
+      added[m] = added[m] + 1
+      wrote = true
+    elseif from ~= nil then
+      redis.call('SETRANGE', bucket, (from - 1) * 9, table.concat(pieces))
+      from = nil
+    end
+  end
+  if wrote then newBuckets = math.max(newBuckets, number + 1) end
+end
+local counts, total = {}, 0
+for t = 1, T do
+  local counter = ARGV[2 + 2 * t]
+  counts[counter] = (counts[counter] or 0) + added[t]
+  total = total + added[t]
+end
+for counter, n in pairs(counts) do
+  if n > 0 then redis.call('HINCRBY', KEYS[1], counter, n) end
+end
+if total > 0 then redis.call('HINCRBY', KEYS[2], 'count', total) end
+if newBuckets > buckets then redis.call('HSET', KEYS[2], 'buckets', newBuckets) end
+return added`;
+
+/** Outcome buckets (BUCKET_ROWS rows each) one RECORD_MARKED_LUA script writes. */
+const MARKED_BUCKETS_PER_SCRIPT = 32;
+const MARKED_SCRIPTS_IN_FLIGHT = 4;
+
 // KEYS[1] removals hash, KEYS[2] import hash, KEYS[3…] the incremental sync state's buckets; ARGV
 // triples: key, packed outcome, status counter; then the state's args (sync-state.ts); last, how many
 // state args there are. A removal's outcome is written at most once and counted only then. Returns the
@@ -277,6 +355,28 @@ return added`;
 
 /** The import record's counter of removals with each status. */
 const REMOVAL_COUNTER: Record<RowStatus, string> = { success: 'removalsSuccess', error: 'removalsError', skipped: 'removalsSkipped' };
+
+/**
+ * Outcomes that share a few texts, as one mark per row (an incremental import's UNCHANGED rows): row r
+ * gets `texts[marks[r] - 1]`, and nothing where `marks[r]` is 0. No Zoho ids.
+ */
+export interface MarkedOutcomes {
+  texts: readonly OutcomeText[];
+  /** Indexed by row number (index 0 unused). */
+  marks: Uint16Array;
+}
+
+/** A bucket's marks as RECORD_MARKED_LUA reads them (2 bytes a row, up to its last marked row), or undefined when none is marked. */
+function bucketMarks(marks: Uint16Array, bucket: number): Buffer | undefined {
+  const first = bucket * BUCKET_ROWS + 1;
+  const end = Math.min(marks.length, first + BUCKET_ROWS);
+  let last = end - 1;
+  while (last >= first && marks[last] === 0) last--;
+  if (last < first) return undefined;
+  const bytes = Buffer.allocUnsafe((last - first + 1) * 2);
+  for (let row = first; row <= last; row++) bytes.writeUInt16BE(marks[row]!, (row - first) * 2);
+  return bytes;
+}
 
 /** A planned removal: its base, its related value and id, and its place in the plan. */
 export interface PlannedRemoval { base: string; related: string; relatedId: string; n: number }
@@ -625,6 +725,71 @@ export class RunLedger {
     args.push(...ops.args, ops.args.length);
     const [added, tallied, [stopCode, stopReason]] = (await this.#redis.eval(RECORD_OUTCOMES_LUA, keys.length + ops.keys.length, ...keys, ...ops.keys, ...args)) as [number[], Array<string | null>, Array<string | null>];
     return [added, tally ? guardTallyOf(tallied) : undefined, stopCode ? { stop: { code: stopCode as StopCode, reason: stopReason ?? '' } } : {}];
+  }
+
+  /**
+   * Record outcomes given as one mark per row (`MarkedOutcomes`: an incremental import's UNCHANGED
+   * rows); rows that already have an outcome keep it. The same slots, tags, counters and observer as
+   * `recordOutcomes`, without an object, a text or a script argument per row: each bucket of rows is
+   * read and written by one script, MARKED_BUCKETS_PER_SCRIPT buckets a script. Returns how many were
+   * newly recorded.
+   */
+  async recordMarked(id: string, marked: MarkedOutcomes): Promise<number> {
+    const { marks, texts } = marked;
+    if (texts.length === 0) return 0;
+    if (await this.#isLegacy(id)) return this.#recordMarkedLegacy(id, marked);
+    const added = texts.map(() => 0);
+    const head: Array<string | number> = [BUCKET_ROWS, BUCKET_BYTES, texts.length];
+    for (const text of texts) head.push(text.status, packOutcome({ row: 0, ...text }));
+    const lastBucket = bucketOf(Math.max(1, marks.length - 1));
+    let keys: string[] = [];
+    let args: Array<string | number | Buffer> = [];
+    // Scripts touch disjoint buckets, so a few run back to back in Redis while the next is built.
+    const inFlight: Array<Promise<void>> = [];
+    const flush = async (): Promise<void> => {
+      if (keys.length === 0) return;
+      if (inFlight.length >= MARKED_SCRIPTS_IN_FLIGHT) await inFlight.shift();
+      const script = this.#redis.eval(RECORD_MARKED_LUA, 3 + keys.length, this.importKey(id), this.outcomesKey(id), this.#rareKey(id), ...keys, ...head, ...args) as Promise<number[]>;
+      const counted = script.then((counts) => counts.forEach((count, t) => (added[t]! += Number(count))));
+      counted.catch(() => undefined);
+      inFlight.push(counted);
+      keys = [];
+      args = [];
+    };
+    for (let bucket = 0; bucket <= lastBucket; bucket++) {
+      const bytes = bucketMarks(marks, bucket);
+      if (bytes === undefined) continue;
+      keys.push(this.#bucketKey(id, bucket));
+      args.push(bucket, bytes);
+      if (keys.length >= MARKED_BUCKETS_PER_SCRIPT) await flush();
+    }
+    await flush();
+    await Promise.all(inFlight);
+    const total = added.reduce((sum, n) => sum + n, 0);
+    if (total > 0 && this.#observer?.outcomesCounted) {
+      try {
+        this.#observer.outcomesCounted(id, texts.map((text, t) => ({ status: text.status, code: text.code, count: added[t]! })).filter((c) => c.count > 0));
+      } catch {
+        // Metrics must never change an outcome.
+      }
+    }
+    return total;
+  }
+
+  /** `recordMarked` for an import stored the old way: its outcomes as rows, a thousand at a time. */
+  async #recordMarkedLegacy(id: string, { marks, texts }: MarkedOutcomes): Promise<number> {
+    let added = 0;
+    let batch: RowOutcome[] = [];
+    for (let row = 1; row < marks.length; row++) {
+      const mark = marks[row]!;
+      if (mark === 0) continue;
+      batch.push({ row, ...texts[mark - 1]! });
+      if (batch.length >= 1_000) {
+        added += await this.recordOutcomes(id, batch);
+        batch = [];
+      }
+    }
+    return added + (await this.recordOutcomes(id, batch));
   }
 
   /** Once per import and process: an import's outcomes never change layout (see legacy-outcomes.ts). */

@@ -10,7 +10,7 @@
  * written: a crash can never leave a success without its state, nor a state without its success.
  */
 import type { Redis } from 'ioredis';
-import { bucketOf, confirmedDay, pairField, stateValue, type SyncTarget } from '../plan/pair-state.js';
+import { bucketOf, confirmedDay, DIGEST_CHARS, NOT_HELD, OTHER_FIELDS, PAIR_FIELD_CHARS, pairField, stateValue, writePairField, type SyncTarget } from '../plan/pair-state.js';
 
 /**
  * What the outcomes of one call do to the state: each row's pair is remembered with `digest` (a
@@ -98,6 +98,50 @@ for k = 1, #KEYS do
 end
 return out`;
 
+// KEYS: bucket keys. ARGV[1]: the pairs' fields, PAIR_FIELD_CHARS each; ARGV[2]: the digests they are
+// sent with, DIGEST_CHARS each; ARGV[3…]: per key, how many of the pairs are in it. Returns one string,
+// 3 characters a pair: the day it was confirmed (base 36) when held with that digest, '!!!' when held
+// with another, '~~~' when not held.
+const CONFIRMATIONS_LUA = `
+local fields, digests = ARGV[1], ARGV[2]
+local sub, call = string.sub, redis.call
+local out, p, f, d = {}, 0, 1, 1
+for k = 1, #KEYS do
+  local n = tonumber(ARGV[k + 2])
+  local names = {}
+  for i = 1, n do
+    names[i] = sub(fields, f, f + ${PAIR_FIELD_CHARS - 1})
+    f = f + ${PAIR_FIELD_CHARS}
+  end
+  local values = call('HMGET', KEYS[k], unpack(names))
+  for i = 1, n do
+    local v = values[i]
+    if not v then
+      out[p + i] = '~~~'
+    elseif sub(v, 4) ~= sub(digests, d, d + ${DIGEST_CHARS - 1}) then
+      out[p + i] = '!!!'
+    else
+      out[p + i] = sub(v, 1, 3)
+    end
+    d = d + ${DIGEST_CHARS}
+  end
+  p = p + n
+end
+return table.concat(out)`;
+
+/** The 3 characters CONFIRMATIONS_LUA answers for one pair, at `offset`: NOT_HELD, OTHER_FIELDS or the day. */
+function confirmationAt(reply: Buffer, offset: number): number {
+  const first = reply[offset]!;
+  if (first === 0x7e) return NOT_HELD;
+  if (first === 0x21) return OTHER_FIELDS;
+  let day = 0;
+  for (let i = offset; i < offset + 3; i++) {
+    const c = reply[i]!;
+    day = day * 36 + (c <= 0x39 ? c - 0x30 : c - 0x57);
+  }
+  return day;
+}
+
 export class SyncStateStore {
   readonly #redis: Redis;
   readonly #prefix: string;
@@ -141,6 +185,43 @@ export class SyncStateStore {
       for (const value of values) found.push(value ?? null);
     }
     return found;
+  }
+
+  /**
+   * What the state holds of each pair, against the fields it is sent with, written to `into` from
+   * `at` on in order: the day Zoho confirmed it (held with the same fields' digest), OTHER_FIELDS or
+   * NOT_HELD (pair-state.ts `judgeConfirmation` decides). A group's pairs share a base, so one HMGET;
+   * all groups go in one script, and its answer is one string (3 bytes a pair): a million pairs make
+   * no million reply strings. Returns the pairs read.
+   */
+  confirmations<E extends { related: string }>(
+    targetId: string, groups: ReadonlyArray<{ base: string; entries: readonly E[] }>, digestOf: (entry: E) => string, into: Int32Array, at = 0,
+  ): Promise<number> {
+    const keys: string[] = [];
+    const counts: number[] = [];
+    let pairs = 0;
+    for (const { base, entries } of groups) {
+      if (entries.length === 0) continue;
+      keys.push(bucketKey(this.#prefix, targetId, bucketOf(base)));
+      counts.push(entries.length);
+      pairs += entries.length;
+    }
+    if (pairs === 0) return Promise.resolve(0);
+    const fields = Buffer.allocUnsafe(pairs * PAIR_FIELD_CHARS);
+    const digests = Buffer.allocUnsafe(pairs * DIGEST_CHARS);
+    let i = 0;
+    for (const { base, entries } of groups) {
+      for (const entry of entries) {
+        writePairField(base, entry.related, fields, i * PAIR_FIELD_CHARS);
+        const digest = digestOf(entry);
+        for (let c = 0; c < DIGEST_CHARS; c++) digests[i * DIGEST_CHARS + c] = digest.charCodeAt(c);
+        i += 1;
+      }
+    }
+    return (this.#redis.callBuffer('EVAL', CONFIRMATIONS_LUA, keys.length, ...keys, fields, digests, ...counts) as Promise<Buffer>).then((reply) => {
+      for (let k = 0; k < pairs; k++) into[at + k] = confirmationAt(reply, k * 3);
+      return pairs;
+    });
   }
 
   /** Forget pairs (links removed by an unlink or a mirror): they are sent again by the next incremental run. Returns how many were held. */

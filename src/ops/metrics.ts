@@ -153,6 +153,11 @@ export class RelsyncMetrics {
     for (const outcome of outcomes) this.#removals.inc({ status: outcome.status, code: this.#boundedCode(outcome.code) });
   }
 
+  /** `count` rows recorded with one status and code (an incremental import's UNCHANGED rows, recorded as marks). */
+  rowsCounted(counts: ReadonlyArray<Pick<RowOutcome, 'status' | 'code'> & { count: number }>): void {
+    for (const { status, code, count } of counts) this.#rows.inc({ status, code: this.#boundedCode(code) }, count);
+  }
+
   zohoCall(event: ZohoCallEvent): void {
     this.#calls.inc({ outcome: callOutcome(event) });
     this.#callSeconds.observe(event.durationMs / 1_000);

@@ -60,16 +60,25 @@ export function bucketOf(base: string): string {
  * 100) could at worst skip one changed pair until RELSYNC_INCREMENTAL_MAX_AGE_DAYS.
  */
 export function pairField(base: string, related: string): string {
-  const [h1, h2] = hash64(`${base}\u0000${related}`, 0);
-  let out = '';
-  for (let shift = 26; shift >= 2; shift -= 6) out += BASE64URL[(h1 >>> shift) & 63];
-  out += BASE64URL[((h1 & 3) << 4) | ((h2 >>> 28) & 15)];
-  out += BASE64URL[(h2 >>> 22) & 63];
-  out += BASE64URL[(h2 >>> 16) & 63];
-  return out;
+  const bytes = Buffer.allocUnsafe(PAIR_FIELD_CHARS);
+  writePairField(base, related, bytes, 0);
+  return bytes.toString('latin1');
+}
+
+/** `pairField` as PAIR_FIELD_CHARS ASCII bytes at `offset` of `into`: a lookup writes all its pairs' fields into one buffer, no string each. */
+export function writePairField(base: string, related: string, into: Uint8Array, offset: number): void {
+  hashPair(base, related);
+  const h1 = hashHigh;
+  const h2 = hashLow;
+  let at = offset;
+  for (let shift = 26; shift >= 2; shift -= 6) into[at++] = BASE64URL_CODES[(h1 >>> shift) & 63]!;
+  into[at++] = BASE64URL_CODES[((h1 & 3) << 4) | ((h2 >>> 28) & 15)]!;
+  into[at++] = BASE64URL_CODES[(h2 >>> 22) & 63]!;
+  into[at] = BASE64URL_CODES[(h2 >>> 16) & 63]!;
 }
 
 const BASE64URL = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
+const BASE64URL_CODES = Uint8Array.from(BASE64URL, (c) => c.charCodeAt(0));
 
 /** Two 32-bit halves of cyrb53 (a public-domain string hash), over the text's UTF-16 code units. */
 function hash64(text: string, seed: number): [number, number] {
@@ -83,6 +92,31 @@ function hash64(text: string, seed: number): [number, number] {
   h1 = Math.imul(h1 ^ (h1 >>> 16), 2246822507) ^ Math.imul(h2 ^ (h2 >>> 13), 3266489909);
   h2 = Math.imul(h2 ^ (h2 >>> 16), 2246822507) ^ Math.imul(h1 ^ (h1 >>> 13), 3266489909);
   return [h1 >>> 0, h2 >>> 0];
+}
+
+let hashHigh = 0;
+let hashLow = 0;
+
+/** `hash64(base + '\u0000' + related, 0)` into hashHigh / hashLow, without building the string or an array. */
+function hashPair(base: string, related: string): void {
+  let h1 = 0xdeadbeef;
+  let h2 = 0x41c6ce57;
+  for (let i = 0; i < base.length; i++) {
+    const ch = base.charCodeAt(i);
+    h1 = Math.imul(h1 ^ ch, 2654435761);
+    h2 = Math.imul(h2 ^ ch, 1597334677);
+  }
+  h1 = Math.imul(h1, 2654435761);
+  h2 = Math.imul(h2, 1597334677);
+  for (let i = 0; i < related.length; i++) {
+    const ch = related.charCodeAt(i);
+    h1 = Math.imul(h1 ^ ch, 2654435761);
+    h2 = Math.imul(h2 ^ ch, 1597334677);
+  }
+  h1 = Math.imul(h1 ^ (h1 >>> 16), 2246822507) ^ Math.imul(h2 ^ (h2 >>> 13), 3266489909);
+  h2 = Math.imul(h2 ^ (h2 >>> 16), 2246822507) ^ Math.imul(h1 ^ (h1 >>> 13), 3266489909);
+  hashHigh = h1 >>> 0;
+  hashLow = h2 >>> 0;
 }
 
 /** The entry fields as sent (name order ignored; `12` and `'12'` differ): 5 base64url characters. */
@@ -108,12 +142,26 @@ export function confirmedDay(value: string): number {
 
 export type PairVerdict = 'new' | 'changed' | 'unchanged' | 'expired';
 
+/** Characters of a pair's field (`pairField`) and of a fields digest (`fieldsDigest`): fixed, so many can be sent as one string. */
+export const PAIR_FIELD_CHARS = 8;
+export const DIGEST_CHARS = 5;
+
+/** What the state says of a pair against the fields it is sent with: not held, held with other fields, or the day it was confirmed with these. */
+export const NOT_HELD = -1;
+export const OTHER_FIELDS = -2;
+
 /**
  * Whether a pair must be sent: `unchanged` only when it is held with the same fields and was confirmed
  * fewer than `maxAgeDays` days before `today` (so a link removed in Zoho by hand comes back).
  */
 export function judgePair(stored: string | null | undefined, digest: string, today: number, maxAgeDays: number): PairVerdict {
-  if (stored === null || stored === undefined) return 'new';
-  if (stored.slice(3) !== digest) return 'changed';
-  return today - confirmedDay(stored) >= maxAgeDays ? 'expired' : 'unchanged';
+  if (stored === null || stored === undefined) return judgeConfirmation(NOT_HELD, today, maxAgeDays);
+  return judgeConfirmation(stored.slice(3) === digest ? confirmedDay(stored) : OTHER_FIELDS, today, maxAgeDays);
+}
+
+/** `judgePair` of what `SyncStateStore.confirmations` found: NOT_HELD, OTHER_FIELDS or the day confirmed. */
+export function judgeConfirmation(confirmed: number, today: number, maxAgeDays: number): PairVerdict {
+  if (confirmed === NOT_HELD) return 'new';
+  if (confirmed === OTHER_FIELDS) return 'changed';
+  return today - confirmed >= maxAgeDays ? 'expired' : 'unchanged';
 }

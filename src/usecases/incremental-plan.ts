@@ -7,20 +7,21 @@
  */
 import { MAX_ENTRIES_PER_CALL } from '../../jobs/sync-calls.job.js';
 import { OutcomeCodes, type RowOutcome } from '../domain/row-outcome.js';
+import type { MarkedOutcomes, OutcomeText } from '../ledger/run-ledger.js';
 import type { SyncStateStore } from '../ledger/sync-state.js';
 import type { FieldValue } from '../plan/field-values.js';
 import type { PlannedCall, PlannedEntry } from '../plan/grouper.js';
-import { confirmedDay, fieldsDigest, judgePair, type PairVerdict } from '../plan/pair-state.js';
+import { fieldsDigest, judgeConfirmation, type PairVerdict } from '../plan/pair-state.js';
 
 export interface IncrementalDeps {
-  state: Pick<SyncStateStore, 'lookup'>;
+  state: Pick<SyncStateStore, 'confirmations'>;
   /**
    * The outcomes the import already has, on a re-run of ingest after a crash: a pair its own calls
    * made is in the state by now, yet must stay in its call so the jobs are numbered as before.
    */
   knownOutcomes?: (rows: number[]) => Promise<Array<RowOutcome | undefined>>;
-  /** Where UNCHANGED outcomes go (the ledger, or a dry run's sink). */
-  record: (outcomes: RowOutcome[]) => Promise<unknown>;
+  /** Where the UNCHANGED outcomes go, once, as one mark per row (the ledger's `recordMarked`, or a dry run's sink). */
+  recordMarked: (marked: MarkedOutcomes) => Promise<unknown>;
 }
 
 export interface IncrementalSettings {
@@ -40,19 +41,30 @@ export interface IncrementalPlan {
   counts: IncrementalCounts;
 }
 
-/** Pairs looked up in Redis at once. */
+/** Pairs looked up in Redis by one script. */
 const LOOKUP_BATCH = 8_000;
-/** Entries to send kept from the first pass (about 100 bytes each). */
+/** Entries to send kept from the first pass. */
 const KEEP_ENTRIES = 100_000;
 const DAY_MS = 86_400_000;
 
 export async function planIncremental(deps: IncrementalDeps, settings: IncrementalSettings, calls: Iterable<PlannedCall>): Promise<IncrementalPlan> {
-  const skip = new Uint8Array(settings.rows + 1);
+  // Each unchanged row's mark: its text's index + 1 (one text per confirmation day), 2 bytes a row.
+  const marks = new Uint16Array(settings.rows + 1);
+  const texts: OutcomeText[] = [];
+  const textOfDay = new Map<number, number>();
+  const markOf = (day: number): number => {
+    let mark = textOfDay.get(day);
+    if (mark === undefined) {
+      mark = texts.push({ status: 'skipped', code: OutcomeCodes.UNCHANGED, message: `unchanged since ${new Date(day * DAY_MS).toISOString().slice(0, 10)}` });
+      textOfDay.set(day, mark);
+    }
+    return mark;
+  };
   const counts: IncrementalCounts = { new: 0, changed: 0, unchanged: 0, expired: 0 };
   const digests = new WeakMap<object, string>();
-  const digestOf = (fields: Readonly<Record<string, FieldValue>>): string => {
+  const digestOf = ({ fields }: PlannedEntry): string => {
     let digest = digests.get(fields);
-    if (digest === undefined) digests.set(fields, (digest = fieldsDigest(fields)));
+    if (digest === undefined) digests.set(fields, (digest = fieldsDigest(fields as Readonly<Record<string, FieldValue>>)));
     return digest;
   };
   let callCount = 0;
@@ -62,56 +74,56 @@ export async function planIncremental(deps: IncrementalDeps, settings: Increment
     callCount += Math.ceil(runSent / MAX_ENTRIES_PER_CALL);
     runSent = 0;
   };
-  let batch: Pair[] = [];
   // The entries to send, kept while they are few (an incremental night); past KEEP_ENTRIES (a first
   // night, or after `state clear`) they are found again by a second pass over the planned calls.
-  let kept: Pair[] | undefined = [];
-  const judgeBatch = async () => {
-    const stored = await deps.state.lookup(settings.targetId, batch);
-    const verdicts = batch.map(({ entry }, i) => judgePair(stored[i], digestOf(entry.fields), settings.today, settings.maxAgeDays));
-    const resent = deps.knownOutcomes ? await sentByThisImport(deps, batch.filter((_, i) => verdicts[i] === 'unchanged').map(({ entry }) => entry.row)) : NONE;
-    const outcomes: RowOutcome[] = [];
-    batch.forEach((pair, i) => {
-      const { base, entry } = pair;
-      if (base !== runBase) {
+  let kept: Kept[] | undefined = [];
+  const judge = async (batch: readonly PlannedCall[], confirmed: Int32Array): Promise<void> => {
+    const resent = deps.knownOutcomes ? await sentByThisImport(deps, unchangedRows(batch, confirmed, settings)) : NONE;
+    let i = 0;
+    for (const call of batch) {
+      if (call.base !== runBase) {
         endRun();
-        runBase = base;
+        runBase = call.base;
       }
-      const verdict = verdicts[i]!;
-      counts[verdict] += 1;
-      if (verdict !== 'unchanged' || resent.has(entry.row)) {
+      for (const entry of call.entries) {
+        const day = confirmed[i++]!;
+        const verdict = judgeConfirmation(day, settings.today, settings.maxAgeDays);
+        counts[verdict] += 1;
+        if (verdict === 'unchanged' && !resent.has(entry.row)) {
+          marks[entry.row] = markOf(day);
+          continue;
+        }
         runSent += 1;
-        if (kept !== undefined && kept.length < KEEP_ENTRIES) kept.push(pair);
+        if (kept !== undefined && kept.length < KEEP_ENTRIES) kept.push({ base: call.base, entry });
         else kept = undefined;
-        return;
       }
-      skip[entry.row] = 1;
-      outcomes.push({ row: entry.row, status: 'skipped', code: OutcomeCodes.UNCHANGED, message: unchangedMessage(confirmedDay(stored[i]!)) });
-    });
-    // Recorded while the next batch is looked up; one write at a time, so at most two batches are held.
-    await recording;
-    recording = outcomes.length > 0 ? deps.record(outcomes) : undefined;
-    batch = [];
+    }
   };
-  let recording: Promise<unknown> | undefined;
-  const messages = new Map<number, string>();
-  const unchangedMessage = (day: number): string => {
-    let message = messages.get(day);
-    if (message === undefined) messages.set(day, (message = `unchanged since ${new Date(day * DAY_MS).toISOString().slice(0, 10)}`));
-    return message;
+  // One lookup at a time, and nothing gathered meanwhile: planned calls held across a round trip while
+  // the next batch was made outlived the young generation, and grew the old one by 50-60 MB over a
+  // million pairs (peak RSS past 200 MB), for little time gained.
+  let batch: PlannedCall[] = [];
+  let pairs = 0;
+  const lookUp = async (): Promise<void> => {
+    const confirmed = new Int32Array(pairs);
+    await deps.state.confirmations(settings.targetId, batch, digestOf, confirmed);
+    await judge(batch, confirmed);
+    batch = [];
+    pairs = 0;
   };
   for (const call of calls) {
-    for (const entry of call.entries) batch.push({ base: call.base, related: entry.related, entry });
-    if (batch.length >= LOOKUP_BATCH) await judgeBatch();
+    batch.push(call);
+    pairs += call.entries.length;
+    if (pairs >= LOOKUP_BATCH) await lookUp();
   }
-  if (batch.length > 0) await judgeBatch();
-  await recording;
+  if (pairs > 0) await lookUp();
   endRun();
+  if (texts.length > 0) await deps.recordMarked({ texts, marks });
   const toSend = kept;
-  return { calls: { [Symbol.iterator]: () => repack(toSend ?? unskipped(calls, skip)) }, callCount, counts };
+  return { calls: { [Symbol.iterator]: () => repack(toSend ?? unskipped(calls, marks)) }, callCount, counts };
 }
 
-interface Pair { base: string; related: string; entry: PlannedEntry }
+interface Kept { base: string; entry: PlannedEntry }
 
 const NONE: ReadonlySet<number> = new Set();
 
@@ -122,13 +134,21 @@ async function sentByThisImport(deps: IncrementalDeps, rows: number[]): Promise<
   return new Set(rows.filter((_, i) => known[i] !== undefined && known[i]!.code !== OutcomeCodes.UNCHANGED));
 }
 
-/** The planned entries of rows not skipped, in plan order. */
-function* unskipped(calls: Iterable<PlannedCall>, skip: Uint8Array): Generator<Pick<Pair, 'base' | 'entry'>> {
-  for (const call of calls) for (const entry of call.entries) if (skip[entry.row] !== 1) yield { base: call.base, entry };
+/** The rows of a batch judged unchanged (the candidates a re-run of ingest may have sent already). */
+function unchangedRows(batch: readonly PlannedCall[], confirmed: Int32Array, settings: IncrementalSettings): number[] {
+  const rows: number[] = [];
+  let i = 0;
+  for (const call of batch) for (const entry of call.entries) if (judgeConfirmation(confirmed[i++]!, settings.today, settings.maxAgeDays) === 'unchanged') rows.push(entry.row);
+  return rows;
+}
+
+/** The planned entries of rows not skipped (not marked UNCHANGED), in plan order. */
+function* unskipped(calls: Iterable<PlannedCall>, marks: Uint16Array): Generator<Kept> {
+  for (const call of calls) for (const entry of call.entries) if (marks[entry.row] === 0) yield { base: call.base, entry };
 }
 
 /** Entries to send (each base record's together, in plan order) packed again into calls of at most 100. */
-function* repack(entries: Iterable<Pick<Pair, 'base' | 'entry'>>): Generator<PlannedCall> {
+function* repack(entries: Iterable<Kept>): Generator<PlannedCall> {
   let seq = 0;
   let base: string | undefined;
   let call: PlannedEntry[] = [];

@@ -25,7 +25,7 @@ import { planLinks, removalGuard, type LinkCounts, type LinkPlanDeps } from './p
 
 export interface IngestDeps {
   /** Where outcomes go: the run ledger, or an in-memory sink for `--dry-run`. */
-  ledger: Pick<RunLedger, 'recordOutcomes' | 'update' | 'planRemovals' | 'increment'>;
+  ledger: Pick<RunLedger, 'recordOutcomes' | 'recordMarked' | 'update' | 'planRemovals' | 'increment'>;
   log: Logger;
   limits: { maxRows: number; maxFieldBytes: number };
   /**
@@ -41,7 +41,7 @@ export interface IngestDeps {
    * The incremental sync state of the profile's target, read when the profile is `incremental`
    * (incremental-plan.ts): pairs unchanged since Zoho confirmed them end UNCHANGED and are not sent.
    */
-  syncState?: Omit<IncrementalDeps, 'record'> & Omit<IncrementalSettings, 'rows'>;
+  syncState?: Omit<IncrementalDeps, 'recordMarked'> & Omit<IncrementalSettings, 'rows'>;
 }
 
 export interface IngestInput {
@@ -104,7 +104,7 @@ export async function ingestImport(deps: IngestDeps, input: IngestInput): Promis
   // unlink and mirror read Zoho's links themselves: the incremental state does not decide for them.
   if (mode !== 'link') return planAndEnqueue(deps, input, { mode, rows, invalid, plan });
   const incremental = input.profile.incremental && deps.syncState
-    ? await planIncremental({ ...deps.syncState, record: (outcomes) => ledger.recordOutcomes(input.importId, outcomes) }, { ...deps.syncState, rows }, plan.calls)
+    ? await planIncremental({ ...deps.syncState, recordMarked: (marked) => ledger.recordMarked(input.importId, marked) }, { ...deps.syncState, rows }, plan.calls)
     : undefined;
   const plannedCalls = await enqueueCalls(input, incremental?.calls ?? plan.calls, incremental?.callCount ?? plan.callCount);
   await ledger.update(input.importId, { rows, plannedCalls });

@@ -6,13 +6,15 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { RunLedger } from '../../src/ledger/run-ledger.js';
 import { SyncStateStore } from '../../src/ledger/sync-state.js';
-import { dayOf, fieldsDigest, judgePair, syncTargetOf } from '../../src/plan/pair-state.js';
+import { dayOf, fieldsDigest, judgePair, NOT_HELD, OTHER_FIELDS, pairField, syncTargetOf, writePairField } from '../../src/plan/pair-state.js';
 import { BUILTIN_PROFILES } from '../../src/profile/profile.js';
 import { testPrefix, useRedis } from '../helpers/redis.js';
 
 const TODAY = dayOf(Date.UTC(2026, 10, 30));
 const target = syncTargetOf({ dc: 'us' }, BUILTIN_PROFILES['contacts-deals']!);
 const ROLE = { Contact_Role: '111' };
+/** pairField of three pairs as the first version of the state wrote them: changing the hash would make every pair held look new. */
+const PINNED_FIELDS = ['r4xa08cH', 'YoxPq8dm', 'wDRgkm3S'];
 
 describe('SyncStateStore and the outcome script', () => {
   const redis = useRedis();
@@ -58,6 +60,32 @@ describe('SyncStateStore and the outcome script', () => {
     await ledger.recordOutcomes('imp-g', [1, 2].map((row) => ({ row, status: 'success' as const, code: 'SUCCESS', message: 'ok' })), change([{ row: 1, related: 'D-20', digest: 'aaaaa' }, { row: 2, related: 'D-21', digest: 'aaaaa' }]));
     expect(await state.forgetPairs(target.id, [{ base: 'C-1', related: 'D-20' }, { base: 'C-1', related: 'D-404' }])).toBe(1);
     expect((await held('D-20', 'D-21')).map((v) => v !== null)).toEqual([false, true]);
+  });
+
+  it('confirmations reads many bases in one script: the day confirmed with the same fields, OTHER_FIELDS, NOT_HELD, in order', async () => {
+    await ledger.createImport({ id: 'imp-c', origin: 'cli', source: '/x.csv', sourceName: 'x.csv', profileName: 'p', profileJson: '{}' });
+    const other = { targetId: target.id, day: TODAY - 2, ttlS: 8 * 86_400 };
+    await ledger.recordOutcomes('imp-c', [1, 2].map((row) => ({ row, status: 'success' as const, code: 'SUCCESS', message: 'ok' })), { ...other, base: 'C-40', pairs: [{ row: 1, related: 'D-1', digest: fieldsDigest(ROLE) }, { row: 2, related: 'D-2', digest: fieldsDigest(ROLE) }] });
+    await ledger.recordOutcomes('imp-c', [{ row: 3, status: 'success', code: 'SUCCESS', message: 'ok' }], { ...other, base: 'C-41', day: TODAY - 1, pairs: [{ row: 3, related: 'D-1', digest: fieldsDigest(ROLE) }] });
+    const roleOf = new Map([['D-2', { Contact_Role: '222' }]]);
+    const groups = [
+      { base: 'C-40', entries: [{ related: 'D-1' }, { related: 'D-2' }, { related: 'D-3' }] },
+      { base: 'C-41', entries: [{ related: 'D-1' }] },
+      { base: 'C-42', entries: [] },
+      { base: 'C-40', entries: [{ related: 'D-1' }] },
+    ];
+    const into = new Int32Array(7).fill(99);
+    expect(await state.confirmations(target.id, groups, (e) => fieldsDigest(roleOf.get(e.related) ?? ROLE), into, 1)).toBe(5);
+    expect([...into]).toEqual([99, TODAY - 2, OTHER_FIELDS, NOT_HELD, TODAY - 1, TODAY - 2, 99]);
+    // The same verdicts as judging the raw values.
+    expect(judgePair((await state.lookup(target.id, [{ base: 'C-40', related: 'D-2' }]))[0], fieldsDigest({ Contact_Role: '222' }), TODAY, 7)).toBe('changed');
+  });
+
+  it('names a pair by the same field as ever (the state of earlier versions stays readable), written as bytes or as a string', () => {
+    expect([pairField('C-1', 'D-1'), pairField('5725767000000123001', 'D-77'), pairField('Émile', '😀')]).toEqual(PINNED_FIELDS);
+    const bytes = Buffer.alloc(10);
+    writePairField('Émile', '😀', bytes, 1);
+    expect(bytes.toString('latin1', 1, 9)).toBe(PINNED_FIELDS[2]);
   });
 
   it('describes each target (pairs, memory, oldest confirmation) and clears one', async () => {

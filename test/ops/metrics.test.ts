@@ -5,6 +5,8 @@
  */
 import { Redis } from 'ioredis';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { registrationFor } from '../../src/app/queues.js';
+import { registerImport } from '../../src/usecases/register-import.js';
 import { startHarness, type Harness } from '../helpers/harness.js';
 import { eventually } from '../helpers/eventually.js';
 import { sampleSum, scrape, type Sample } from '../helpers/metrics.js';
@@ -104,6 +106,19 @@ describe('metrics', () => {
     expect(sampleSum(samples, 'relsync_zoho_concurrency_limit')).toBe(await h.runtime.queues.sync.getGlobalConcurrency());
     expect(sampleSum(samples, 'relsync_zoho_concurrency_limit')).toBeLessThan(10);
     expect(sampleSum(samples, 'relsync_zoho_calls_in_flight')).toBe(0);
+  });
+
+  it('counts the UNCHANGED rows of an incremental re-import (recorded as marks, not one by one) as its report does', async () => {
+    const rows = mixedRows(h);
+    const file = await h.writeCsv('mixed.csv', [HEADER, ...rows]);
+    const first = await h.waitDone(await h.importFile(file));
+    const { importId } = await registerImport(registrationFor(h.config, h.runtime), { file: await h.writeCsv('again.csv', [HEADER, ...rows]), profile: 'contacts-deals', origin: 'cli', cwd: h.dir, incremental: true });
+    const second = await h.waitDone(importId);
+    // The 50 rows that succeeded are unchanged; the rest fail or are skipped again.
+    expect(second).toMatchObject({ state: 'done', skipped: 51 });
+    const reports = await reportCounts(h, [first.reportPath!, second.reportPath!]);
+    expect(reports['skipped|UNCHANGED']).toBe(50);
+    expect(rowCounters(await scrape(url))).toEqual(reports);
   });
 
   it('reads queue depths from BullMQ on scrape, for every queue and state, with no import or external id in any label', async () => {

@@ -18,7 +18,7 @@ import { basename, dirname, join, resolve } from 'node:path';
 import type { ImportMode } from '../../../jobs/import.job.js';
 import type { Config } from '../../config/config.js';
 import { OutcomeCodes, type RemovalOutcome, type RowOutcome } from '../../domain/row-outcome.js';
-import type { PlannedRemoval } from '../../ledger/run-ledger.js';
+import type { MarkedOutcomes, PlannedRemoval } from '../../ledger/run-ledger.js';
 import { fieldSpecs } from '../../profile/profile.js';
 import { writeReport } from '../../report/report-writer.js';
 import { csvOptionsFor, withIncremental, withMode } from '../../usecases/import-record.js';
@@ -110,6 +110,10 @@ async function dryRun(io: CliIO, config: Config, file: string, source: string, p
   let entries = 0;
   const sink = {
     recordOutcomes: async (_id: string, list: readonly RowOutcome[]) => (list.forEach((o) => outcomes.set(o.row, o)), list.length),
+    recordMarked: async (_id: string, { marks, texts }: MarkedOutcomes) => {
+      for (let row = 1; row < marks.length; row++) if (marks[row] !== 0 && !outcomes.has(row)) outcomes.set(row, { row, ...texts[marks[row]! - 1]! });
+      return 0;
+    },
     update: async () => undefined,
     planRemovals: async (_id: string, list: readonly PlannedRemoval[]) => removals.push(...list),
     increment: async () => undefined,

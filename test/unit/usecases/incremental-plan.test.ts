@@ -6,7 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import type { RowOutcome } from '../../../src/domain/row-outcome.js';
 import { Grouper, type PlannedCall } from '../../../src/plan/grouper.js';
-import { fieldsDigest, stateValue } from '../../../src/plan/pair-state.js';
+import { confirmedDay, fieldsDigest, NOT_HELD, OTHER_FIELDS, stateValue } from '../../../src/plan/pair-state.js';
 import { planIncremental, type IncrementalDeps } from '../../../src/usecases/incremental-plan.js';
 
 const TODAY = 20_000;
@@ -20,12 +20,26 @@ function plannedCalls(bases: number): { calls: Iterable<PlannedCall>; rows: numb
   return { calls: grouper.finish().calls, rows: row };
 }
 
+/** The state as `confirmations` reads it, from values held by `base|related`; the marked outcomes as rows, in row order. */
 function deps(held: Map<string, string>, known?: Map<number, RowOutcome>): IncrementalDeps & { recorded: RowOutcome[] } {
   const recorded: RowOutcome[] = [];
   return {
     recorded,
-    state: { lookup: async (_target, pairs) => pairs.map((p) => held.get(`${p.base}|${p.related}`) ?? null) },
-    record: async (outcomes) => recorded.push(...outcomes),
+    state: {
+      confirmations: async (_target, groups, digestOf, into, at = 0) => {
+        let i = at;
+        for (const { base, entries } of groups) {
+          for (const entry of entries) {
+            const value = held.get(`${base}|${entry.related}`);
+            into[i++] = value === undefined ? NOT_HELD : value.slice(3) === digestOf(entry) ? confirmedDay(value) : OTHER_FIELDS;
+          }
+        }
+        return i - at;
+      },
+    },
+    recordMarked: async ({ marks, texts }) => {
+      for (let row = 1; row < marks.length; row++) if (marks[row]) recorded.push({ row, ...texts[marks[row]! - 1]! });
+    },
     ...(known ? { knownOutcomes: async (rows: number[]) => rows.map((r) => known.get(r)) } : {}),
   };
 }

@@ -18,7 +18,7 @@ const tmp = useTempDir('relsync-ingest-');
 
 async function ingest(path: string, rowOffsets?: string): Promise<SyncCallsPayload[]> {
   const jobs: SyncCallsPayload[] = [];
-  const ledger = { recordOutcomes: async (_id: string, list: readonly RowOutcome[]) => list.length, update: async () => undefined, planRemovals: async () => 0, increment: async () => undefined };
+  const ledger = { recordOutcomes: async (_id: string, list: readonly RowOutcome[]) => list.length, recordMarked: async () => 0, update: async () => undefined, planRemovals: async () => 0, increment: async () => undefined };
   await ingestImport({ ledger, log: pino({ level: 'silent' }), limits: { maxRows: 1_000_000, maxFieldBytes: 1 << 20 }, lookups: 'unchecked' }, {
     importId: 'imp-1', sourcePath: path, sourceName: 'pairs.csv', profile: await loadProfile('contacts-deals'), rowOffsets,
     enqueue: async (group) => void jobs.push(...structuredClone(group)),
