@@ -75,7 +75,7 @@ async function run(input: IngestChildInput): Promise<IngestChildResult> {
     const cpu = process.cpuUsage(cpuBefore);
     const rss = memory.stop();
     const heapUsedAfterMb = round1(process.memoryUsage().heapUsed / 1024 / 1024);
-    const jobsInQueue = await queues.sync.getWaitingCount() + await queues.sync.getWaitingChildrenCount();
+    const jobsInQueue = await queues.sync.getJobCountByTypes('wait', 'prioritized', 'waiting-children');
     const split = firstEnqueueAt ?? endedAt;
     return {
       ...result,
