@@ -66,7 +66,7 @@ export interface SyncCallsPayload {
  * and deflated (`deflated`, as the import processor enqueues them when that is shorter). Packed, a row
  * costs about 25 bytes of the job's data instead of about 80: relation fields are written once per
  * job, not once per entry, and the job's entries are columns (rows as base-36 differences, related
- * ids, field-set indexes) rather than objects. Deflated, about 13: the columns are digits and ids that
+ * ids, field-set indexes) rather than objects. Deflated, about 15: the columns are digits and ids that
  * share their shape, which DEFLATE codes in a few bits each. `syncCallsOf` reads all three.
  */
 export interface SyncCallsJobData {
