@@ -147,12 +147,23 @@ export function packSyncCalls(payload: SyncCallsPayload): SyncCallsJobData {
   }
   const oneSet = sets.every((set) => set === sets[0]);
   const packed: PackedCalls = { fields, bases, sizes, rows: rows.join(','), related, sets: oneSet ? (sets[0] ?? 0) : sets.map((set) => set.toString(36)).join(',') };
+  return deflatedIfShorter(payload, packed, { first, last });
+}
+
+/**
+ * The job's data with its packed calls deflated, and a summary for people reading it — or packed as
+ * they are when DEFLATE would not make them shorter. Below about 100 bytes its own framing and
+ * base64's third outweigh what it saves. Level 1: ~30 µs of CPU a 16-call job against ~43 at the
+ * default 6, for 5 % more bytes (docs/performance.md#deflated-sync-jobs-the-levers-measured).
+ */
+function deflatedIfShorter(payload: SyncCallsPayload, packed: PackedCalls, rows: { first: number; last: number }): SyncCallsJobData {
   const text = JSON.stringify(packed);
-  // Below about 100 bytes DEFLATE's own framing and base64's third outweigh what it saves. Level 1:
-  // ~30 µs of CPU a 16-call job against ~43 at the default 6, for 5 % more bytes (docs/performance.md).
   const deflated = text.length < MIN_DEFLATE_CHARS ? undefined : deflateRawSync(text, { level: constants.Z_BEST_SPEED }).toString('base64');
   if (deflated === undefined || deflated.length >= text.length) return { importId: payload.importId, seq: payload.seq, packed };
-  const summary = `${bases.length} call${bases.length === 1 ? '' : 's'}, ${rows.length} row${rows.length === 1 ? '' : 's'} (rows ${first} to ${last})`;
+  const calls = packed.bases.length;
+  const entries = packed.related.length;
+  const range = entries === 0 ? '' : ` (rows ${rows.first} to ${rows.last})`;
+  const summary = `${calls} call${calls === 1 ? '' : 's'}, ${entries} row${entries === 1 ? '' : 's'}${range}`;
   return { importId: payload.importId, seq: payload.seq, summary, deflated };
 }
 
