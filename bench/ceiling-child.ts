@@ -1,14 +1,15 @@
 /**
  * The building blocks of ingest, measured alone in a fresh process so ingest can be held against
  * them: csv-parse reading the file as arrays (no row check, no grouping), and BullMQ addBulk of
- * sync-calls jobs shaped like the file's (same options, same parent, 500 per call, one call at a time).
+ * sync-calls jobs shaped like the file's (same data layout, options, priority and parent, 500 per call, one
+ * call at a time).
  */
 import { createReadStream } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { parse } from 'csv-parse';
 import { Queue } from 'bullmq';
 import { JobName, QueueName } from '../jobs/queues.js';
-import { packSyncCalls, syncCallsJobId, syncCallsJobOptions, type SyncCallsJobData, type SyncCallsPayload } from '../jobs/sync-calls.job.js';
+import { syncCallsBulkJob, syncCallsPriority, type SyncCallsJobData, type SyncCallsPayload } from '../jobs/sync-calls.job.js';
 import { connectRedis, createRedis } from '../src/ledger/redis-connection.js';
 import { childMain } from './bench-process.js';
 
@@ -51,6 +52,7 @@ async function addBulkOnly(input: CeilingChildInput): Promise<number> {
     const parent = await imports.add(JobName.import, {}, { jobId: 'ceiling' });
     const parentRef = { id: parent.id!, queue: parent.queueQualifiedName };
     const fields = { Contact_Role: '111111000000026002' };
+    const priority = syncCallsPriority(input.jobs * input.callsPerJob);
     const startedAt = performance.now();
     for (let first = 0; first < input.jobs; first += 500) {
       const jobs = [];
@@ -61,7 +63,7 @@ async function addBulkOnly(input: CeilingChildInput): Promise<number> {
           return { base: `C-${String(call).padStart(7, '0')}`, entries };
         });
         const data: SyncCallsPayload = { importId: 'ceiling', seq, calls };
-        jobs.push({ name: JobName.syncCalls, data: packSyncCalls(data), opts: { ...syncCallsJobOptions(5, calls.length), jobId: syncCallsJobId('ceiling', seq), parent: parentRef } });
+        jobs.push(syncCallsBulkJob(data, { maxAttempts: 5, priority, parent: parentRef }));
       }
       await sync.addBulk(jobs);
     }

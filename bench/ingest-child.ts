@@ -1,12 +1,12 @@
 /**
  * One ingest, measured in its own process: `ingestImport` with the real RunLedger and the real BullMQ
- * enqueue (addBulk of sync-calls jobs with the import processor's options, each a child of an import
- * job, as `addBatches` in import.processor.ts does), against the Redis the parent started.
+ * enqueue (addBulk of sync-calls jobs with the import processor's data, options and priority, each a
+ * child of an import job: `syncCallsBulkJob`, as `addSyncJobs` in import.processor.ts does), against the Redis the parent started.
  */
 import { performance } from 'node:perf_hooks';
 import { pino } from 'pino';
 import { JobName } from '../jobs/queues.js';
-import { packSyncCalls, syncCallsJobId, syncCallsJobOptions, type SyncCallsPayload } from '../jobs/sync-calls.job.js';
+import { syncCallsBulkJob, syncCallsPriority, type SyncCallsPayload } from '../jobs/sync-calls.job.js';
 import { Lifecycle } from '../src/app/lifecycle.js';
 import { openQueues } from '../src/app/queues.js';
 import { DEFAULT_MAX_FIELD_BYTES } from '../src/csv/csv-reader.js';
@@ -54,13 +54,10 @@ async function run(input: IngestChildInput): Promise<IngestChildResult> {
     });
     const parent = await queues.imports.add(JobName.import, { source: { path: input.csvPath }, profile: 'contacts-deals' }, { jobId: input.importId });
     const parentRef = { id: parent.id!, queue: parent.queueQualifiedName };
-    const enqueue = async (jobs: SyncCallsPayload[]): Promise<void> => {
+    const enqueue = async (jobs: SyncCallsPayload[], plannedCalls: number): Promise<void> => {
       firstEnqueueAt ??= performance.now();
-      await queues.sync.addBulk(jobs.map((job) => ({
-        name: JobName.syncCalls,
-        data: packSyncCalls(job), // as the import processor enqueues them
-        opts: { ...syncCallsJobOptions(MAX_ATTEMPTS), jobId: syncCallsJobId(job.importId, job.seq), parent: parentRef },
-      })));
+      // As the import processor enqueues them: packed (deflated), with its options and priority.
+      await queues.sync.addBulk(jobs.map((job) => syncCallsBulkJob(job, { maxAttempts: MAX_ATTEMPTS, priority: syncCallsPriority(plannedCalls), parent: parentRef })));
     };
 
     let firstEnqueueAt: number | undefined;
@@ -78,7 +75,7 @@ async function run(input: IngestChildInput): Promise<IngestChildResult> {
     const cpu = process.cpuUsage(cpuBefore);
     const rss = memory.stop();
     const heapUsedAfterMb = round1(process.memoryUsage().heapUsed / 1024 / 1024);
-    const jobsInQueue = await queues.sync.getWaitingCount() + await queues.sync.getWaitingChildrenCount();
+    const jobsInQueue = await queues.sync.getJobCountByTypes('wait', 'prioritized', 'waiting-children');
     const split = firstEnqueueAt ?? endedAt;
     return {
       ...result,

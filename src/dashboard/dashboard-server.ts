@@ -3,7 +3,7 @@
  *
  * Safety, because Bull Board has no authentication of its own:
  * - It binds to 127.0.0.1 by default. Job data holds CSV values (the `import` job may carry the whole
- *   file inline, `sync-calls` jobs carry external ids and relation fields), so it must not be reachable
+ *   file inline, `sync-calls` jobs carry external ids and relation fields, shown unpacked), so it must not be reachable
  *   from the network unless an operator asks for it with `host`, and then only with
  *   RELSYNC_DASHBOARD_TOKEN set: it refuses to start without, and asks every request for it
  *   (dashboard-guard.ts). Job data never holds Zoho tokens or the client secret: tokens live only in
@@ -22,6 +22,7 @@ import type { AddressInfo } from 'node:net';
 import { createBullBoard } from '@bull-board/api';
 import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
 import express, { type NextFunction, type Request, type Response } from 'express';
+import { syncCallsOf, type SyncCallsJobData } from '../../jobs/sync-calls.job.js';
 import type { Queues } from '../app/queues.js';
 import type { Config } from '../config/config.js';
 import { ErrorCodes, UserError } from '../errors.js';
@@ -76,12 +77,29 @@ function boardRouter(deps: DashboardDeps, allowActions: boolean): express.Router
   const serverAdapter = new LocalAssetsExpressAdapter();
   serverAdapter.setBasePath('/');
   const adapterOptions = { readOnlyMode: !allowActions, allowRetries: allowActions };
+  const sync = new BullMQAdapter(deps.queues.sync, adapterOptions);
+  sync.setFormatter('data', readableSyncData);
   createBullBoard({
-    queues: [deps.queues.imports, deps.queues.sync, deps.queues.webhooks].map((queue) => new BullMQAdapter(queue, adapterOptions)),
+    queues: [new BullMQAdapter(deps.queues.imports, adapterOptions), sync, new BullMQAdapter(deps.queues.webhooks, adapterOptions)],
     serverAdapter,
     options: { uiConfig: { boardTitle: `relsync (${deps.config.prefix})` } },
   });
   return serverAdapter.getRouter() as express.Router;
+}
+
+/**
+ * A sync job's data as the board shows it: its calls as they are, where Redis holds them packed and
+ * deflated (`jobs/sync-calls.job.ts`), beside its other fields (summary, tries). Data that does not
+ * read as calls is shown as it is.
+ */
+export function readableSyncData(data: SyncCallsJobData): unknown {
+  if (typeof data !== 'object' || data === null || (data.packed === undefined && data.deflated === undefined)) return data;
+  try {
+    const { packed: _packed, deflated: _deflated, ...rest } = data;
+    return { ...rest, calls: syncCallsOf(data) };
+  } catch {
+    return data;
+  }
 }
 
 /**

@@ -7,8 +7,7 @@
 import { DelayedError, UnrecoverableError, WaitingChildrenError, type Job, type Queue } from 'bullmq';
 import type { Logger } from 'pino';
 import { validateImportPayload, type ImportJobPayload, type ImportSummary } from '../../jobs/import.job.js';
-import { JobName } from '../../jobs/queues.js';
-import { packSyncCalls, syncCallsJobId, syncCallsJobOptions, syncCallsPriority, type SyncCallsJobData, type SyncCallsPayload } from '../../jobs/sync-calls.job.js';
+import { syncCallsBulkJob, syncCallsPriority, type SyncCallsJobData, type SyncCallsPayload } from '../../jobs/sync-calls.job.js';
 import type { Config } from '../config/config.js';
 import { rowOffsetsPath } from '../csv/row-offsets.js';
 import { ErrorCodes, isUserError, oneLine, UserError } from '../errors.js';
@@ -181,9 +180,5 @@ async function awaitDuplicate(ledger: RunLedger, job: Job<ImportJobData, ImportS
 /** Add the sync jobs as children of the import job; deterministic ids make a re-add a no-op. */
 async function addSyncJobs(queue: Queue<SyncCallsJobData>, parent: Job, jobs: SyncCallsPayload[], options: { maxAttempts: number; priority: number }): Promise<void> {
   const parentRef = { id: parent.id!, queue: parent.queueQualifiedName };
-  await queue.addBulk(jobs.map((data) => ({
-    name: JobName.syncCalls,
-    data: packSyncCalls(data),
-    opts: { ...syncCallsJobOptions(options.maxAttempts, data.calls.length), priority: options.priority, jobId: syncCallsJobId(data.importId, data.seq), parent: parentRef },
-  })));
+  await queue.addBulk(jobs.map((data) => syncCallsBulkJob(data, { ...options, parent: parentRef })));
 }

@@ -11,12 +11,18 @@ import type { Page } from 'playwright-core';
 import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { JobName } from '../../jobs/queues.js';
+import { packSyncCalls, type SyncCallsPayload } from '../../jobs/sync-calls.job.js';
 import type { Queues } from '../../src/app/queues.js';
 import { runDashboard } from '../../src/cli/commands/dashboard-command.js';
 import { loadConfig } from '../../src/config/config.js';
 import { startDashboard, type RunningDashboard } from '../../src/dashboard/dashboard-server.js';
 import { testPrefix } from '../helpers/redis.js';
 import { actionHeaders, openBoardQueues, openBrowser, xsrfSession, type BoardQueues, type Browser } from './dashboard-helpers.js';
+
+const deflatedJob: SyncCallsPayload = {
+  importId: 'imp-dash', seq: 2,
+  calls: [{ base: 'c3', entries: Array.from({ length: 100 }, (_, i) => ({ row: i + 1, related: `d${1_000 + i}`, fields: { Contact_Role: 'Décideur' } })) }],
+};
 
 describe('relsync dashboard', () => {
   const prefix = testPrefix('t-dash');
@@ -34,6 +40,8 @@ describe('relsync dashboard', () => {
     queues = board.queues;
     await queues.sync.add(JobName.syncCalls, { importId: 'imp-dash', seq: 0, calls: [{ base: 'c1', entries: [{ row: 1, related: 'd1' }] }] }, { jobId: 'imp-dash-b0' });
     await queues.sync.add(JobName.syncCalls, { importId: 'imp-dash', seq: 1, calls: [{ base: 'c2', entries: [{ row: 2, related: 'd2' }] }] }, { jobId: 'imp-dash-b1' });
+    // As the import processor enqueues a call of 100 entries: packed and deflated.
+    await queues.sync.add(JobName.syncCalls, packSyncCalls(deflatedJob), { jobId: 'imp-dash-b2' });
     dashboard = await startDashboard({ config: { prefix }, queues }, { port: 0 });
     browser = await openBrowser();
     page = await browser.context.newPage();
@@ -63,13 +71,19 @@ describe('relsync dashboard', () => {
     expect(await sync.innerText()).toBe('sync');
     const totals = await page.locator('main li').filter({ has: page.locator('a[href^="/queue/"]') }).allInnerTexts();
     expect(totals.find((card) => card.includes('imports'))).toContain('1 Job');
-    expect(totals.find((card) => card.includes('sync'))).toContain('2 Jobs');
+    expect(totals.find((card) => card.includes('sync'))).toContain('3 Jobs');
   });
 
   it('shows a job of the imports queue when its queue is opened', async () => {
     await page.goto(`${dashboard.url}queue/imports`);
     await page.getByText('imp-dash', { exact: true }).first().waitFor({ timeout: 15_000 });
     expect(await page.locator('main').innerText()).toContain('contacts-deals');
+  });
+
+  it('shows a deflated sync job\'s calls as they are, with its summary', async () => {
+    const response = await request(`${dashboard.url}api/queues/sync/imp-dash-b2`);
+    const body = (await response.body.json()) as { job: { data: Record<string, unknown> } };
+    expect(body.job.data).toEqual({ importId: 'imp-dash', seq: 2, summary: '1 call, 100 rows (rows 1 to 100)', calls: deflatedJob.calls });
   });
 
   it('loads nothing but from the board itself: no fonts, scripts or anything else from the internet', async () => {
