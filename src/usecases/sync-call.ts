@@ -13,6 +13,7 @@ import type { PairStateChange } from '../ledger/sync-state.js';
 import { fieldsDigest } from '../plan/pair-state.js';
 import { baseExternalHeader, xExternalHeader, type Profile } from '../profile/profile.js';
 import type { CallVerdict, EntryResult } from '../zoho/call-verdict.js';
+import { creditBudgetSpent } from '../zoho/credit-budget.js';
 import type { RelatedDelinkRequest, RelatedUpdateRequest } from '../zoho/zoho-client.js';
 import { callTallyOf, type CallAnswer } from './import-guard.js';
 
@@ -246,7 +247,7 @@ async function takeCredit(deps: SyncDeps): Promise<SyncStep | undefined> {
   const now = (deps.now ?? Date.now)();
   return {
     kind: 'paused', code: ErrorCodes.CREDIT_BUDGET, retryAfterMs: take.retryAtMs - now,
-    message: `ZOHO_DAILY_CREDITS budget of ${deps.budget.limit} credits per 24 h is used up; the next credit frees at ${new Date(take.retryAtMs).toISOString()}`,
+    message: creditBudgetSpent(deps.budget.limit, take.retryAtMs),
   };
 }
 

@@ -12,7 +12,7 @@
  * (the command line, which should not sit for hours).
  */
 import { ErrorCodes, RelsyncError } from '../errors.js';
-import type { CreditTake } from './credit-budget.js';
+import { creditBudgetSpent, type CreditTake } from './credit-budget.js';
 
 export interface CreditSource {
   tryTake(credits?: number): Promise<CreditTake | { ok: true }>;
@@ -78,7 +78,7 @@ export class ZohoCallGate implements CallGate {
     for (;;) {
       const take = await budget.tryTake(1);
       if (take.ok) break;
-      const reason = `ZOHO_DAILY_CREDITS budget of ${budget.limit} credits per 24 h is used up; the next credit frees at ${new Date(take.retryAtMs).toISOString()}`;
+      const reason = creditBudgetSpent(budget.limit, take.retryAtMs);
       if (options.waitForCredit === false) throw new RelsyncError(ErrorCodes.CREDIT_BUDGET, reason);
       const stop = await options.stopped?.();
       if (stop) throw new RelsyncError(ErrorCodes.CREDIT_BUDGET, `${reason}; not waiting: ${stop}`);

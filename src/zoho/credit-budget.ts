@@ -20,6 +20,11 @@ export interface CreditBudgetOptions {
 
 export type CreditTake = { ok: true; used: number } | { ok: false; used: number; retryAtMs: number };
 
+/** Why a call waits for a credit (a paused import's status, a command's one line): the same words wherever the budget is spent. */
+export function creditBudgetSpent(limit: number, retryAtMs: number): string {
+  return `ZOHO_DAILY_CREDITS budget of ${limit} credits per 24 h is used up; the next credit frees at ${new Date(retryAtMs).toISOString()}`;
+}
+
 // KEYS[1] hash bucketStart → credits. ARGV: now, windowMs, bucketMs, limit, credits.
 // Returns {1, used} when taken, or {0, used, oldest bucket start} when the window is full.
 const TAKE_LUA = `
