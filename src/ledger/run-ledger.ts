@@ -466,6 +466,16 @@ export class RunLedger {
   /** Imports whose outcomes are stored the old way (legacy-outcomes.ts), as found once per process. */
   readonly #legacy = new Map<string, boolean>();
 
+  /** Tell the observer (metrics) of outcomes written: what it does or throws never changes an outcome. */
+  #tell(notify: (observer: LedgerObserver) => void): void {
+    if (!this.#observer) return;
+    try {
+      notify(this.#observer);
+    } catch {
+      // Metrics must never change an outcome.
+    }
+  }
+
   constructor(redis: Redis, prefix: string, now: () => number = Date.now, observer?: LedgerObserver) {
     this.#redis = redis;
     this.#prefix = prefix;
@@ -524,13 +534,7 @@ export class RunLedger {
     const ops = state ? stateOps(this.#prefix, { ...state, pairs: outcomes.map((o, i) => ({ row: i + 1, related: o.related })) }, (position) => position, 3) : { keys: [], args: [] };
     args.push(...ops.args, ops.args.length);
     const added = (await this.#redis.eval(RECORD_REMOVALS_LUA, 2 + ops.keys.length, this.removalsKey(id), this.importKey(id), ...ops.keys, ...args)) as number[];
-    if (added.length > 0 && this.#observer?.removalsRecorded) {
-      try {
-        this.#observer.removalsRecorded(id, added.map((position) => outcomes[position - 1]!));
-      } catch {
-        // Metrics must never change an outcome.
-      }
-    }
+    if (added.length > 0) this.#tell((observer) => observer.removalsRecorded?.(id, added.map((position) => outcomes[position - 1]!)));
     return added.length;
   }
 
@@ -691,13 +695,7 @@ export class RunLedger {
     } else {
       [added, tally, inForce] = await this.#recordPacked(id, outcomes, call);
     }
-    if (added.length > 0 && this.#observer?.outcomesRecorded) {
-      try {
-        this.#observer.outcomesRecorded(id, added.map((position) => outcomes[position - 1]!));
-      } catch {
-        // Metrics must never change an outcome.
-      }
-    }
+    if (added.length > 0) this.#tell((observer) => observer.outcomesRecorded?.(id, added.map((position) => outcomes[position - 1]!)));
     return { recorded: added.length, ...(tally ? { tally } : {}), ...(inForce ? { inForce } : {}) };
   }
 
@@ -766,13 +764,7 @@ export class RunLedger {
     await flush();
     await Promise.all(inFlight);
     const total = added.reduce((sum, n) => sum + n, 0);
-    if (total > 0 && this.#observer?.outcomesCounted) {
-      try {
-        this.#observer.outcomesCounted(id, texts.map((text, t) => ({ status: text.status, code: text.code, count: added[t]! })).filter((c) => c.count > 0));
-      } catch {
-        // Metrics must never change an outcome.
-      }
-    }
+    if (total > 0) this.#tell((observer) => observer.outcomesCounted?.(id, texts.map((text, t) => ({ status: text.status, code: text.code, count: added[t]! })).filter((c) => c.count > 0)));
     return total;
   }
 
